@@ -1,0 +1,100 @@
+import Fluent
+import Vapor
+
+struct AccountsController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let auth = routes.grouped("api", "auth")
+        auth.post("register", use: register)
+        auth.post("login", use: login)
+        let protected = routes.grouped(TokenAuthMiddleware())
+        protected.post("api", "auth", "logout", use: logout)
+        protected.get("api", "me", use: me)
+    }
+
+    static func validUsername(_ raw: String) throws -> String {
+        let username = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (3...32).contains(username.count) else {
+            throw AppError.invalid(field: "username", reason: "doit contenir entre 3 et 32 caractères.")
+        }
+        let allowed = CharacterSet.letters.union(.decimalDigits).union(CharacterSet(charactersIn: "_.-"))
+        guard username.unicodeScalars.allSatisfy(allowed.contains) else {
+            throw AppError.invalid(field: "username", reason: "lettres, chiffres, « _ », « . » et « - » uniquement.")
+        }
+        return username
+    }
+
+    static func validPassword(_ password: String) throws -> String {
+        guard password.count >= 8 else {
+            throw AppError.invalid(field: "password", reason: "doit contenir au moins 8 caractères.")
+        }
+        // Bcrypt reads 72 bytes at most; refusing more avoids a password that silently stops counting.
+        guard password.utf8.count <= 72 else {
+            throw AppError.invalid(field: "password", reason: "doit tenir en 72 octets au plus.")
+        }
+        return password
+    }
+
+    func register(req: Request) async throws -> Response {
+        let body = try req.content.decode(RegisterRequest.self)
+        let username = try Self.validUsername(body.username)
+        let password = try Self.validPassword(body.password)
+        let displayName = try Check.optionalText(body.displayName, field: "display_name", maxLength: 64)
+        let key = User.key(for: username)
+        if try await User.query(on: req.db).filter(\.$usernameKey == key).count() > 0 {
+            throw AppError.conflict("Ce nom d'utilisateur est déjà pris.")
+        }
+        let hash = try await req.password.async.hash(password).get()
+        let user = User(username: username, passwordHash: hash, displayName: displayName, now: req.now)
+        do {
+            try await user.create(on: req.db)
+        } catch let error as any DatabaseError where error.isConstraintFailure {
+            throw AppError.conflict("Ce nom d'utilisateur est déjà pris.")
+        }
+        let response = try await issueToken(for: user, on: req)
+        return try await response.encodeResponse(status: .created, for: req)
+    }
+
+    func login(req: Request) async throws -> AuthResponse {
+        let body = try req.content.decode(LoginRequest.self)
+        let user = try await User.query(on: req.db)
+            .filter(\.$usernameKey == User.key(for: body.username.trimmingCharacters(in: .whitespacesAndNewlines)))
+            .first()
+        let candidate = String(body.password.prefix(200))
+        let matches = (try? await req.password.async.verify(candidate, created: user?.passwordHash ?? req.application.decoyPasswordHash).get()) ?? false
+        guard let user, matches else {
+            throw AppError.unauthorized("Nom d'utilisateur ou mot de passe incorrect.")
+        }
+        return try await issueToken(for: user, on: req)
+    }
+
+    func logout(req: Request) async throws -> HTTPStatus {
+        try await UserToken.query(on: req.db).filter(\.$id == req.caller.tokenID).delete()
+        return .noContent
+    }
+
+    func me(req: Request) async throws -> UserResponse {
+        try UserResponse(req.caller.user)
+    }
+
+    private func issueToken(for user: User, on req: Request) async throws -> AuthResponse {
+        let (value, hash) = UserToken.generate()
+        let now = req.now
+        let token = UserToken(
+            userID: try user.requireID(), tokenHash: hash,
+            createdAt: now, expiresAt: now.addingTimeInterval(req.application.config.tokenLifetime)
+        )
+        try await token.create(on: req.db)
+        return AuthResponse(token: value, expiresAt: token.expiresAt, user: try UserResponse(user))
+    }
+}
+
+extension Application {
+    private struct DecoyKey: StorageKey { typealias Value = String }
+
+    /// A digest at the configured cost to check unknown usernames against, so that a wrong
+    /// username costs as long as a wrong password and timing tells nothing.
+    var decoyPasswordHash: String {
+        get { storage[DecoyKey.self] ?? "" }
+        set { storage[DecoyKey.self] = newValue }
+    }
+}

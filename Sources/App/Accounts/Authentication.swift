@@ -1,0 +1,54 @@
+import Fluent
+import Vapor
+
+/// The caller of an authenticated request, and the token it came with (so logout revokes that one).
+struct Caller: Sendable {
+    let user: User
+    let userID: Int
+    let tokenID: UUID
+}
+
+extension Request {
+    private struct CallerKey: StorageKey { typealias Value = Caller }
+
+    var caller: Caller {
+        get throws {
+            guard let caller = storage[CallerKey.self] else {
+                throw AppError.unauthorized("Authentification requise.")
+            }
+            return caller
+        }
+    }
+
+    fileprivate func setCaller(_ caller: Caller) { storage[CallerKey.self] = caller }
+}
+
+/// Requires a valid bearer token: present, known, not revoked, not expired.
+struct TokenAuthMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard let value = request.headers.bearerAuthorization?.token ?? request.query[String.self, at: "token"],
+              !value.isEmpty
+        else {
+            throw AppError.unauthorized("Authentification requise : envoyez « Authorization: Bearer <jeton> ».")
+        }
+        request.setCaller(try await Self.authenticate(value, on: request.db, now: request.now))
+        return try await next.respond(to: request)
+    }
+
+    static func authenticate(_ value: String, on db: any Database, now: Date) async throws -> Caller {
+        guard value.utf8.count <= 128,
+              let token = try await UserToken.query(on: db)
+                .filter(\.$tokenHash == UserToken.digest(value))
+                .with(\.$user)
+                .first(),
+              let tokenID = token.id, let userID = token.user.id
+        else {
+            throw AppError.unauthorized("Jeton invalide ou révoqué.")
+        }
+        guard token.expiresAt > now else {
+            try await token.delete(on: db)
+            throw AppError.unauthorized("Jeton expiré : reconnectez-vous.")
+        }
+        return Caller(user: token.user, userID: userID, tokenID: tokenID)
+    }
+}

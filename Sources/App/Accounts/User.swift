@@ -1,0 +1,33 @@
+import Fluent
+import Foundation
+
+final class User: Model, @unchecked Sendable {
+    static let schema = "users"
+
+    @ID(custom: "id", generatedBy: .database) var id: Int?
+    @Field(key: "username") var username: String
+    /// The username folded for comparison, so that « Armand » and « armand » are one account.
+    @Field(key: "username_key") var usernameKey: String
+    @Field(key: "password_hash") var passwordHash: String
+    @OptionalField(key: "display_name") var displayName: String?
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+
+    init() {}
+
+    init(username: String, passwordHash: String, displayName: String?, now: Date) {
+        self.username = username
+        self.usernameKey = User.key(for: username)
+        self.passwordHash = passwordHash
+        self.displayName = displayName
+        self.createdAt = now
+        self.updatedAt = now
+    }
+
+    static func key(for username: String) -> String {
+        username.folding(options: [.caseInsensitive, .widthInsensitive], locale: nil).lowercased()
+    }
+
+    /// The name other people see: the display name when there is one.
+    var shownName: String { displayName ?? username }
+}

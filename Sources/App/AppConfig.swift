@@ -1,0 +1,109 @@
+import Foundation
+import Vapor
+
+/// Everything the server reads from its environment, read once at start. The README lists each
+/// variable with its default.
+public struct AppConfig: Sendable {
+    public enum DatabaseTarget: Sendable, Equatable {
+        case sqlite(path: String)
+        case postgres(url: String)
+    }
+
+    public var database: DatabaseTarget
+    /// PostgreSQL schema holding the tables, for a database shared with other programs.
+    public var databaseSchema: String?
+    /// Connections per event loop in the database pool.
+    public var databasePoolSize: Int
+    /// The address people reach the server at; the invitation QR codes point there.
+    public var publicURL: String
+    public var tokenLifetime: TimeInterval
+    public var bcryptCost: Int
+    public var maxBodySize: ByteCount
+    /// A presence not heard from for this long is swept offline.
+    public var presenceTimeout: TimeInterval
+    /// How often the sweeper looks for such presences.
+    public var sweepInterval: TimeInterval
+
+    public init(
+        database: DatabaseTarget = .sqlite(path: "data/etrange.sqlite"),
+        databaseSchema: String? = nil,
+        databasePoolSize: Int = 4,
+        publicURL: String = "http://127.0.0.1:8080",
+        tokenLifetime: TimeInterval = 30 * 24 * 3600,
+        bcryptCost: Int = 12,
+        maxBodySize: ByteCount = "64kb",
+        presenceTimeout: TimeInterval = 60,
+        sweepInterval: TimeInterval = 10
+    ) {
+        self.database = database
+        self.databaseSchema = databaseSchema
+        self.databasePoolSize = databasePoolSize
+        self.publicURL = publicURL
+        self.tokenLifetime = tokenLifetime
+        self.bcryptCost = bcryptCost
+        self.maxBodySize = maxBodySize
+        self.presenceTimeout = presenceTimeout
+        self.sweepInterval = sweepInterval
+    }
+
+    struct Invalid: Error, CustomStringConvertible {
+        let variable: String
+        let problem: String
+        var description: String { "\(variable): \(problem)" }
+    }
+
+    /// Reads the configuration; a variable that is set but unusable stops the start with a message
+    /// naming it, rather than running with a surprise.
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfig {
+        var config = AppConfig()
+        if let url = env["DATABASE_URL"], !url.isEmpty {
+            config.database = try parseDatabaseURL(url)
+        }
+        config.databaseSchema = env["ETRANGE_DB_SCHEMA"].flatMap { $0.isEmpty ? nil : $0 }
+        if let schema = config.databaseSchema, schema.range(of: "^[a-z_][a-z0-9_]{0,62}$", options: .regularExpression) == nil {
+            throw Invalid(variable: "ETRANGE_DB_SCHEMA", problem: "lowercase letters, digits and _ only")
+        }
+        config.databasePoolSize = try integer(env, "ETRANGE_DB_POOL", default: config.databasePoolSize, in: 1...64)
+        if let url = env["ETRANGE_PUBLIC_URL"], !url.isEmpty {
+            guard let parsed = URL(string: url), parsed.scheme == "http" || parsed.scheme == "https", parsed.host != nil else {
+                throw Invalid(variable: "ETRANGE_PUBLIC_URL", problem: "an http(s) URL is expected")
+            }
+            config.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+        }
+        config.tokenLifetime = TimeInterval(try integer(env, "ETRANGE_TOKEN_TTL_HOURS", default: 720, in: 1...87_600)) * 3600
+        config.bcryptCost = try integer(env, "ETRANGE_BCRYPT_COST", default: config.bcryptCost, in: 4...31)
+        config.maxBodySize = ByteCount(value: try integer(env, "ETRANGE_MAX_BODY_KB", default: 64, in: 1...10_240) * 1024)
+        config.presenceTimeout = TimeInterval(try integer(env, "ETRANGE_PRESENCE_TIMEOUT", default: 60, in: 5...86_400))
+        config.sweepInterval = TimeInterval(try integer(env, "ETRANGE_SWEEP_INTERVAL", default: 10, in: 1...3600))
+        return config
+    }
+
+    static func parseDatabaseURL(_ url: String) throws -> DatabaseTarget {
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            return .postgres(url: url)
+        }
+        if url.hasPrefix("sqlite://") {
+            let path = String(url.dropFirst("sqlite://".count))
+            guard !path.isEmpty else { throw Invalid(variable: "DATABASE_URL", problem: "sqlite:// needs a file path") }
+            return .sqlite(path: path)
+        }
+        throw Invalid(variable: "DATABASE_URL", problem: "expected postgres://… or sqlite://path")
+    }
+
+    private static func integer(_ env: [String: String], _ name: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
+        guard let raw = env[name], !raw.isEmpty else { return value }
+        guard let parsed = Int(raw), range.contains(parsed) else {
+            throw Invalid(variable: name, problem: "an integer in \(range.lowerBound)...\(range.upperBound) is expected")
+        }
+        return parsed
+    }
+}
+
+extension Application {
+    private struct ConfigKey: StorageKey { typealias Value = AppConfig }
+
+    public var config: AppConfig {
+        get { storage[ConfigKey.self] ?? AppConfig() }
+        set { storage[ConfigKey.self] = newValue }
+    }
+}

@@ -1,0 +1,60 @@
+import Fluent
+import SQLKit
+import Vapor
+
+/// A partie as one caller sees it.
+struct VisiblePartie {
+    let partie: Partie
+    let id: Int
+    let isMJ: Bool
+}
+
+extension Partie {
+    /// The partie if the caller belongs to it. Anyone else gets the same 404 as for a partie that
+    /// does not exist, so another group's partie is never revealed.
+    static func visible(_ id: Int, to caller: Caller, on db: any Database) async throws -> VisiblePartie {
+        guard let partie = try await Partie.query(on: db)
+            .filter(\.$id == id)
+            .join(PartieMember.self, on: \Partie.$id == \PartieMember.$partie.$id)
+            .filter(PartieMember.self, \.$user.$id == caller.userID)
+            .first()
+        else {
+            throw AppError.notFound("Partie introuvable.")
+        }
+        return VisiblePartie(partie: partie, id: id, isMJ: partie.$mj.id == caller.userID)
+    }
+
+    /// Like `visible`, but only for the MJ; members who are not get a 403.
+    static func managed(_ id: Int, by caller: Caller, on db: any Database) async throws -> VisiblePartie {
+        let visible = try await visible(id, to: caller, on: db)
+        guard visible.isMJ else {
+            throw AppError.forbidden("Seul le MJ de la partie peut faire cela.")
+        }
+        return visible
+    }
+
+    static func isMember(_ partieID: Int, userID: Int, on db: any Database) async throws -> Bool {
+        try await PartieMember.query(on: db)
+            .filter(\.$partie.$id == partieID)
+            .filter(\.$user.$id == userID)
+            .count() > 0
+    }
+}
+
+extension Request {
+    /// An integer id from the path, or a 400 naming it.
+    func intParameter(_ name: String = "id") throws -> Int {
+        guard let raw = parameters.get(name), let value = Int(raw), value > 0 else {
+            throw AppError.invalid(field: name, reason: "doit être un entier positif.")
+        }
+        return value
+    }
+
+    /// A UUID from the path, or a 400 naming it.
+    func uuidParameter(_ name: String = "id") throws -> UUID {
+        guard let raw = parameters.get(name), let value = UUID(uuidString: raw) else {
+            throw AppError.invalid(field: name, reason: "doit être un UUID.")
+        }
+        return value
+    }
+}

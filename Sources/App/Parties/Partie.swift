@@ -1,0 +1,44 @@
+import Fluent
+import Foundation
+
+/// One game of a scenario, with its MJ and its players.
+final class Partie: Model, @unchecked Sendable {
+    static let schema = "parties"
+
+    @ID(custom: "id", generatedBy: .database) var id: Int?
+    @OptionalParent(key: "scenario_id") var scenario: Scenario?
+    @Parent(key: "mj_id") var mj: User
+    @Field(key: "name") var name: String
+    @Field(key: "invite_code") var inviteCode: String
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+
+    init() {}
+
+    init(name: String, scenarioID: Int?, mjID: Int, inviteCode: String, now: Date) {
+        self.name = name
+        self.$scenario.id = scenarioID
+        self.$mj.id = mjID
+        self.inviteCode = inviteCode
+        self.createdAt = now
+        self.updatedAt = now
+    }
+}
+
+/// Membership of a partie. The MJ is a member too, so "may see this partie" is one lookup.
+final class PartieMember: Model, @unchecked Sendable {
+    static let schema = "partie_members"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "partie_id") var partie: Partie
+    @Parent(key: "user_id") var user: User
+    @Field(key: "joined_at") var joinedAt: Date
+
+    init() {}
+
+    init(partieID: Int, userID: Int, now: Date) {
+        self.$partie.id = partieID
+        self.$user.id = userID
+        self.joinedAt = now
+    }
+}

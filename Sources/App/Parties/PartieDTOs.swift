@@ -1,0 +1,59 @@
+import Foundation
+import Vapor
+
+struct CreateScenarioRequest: Content {
+    var title: String
+    var description: String?
+}
+
+struct ScenarioResponse: Content {
+    let id: Int
+    let title: String
+    let description: String?
+    let createdAt: Date
+
+    init(_ scenario: Scenario) throws {
+        id = try scenario.requireID()
+        title = scenario.title
+        description = scenario.description
+        createdAt = scenario.createdAt
+    }
+}
+
+struct CreatePartieRequest: Content {
+    var name: String
+    var scenarioId: Int?
+}
+
+struct JoinPartieRequest: Content {
+    var inviteCode: String
+}
+
+/// The caller's place in a partie.
+enum PartieRole: String, Codable, Sendable {
+    case mj, player
+}
+
+struct PartieResponse: Content {
+    let id: Int
+    let name: String
+    let scenarioId: Int?
+    let scenarioTitle: String?
+    let mjId: Int
+    let mj: UserSummary
+    let role: PartieRole
+    /// Only the MJ sees the invitation code: it is theirs to share and rotate.
+    let inviteCode: String?
+    let inviteUrl: String?
+    let memberCount: Int
+    let createdAt: Date
+    let updatedAt: Date
+}
+
+struct MemberResponse: Content {
+    let userId: Int
+    let username: String
+    let displayName: String?
+    let role: PartieRole
+    let joinedAt: Date
+}

@@ -1,0 +1,170 @@
+import Fluent
+import SQLKit
+import Vapor
+
+struct PartiesController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let parties = routes.grouped(TokenAuthMiddleware()).grouped("api", "parties")
+        parties.post(use: create)
+        parties.get(use: list)
+        parties.post("join", use: join)
+        parties.get(":id", use: show)
+        parties.get(":id", "members", use: members)
+        parties.post(":id", "invite", "rotate", use: rotateInvite)
+        parties.get(":id", "invite.svg", use: inviteQRCode)
+    }
+
+    func create(req: Request) async throws -> Response {
+        let caller = try req.caller
+        let body = try req.content.decode(CreatePartieRequest.self)
+        let name = try Check.text(body.name, field: "name", length: 1...100)
+        if let scenarioID = body.scenarioId, try await Scenario.find(scenarioID, on: req.db) == nil {
+            throw AppError.invalid(field: "scenario_id", reason: "aucun scénario n'a cet identifiant.")
+        }
+        let now = req.now
+        let partie = try await req.db.transaction { db in
+            let partie = try await Self.insertWithFreshCode(
+                Partie(name: name, scenarioID: body.scenarioId, mjID: caller.userID, inviteCode: "", now: now), on: db)
+            try await PartieMember(partieID: partie.requireID(), userID: caller.userID, now: now).create(on: db)
+            return partie
+        }
+        return try await Self.responses(for: [partie], caller: caller, req: req)[0]
+            .encodeResponse(status: .created, for: req)
+    }
+
+    /// Codes are random: a collision is rare, and then another code is drawn.
+    private static func insertWithFreshCode(_ partie: Partie, on db: any Database) async throws -> Partie {
+        for _ in 0..<5 {
+            let code = InviteCode.generate()
+            if try await Partie.query(on: db).filter(\.$inviteCode == code).count() == 0 {
+                partie.inviteCode = code
+                try await partie.create(on: db)
+                return partie
+            }
+        }
+        throw AppError.conflict("Impossible de générer un code d'invitation unique ; réessayez.")
+    }
+
+    func list(req: Request) async throws -> PageResponse<PartieResponse> {
+        let caller = try req.caller
+        let page = try PageQuery(req)
+        let query = Partie.query(on: req.db)
+            .join(PartieMember.self, on: \Partie.$id == \PartieMember.$partie.$id)
+            .filter(PartieMember.self, \.$user.$id == caller.userID)
+        let total = try await query.count()
+        let parties = try await query
+            .sort(\.$createdAt, .descending).sort(\.$id, .descending)
+            .range(page.offset..<(page.offset + page.per))
+            .all()
+        return PageResponse(
+            items: try await Self.responses(for: parties, caller: caller, req: req),
+            metadata: PageMetadata(page: page.page, per: page.per, total: total))
+    }
+
+    func show(req: Request) async throws -> PartieResponse {
+        let caller = try req.caller
+        let visible = try await Partie.visible(req.intParameter(), to: caller, on: req.db)
+        return try await Self.responses(for: [visible.partie], caller: caller, req: req)[0]
+    }
+
+    func members(req: Request) async throws -> [MemberResponse] {
+        let caller = try req.caller
+        let visible = try await Partie.visible(req.intParameter(), to: caller, on: req.db)
+        let members = try await PartieMember.query(on: req.db)
+            .filter(\.$partie.$id == visible.id)
+            .with(\.$user)
+            .sort(\.$joinedAt).sort(\.$id)
+            .all()
+        return try members.map { member in
+            MemberResponse(
+                userId: try member.user.requireID(), username: member.user.username,
+                displayName: member.user.displayName,
+                role: member.$user.id == visible.partie.$mj.id ? .mj : .player,
+                joinedAt: member.joinedAt)
+        }
+    }
+
+    func join(req: Request) async throws -> PartieResponse {
+        let caller = try req.caller
+        let body = try req.content.decode(JoinPartieRequest.self)
+        let code = InviteCode.normalize(body.inviteCode)
+        guard !code.isEmpty, code.count <= 16 else {
+            throw AppError.invalid(field: "invite_code", reason: "code d'invitation manquant ou trop long.")
+        }
+        guard let partie = try await Partie.query(on: req.db).filter(\.$inviteCode == code).first() else {
+            throw AppError.notFound("Code d'invitation inconnu ou périmé : demandez au MJ le code actuel.")
+        }
+        let partieID = try partie.requireID()
+        if try await !Partie.isMember(partieID, userID: caller.userID, on: req.db) {
+            do {
+                try await PartieMember(partieID: partieID, userID: caller.userID, now: req.now).create(on: req.db)
+            } catch let error as any DatabaseError where error.isConstraintFailure {
+                // The same person joined from two devices at once: one of them made them a member.
+            }
+        }
+        return try await Self.responses(for: [partie], caller: caller, req: req)[0]
+    }
+
+    func rotateInvite(req: Request) async throws -> PartieResponse {
+        let caller = try req.caller
+        let managed = try await Partie.managed(req.intParameter(), by: caller, on: req.db)
+        let partie = managed.partie
+        for attempt in 0..<5 {
+            partie.inviteCode = InviteCode.generate()
+            partie.updatedAt = req.now
+            do {
+                try await partie.save(on: req.db)
+                break
+            } catch let error as any DatabaseError where error.isConstraintFailure && attempt < 4 {
+                continue
+            }
+        }
+        return try await Self.responses(for: [partie], caller: caller, req: req)[0]
+    }
+
+    func inviteQRCode(req: Request) async throws -> Response {
+        let caller = try req.caller
+        let managed = try await Partie.managed(req.intParameter(), by: caller, on: req.db)
+        let svg = try QRCode.svg(for: Self.inviteURL(code: managed.partie.inviteCode, on: req))
+        var headers = HTTPHeaders()
+        headers.contentType = HTTPMediaType(type: "image", subType: "svg+xml")
+        headers.cacheControl = .init(noStore: true)
+        return Response(status: .ok, headers: headers, body: .init(string: svg))
+    }
+
+    static func inviteURL(code: String, on req: Request) -> String {
+        "\(req.application.config.publicURL)/invitation/\(code)"
+    }
+
+    /// Responses for several parties with a fixed number of queries, whatever their count.
+    static func responses(for parties: [Partie], caller: Caller, req: Request) async throws -> [PartieResponse] {
+        guard !parties.isEmpty else { return [] }
+        let ids = try parties.map { try $0.requireID() }
+        let mjs = try await User.query(on: req.db).filter(\.$id ~~ Set(parties.map { $0.$mj.id })).all()
+        let mjByID = Dictionary(uniqueKeysWithValues: try mjs.map { (try $0.requireID(), $0) })
+        let scenarioIDs = Set(parties.compactMap { $0.$scenario.id })
+        let scenarios = scenarioIDs.isEmpty ? [] : try await Scenario.query(on: req.db).filter(\.$id ~~ scenarioIDs).all()
+        let titleByID = Dictionary(uniqueKeysWithValues: try scenarios.map { (try $0.requireID(), $0.title) })
+        struct Count: Decodable { let partieId: Int; let count: Int }
+        let counts = try await (req.db as! any SQLDatabase)
+            .select().column("partie_id").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "count")
+            .from(PartieMember.schema)
+            .where("partie_id", .in, ids)
+            .groupBy("partie_id")
+            .all(decoding: Count.self, keyDecodingStrategy: .convertFromSnakeCase)
+        let countByID = Dictionary(uniqueKeysWithValues: counts.map { ($0.partieId, $0.count) })
+        return try parties.map { partie in
+            let id = try partie.requireID()
+            guard let mj = mjByID[partie.$mj.id] else { throw Abort(.internalServerError) }
+            let isMJ = partie.$mj.id == caller.userID
+            return PartieResponse(
+                id: id, name: partie.name,
+                scenarioId: partie.$scenario.id, scenarioTitle: partie.$scenario.id.flatMap { titleByID[$0] },
+                mjId: partie.$mj.id, mj: try UserSummary(mj), role: isMJ ? .mj : .player,
+                inviteCode: isMJ ? partie.inviteCode : nil,
+                inviteUrl: isMJ ? inviteURL(code: partie.inviteCode, on: req) : nil,
+                memberCount: countByID[id] ?? 0,
+                createdAt: partie.createdAt, updatedAt: partie.updatedAt)
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import Fluent
+import Vapor
+
+/// Scenarios are a shared catalogue: every signed-in person sees them all.
+struct ScenariosController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let scenarios = routes.grouped(TokenAuthMiddleware()).grouped("api", "scenarios")
+        scenarios.get(use: list)
+        scenarios.post(use: create)
+    }
+
+    func list(req: Request) async throws -> PageResponse<ScenarioResponse> {
+        _ = try req.caller
+        let page = try PageQuery(req, defaultPer: 50)
+        let total = try await Scenario.query(on: req.db).count()
+        let scenarios = try await Scenario.query(on: req.db)
+            .sort(\.$title).sort(\.$id)
+            .range(page.offset..<(page.offset + page.per))
+            .all()
+        return PageResponse(items: try scenarios.map(ScenarioResponse.init),
+                            metadata: PageMetadata(page: page.page, per: page.per, total: total))
+    }
+
+    func create(req: Request) async throws -> Response {
+        let caller = try req.caller
+        let body = try req.content.decode(CreateScenarioRequest.self)
+        let scenario = Scenario(
+            title: try Check.text(body.title, field: "title", length: 1...200),
+            description: try Check.optionalText(body.description, field: "description", maxLength: 5000),
+            creatorID: caller.userID, now: req.now)
+        try await scenario.create(on: req.db)
+        return try await ScenarioResponse(scenario).encodeResponse(status: .created, for: req)
+    }
+}

@@ -1,0 +1,93 @@
+import EtrangeDomain
+import Fluent
+import SQLKit
+import Vapor
+
+/// A session with the partie it belongs to, as one caller sees it.
+struct VisibleSession {
+    let session: Session
+    let id: UUID
+    let partie: VisiblePartie
+}
+
+extension Session {
+    /// The session if the caller belongs to its partie; a 404 for anyone else, as for a session
+    /// that does not exist.
+    static func visible(_ id: UUID, to caller: Caller, on db: any Database) async throws -> VisibleSession {
+        guard let session = try await Session.find(id, on: db) else {
+            throw AppError.notFound("Session introuvable.")
+        }
+        do {
+            let partie = try await Partie.visible(session.$partie.id, to: caller, on: db)
+            return VisibleSession(session: session, id: id, partie: partie)
+        } catch AppError.notFound {
+            throw AppError.notFound("Session introuvable.")
+        }
+    }
+
+    /// Like `visible`, for what only the partie's MJ may do; other members get a 403.
+    static func managed(_ id: UUID, by caller: Caller, on db: any Database) async throws -> VisibleSession {
+        let visible = try await visible(id, to: caller, on: db)
+        guard visible.partie.isMJ else {
+            throw AppError.forbidden("Seul le MJ de la partie peut gérer ses sessions.")
+        }
+        return visible
+    }
+}
+
+/// What the responses count, for several sessions at once.
+struct SessionCounts {
+    var seated: [UUID: Int] = [:]
+    var online: [UUID: Int] = [:]
+    /// Sessions where the caller holds a place, and whether it is still active.
+    var callerSeat: [UUID: Bool] = [:]
+
+    static func load(for ids: [UUID], callerID: Int, on db: any Database) async throws -> SessionCounts {
+        guard !ids.isEmpty else { return SessionCounts() }
+        let sql = db as! any SQLDatabase
+        struct Count: Decodable { let sessionId: UUID; let count: Int }
+        let seated = try await sql.select()
+            .column("session_id").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "count")
+            .from(SessionParticipant.schema)
+            .where("session_id", .in, ids).where("role", .equal, SeatRole.player.rawValue).where("is_active", .equal, true)
+            .groupBy("session_id")
+            .all(decoding: Count.self, keyDecodingStrategy: .convertFromSnakeCase)
+        let online = try await sql.select()
+            .column("session_id").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "count")
+            .from(SessionPresence.schema)
+            .where("session_id", .in, ids).where("is_online", .equal, true)
+            .groupBy("session_id")
+            .all(decoding: Count.self, keyDecodingStrategy: .convertFromSnakeCase)
+        let seats = try await SessionParticipant.query(on: db)
+            .filter(\.$session.$id ~~ ids).filter(\.$user.$id == callerID)
+            .all()
+        var counts = SessionCounts()
+        counts.seated = Dictionary(uniqueKeysWithValues: seated.map { ($0.sessionId, $0.count) })
+        counts.online = Dictionary(uniqueKeysWithValues: online.map { ($0.sessionId, $0.count) })
+        counts.callerSeat = Dictionary(seats.map { ($0.$session.id, $0.isActive) }, uniquingKeysWith: { $0 || $1 })
+        return counts
+    }
+}
+
+extension SessionResponse {
+    /// Responses for sessions of one partie, with a fixed number of queries.
+    static func build(_ sessions: [Session], partie: VisiblePartie, caller: Caller, on db: any Database, now: Date) async throws -> [SessionResponse] {
+        let counts = try await SessionCounts.load(for: sessions.map { try $0.requireID() }, callerID: caller.userID, on: db)
+        return try sessions.map { session in
+            let id = try session.requireID()
+            let seated = counts.seated[id] ?? 0
+            let held = counts.callerSeat[id]
+            let request = SeatRequest(
+                status: session.status, allowLateJoin: session.allowLateJoin, maxPlayers: session.maxPlayers,
+                seatedPlayers: seated, heldASeat: held != nil, stillSeated: held == true,
+                role: partie.isMJ ? .master : .player)
+            let canJoin = (try? request.decide().get()) != nil
+            return try SessionResponse(session: session, isMJ: partie.isMJ, seatedPlayers: seated,
+                                       onlineCount: counts.online[id] ?? 0, canJoin: canJoin, now: now)
+        }
+    }
+
+    static func build(_ visible: VisibleSession, caller: Caller, on db: any Database, now: Date) async throws -> SessionResponse {
+        try await build([visible.session], partie: visible.partie, caller: caller, on: db, now: now)[0]
+    }
+}

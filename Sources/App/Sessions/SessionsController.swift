@@ -1,0 +1,212 @@
+import EtrangeDomain
+import Fluent
+import SQLKit
+import Vapor
+
+struct SessionsController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let sessions = routes.grouped(TokenAuthMiddleware()).grouped("api", "sessions")
+        sessions.get(use: list)
+        sessions.post(use: create)
+        sessions.get(":id", use: show)
+        sessions.put(":id", use: update)
+        sessions.delete(":id", use: delete)
+        for action in SessionAction.allCases {
+            sessions.post(":id", .constant(action.rawValue)) { req in
+                try await self.transition(action, req: req)
+            }
+        }
+    }
+
+    func list(req: Request) async throws -> PageResponse<SessionResponse> {
+        let caller = try req.caller
+        guard let rawPartie = req.query[String.self, at: "partie_id"] else {
+            throw AppError.invalid(field: "partie_id", reason: "paramètre obligatoire.")
+        }
+        guard let partieID = Int(rawPartie) else {
+            throw AppError.invalid(field: "partie_id", reason: "doit être un entier.")
+        }
+        let page = try PageQuery(req)
+        let partie = try await Partie.visible(partieID, to: caller, on: req.db)
+        let query = Session.query(on: req.db).filter(\.$partie.$id == partieID)
+        if let rawStatus = req.query[String.self, at: "status"] {
+            guard let status = SessionStatus(rawValue: rawStatus) else {
+                throw AppError.invalid(field: "status", reason: "valeurs possibles : \(SessionStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+            query.filter(\.$status == status)
+        }
+        let total = try await query.count()
+        let sessions = try await query
+            .sort(\.$createdAt, .descending).sort(\.$id, .descending)
+            .range(page.offset..<(page.offset + page.per))
+            .all()
+        return PageResponse(
+            items: try await SessionResponse.build(sessions, partie: partie, caller: caller, on: req.db, now: req.now),
+            metadata: PageMetadata(page: page.page, per: page.per, total: total))
+    }
+
+    func show(req: Request) async throws -> SessionResponse {
+        let caller = try req.caller
+        let visible = try await Session.visible(req.uuidParameter(), to: caller, on: req.db)
+        return try await SessionResponse.build(visible, caller: caller, on: req.db, now: req.now)
+    }
+
+    func create(req: Request) async throws -> Response {
+        let caller = try req.caller
+        let body = try req.content.decode(CreateSessionRequest.self)
+        let partie = try await Partie.managed(body.partieId, by: caller, on: req.db)
+        let now = req.now
+        let session = Session()
+        session.$partie.id = partie.id
+        session.name = try SessionFields.name(body.name)
+        session.description = try SessionFields.description(body.description)
+        session.status = .scheduled
+        session.scheduledDate = try SessionFields.scheduledDate(body.scheduledDate)
+        session.maxPlayers = try SessionFields.maxPlayers(body.maxPlayers ?? 6)
+        session.allowLateJoin = body.allowLateJoin ?? true
+        session.activeSeconds = 0
+        session.createdAt = now
+        session.updatedAt = now
+        try await session.create(on: req.db)
+        let response = try await SessionResponse.build([session], partie: partie, caller: caller, on: req.db, now: now)[0]
+        return try await response.encodeResponse(status: .created, for: req)
+    }
+
+    func update(req: Request) async throws -> SessionResponse {
+        let caller = try req.caller
+        let id = try req.uuidParameter()
+        let body = try req.content.decode(UpdateSessionRequest.self, using: JSONCoding.decoder)
+        let visible = try await Session.managed(id, by: caller, on: req.db)
+        let session = visible.session
+        if case .null = body.name { throw AppError.invalid(field: "name", reason: "ne peut pas être null.") }
+        if case .null = body.maxPlayers { throw AppError.invalid(field: "max_players", reason: "ne peut pas être null.") }
+        if case .null = body.allowLateJoin { throw AppError.invalid(field: "allow_late_join", reason: "ne peut pas être null.") }
+        if let name = body.name.newValue { session.name = try SessionFields.name(name) }
+        if body.description.isSent { session.description = try SessionFields.description(body.description.newValue) }
+        if body.scheduledDate.isSent { session.scheduledDate = try SessionFields.scheduledDate(body.scheduledDate.newValue) }
+        if let allow = body.allowLateJoin.newValue { session.allowLateJoin = allow }
+        if body.voiceChannelId.isSent { session.voiceChannelID = try SessionFields.voiceChannel(body.voiceChannelId.newValue) }
+        if body.summary.isSent { session.summary = try SessionFields.summary(body.summary.newValue) }
+        if body.notes.isSent { session.notes = try SessionFields.notes(body.notes.newValue) }
+        if body.keyEvents.isSent { session.keyEvents = try body.keyEvents.newValue.map(SessionFields.keyEvents) }
+        if body.characterDevelopments.isSent {
+            session.characterDevelopments = try await body.characterDevelopments.newValue.asyncMap {
+                try await SessionFields.characterDevelopments($0, partieID: visible.partie.id, on: req.db)
+            }
+        }
+        if let maxPlayers = body.maxPlayers.newValue {
+            session.maxPlayers = try SessionFields.maxPlayers(maxPlayers)
+            let seated = try await SessionCounts.load(for: [id], callerID: caller.userID, on: req.db).seated[id] ?? 0
+            guard maxPlayers >= seated else {
+                throw AppError.invalid(field: "max_players", reason: "ne peut pas descendre sous les \(seated) places déjà prises.")
+            }
+        }
+        session.updatedAt = req.now
+        try await session.save(on: req.db)
+        return try await SessionResponse.build(visible, caller: caller, on: req.db, now: req.now)
+    }
+
+    func delete(req: Request) async throws -> HTTPStatus {
+        let caller = try req.caller
+        let visible = try await Session.managed(req.uuidParameter(), by: caller, on: req.db)
+        let deletable: [SessionStatus] = [.scheduled, .cancelled]
+        let deleted = try await (req.db as! any SQLDatabase).delete(from: Session.schema)
+            .where("id", .equal, visible.id)
+            .where("status", .in, deletable.map(\.rawValue))
+            .returning("id")
+            .all()
+        if deleted.isEmpty {
+            guard let current = try await Session.find(visible.id, on: req.db) else {
+                throw AppError.notFound("Session introuvable.")
+            }
+            throw AppError.conflict("Seule une session « scheduled » ou « cancelled » peut être supprimée ; celle-ci est « \(current.status.rawValue) ».")
+        }
+        return .noContent
+    }
+
+    /// Moves the session through the state machine. The write is conditional on the state it was
+    /// read in, so of two racing moves exactly one wins and the other sees the new state; the
+    /// database's unique index keeps a partie to one running session.
+    func transition(_ action: SessionAction, req: Request) async throws -> SessionResponse {
+        let caller = try req.caller
+        let id = try req.uuidParameter()
+        let account = action == .end && req.body.data?.readableBytes ?? 0 > 0
+            ? try req.content.decode(EndSessionRequest.self) : nil
+        let visible = try await Session.managed(id, by: caller, on: req.db)
+        let session = visible.session
+        let now = req.now
+
+        let current = session.status
+        let next: SessionStatus
+        switch current.applying(action) {
+        case let .success(status): next = status
+        case let .failure(refusal): throw AppError.conflict(refusal.reason)
+        }
+
+        if let account {
+            if let summary = account.summary { session.summary = try SessionFields.summary(summary) }
+            if let notes = account.notes { session.notes = try SessionFields.notes(notes) }
+            if let events = account.keyEvents { session.keyEvents = try SessionFields.keyEvents(events) }
+            if let developments = account.characterDevelopments {
+                session.characterDevelopments = try await SessionFields.characterDevelopments(developments, partieID: visible.partie.id, on: req.db)
+            }
+        }
+
+        let time = {
+            var time = session.activeTime
+            if next == .active { time.start(at: now) } else { time.stop(at: now) }
+            return time
+        }()
+
+        let won: Bool
+        do {
+            won = try await req.db.transaction { db in
+                var update = (db as! any SQLDatabase).update(Session.schema)
+                    .set("status", to: next.rawValue)
+                    .set("active_seconds", to: time.accumulatedSeconds)
+                    .set("active_since", to: time.runningSince)
+                    .set("updated_at", to: now)
+                if action == .start { update = update.set("started_at", to: now) }
+                if next.isFinal {
+                    update = update.set("ended_at", to: now).set("duration_minutes", to: time.minutes(at: now))
+                }
+                let rows = try await update
+                    .where("id", .equal, id)
+                    .where("status", .equal, current.rawValue)
+                    .returning("id")
+                    .all()
+                guard !rows.isEmpty else { return false }
+                if account != nil { try await session.save(on: db) }
+                return true
+            }
+        } catch let error as any DatabaseError where error.isConstraintFailure {
+            throw AppError.conflict("Une autre session de cette partie est déjà en cours : terminez-la ou mettez-la en pause avant d'en démarrer une autre.")
+        }
+
+        guard let fresh = try await Session.find(id, on: req.db) else {
+            throw AppError.notFound("Session introuvable.")
+        }
+        guard won else {
+            if case let .failure(refusal) = fresh.status.applying(action) {
+                throw AppError.conflict(refusal.reason)
+            }
+            throw AppError.conflict("La session vient de changer d'état (« \(fresh.status.rawValue) ») : rechargez-la avant de réessayer.")
+        }
+        return try await SessionResponse.build(
+            VisibleSession(session: fresh, id: id, partie: visible.partie), caller: caller, on: req.db, now: now)
+    }
+}
+
+extension Patch {
+    var isSent: Bool {
+        if case .absent = self { return false }
+        return true
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}

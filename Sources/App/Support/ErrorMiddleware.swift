@@ -1,0 +1,92 @@
+import Fluent
+import Vapor
+
+/// The body of every failure the API returns.
+struct ErrorResponse: Content {
+    var error = true
+    var status: Int
+    var reason: String
+    var field: String?
+}
+
+/// Turns every error into JSON with the right status. Errors the server did not expect become a
+/// 500 whose body says nothing about the internals; the log keeps the detail.
+struct APIErrorMiddleware: AsyncMiddleware {
+    let environment: Environment
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: request)
+        } catch {
+            return response(for: error, request: request)
+        }
+    }
+
+    private func response(for error: any Error, request: Request) -> Response {
+        let status: HTTPResponseStatus
+        let reason: String
+        var field: String?
+        var headers = HTTPHeaders()
+
+        switch error {
+        case let error as AppError:
+            (status, reason, field, headers) = (error.status, error.reason, error.field, error.headers)
+        case let error as DecodingError:
+            (status, reason, field) = Self.describe(error)
+        case let error as any AbortError:
+            status = error.status
+            reason = error.status == .internalServerError ? "Erreur interne du serveur." : error.reason
+            headers = error.headers
+        case let error as any DatabaseError where error.isConstraintFailure:
+            request.logger.notice("constraint failure: \(String(reflecting: error))")
+            (status, reason) = (.conflict, "La modification entre en conflit avec l'état actuel des données. Rechargez et réessayez.")
+        default:
+            request.logger.report(error: error)
+            (status, reason) = (.internalServerError, "Erreur interne du serveur.")
+        }
+
+        let body = ErrorResponse(status: Int(status.code), reason: reason, field: field)
+        let response = Response(status: status, headers: headers)
+        response.headers.remove(name: .contentLength)
+        do {
+            try response.content.encode(body, using: JSONCoding.encoder)
+        } catch {
+            response.body = .init(string: #"{"error":true,"status":500,"reason":"Erreur interne du serveur."}"#)
+            response.headers.replaceOrAdd(name: .contentType, value: "application/json; charset=utf-8")
+        }
+        return response
+    }
+
+    /// A readable reason for a body that does not fit the expected shape, naming the field in the
+    /// API's own spelling (snake_case, with indexes for arrays).
+    static func describe(_ error: DecodingError) -> (HTTPResponseStatus, String, String?) {
+        func path(_ codingPath: [any CodingKey]) -> String? {
+            let parts = codingPath.map { key in
+                key.intValue.map { "[\($0)]" } ?? JSONCoding.snakeCase(key.stringValue)
+            }
+            guard !parts.isEmpty else { return nil }
+            return parts.enumerated().map { index, part in
+                index == 0 || part.hasPrefix("[") ? part : "." + part
+            }.joined()
+        }
+        switch error {
+        case let .keyNotFound(key, context):
+            let field = path(context.codingPath + [key]) ?? key.stringValue
+            return (.badRequest, "\(field) : champ obligatoire manquant.", field)
+        case let .valueNotFound(_, context):
+            let field = path(context.codingPath)
+            return (.badRequest, "\(field ?? "corps") : valeur manquante (null).", field)
+        case let .typeMismatch(type, context):
+            let field = path(context.codingPath)
+            return (.badRequest, "\(field ?? "corps") : type attendu \(JSONCoding.typeName(type)).", field)
+        case let .dataCorrupted(context):
+            let field = path(context.codingPath)
+            if field == nil {
+                return (.badRequest, "Le corps de la requête n'est pas un JSON valide.", nil)
+            }
+            return (.badRequest, "\(field!) : \(context.debugDescription)", field)
+        @unknown default:
+            return (.badRequest, "Requête invalide.", nil)
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Vapor
+
+/// The API's JSON conventions: snake_case keys and ISO 8601 dates in UTC, read leniently
+/// (fractional seconds, offsets) and written strictly (`2025-01-20T20:00:00Z`).
+enum JSONCoding {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(format(date))
+        }
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = parse(text) else {
+                throw DecodingError.dataCorruptedError(
+                    in: container,
+                    debugDescription: "date invalide « \(text.prefix(40)) » : format ISO 8601 attendu, par exemple 2025-01-20T20:00:00Z."
+                )
+            }
+            return date
+        }
+        return decoder
+    }()
+
+    static func format(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().dateSeparator(.dash)
+            .time(includingFractionalSeconds: false).timeSeparator(.colon).timeZone(separator: .omitted))
+    }
+
+    /// Accepts `2025-01-20T20:00:00Z`, with fractional seconds, and with a numeric offset.
+    static func parse(_ text: String) -> Date? {
+        let strategies: [Date.ISO8601FormatStyle] = [
+            .iso8601,
+            .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted),
+            .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .colon),
+            .iso8601.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .colon),
+        ]
+        for strategy in strategies {
+            if let date = try? Date(text, strategy: strategy) { return date }
+        }
+        return nil
+    }
+
+    static func snakeCase(_ key: String) -> String {
+        var result = ""
+        for character in key {
+            if character.isUppercase {
+                result += "_" + character.lowercased()
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+
+    static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "texte"
+        case is Int.Type, is Int64.Type: "entier"
+        case is Double.Type: "nombre"
+        case is Bool.Type: "booléen"
+        case is Date.Type: "date ISO 8601"
+        case is UUID.Type: "UUID"
+        default:
+            String(describing: type).contains("Array") ? "tableau" : "objet"
+        }
+    }
+}

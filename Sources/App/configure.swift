@@ -1,0 +1,66 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import NIOCore
+import SQLKit
+import Vapor
+
+/// Wires the application: configuration, database, migrations, middleware, routes.
+public func configure(_ app: Application, config: AppConfig? = nil) async throws {
+    let config = try config ?? AppConfig.fromEnvironment()
+    app.config = config
+    JSONCoding.installGlobally()
+
+    app.routes.defaultMaxBodySize = config.maxBodySize
+    app.passwords.use(.bcrypt(cost: config.bcryptCost))
+    app.middleware = Middlewares()
+    app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
+    app.middleware.use(APIErrorMiddleware(environment: app.environment))
+
+    try await configureDatabase(app, config: config)
+    app.migrations.add(Migrations.all)
+    try await app.autoMigrate()
+
+    let decoy = try await app.password.async.hash("decoy password for unknown usernames").get()
+    app.decoyPasswordHash = decoy
+
+    try routes(app)
+    app.asyncCommands.use(MigrateCommand(), as: "migrate")
+    app.asyncCommands.use(SeedDemoCommand(), as: "seed-demo")
+}
+
+private func configureDatabase(_ app: Application, config: AppConfig) async throws {
+    switch config.database {
+    case let .sqlite(path):
+        let url = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        app.databases.use(
+            .sqlite(.file(url.path), maxConnectionsPerEventLoop: config.databasePoolSize, connectionPoolTimeout: .seconds(30)),
+            as: .sqlite)
+        // WAL lets readers go on while one connection writes; the setting is kept in the file.
+        try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()
+    case let .postgres(url):
+        var postgres = try SQLPostgresConfiguration(url: url)
+        if let schema = config.databaseSchema {
+            postgres.searchPath = [schema]
+        }
+        app.databases.use(
+            .postgres(configuration: postgres, maxConnectionsPerEventLoop: config.databasePoolSize,
+                      connectionPoolTimeout: .seconds(30)),
+            as: .psql)
+        if let schema = config.databaseSchema {
+            try await (app.db as! any SQLDatabase).raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()
+        }
+    }
+}
+
+extension JSONCoding {
+    /// Vapor's content coders are process-wide; a static constant sets them exactly once, even
+    /// when tests start many applications at the same time.
+    private static let installed: Void = {
+        ContentConfiguration.global.use(encoder: encoder, for: .json)
+        ContentConfiguration.global.use(decoder: decoder, for: .json)
+    }()
+
+    static func installGlobally() { installed }
+}

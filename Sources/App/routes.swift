@@ -1,0 +1,15 @@
+import Vapor
+
+func routes(_ app: Application) throws {
+    app.get("health") { _ in HealthResponse(status: "ok") }
+    try app.register(collection: AccountsController())
+    try app.register(collection: ScenariosController())
+    try app.register(collection: PartiesController())
+    try app.register(collection: CharactersController())
+    try app.register(collection: SessionsController())
+    try app.register(collection: OpenAPIController())
+}
+
+struct HealthResponse: Content {
+    let status: String
+}

@@ -1,0 +1,60 @@
+/// Who may take part in a session, as the design document and the join rules state it.
+public enum SeatRole: String, Sendable, Codable, CaseIterable {
+    case master, player, observer
+
+    /// Only players fill the seats `max_players` bounds; the MJ and observers sit apart.
+    public var takesASeat: Bool { self == .player }
+}
+
+public struct SeatRequest: Sendable, Equatable {
+    public var status: SessionStatus
+    public var allowLateJoin: Bool
+    public var maxPlayers: Int
+    /// Players seated now, not counting the one asking.
+    public var seatedPlayers: Int
+    /// Whether the one asking already holds a place (seated before, or left and coming back).
+    public var heldASeat: Bool
+    /// Whether that place is still active.
+    public var stillSeated: Bool
+    public var role: SeatRole
+
+    public init(status: SessionStatus, allowLateJoin: Bool, maxPlayers: Int, seatedPlayers: Int,
+                heldASeat: Bool, stillSeated: Bool, role: SeatRole) {
+        self.status = status
+        self.allowLateJoin = allowLateJoin
+        self.maxPlayers = maxPlayers
+        self.seatedPlayers = seatedPlayers
+        self.heldASeat = heldASeat
+        self.stillSeated = stillSeated
+        self.role = role
+    }
+}
+
+public enum SeatRefusal: Error, Equatable, Sendable {
+    case finished(SessionStatus)
+    case lateJoinClosed
+    case full(maxPlayers: Int)
+
+    public var reason: String {
+        switch self {
+        case let .finished(status):
+            "La session est « \(status.rawValue) » : on ne peut plus la rejoindre."
+        case .lateJoinClosed:
+            "La session a commencé et n'accepte pas les arrivées tardives : seuls ceux qui avaient une place peuvent la rejoindre."
+        case let .full(maxPlayers):
+            "La session est complète (\(maxPlayers) joueur\(maxPlayers > 1 ? "s" : "") au maximum)."
+        }
+    }
+}
+
+extension SeatRequest {
+    /// Whether the seat may be taken. The database enforces the same bound atomically; this says
+    /// why, and lets a screen know in advance.
+    public func decide() -> Result<Void, SeatRefusal> {
+        if status.isFinal { return .failure(.finished(status)) }
+        if role == .master { return .success(()) }
+        if status.isRunning, !allowLateJoin, !heldASeat { return .failure(.lateJoinClosed) }
+        if role.takesASeat, !stillSeated, seatedPlayers >= maxPlayers { return .failure(.full(maxPlayers: maxPlayers)) }
+        return .success(())
+    }
+}
