@@ -16,6 +16,7 @@ public func configure(_ app: Application, config: AppConfig? = nil) async throws
     app.middleware = Middlewares()
     app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
     app.middleware.use(APIErrorMiddleware(environment: app.environment))
+    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory, defaultFile: nil))
 
     try await configureDatabase(app, config: config)
     app.migrations.add(Migrations.all)

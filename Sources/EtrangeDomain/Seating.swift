@@ -48,13 +48,13 @@ public enum SeatRefusal: Error, Equatable, Sendable {
 }
 
 extension SeatRequest {
-    /// Whether the seat may be taken. The database enforces the same bound atomically; this says
-    /// why, and lets a screen know in advance.
-    public func decide() -> Result<Void, SeatRefusal> {
-        if status.isFinal { return .failure(.finished(status)) }
-        if role == .master { return .success(()) }
-        if status.isRunning, !allowLateJoin, !heldASeat { return .failure(.lateJoinClosed) }
-        if role.takesASeat, !stillSeated, seatedPlayers >= maxPlayers { return .failure(.full(maxPlayers: maxPlayers)) }
-        return .success(())
+    /// Why the seat may not be taken, or nil when it may. The database enforces the same bound
+    /// atomically; this says why, and lets a screen know in advance.
+    public var refusal: SeatRefusal? {
+        if status.isFinal { return .finished(status) }
+        if role == .master { return nil }
+        if status.isRunning, !allowLateJoin, !heldASeat { return .lateJoinClosed }
+        if role.takesASeat, !stillSeated, seatedPlayers >= maxPlayers { return .full(maxPlayers: maxPlayers) }
+        return nil
     }
 }

@@ -1,4 +1,5 @@
 @testable import App
+import Fluent
 import Foundation
 import Testing
 import Vapor

@@ -35,7 +35,7 @@ struct AccountsController: RouteCollection {
     }
 
     func register(req: Request) async throws -> Response {
-        let body = try req.content.decode(RegisterRequest.self)
+        let body = try req.json(RegisterRequest.self)
         let username = try Self.validUsername(body.username)
         let password = try Self.validPassword(body.password)
         let displayName = try Check.optionalText(body.displayName, field: "display_name", maxLength: 64)
@@ -55,7 +55,7 @@ struct AccountsController: RouteCollection {
     }
 
     func login(req: Request) async throws -> AuthResponse {
-        let body = try req.content.decode(LoginRequest.self)
+        let body = try req.json(LoginRequest.self)
         let user = try await User.query(on: req.db)
             .filter(\.$usernameKey == User.key(for: body.username.trimmingCharacters(in: .whitespacesAndNewlines)))
             .first()

@@ -23,11 +23,11 @@ extension Request {
     fileprivate func setCaller(_ caller: Caller) { storage[CallerKey.self] = caller }
 }
 
-/// Requires a valid bearer token: present, known, not revoked, not expired.
+/// Requires a valid bearer token: present, known, not revoked, not expired. Only the header is read:
+/// a token in a URL ends up in logs and Referer headers.
 struct TokenAuthMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard let value = request.headers.bearerAuthorization?.token ?? request.query[String.self, at: "token"],
-              !value.isEmpty
+        guard let value = request.headers.bearerAuthorization?.token, !value.isEmpty
         else {
             throw AppError.unauthorized("Authentification requise : envoyez « Authorization: Bearer <jeton> ».")
         }

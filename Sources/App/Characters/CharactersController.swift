@@ -32,7 +32,7 @@ struct CharactersController: RouteCollection {
 
     func create(req: Request) async throws -> Response {
         let caller = try req.caller
-        let body = try req.content.decode(CreateCharacterRequest.self)
+        let body = try req.json(CreateCharacterRequest.self)
         let name = try Check.text(body.name, field: "name", length: 1...100)
         if let partieID = body.partieId {
             _ = try await Partie.visible(partieID, to: caller, on: req.db)

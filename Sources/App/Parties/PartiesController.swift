@@ -16,7 +16,7 @@ struct PartiesController: RouteCollection {
 
     func create(req: Request) async throws -> Response {
         let caller = try req.caller
-        let body = try req.content.decode(CreatePartieRequest.self)
+        let body = try req.json(CreatePartieRequest.self)
         let name = try Check.text(body.name, field: "name", length: 1...100)
         if let scenarioID = body.scenarioId, try await Scenario.find(scenarioID, on: req.db) == nil {
             throw AppError.invalid(field: "scenario_id", reason: "aucun scénario n'a cet identifiant.")
@@ -73,9 +73,14 @@ struct PartiesController: RouteCollection {
         let members = try await PartieMember.query(on: req.db)
             .filter(\.$partie.$id == visible.id)
             .with(\.$user)
-            .sort(\.$joinedAt).sort(\.$id)
+            .sort(\.$joinedAt)
             .all()
-        return try members.map { member in
+        // The MJ first, then players in the order they joined.
+        let ordered = members.enumerated().sorted { lhs, rhs in
+            let (left, right) = (lhs.element.$user.id == visible.partie.$mj.id, rhs.element.$user.id == visible.partie.$mj.id)
+            return left != right ? left : lhs.offset < rhs.offset
+        }.map(\.element)
+        return try ordered.map { member in
             MemberResponse(
                 userId: try member.user.requireID(), username: member.user.username,
                 displayName: member.user.displayName,
@@ -86,7 +91,7 @@ struct PartiesController: RouteCollection {
 
     func join(req: Request) async throws -> PartieResponse {
         let caller = try req.caller
-        let body = try req.content.decode(JoinPartieRequest.self)
+        let body = try req.json(JoinPartieRequest.self)
         let code = InviteCode.normalize(body.inviteCode)
         guard !code.isEmpty, code.count <= 16 else {
             throw AppError.invalid(field: "invite_code", reason: "code d'invitation manquant ou trop long.")

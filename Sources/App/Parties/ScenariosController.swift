@@ -23,7 +23,7 @@ struct ScenariosController: RouteCollection {
 
     func create(req: Request) async throws -> Response {
         let caller = try req.caller
-        let body = try req.content.decode(CreateScenarioRequest.self)
+        let body = try req.json(CreateScenarioRequest.self)
         let scenario = Scenario(
             title: try Check.text(body.title, field: "title", length: 1...200),
             description: try Check.optionalText(body.description, field: "description", maxLength: 5000),

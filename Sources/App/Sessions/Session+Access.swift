@@ -81,7 +81,7 @@ extension SessionResponse {
                 status: session.status, allowLateJoin: session.allowLateJoin, maxPlayers: session.maxPlayers,
                 seatedPlayers: seated, heldASeat: held != nil, stillSeated: held == true,
                 role: partie.isMJ ? .master : .player)
-            let canJoin = (try? request.decide().get()) != nil
+            let canJoin = request.refusal == nil
             return try SessionResponse(session: session, isMJ: partie.isMJ, seatedPlayers: seated,
                                        onlineCount: counts.online[id] ?? 0, canJoin: canJoin, now: now)
         }

@@ -58,8 +58,8 @@ final class Session: Model, @unchecked Sendable {
     @OptionalField(key: "ended_at") var endedAt: Date?
     @OptionalField(key: "duration_minutes") var durationMinutes: Int?
     @OptionalField(key: "summary") var summary: String?
-    @OptionalField(key: "key_events") var keyEvents: [KeyEvent]?
-    @OptionalField(key: "character_developments") var characterDevelopments: [CharacterDevelopment]?
+    @OptionalField(key: "key_events") var keyEvents: JSONList<KeyEvent>?
+    @OptionalField(key: "character_developments") var characterDevelopments: JSONList<CharacterDevelopment>?
     @OptionalField(key: "notes") var notes: String?
     @Field(key: "max_players") var maxPlayers: Int
     @Field(key: "allow_late_join") var allowLateJoin: Bool

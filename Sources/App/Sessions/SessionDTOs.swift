@@ -184,8 +184,8 @@ struct SessionResponse: Content {
         durationMinutes = session.status == .scheduled ? session.durationMinutes
             : session.durationMinutes ?? session.activeTime.minutes(at: now)
         summary = session.summary
-        keyEvents = session.keyEvents?.map { KeyEventPayload(event: $0.event, timestamp: $0.timestamp) }
-        characterDevelopments = session.characterDevelopments?.map {
+        keyEvents = session.keyEvents?.items.map { KeyEventPayload(event: $0.event, timestamp: $0.timestamp) }
+        characterDevelopments = session.characterDevelopments?.items.map {
             CharacterDevelopmentPayload(characterId: $0.characterId, description: $0.description)
         }
         notes = isMJ ? .some(session.notes) : .none

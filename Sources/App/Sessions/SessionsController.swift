@@ -53,7 +53,7 @@ struct SessionsController: RouteCollection {
 
     func create(req: Request) async throws -> Response {
         let caller = try req.caller
-        let body = try req.content.decode(CreateSessionRequest.self)
+        let body = try req.json(CreateSessionRequest.self)
         let partie = try await Partie.managed(body.partieId, by: caller, on: req.db)
         let now = req.now
         let session = Session()
@@ -75,7 +75,7 @@ struct SessionsController: RouteCollection {
     func update(req: Request) async throws -> SessionResponse {
         let caller = try req.caller
         let id = try req.uuidParameter()
-        let body = try req.content.decode(UpdateSessionRequest.self, using: JSONCoding.decoder)
+        let body = try req.json(UpdateSessionRequest.self)
         let visible = try await Session.managed(id, by: caller, on: req.db)
         let session = visible.session
         if case .null = body.name { throw AppError.invalid(field: "name", reason: "ne peut pas être null.") }
@@ -130,8 +130,8 @@ struct SessionsController: RouteCollection {
     func transition(_ action: SessionAction, req: Request) async throws -> SessionResponse {
         let caller = try req.caller
         let id = try req.uuidParameter()
-        let account = action == .end && req.body.data?.readableBytes ?? 0 > 0
-            ? try req.content.decode(EndSessionRequest.self) : nil
+        let account = action == .end && req.hasBody
+            ? try req.json(EndSessionRequest.self) : nil
         let visible = try await Session.managed(id, by: caller, on: req.db)
         let session = visible.session
         let now = req.now

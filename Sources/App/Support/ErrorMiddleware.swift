@@ -33,6 +33,9 @@ struct APIErrorMiddleware: AsyncMiddleware {
             (status, reason, field, headers) = (error.status, error.reason, error.field, error.headers)
         case let error as DecodingError:
             (status, reason, field) = Self.describe(error)
+        case let error as any AbortError where error.status == .unprocessableEntity:
+            // Vapor's word for a body it could not read; the API calls that invalid input.
+            (status, reason) = (.badRequest, "Corps de requête illisible : \(error.reason)")
         case let error as any AbortError:
             status = error.status
             reason = error.status == .internalServerError ? "Erreur interne du serveur." : error.reason

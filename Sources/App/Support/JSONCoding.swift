@@ -39,6 +39,7 @@ enum JSONCoding {
 
     /// Accepts `2025-01-20T20:00:00Z`, with fractional seconds, and with a numeric offset.
     static func parse(_ text: String) -> Date? {
+        guard text.count <= 40, dayExists(in: text) else { return nil }
         let strategies: [Date.ISO8601FormatStyle] = [
             .iso8601,
             .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted),
@@ -49,6 +50,18 @@ enum JSONCoding {
             if let date = try? Date(text, strategy: strategy) { return date }
         }
         return nil
+    }
+
+    /// Foundation's parser rolls impossible days over (30 February becomes 2 March); a date
+    /// nobody could mean is refused instead.
+    private static func dayExists(in text: String) -> Bool {
+        let parts = text.prefix(10).split(separator: "-")
+        guard parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else {
+            return false
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return DateComponents(calendar: calendar, year: year, month: month, day: day).isValidDate
     }
 
     static func snakeCase(_ key: String) -> String {

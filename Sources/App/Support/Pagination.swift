@@ -3,13 +3,17 @@ import Vapor
 /// `?page=&per=` as every list of the API reads it; at most 100 items a page.
 struct PageQuery {
     static let maxPer = 100
+    /// Far beyond any real list, and small enough that the offset never overflows.
+    static let maxPage = 100_000
     let page: Int
     let per: Int
 
     init(_ request: Request, defaultPer: Int = 20) throws {
         page = try Self.read("page", from: request) ?? 1
         per = try Self.read("per", from: request) ?? defaultPer
-        guard page >= 1 else { throw AppError.invalid(field: "page", reason: "doit être supérieur ou égal à 1.") }
+        guard (1...Self.maxPage).contains(page) else {
+            throw AppError.invalid(field: "page", reason: "doit être compris entre 1 et \(Self.maxPage).")
+        }
         guard (1...Self.maxPer).contains(per) else {
             throw AppError.invalid(field: "per", reason: "doit être compris entre 1 et \(Self.maxPer).")
         }

@@ -168,10 +168,11 @@ struct Table: Sendable {
     let outsider: TestUser
     let partie: PartieResponse
 
-    static func make(_ api: TestAPI) async throws -> Table {
-        let mj = try await api.register("marianne")
-        let player = try await api.register("armand")
-        let outsider = try await api.register("oscar")
+    static func make(_ api: TestAPI, suffix: String = "") async throws -> Table {
+        let tag = suffix.isEmpty ? "" : "-" + String(suffix.prefix(18))
+        let mj = try await api.register("marianne" + tag)
+        let player = try await api.register("armand" + tag)
+        let outsider = try await api.register("oscar" + tag)
         let partie = try await api.createPartie(mj)
         try await api.join(player, partie)
         return Table(mj: mj, player: player, outsider: outsider, partie: partie)

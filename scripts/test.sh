@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The whole test suite, on SQLite and on PostgreSQL. Installs what it needs on a fresh Debian
+# machine, runs a throwaway PostgreSQL cluster as an unprivileged user, and removes it afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n== %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+command -v zbarimg >/dev/null || missing+=(zbar-tools)
+command -v rsvg-convert >/dev/null || missing+=(librsvg2-bin)
+[ -f /usr/include/qrencode.h ] || missing+=(libqrencode-dev)
+[ -f /usr/include/sqlite3.h ] || missing+=(libsqlite3-dev)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+python3 -c 'import openapi_spec_validator' 2>/dev/null || python3 -m pip install -q openapi-spec-validator
+
+log "starting a throwaway PostgreSQL cluster"
+pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+pgdir=$(mktemp -d /tmp/etrange-pg.XXXXXX)
+pgport=${ETRANGE_TEST_PG_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+if [ "$(id -u)" = 0 ]; then
+    chown postgres "$pgdir"
+    as_pg() { runuser -u postgres -- "$@"; }
+else
+    as_pg() { "$@"; }
+fi
+cleanup() {
+    as_pg "$pgbin/pg_ctl" -D "$pgdir/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$pgdir"
+}
+trap cleanup EXIT
+as_pg "$pgbin/initdb" -D "$pgdir/data" -U postgres -A trust --no-sync >/dev/null
+as_pg "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w start \
+    -o "-p $pgport -k $pgdir -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off" >/dev/null
+as_pg "$pgbin/createdb" -h 127.0.0.1 -p "$pgport" -U postgres etrange_test
+export ETRANGE_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$pgport/etrange_test?sslmode=disable"
+
+log "checking the OpenAPI document"
+python3 scripts/check-openapi.py Sources/App/Resources/openapi.json
+
+log "swift test (SQLite and PostgreSQL)"
+swift test 2>&1 | tee "${TMPDIR:-/tmp}/etrange-swift-test.log" | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Write|Wrapping|Linking|Applying)'
+status=${PIPESTATUS[0]}
+exit "$status"
