@@ -9,6 +9,10 @@ import Vapor
 public func configure(_ app: Application, config: AppConfig? = nil) async throws {
     let config = try config ?? AppConfig.fromEnvironment()
     app.config = config
+    // SQLite's driver waits for its lock on the blocking thread pool, spinning; the pool must have
+    // more threads than the application has connections, or a writer waiting for a thread and a
+    // reader waiting for the writer would stall each other. Each application gets its own.
+    app.threadPool = NIOThreadPool(numberOfThreads: 8)
     JSONCoding.installGlobally()
 
     app.routes.defaultMaxBodySize = config.maxBodySize
@@ -26,6 +30,7 @@ public func configure(_ app: Application, config: AppConfig? = nil) async throws
     app.decoyPasswordHash = decoy
 
     try routes(app)
+    app.lifecycle.use(PresenceSweeper())
     app.asyncCommands.use(MigrateCommand(), as: "migrate")
     app.asyncCommands.use(SeedDemoCommand(), as: "seed-demo")
 }

@@ -1,9 +1,6 @@
+import EtrangeDomain
 import Fluent
 import Foundation
-
-enum ParticipantRole: String, Codable, Sendable, CaseIterable {
-    case master, player, observer
-}
 
 /// Who took part in a session, with their role and the time they played.
 final class SessionParticipant: Model, @unchecked Sendable {
@@ -13,7 +10,7 @@ final class SessionParticipant: Model, @unchecked Sendable {
     @Parent(key: "session_id") var session: Session
     @Parent(key: "user_id") var user: User
     @OptionalParent(key: "character_id") var character: Character?
-    @Enum(key: "role") var role: ParticipantRole
+    @Enum(key: "role") var role: SeatRole
     @Field(key: "joined_at") var joinedAt: Date
     @OptionalField(key: "left_at") var leftAt: Date?
     @OptionalField(key: "total_time_minutes") var totalTimeMinutes: Int?

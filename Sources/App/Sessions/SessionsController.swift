@@ -96,13 +96,19 @@ struct SessionsController: RouteCollection {
         }
         if let maxPlayers = body.maxPlayers.newValue {
             session.maxPlayers = try SessionFields.maxPlayers(maxPlayers)
-            let seated = try await SessionCounts.load(for: [id], callerID: caller.userID, on: req.db).seated[id] ?? 0
-            guard maxPlayers >= seated else {
-                throw AppError.invalid(field: "max_players", reason: "ne peut pas descendre sous les \(seated) places déjà prises.")
-            }
         }
         session.updatedAt = req.now
-        try await session.save(on: req.db)
+        try await req.db.transaction { db in
+            // Under the session's lock, so a join cannot take a seat the new limit removes.
+            _ = try await Participation.lockSession(id, on: db)
+            if body.maxPlayers.isSent {
+                let seated = try await Participation.seatedPlayers(in: id, on: db)
+                guard session.maxPlayers >= seated else {
+                    throw AppError.invalid(field: "max_players", reason: "ne peut pas descendre sous les \(seated) places déjà prises.")
+                }
+            }
+            try await session.save(on: db)
+        }
         return try await SessionResponse.build(visible, caller: caller, on: req.db, now: req.now)
     }
 
@@ -177,6 +183,7 @@ struct SessionsController: RouteCollection {
                     .all()
                 guard !rows.isEmpty else { return false }
                 if account != nil { try await session.save(on: db) }
+                try await Participation.sessionMoved(id, to: next, at: now, on: db)
                 return true
             }
         } catch let error as any DatabaseError where error.isConstraintFailure {

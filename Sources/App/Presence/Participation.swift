@@ -1,0 +1,199 @@
+import EtrangeDomain
+import Fluent
+import SQLKit
+import Vapor
+
+/// Seats, presence and time played. Every change that depends on who is seated starts by locking
+/// the session's row, so that of a hundred players pressing « Rejoindre » on the last seat
+/// exactly one gets it: PostgreSQL holds the row lock until the transaction ends, SQLite its
+/// single writer lock.
+enum Participation {
+    /// Locks the session's row for the rest of the transaction and reads it afresh; nil if the
+    /// session is gone. The lock is taken by the transaction's first statement, a write, which
+    /// also keeps SQLite from having to upgrade a read transaction.
+    static func lockSession(_ id: UUID, on db: any Database) async throws -> Session? {
+        let locked = try await (db as! any SQLDatabase).update(Session.schema)
+            .set(SQLIdentifier("updated_at"), to: SQLIdentifier("updated_at"))
+            .where("id", .equal, id)
+            .returning("id")
+            .all()
+        guard !locked.isEmpty else { return nil }
+        return try await Session.find(id, on: db)
+    }
+
+    static func seatedPlayers(in sessionID: UUID, excluding userID: Int? = nil, on db: any Database) async throws -> Int {
+        let query = SessionParticipant.query(on: db)
+            .filter(\.$session.$id == sessionID)
+            .filter(\.$role == .player)
+            .filter(\.$isActive == true)
+        if let userID { query.filter(\.$user.$id != userID) }
+        return try await query.count()
+    }
+
+    /// Takes (or takes back) a place in the session, inside the caller's transaction. `online`
+    /// makes the person present at once, as joining a running session does.
+    static func seat(
+        userID: Int, role: SeatRole, characterID: UUID?, in sessionID: UUID,
+        lateJoinExempt: Bool, at now: Date, on db: any Database
+    ) async throws -> SessionParticipant {
+        guard let session = try await lockSession(sessionID, on: db) else {
+            throw AppError.notFound("Session introuvable.")
+        }
+        let existing = try await SessionParticipant.query(on: db)
+            .filter(\.$session.$id == sessionID).filter(\.$user.$id == userID).first()
+        let request = SeatRequest(
+            status: session.status, allowLateJoin: session.allowLateJoin, maxPlayers: session.maxPlayers,
+            seatedPlayers: try await seatedPlayers(in: sessionID, excluding: userID, on: db),
+            heldASeat: existing != nil || lateJoinExempt,
+            stillSeated: existing?.isActive == true && existing?.role == .player,
+            role: role)
+        if let refusal = request.refusal { throw AppError.conflict(refusal.reason) }
+
+        let participant = existing ?? SessionParticipant()
+        if existing == nil {
+            participant.$session.id = sessionID
+            participant.$user.id = userID
+            participant.joinedAt = now
+            participant.playedSeconds = 0
+            participant.createdAt = now
+        }
+        participant.role = role
+        if let characterID { participant.$character.id = characterID }
+        participant.isActive = true
+        participant.leftAt = nil
+        participant.updatedAt = now
+        try await participant.save(on: db)
+
+        if session.status.isRunning {
+            try await connect(participant, session: session, at: now, on: db)
+        }
+        return participant
+    }
+
+    /// Marks the participant online (a connection or a heartbeat) and starts their clock when the
+    /// session is active.
+    static func connect(_ participant: SessionParticipant, session: Session, at now: Date, on db: any Database) async throws {
+        let sessionID = try session.requireID()
+        let presence = try await SessionPresence.query(on: db)
+            .filter(\.$session.$id == sessionID).filter(\.$user.$id == participant.$user.id).first()
+            ?? {
+                let presence = SessionPresence()
+                presence.$session.id = sessionID
+                presence.$user.id = participant.$user.id
+                presence.joinedAt = now
+                return presence
+            }()
+        presence.$character.id = participant.$character.id
+        presence.isOnline = true
+        presence.lastSeen = now
+        presence.leftAt = nil
+        try await presence.save(on: db)
+        if session.status == .active, participant.playingSince == nil {
+            participant.playingSince = now
+            try await participant.save(on: db)
+        }
+    }
+
+    /// Marks the user offline and stops their clock at `until` (now, or the last sign of life when
+    /// the sweeper finds a silent phone). The seat is kept.
+    static func disconnect(userID: Int, from sessionID: UUID, until: Date, on db: any Database) async throws {
+        try await SessionPresence.query(on: db)
+            .filter(\.$session.$id == sessionID).filter(\.$user.$id == userID).filter(\.$isOnline == true)
+            .set(\.$isOnline, to: false).set(\.$leftAt, to: until)
+            .update()
+        if let participant = try await SessionParticipant.query(on: db)
+            .filter(\.$session.$id == sessionID).filter(\.$user.$id == userID).first() {
+            try await stopClock(participant, at: until, on: db)
+        }
+    }
+
+    static func stopClock(_ participant: SessionParticipant, at instant: Date, on db: any Database) async throws {
+        var time = participant.playedTime
+        time.stop(at: instant)
+        participant.playedSeconds = time.accumulatedSeconds
+        participant.playingSince = nil
+        participant.totalTimeMinutes = time.minutes(at: instant)
+        try await participant.save(on: db)
+    }
+
+    /// Follows a move of the session, inside its transaction: pausing stops every clock, resuming
+    /// restarts those of the people online, the end takes everyone offline and settles their time.
+    static func sessionMoved(_ sessionID: UUID, to status: SessionStatus, at now: Date, on db: any Database) async throws {
+        let participants = try await SessionParticipant.query(on: db).filter(\.$session.$id == sessionID).all()
+        switch status {
+        case .active:
+            let online = Set(try await SessionPresence.query(on: db)
+                .filter(\.$session.$id == sessionID).filter(\.$isOnline == true).all().map { $0.$user.id })
+            for participant in participants where participant.isActive && online.contains(participant.$user.id) && participant.playingSince == nil {
+                participant.playingSince = now
+                try await participant.save(on: db)
+            }
+        case .paused:
+            for participant in participants where participant.playingSince != nil {
+                try await stopClock(participant, at: now, on: db)
+            }
+        case .completed, .cancelled:
+            try await SessionPresence.query(on: db)
+                .filter(\.$session.$id == sessionID).filter(\.$isOnline == true)
+                .set(\.$isOnline, to: false).set(\.$leftAt, to: now)
+                .update()
+            for participant in participants {
+                var time = participant.playedTime
+                time.stop(at: now)
+                participant.playedSeconds = time.accumulatedSeconds
+                participant.playingSince = nil
+                participant.totalTimeMinutes = time.minutes(at: now)
+                if participant.isActive {
+                    participant.isActive = false
+                    participant.leftAt = now
+                }
+                participant.updatedAt = now
+                try await participant.save(on: db)
+            }
+        case .scheduled:
+            break
+        }
+    }
+
+    /// Takes offline every presence not heard from since `now - timeout`, its clock stopped at the
+    /// last sign of life. Returns the (session, user) pairs swept.
+    @discardableResult
+    static func sweep(now: Date, timeout: TimeInterval, on db: any Database) async throws -> [(UUID, Int)] {
+        let cutoff = now.addingTimeInterval(-timeout)
+        let stale = try await SessionPresence.query(on: db)
+            .filter(\.$isOnline == true)
+            .filter(\.$lastSeen < cutoff)
+            .all()
+        var swept: [(UUID, Int)] = []
+        for presence in stale {
+            let sessionID = presence.$session.id
+            let userID = presence.$user.id
+            let lastSeen = presence.lastSeen
+            let took = try await db.transaction { db -> Bool in
+                // Conditional on the presence being still stale: a heartbeat that arrived meanwhile
+                // wins.
+                let rows = try await (db as! any SQLDatabase).update(SessionPresence.schema)
+                    .set("is_online", to: false)
+                    .set("left_at", to: lastSeen)
+                    .where("session_id", .equal, sessionID).where("user_id", .equal, userID)
+                    .where("is_online", .equal, true).where("last_seen", .lessThan, cutoff)
+                    .returning("id")
+                    .all()
+                guard !rows.isEmpty else { return false }
+                if let participant = try await SessionParticipant.query(on: db)
+                    .filter(\.$session.$id == sessionID).filter(\.$user.$id == userID).first() {
+                    try await stopClock(participant, at: lastSeen, on: db)
+                }
+                return true
+            }
+            if took { swept.append((sessionID, userID)) }
+        }
+        return swept
+    }
+}
+
+extension SessionParticipant {
+    var playedTime: RunningTime {
+        RunningTime(accumulatedSeconds: playedSeconds, runningSince: playingSince)
+    }
+}

@@ -1,0 +1,197 @@
+import EtrangeDomain
+import Fluent
+import Vapor
+
+/// Joining and leaving a session, presence (who is connected now) and participants (who took
+/// part), as the design document's "Rejoindre une session" and "Gestion de la présence" describe.
+struct PresenceController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let session = routes.grouped(TokenAuthMiddleware()).grouped("api", "sessions", ":id")
+        session.post("join", use: join)
+        session.post("leave", use: leave)
+        session.get("presence", use: presence)
+        session.post("presence", use: connect)
+        session.delete("presence", use: disconnect)
+        session.get("participants", use: participants)
+        session.post("participants", use: addParticipant)
+    }
+
+    func join(req: Request) async throws -> ParticipantResponse {
+        let caller = try req.caller
+        let id = try req.uuidParameter()
+        let body = req.hasBody ? try req.json(JoinSessionRequest.self) : JoinSessionRequest()
+        if let named = body.sessionId, named != id {
+            throw AppError.invalid(field: "session_id", reason: "ne correspond pas à la session de l'adresse.")
+        }
+        let visible = try await Session.visible(id, to: caller, on: req.db)
+        let role: SeatRole = visible.partie.isMJ ? .master : .player
+        if let characterID = body.characterId {
+            try await Self.checkCharacter(characterID, ownedBy: caller.userID, partieID: visible.partie.id, field: "character_id", on: req.db)
+        } else if role == .player {
+            throw AppError.invalid(field: "character_id", reason: "choisissez le personnage avec lequel vous jouez.")
+        }
+        let now = req.now
+        let participant = try await req.db.transaction { db in
+            try await Participation.seat(
+                userID: caller.userID, role: role, characterID: body.characterId, in: id,
+                lateJoinExempt: false, at: now, on: db)
+        }
+        return try await Self.responses(for: [participant], in: id, on: req.db, now: now)[0]
+    }
+
+    func leave(req: Request) async throws -> ParticipantResponse {
+        let caller = try req.caller
+        let id = try req.uuidParameter()
+        _ = try await Session.visible(id, to: caller, on: req.db)
+        let now = req.now
+        let participant = try await req.db.transaction { db -> SessionParticipant in
+            guard let session = try await Participation.lockSession(id, on: db) else {
+                throw AppError.notFound("Session introuvable.")
+            }
+            guard !session.status.isFinal else {
+                throw AppError.conflict("La session est « \(session.status.rawValue) » : il n'y a plus de place à quitter.")
+            }
+            guard let participant = try await SessionParticipant.query(on: db)
+                .filter(\.$session.$id == id).filter(\.$user.$id == caller.userID).filter(\.$isActive == true).first()
+            else {
+                throw AppError.conflict("Vous n'avez pas de place dans cette session.")
+            }
+            try await Participation.disconnect(userID: caller.userID, from: id, until: now, on: db)
+            participant.isActive = false
+            participant.leftAt = now
+            participant.updatedAt = now
+            try await participant.save(on: db)
+            return participant
+        }
+        return try await Self.responses(for: [participant], in: id, on: req.db, now: now)[0]
+    }
+
+    func presence(req: Request) async throws -> [PresenceResponse] {
+        let caller = try req.caller
+        let id = try req.uuidParameter()
+        _ = try await Session.visible(id, to: caller, on: req.db)
+        let rows = try await SessionPresence.query(on: req.db)
+            .filter(\.$session.$id == id).filter(\.$isOnline == true)
+            .with(\.$user).with(\.$character)
+            .sort(\.$joinedAt).sort(\.$user.$id)
+            .all()
+        return rows.map(PresenceResponse.init)
+    }
+
+    /// A connection or a heartbeat, for a seated participant of a session being played.
+    func connect(req: Request) async throws -> PresenceResponse {
+        let caller = try req.caller
+        let id = try req.uuidParameter()
+        _ = try await Session.visible(id, to: caller, on: req.db)
+        let now = req.now
+        try await req.db.transaction { db in
+            guard let session = try await Participation.lockSession(id, on: db) else {
+                throw AppError.notFound("Session introuvable.")
+            }
+            guard session.status.isRunning else {
+                throw AppError.conflict("La session est « \(session.status.rawValue) » : on ne peut s'y connecter que pendant qu'elle se joue.")
+            }
+            guard let participant = try await SessionParticipant.query(on: db)
+                .filter(\.$session.$id == id).filter(\.$user.$id == caller.userID).filter(\.$isActive == true).first()
+            else {
+                throw AppError.conflict("Rejoignez d'abord la session : seuls les participants y sont présents.")
+            }
+            try await Participation.connect(participant, session: session, at: now, on: db)
+        }
+        let row = try await SessionPresence.query(on: req.db)
+            .filter(\.$session.$id == id).filter(\.$user.$id == caller.userID)
+            .with(\.$user).with(\.$character).first()
+        guard let row else { throw AppError.notFound("Session introuvable.") }
+        return PresenceResponse(row)
+    }
+
+    /// Disconnects but keeps the seat. Disconnecting twice is harmless.
+    func disconnect(req: Request) async throws -> HTTPStatus {
+        let caller = try req.caller
+        let id = try req.uuidParameter()
+        _ = try await Session.visible(id, to: caller, on: req.db)
+        let now = req.now
+        try await req.db.transaction { db in
+            _ = try await Participation.lockSession(id, on: db)
+            try await Participation.disconnect(userID: caller.userID, from: id, until: now, on: db)
+        }
+        return .noContent
+    }
+
+    func participants(req: Request) async throws -> [ParticipantResponse] {
+        let caller = try req.caller
+        let id = try req.uuidParameter()
+        _ = try await Session.visible(id, to: caller, on: req.db)
+        let rows = try await SessionParticipant.query(on: req.db)
+            .filter(\.$session.$id == id)
+            .sort(\.$joinedAt).sort(\.$user.$id)
+            .all()
+        return try await Self.responses(for: rows, in: id, on: req.db, now: req.now)
+    }
+
+    /// The MJ seats a member of the partie, as player, observer or master. The seat limit holds;
+    /// the late-join rule does not, since the MJ decides who comes late.
+    func addParticipant(req: Request) async throws -> Response {
+        let caller = try req.caller
+        let id = try req.uuidParameter()
+        let body = try req.json(AddParticipantRequest.self)
+        let visible = try await Session.managed(id, by: caller, on: req.db)
+        guard try await Partie.isMember(visible.partie.id, userID: body.userId, on: req.db) else {
+            throw AppError.invalid(field: "user_id", reason: "cette personne n'est pas membre de la partie.")
+        }
+        if let characterID = body.characterId {
+            try await Self.checkCharacter(characterID, ownedBy: body.userId, partieID: visible.partie.id, field: "character_id", on: req.db)
+        }
+        let now = req.now
+        let existed = try await SessionParticipant.query(on: req.db)
+            .filter(\.$session.$id == id).filter(\.$user.$id == body.userId).count() > 0
+        let participant = try await req.db.transaction { db in
+            try await Participation.seat(
+                userID: body.userId, role: body.role ?? .player, characterID: body.characterId, in: id,
+                lateJoinExempt: true, at: now, on: db)
+        }
+        let response = try await Self.responses(for: [participant], in: id, on: req.db, now: now)[0]
+        return try await response.encodeResponse(status: existed ? .ok : .created, for: req)
+    }
+
+    /// A character may be played by its owner, in its own partie (or in any, when it has none).
+    static func checkCharacter(_ id: UUID, ownedBy userID: Int, partieID: Int, field: String, on db: any Database) async throws {
+        guard let character = try await Character.find(id, on: db), character.$user.id == userID else {
+            throw AppError.invalid(field: field, reason: "aucun personnage de ce joueur n'a cet identifiant.")
+        }
+        if let own = character.$partie.id, own != partieID {
+            throw AppError.invalid(field: field, reason: "ce personnage appartient à une autre partie.")
+        }
+    }
+
+    static func responses(for participants: [SessionParticipant], in sessionID: UUID, on db: any Database, now: Date) async throws -> [ParticipantResponse] {
+        guard !participants.isEmpty else { return [] }
+        let userIDs = Set(participants.map { $0.$user.id })
+        let users = Dictionary(uniqueKeysWithValues: try await User.query(on: db).filter(\.$id ~~ userIDs).all().map { ($0.id!, $0) })
+        let characterIDs = Set(participants.compactMap { $0.$character.id })
+        let characters = characterIDs.isEmpty ? [:] : Dictionary(uniqueKeysWithValues:
+            try await Character.query(on: db).filter(\.$id ~~ characterIDs).all().map { ($0.id!, $0.name) })
+        let online = Set(try await SessionPresence.query(on: db)
+            .filter(\.$session.$id == sessionID).filter(\.$isOnline == true).all().map { $0.$user.id })
+        return try participants.map { participant in
+            guard let user = users[participant.$user.id] else { throw Abort(.internalServerError) }
+            return ParticipantResponse(
+                id: try participant.requireID(), sessionId: sessionID, userId: participant.$user.id,
+                username: user.username, displayName: user.displayName,
+                characterId: participant.$character.id,
+                characterName: participant.$character.id.flatMap { characters[$0] },
+                role: participant.role, joinedAt: participant.joinedAt, leftAt: participant.leftAt,
+                totalTimeMinutes: participant.playedTime.minutes(at: now),
+                isActive: participant.isActive, isOnline: online.contains(participant.$user.id))
+        }
+    }
+}
+
+extension PresenceResponse {
+    init(_ row: SessionPresence) {
+        self.init(
+            userId: row.$user.id, username: row.user.username, displayName: row.user.displayName,
+            characterId: row.$character.id, characterName: row.character?.name,
+            isOnline: row.isOnline, joinedAt: row.joinedAt, lastSeen: row.lastSeen, leftAt: row.leftAt)
+    }
+}
