@@ -63,7 +63,7 @@ def conventions(doc):
             if not op.get("summary"):
                 problems.append(f"{name}: no summary")
             responses = op.get("responses", {})
-            if not any(code.startswith("2") for code in responses):
+            if not any(code.startswith("2") or code == "101" for code in responses):
                 problems.append(f"{name}: no success response")
             security = op.get("security", global_security)
             if any("bearer" in requirement for requirement in security) and "401" not in responses:

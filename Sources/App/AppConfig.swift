@@ -23,6 +23,10 @@ public struct AppConfig: Sendable {
     public var presenceTimeout: TimeInterval
     /// How often the sweeper looks for such presences.
     public var sweepInterval: TimeInterval
+    /// Events a live connection may have waiting before it is closed as too slow.
+    public var liveQueueLimit: Int
+    /// How long the live channel's journal keeps events, for reconnections with `since`.
+    public var eventRetention: TimeInterval
 
     public init(
         database: DatabaseTarget = .sqlite(path: "data/etrange.sqlite"),
@@ -33,7 +37,9 @@ public struct AppConfig: Sendable {
         bcryptCost: Int = 12,
         maxBodySize: ByteCount = "64kb",
         presenceTimeout: TimeInterval = 60,
-        sweepInterval: TimeInterval = 10
+        sweepInterval: TimeInterval = 10,
+        liveQueueLimit: Int = 256,
+        eventRetention: TimeInterval = 48 * 3600
     ) {
         self.database = database
         self.databaseSchema = databaseSchema
@@ -44,6 +50,8 @@ public struct AppConfig: Sendable {
         self.maxBodySize = maxBodySize
         self.presenceTimeout = presenceTimeout
         self.sweepInterval = sweepInterval
+        self.liveQueueLimit = liveQueueLimit
+        self.eventRetention = eventRetention
     }
 
     struct Invalid: Error, CustomStringConvertible {
@@ -75,6 +83,8 @@ public struct AppConfig: Sendable {
         config.maxBodySize = ByteCount(value: try integer(env, "ETRANGE_MAX_BODY_KB", default: 64, in: 1...10_240) * 1024)
         config.presenceTimeout = TimeInterval(try integer(env, "ETRANGE_PRESENCE_TIMEOUT", default: 60, in: 5...86_400))
         config.sweepInterval = TimeInterval(try integer(env, "ETRANGE_SWEEP_INTERVAL", default: 10, in: 1...3600))
+        config.liveQueueLimit = try integer(env, "ETRANGE_LIVE_QUEUE", default: config.liveQueueLimit, in: 8...100_000)
+        config.eventRetention = TimeInterval(try integer(env, "ETRANGE_EVENT_RETENTION_HOURS", default: 48, in: 1...8760)) * 3600
         return config
     }
 

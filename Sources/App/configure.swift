@@ -29,6 +29,7 @@ public func configure(_ app: Application, config: AppConfig? = nil) async throws
     let decoy = try await app.password.async.hash("decoy password for unknown usernames").get()
     app.decoyPasswordHash = decoy
 
+    app.installLiveHub()
     try routes(app)
     app.lifecycle.use(PresenceSweeper())
     app.asyncCommands.use(MigrateCommand(), as: "migrate")
@@ -50,6 +51,7 @@ private func configureDatabase(_ app: Application, config: AppConfig) async thro
         if let schema = config.databaseSchema {
             postgres.searchPath = [schema]
         }
+        app.lifecycle.use(PostgresListener(configuration: postgres.coreConfiguration))
         app.databases.use(
             .postgres(configuration: postgres, maxConnectionsPerEventLoop: config.databasePoolSize,
                       connectionPoolTimeout: .seconds(30)),

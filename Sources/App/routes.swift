@@ -8,6 +8,7 @@ func routes(_ app: Application) throws {
     try app.register(collection: CharactersController())
     try app.register(collection: SessionsController())
     try app.register(collection: PresenceController())
+    try app.register(collection: LiveController())
     try app.register(collection: OpenAPIController())
     try app.register(collection: WebController(publicDirectory: app.directory.publicDirectory))
 }

@@ -1,4 +1,6 @@
 import Fluent
+import FluentPostgresDriver
+import SQLKit
 import Vapor
 
 struct AccountsController: RouteCollection {
@@ -68,7 +70,13 @@ struct AccountsController: RouteCollection {
     }
 
     func logout(req: Request) async throws -> HTTPStatus {
-        try await UserToken.query(on: req.db).filter(\.$id == req.caller.tokenID).delete()
+        let tokenID = try req.caller.tokenID
+        try await UserToken.query(on: req.db).filter(\.$id == tokenID).delete()
+        // Live connections opened with this token close too, on every instance.
+        if req.db is any PostgresDatabase {
+            try await (req.db as! any SQLDatabase).raw("SELECT pg_notify(\(bind: LiveEvents.channel), \(bind: "t:" + tokenID.uuidString))").run()
+        }
+        await req.application.live.revoke(tokenID: tokenID)
         return .noContent
     }
 

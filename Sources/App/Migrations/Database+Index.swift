@@ -22,5 +22,6 @@ enum Migrations {
         CreateSessions(),
         CreateSessionPresence(),
         CreateSessionParticipants(),
+        CreateSessionEvents(),
     ]
 }

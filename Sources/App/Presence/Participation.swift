@@ -49,6 +49,7 @@ enum Participation {
             role: role)
         if let refusal = request.refusal { throw AppError.conflict(refusal.reason) }
 
+        let wasSeated = existing?.isActive == true
         let participant = existing ?? SessionParticipant()
         if existing == nil {
             participant.$session.id = sessionID
@@ -63,11 +64,54 @@ enum Participation {
         participant.leftAt = nil
         participant.updatedAt = now
         try await participant.save(on: db)
+        if !wasSeated {
+            try await LiveEvents.record(.participantJoined, in: sessionID, data: try await LiveEvents.person(
+                userID: userID, characterID: participant.$character.id, role: role, on: db), at: now, on: db)
+        }
 
         if session.status.isRunning {
             try await connect(participant, session: session, at: now, on: db)
         }
         return participant
+    }
+
+    /// Gives the seat up, inside the caller's transaction: offline, inactive, time settled.
+    static func leave(userID: Int, from sessionID: UUID, at now: Date, on db: any Database) async throws -> SessionParticipant {
+        guard let session = try await lockSession(sessionID, on: db) else {
+            throw AppError.notFound("Session introuvable.")
+        }
+        guard !session.status.isFinal else {
+            throw AppError.conflict("La session est « \(session.status.rawValue) » : il n'y a plus de place à quitter.")
+        }
+        guard let participant = try await SessionParticipant.query(on: db)
+            .filter(\.$session.$id == sessionID).filter(\.$user.$id == userID).filter(\.$isActive == true).first()
+        else {
+            throw AppError.conflict("Vous n'avez pas de place dans cette session.")
+        }
+        try await disconnect(userID: userID, from: sessionID, until: now, at: now, on: db)
+        participant.isActive = false
+        participant.leftAt = now
+        participant.updatedAt = now
+        try await participant.save(on: db)
+        try await LiveEvents.record(.participantLeft, in: sessionID, data: try await LiveEvents.person(
+            userID: userID, characterID: participant.$character.id, role: participant.role, on: db), at: now, on: db)
+        return participant
+    }
+
+    /// A connection or a heartbeat of a seated participant, inside the caller's transaction.
+    static func heartbeat(userID: Int, in sessionID: UUID, at now: Date, on db: any Database) async throws {
+        guard let session = try await lockSession(sessionID, on: db) else {
+            throw AppError.notFound("Session introuvable.")
+        }
+        guard session.status.isRunning else {
+            throw AppError.conflict("La session est « \(session.status.rawValue) » : on ne peut s'y connecter que pendant qu'elle se joue.")
+        }
+        guard let participant = try await SessionParticipant.query(on: db)
+            .filter(\.$session.$id == sessionID).filter(\.$user.$id == userID).filter(\.$isActive == true).first()
+        else {
+            throw AppError.conflict("Rejoignez d'abord la session : seuls les participants y sont présents.")
+        }
+        try await connect(participant, session: session, at: now, on: db)
     }
 
     /// Marks the participant online (a connection or a heartbeat) and starts their clock when the
@@ -83,6 +127,7 @@ enum Participation {
                 presence.joinedAt = now
                 return presence
             }()
+        let cameOnline = !(presence.id != nil && presence.isOnline)
         presence.$character.id = participant.$character.id
         presence.isOnline = true
         presence.lastSeen = now
@@ -92,18 +137,28 @@ enum Participation {
             participant.playingSince = now
             try await participant.save(on: db)
         }
+        if cameOnline {
+            try await LiveEvents.record(.presenceOnline, in: sessionID, data: try await LiveEvents.person(
+                userID: participant.$user.id, characterID: participant.$character.id, role: participant.role, on: db), at: now, on: db)
+        }
     }
 
     /// Marks the user offline and stops their clock at `until` (now, or the last sign of life when
     /// the sweeper finds a silent phone). The seat is kept.
-    static func disconnect(userID: Int, from sessionID: UUID, until: Date, on db: any Database) async throws {
-        try await SessionPresence.query(on: db)
-            .filter(\.$session.$id == sessionID).filter(\.$user.$id == userID).filter(\.$isOnline == true)
-            .set(\.$isOnline, to: false).set(\.$leftAt, to: until)
-            .update()
-        if let participant = try await SessionParticipant.query(on: db)
-            .filter(\.$session.$id == sessionID).filter(\.$user.$id == userID).first() {
+    static func disconnect(userID: Int, from sessionID: UUID, until: Date, at now: Date, on db: any Database) async throws {
+        let wentOffline = try await (db as! any SQLDatabase).update(SessionPresence.schema)
+            .set("is_online", to: false).set("left_at", to: until)
+            .where("session_id", .equal, sessionID).where("user_id", .equal, userID).where("is_online", .equal, true)
+            .returning("id")
+            .all()
+        let participant = try await SessionParticipant.query(on: db)
+            .filter(\.$session.$id == sessionID).filter(\.$user.$id == userID).first()
+        if let participant {
             try await stopClock(participant, at: until, on: db)
+        }
+        if !wentOffline.isEmpty {
+            try await LiveEvents.record(.presenceOffline, in: sessionID, data: try await LiveEvents.person(
+                userID: userID, characterID: participant?.$character.id, role: participant?.role, on: db), at: now, on: db)
         }
     }
 
@@ -170,20 +225,14 @@ enum Participation {
             let userID = presence.$user.id
             let lastSeen = presence.lastSeen
             let took = try await db.transaction { db -> Bool in
-                // Conditional on the presence being still stale: a heartbeat that arrived meanwhile
-                // wins.
-                let rows = try await (db as! any SQLDatabase).update(SessionPresence.schema)
-                    .set("is_online", to: false)
-                    .set("left_at", to: lastSeen)
-                    .where("session_id", .equal, sessionID).where("user_id", .equal, userID)
-                    .where("is_online", .equal, true).where("last_seen", .lessThan, cutoff)
-                    .returning("id")
-                    .all()
-                guard !rows.isEmpty else { return false }
-                if let participant = try await SessionParticipant.query(on: db)
-                    .filter(\.$session.$id == sessionID).filter(\.$user.$id == userID).first() {
-                    try await stopClock(participant, at: lastSeen, on: db)
-                }
+                _ = try await lockSession(sessionID, on: db)
+                // Still stale under the lock: a heartbeat that arrived meanwhile wins.
+                guard try await SessionPresence.query(on: db)
+                    .filter(\.$session.$id == sessionID).filter(\.$user.$id == userID)
+                    .filter(\.$isOnline == true).filter(\.$lastSeen < cutoff)
+                    .count() > 0
+                else { return false }
+                try await disconnect(userID: userID, from: sessionID, until: lastSeen, at: now, on: db)
                 return true
             }
             if took { swept.append((sessionID, userID)) }

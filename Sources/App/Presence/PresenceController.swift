@@ -36,6 +36,7 @@ struct PresenceController: RouteCollection {
                 userID: caller.userID, role: role, characterID: body.characterId, in: id,
                 lateJoinExempt: false, at: now, on: db)
         }
+        await req.announce(id)
         return try await Self.responses(for: [participant], in: id, on: req.db, now: now)[0]
     }
 
@@ -44,25 +45,10 @@ struct PresenceController: RouteCollection {
         let id = try req.uuidParameter()
         _ = try await Session.visible(id, to: caller, on: req.db)
         let now = req.now
-        let participant = try await req.db.transaction { db -> SessionParticipant in
-            guard let session = try await Participation.lockSession(id, on: db) else {
-                throw AppError.notFound("Session introuvable.")
-            }
-            guard !session.status.isFinal else {
-                throw AppError.conflict("La session est « \(session.status.rawValue) » : il n'y a plus de place à quitter.")
-            }
-            guard let participant = try await SessionParticipant.query(on: db)
-                .filter(\.$session.$id == id).filter(\.$user.$id == caller.userID).filter(\.$isActive == true).first()
-            else {
-                throw AppError.conflict("Vous n'avez pas de place dans cette session.")
-            }
-            try await Participation.disconnect(userID: caller.userID, from: id, until: now, on: db)
-            participant.isActive = false
-            participant.leftAt = now
-            participant.updatedAt = now
-            try await participant.save(on: db)
-            return participant
+        let participant = try await req.db.transaction { db in
+            try await Participation.leave(userID: caller.userID, from: id, at: now, on: db)
         }
+        await req.announce(id)
         return try await Self.responses(for: [participant], in: id, on: req.db, now: now)[0]
     }
 
@@ -85,19 +71,9 @@ struct PresenceController: RouteCollection {
         _ = try await Session.visible(id, to: caller, on: req.db)
         let now = req.now
         try await req.db.transaction { db in
-            guard let session = try await Participation.lockSession(id, on: db) else {
-                throw AppError.notFound("Session introuvable.")
-            }
-            guard session.status.isRunning else {
-                throw AppError.conflict("La session est « \(session.status.rawValue) » : on ne peut s'y connecter que pendant qu'elle se joue.")
-            }
-            guard let participant = try await SessionParticipant.query(on: db)
-                .filter(\.$session.$id == id).filter(\.$user.$id == caller.userID).filter(\.$isActive == true).first()
-            else {
-                throw AppError.conflict("Rejoignez d'abord la session : seuls les participants y sont présents.")
-            }
-            try await Participation.connect(participant, session: session, at: now, on: db)
+            try await Participation.heartbeat(userID: caller.userID, in: id, at: now, on: db)
         }
+        await req.announce(id)
         let row = try await SessionPresence.query(on: req.db)
             .filter(\.$session.$id == id).filter(\.$user.$id == caller.userID)
             .with(\.$user).with(\.$character).first()
@@ -113,8 +89,9 @@ struct PresenceController: RouteCollection {
         let now = req.now
         try await req.db.transaction { db in
             _ = try await Participation.lockSession(id, on: db)
-            try await Participation.disconnect(userID: caller.userID, from: id, until: now, on: db)
+            try await Participation.disconnect(userID: caller.userID, from: id, until: now, at: now, on: db)
         }
+        await req.announce(id)
         return .noContent
     }
 
@@ -150,6 +127,7 @@ struct PresenceController: RouteCollection {
                 userID: body.userId, role: body.role ?? .player, characterID: body.characterId, in: id,
                 lateJoinExempt: true, at: now, on: db)
         }
+        await req.announce(id)
         let response = try await Self.responses(for: [participant], in: id, on: req.db, now: now)[0]
         return try await response.encodeResponse(status: existed ? .ok : .created, for: req)
     }

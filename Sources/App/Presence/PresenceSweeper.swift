@@ -1,3 +1,4 @@
+import Fluent
 import NIOConcurrencyHelpers
 import Vapor
 
@@ -19,6 +20,10 @@ final class PresenceSweeper: LifecycleHandler, Sendable {
                     do {
                         let swept = try await Participation.sweep(now: application.clock.now(), timeout: timeout, on: application.db)
                         if !swept.isEmpty { logger.info("presence sweeper: \(swept.count) taken offline") }
+                        for sessionID in Set(swept.map(\.0)) { await application.live.poke(sessionID) }
+                        try await SessionEvent.query(on: application.db)
+                            .filter(\.$at < application.clock.now().addingTimeInterval(-application.config.eventRetention))
+                            .delete()
                     } catch {
                         logger.warning("presence sweeper failed: \(String(reflecting: error))")
                     }

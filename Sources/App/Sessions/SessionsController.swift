@@ -108,7 +108,9 @@ struct SessionsController: RouteCollection {
                 }
             }
             try await session.save(on: db)
+            try await LiveEvents.record(.sessionUpdated, in: id, data: SessionUpdatedEventData(session), at: session.updatedAt, on: db)
         }
+        await req.announce(id)
         return try await SessionResponse.build(visible, caller: caller, on: req.db, now: req.now)
     }
 
@@ -184,12 +186,15 @@ struct SessionsController: RouteCollection {
                 guard !rows.isEmpty else { return false }
                 if account != nil { try await session.save(on: db) }
                 try await Participation.sessionMoved(id, to: next, at: now, on: db)
+                guard let moved = try await Session.find(id, on: db) else { return false }
+                try await LiveEvents.record(.sessionStatus, in: id, data: LiveEvents.status(of: moved, at: now), at: now, on: db)
                 return true
             }
         } catch let error as any DatabaseError where error.isConstraintFailure {
             throw AppError.conflict("Une autre session de cette partie est déjà en cours : terminez-la ou mettez-la en pause avant d'en démarrer une autre.")
         }
 
+        if won { await req.announce(id) }
         guard let fresh = try await Session.find(id, on: req.db) else {
             throw AppError.notFound("Session introuvable.")
         }

@@ -61,6 +61,8 @@ func withApp<T>(
         result = .failure(error)
     }
 
+    // Open live sockets would hold the server's graceful shutdown for its full grace period.
+    await app.live.shutdown()
     await app.server.shutdown()
     if database == .postgres, let schema = config.databaseSchema {
         try? await (app.db as? any SQLDatabase)?.raw("DROP SCHEMA IF EXISTS \(ident: schema) CASCADE").run()

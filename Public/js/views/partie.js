@@ -1,0 +1,277 @@
+// A partie: its sessions (running, coming, past), its members, the MJ's invitation QR code and
+// session planning, and the caller's characters.
+
+import { api, allPages, displayName, session as auth } from '../api.js';
+import { h, replace, field, formatDate, formatDuration, fromLocalInput, timeElement, prose, redrawKeepingFocus } from '../dom.js';
+import { confirmDialog, formError, notice, onSubmit, panel, reasonOf, roleBadge, runAction, statusBadge, toast } from '../ui.js';
+import { every } from '../live.js';
+import { backLink, empty, loadOrExplain } from './common.js';
+import { characterForm, myCharacters } from './characters.js';
+
+const REFRESH_MS = 8000;
+
+export async function renderPartie(ctx, partieId) {
+  ctx.setTitle('Partie');
+  const load = () => Promise.all([
+    api(`/api/parties/${partieId}`, { signal: ctx.signal }),
+    allPages(`/api/sessions?partie_id=${partieId}`, { signal: ctx.signal }),
+    api(`/api/parties/${partieId}/members`, { signal: ctx.signal }),
+    myCharacters(partieId, ctx.signal).catch(() => []),
+  ]);
+  const loaded = await loadOrExplain(ctx, 'Partie', load);
+  if (!loaded) return;
+  let [partie, sessions, members, characters] = loaded;
+  const isMJ = partie.role === 'mj';
+  ctx.setTitle(partie.name);
+
+  const sessionsBox = h('div', { class: 'stack', 'data-testid': 'sessions' });
+  const membersBox = h('div', { 'data-testid': 'members' });
+  const charactersBox = h('div', { 'data-testid': 'my-characters' });
+  const refreshNote = h('p', { class: 'refresh-note muted', role: 'status', 'aria-live': 'polite' });
+
+  const drawSessions = () => redrawKeepingFocus(sessionsBox, () => replace(sessionsBox, sessionSections(sessions, isMJ)));
+  const drawMembers = () => redrawKeepingFocus(membersBox, () => replace(membersBox, memberList(members, partie)));
+  const drawCharacters = () => replace(charactersBox,
+    characters.length
+      ? h('ul', { class: 'plain-list' }, characters.map((character) =>
+        h('li', { 'data-testid': 'character' }, h('span', { class: 'character-name' }, character.name))))
+      : empty('Aucun personnage pour cette partie.'));
+  drawSessions();
+  drawMembers();
+  drawCharacters();
+
+  const side = [];
+  side.push(panel(`Membres (${members.length})`, { id: 'members' }, membersBox));
+  side.push(panel('Mes personnages', { id: 'characters' }, charactersBox,
+    characterForm(partieId, async (character) => {
+      characters = [...characters, character];
+      drawCharacters();
+    })));
+
+  // While nobody has joined yet, the MJ's first task is to invite: the QR code comes first.
+  const invitation = isMJ ? invitationPanel(ctx, partie, (updated) => { partie = updated; }) : null;
+  const lonely = members.length <= 1;
+  const mainPanels = [
+    lonely && invitation,
+    isMJ && createSessionPanel(ctx, partieId, { open: sessions.length === 0 && !lonely }),
+    panel('Sessions', { id: 'sessions' }, sessionsBox, refreshNote),
+    !lonely && invitation,
+  ];
+
+  replace(ctx.main,
+    backLink('#/parties', 'Mes parties'),
+    h('div', { class: 'page-head' },
+      h('h1', {}, partie.name),
+      h('p', { class: 'page-head__meta' },
+        roleBadge(partie.role), ' ',
+        isMJ ? 'Vous êtes le MJ de cette partie.' : `MJ : ${displayName(partie.mj)}.`,
+        partie.scenario_title ? ` Scénario : ${partie.scenario_title}.` : '')),
+    h('div', { class: 'layout' },
+      h('div', { class: 'layout__main' }, mainPanels),
+      h('div', { class: 'layout__side' }, side)));
+
+  // Keep sessions and members fresh while the page is open (a running session appears by itself).
+  const stop = every(REFRESH_MS, async () => {
+    try {
+      const [freshSessions, freshMembers] = await Promise.all([
+        allPages(`/api/sessions?partie_id=${partieId}`, { signal: ctx.signal }),
+        api(`/api/parties/${partieId}/members`, { signal: ctx.signal }),
+      ]);
+      refreshNote.textContent = '';
+      if (JSON.stringify(freshSessions) !== JSON.stringify(sessions)) { sessions = freshSessions; drawSessions(); }
+      if (JSON.stringify(freshMembers) !== JSON.stringify(members)) {
+        members = freshMembers;
+        drawMembers();
+        const title = document.getElementById('members-title');
+        if (title) title.textContent = `Membres (${members.length})`;
+      }
+    } catch (error) {
+      if (error.name === 'AbortError') return;
+      refreshNote.textContent = error.isNetwork
+        ? 'Connexion perdue : la liste sera mise à jour dès que possible.'
+        : reasonOf(error);
+    }
+  });
+  ctx.onCleanup(stop);
+}
+
+function byDate(field, direction = 1) {
+  return (a, b) => direction * (new Date(a[field] || a.created_at) - new Date(b[field] || b.created_at));
+}
+
+function sessionSections(sessions, isMJ) {
+  const running = sessions.filter((s) => s.status === 'active' || s.status === 'paused');
+  const coming = sessions.filter((s) => s.status === 'scheduled').sort(byDate('scheduled_date'));
+  const past = sessions.filter((s) => s.status === 'completed' || s.status === 'cancelled')
+    .sort(byDate('ended_at', -1));
+  if (!sessions.length) {
+    return empty(isMJ ? 'Aucune session pour l’instant : planifiez la première.' : 'Aucune session pour l’instant.');
+  }
+  return [
+    running.length ? group('En cours', 'sessions-running', running, isMJ) : null,
+    group('À venir', 'sessions-scheduled', coming, isMJ, 'Aucune session prévue.'),
+    group('Historique', 'sessions-past', past, isMJ, 'Aucune session passée.'),
+  ];
+}
+
+function group(title, id, sessions, isMJ, emptyText) {
+  return h('div', { class: 'session-group', 'data-testid': id },
+    h('h3', { class: 'session-group__title' }, title),
+    sessions.length ? h('ul', { class: 'cards' }, sessions.map((s) => sessionCard(s, isMJ))) : empty(emptyText));
+}
+
+function sessionCard(s, isMJ) {
+  const link = `#/sessions/${s.id}`;
+  let when;
+  if (s.status === 'scheduled') {
+    when = s.scheduled_date ? ['Prévue le ', timeElement(s.scheduled_date)] : ['Date à fixer'];
+  } else if (s.status === 'cancelled') {
+    when = ['Annulée', s.ended_at ? [' le ', timeElement(s.ended_at, { short: true })] : ''];
+  } else if (s.status === 'completed') {
+    when = ['Jouée le ', timeElement(s.started_at || s.ended_at, { short: true }),
+      s.duration_minutes != null ? ` · ${formatDuration(s.duration_minutes)}` : ''];
+  } else {
+    when = ['Commencée le ', timeElement(s.started_at, { short: true }),
+      ` · ${s.online_count} connecté·e${s.online_count > 1 ? 's' : ''}`,
+      ` · ${s.seated_players}/${s.max_players} joueur·se·s`];
+  }
+  const running = s.status === 'active' || s.status === 'paused';
+  return h('li', { class: `card session-card session-card--${s.status}`, 'data-testid': 'session-card', dataset: { sessionId: s.id, status: s.status, key: s.id } },
+    h('div', { class: 'card__row' },
+      h('h4', { class: 'card__title' }, h('a', { href: link }, s.name)),
+      statusBadge(s.status)),
+    h('p', { class: 'card__meta' }, when),
+    s.description && h('p', { class: 'card__desc muted' }, s.description),
+    s.summary && h('div', { class: 'summary' },
+      h('h5', {}, 'Résumé'),
+      prose(s.summary, 'prose summary__text')),
+    (running || isMJ) && h('div', { class: 'actions' },
+      running && !isMJ && s.can_join
+        ? h('a', { class: 'btn btn--primary btn--small', href: link, 'data-testid': 'open-session' }, 'Rejoindre')
+        : h('a', { class: 'btn btn--small', href: link, 'data-testid': 'open-session' }, isMJ ? 'Gérer' : 'Ouvrir')));
+}
+
+function memberList(members, partie) {
+  const me = auth.user;
+  return h('ul', { class: 'plain-list members' }, members.map((member) =>
+    h('li', { 'data-testid': 'member', dataset: { userId: member.user_id } },
+      h('span', { class: 'member__name' }, displayName(member),
+        me && me.id === member.user_id ? h('span', { class: 'muted' }, ' (vous)') : ''),
+      ' ', roleBadge(member.role),
+      h('span', { class: 'muted member__since' }, ` depuis le ${formatDate(member.joined_at)}`))));
+}
+
+function createSessionPanel(ctx, partieId, { open = false } = {}) {
+  const form = h('form', { class: 'form form--grid', 'data-testid': 'create-session-form' },
+    field({ label: 'Nom de la session', name: 'name', required: true, maxlength: 100, class: 'span-2' }),
+    field({ label: 'Date prévue (heure locale)', name: 'scheduled_date', type: 'datetime-local' }),
+    field({ label: 'Joueurs au maximum', name: 'max_players', type: 'number', min: 1, max: 20, value: '6', required: true }),
+    field({ label: 'Description (facultatif)', name: 'description', type: 'textarea', rows: 2, maxlength: 5000, class: 'span-2' }),
+    field({ label: 'Accepter les arrivées après le début', name: 'allow_late_join', type: 'checkbox', checked: true, class: 'span-2' }),
+    formError(),
+    h('div', { class: 'actions span-2' }, h('button', { type: 'submit', class: 'btn btn--primary' }, 'Planifier la session')));
+  onSubmit(form, async () => {
+    const data = new FormData(form);
+    const body = {
+      partie_id: partieId,
+      name: String(data.get('name')).trim(),
+      max_players: Number(data.get('max_players')),
+      allow_late_join: data.get('allow_late_join') === 'on',
+    };
+    const description = String(data.get('description') || '').trim();
+    if (description) body.description = description;
+    const date = fromLocalInput(String(data.get('scheduled_date') || ''));
+    if (date) body.scheduled_date = date;
+    const created = await api('/api/sessions', { method: 'POST', body });
+    toast(`Session « ${created.name} » planifiée.`);
+    ctx.navigate(`/sessions/${created.id}`);
+  });
+  return h('details', { class: 'panel panel--details', id: 'create-session', 'data-testid': 'create-session', open },
+    h('summary', {}, h('h2', { class: 'panel__summary-title' }, 'Planifier une session')),
+    form);
+}
+
+function invitationPanel(ctx, initial, onChange) {
+  let partie = initial;
+  let objectUrl = null;
+  const image = h('img', { class: 'qr__image', alt: 'QR code du lien d’invitation', width: 320, height: 320, 'data-testid': 'invite-qr' });
+  const imageBox = h('div', { class: 'qr' }, h('p', { class: 'loading', 'aria-busy': 'true' }, 'QR code…'));
+  const linkInput = h('input', { type: 'text', readonly: true, id: 'invite-link', name: 'invite_link', class: 'mono', 'data-testid': 'invite-url', value: partie.invite_url || '' });
+  const codeText = h('strong', { class: 'mono', 'data-testid': 'invite-code' }, partie.invite_code || '');
+  const errorBox = h('div');
+
+  async function loadQR() {
+    try {
+      const response = await api(`/api/parties/${partie.id}/invite.svg`, { raw: true, signal: ctx.signal });
+      const blob = await response.blob();
+      if (objectUrl) URL.revokeObjectURL(objectUrl);
+      objectUrl = URL.createObjectURL(blob);
+      image.src = objectUrl;
+      replace(imageBox, image);
+    } catch (error) {
+      if (error.name === 'AbortError') return;
+      replace(imageBox, notice(`QR code indisponible : ${reasonOf(error)}`, 'error',
+        h('button', { type: 'button', class: 'btn btn--small', onClick: loadQR }, 'Réessayer')));
+    }
+  }
+  loadQR();
+  ctx.onCleanup(() => { if (objectUrl) URL.revokeObjectURL(objectUrl); });
+
+  const copyButton = h('button', {
+    type: 'button', class: 'btn btn--small',
+    onClick: async () => {
+      try {
+        await navigator.clipboard.writeText(linkInput.value);
+      } catch {
+        linkInput.select();
+        document.execCommand('copy');
+      }
+      toast('Lien copié.');
+    },
+  }, 'Copier le lien');
+
+  const enlargeButton = h('button', {
+    type: 'button', class: 'btn btn--small',
+    onClick: () => {
+      const big = h('img', { class: 'qr__image qr__image--big', alt: 'QR code du lien d’invitation, agrandi', src: image.src });
+      confirmDialog({
+        title: `Rejoindre « ${partie.name} »`,
+        message: 'Scannez ce code avec l’appareil photo de votre téléphone.',
+        content: h('div', { class: 'qr qr--big' }, big, h('p', { class: 'mono center' }, linkInput.value)),
+        confirmLabel: 'Fermer', cancelLabel: null,
+      });
+    },
+  }, 'Agrandir');
+
+  const rotateButton = h('button', {
+    type: 'button', class: 'btn btn--small btn--danger-outline', 'data-testid': 'rotate-invite',
+    onClick: async () => {
+      const ok = await confirmDialog({
+        title: 'Changer le code d’invitation ?',
+        message: 'L’ancien lien et l’ancien QR code ne fonctionneront plus. Les membres actuels restent dans la partie.',
+        confirmLabel: 'Changer le code', danger: true,
+      });
+      if (!ok) return;
+      await runAction(rotateButton, errorBox, async () => {
+        partie = await api(`/api/parties/${partie.id}/invite/rotate`, { method: 'POST' });
+        onChange(partie);
+        linkInput.value = partie.invite_url || '';
+        codeText.textContent = partie.invite_code || '';
+        await loadQR();
+        toast('Nouveau code d’invitation créé.');
+      });
+    },
+  }, 'Changer le code');
+
+  return panel('Invitation des joueurs', { id: 'invitation' },
+    h('div', { class: 'invite' },
+      imageBox,
+      h('div', { class: 'invite__details' },
+        h('p', { class: 'muted' }, 'Faites scanner ce QR code avec un téléphone, ou envoyez le lien : il ouvre la partie à qui se connecte ou s’inscrit.'),
+        h('div', { class: 'field' },
+          h('label', { for: 'invite-link' }, 'Lien d’invitation'),
+          linkInput),
+        h('p', {}, 'Code : ', codeText),
+        h('div', { class: 'actions' }, copyButton, enlargeButton, rotateButton),
+        errorBox)));
+}

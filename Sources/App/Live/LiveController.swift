@@ -1,0 +1,187 @@
+import EtrangeDomain
+import Fluent
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOWebSocket
+import Vapor
+
+/// `GET /api/sessions/{id}/live`: the session's events over a WebSocket. Everything that can be
+/// refused is refused before the upgrade, as an ordinary JSON error.
+struct LiveController: RouteCollection {
+    /// Largest frame a client may send; beyond it the socket closes with 1009.
+    static let maxFrameSize = 4096
+    /// Frames a client may send in a burst, and per second after it.
+    static let burst = 20.0
+    static let perSecond = 10.0
+    /// How often the server pings; the pongs keep the presence fresh.
+    static let pingInterval: TimeAmount = .seconds(20)
+    /// Presence is refreshed by traffic at most this often per connection.
+    static let touchInterval: TimeInterval = 15
+
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("api", "sessions", ":id", "live", use: open)
+    }
+
+    struct Grant {
+        let caller: Caller
+        let sessionID: UUID
+        let isMJ: Bool
+        let since: Int?
+    }
+
+    func open(req: Request) async throws -> Response {
+        let grant = try await authorize(req)
+        guard req.headers.first(name: .upgrade)?.lowercased() == "websocket" else {
+            throw Abort(.upgradeRequired, reason: "Cette adresse attend une connexion WebSocket.")
+        }
+        let app = req.application
+        return req.webSocket(maxFrameSize: .init(integerLiteral: Self.maxFrameSize)) { _, socket in
+            await Self.serve(socket, grant: grant, app: app)
+        }
+    }
+
+    /// Anonymous callers get 401, outsiders 404, members without a seat 403, a finished session 409.
+    func authorize(_ req: Request) async throws -> Grant {
+        let id = try req.uuidParameter()
+        guard let token = req.headers.bearerAuthorization?.token ?? req.query[String.self, at: "token"], !token.isEmpty else {
+            throw AppError.unauthorized("Authentification requise : en-tête Authorization ou paramètre token.")
+        }
+        let caller = try await TokenAuthMiddleware.authenticate(token, on: req.db, now: req.now)
+        var since: Int?
+        if let raw = req.query[String.self, at: "since"] {
+            guard let value = Int(raw), value >= 0 else {
+                throw AppError.invalid(field: "since", reason: "doit être un entier positif ou nul.")
+            }
+            since = value
+        }
+        let visible = try await Session.visible(id, to: caller, on: req.db)
+        guard !visible.session.status.isFinal else {
+            throw AppError.conflict("La session est « \(visible.session.status.rawValue) » : il n'y a plus rien à suivre en direct.")
+        }
+        if !visible.partie.isMJ {
+            let seated = try await SessionParticipant.query(on: req.db)
+                .filter(\.$session.$id == id).filter(\.$user.$id == caller.userID).filter(\.$isActive == true)
+                .count() > 0
+            guard seated else {
+                throw AppError.forbidden("Rejoignez d'abord la session pour la suivre en direct.")
+            }
+        }
+        return Grant(caller: caller, sessionID: id, isMJ: visible.partie.isMJ, since: since)
+    }
+
+    static func serve(_ socket: WebSocket, grant: Grant, app: Application) async {
+        let subscriber = LiveSubscriber(
+            socket: socket, sessionID: grant.sessionID, userID: grant.caller.userID, tokenID: grant.caller.tokenID,
+            isMJ: grant.isMJ, maxPending: app.config.liveQueueLimit,
+            onSessionRunning: { Task { await app.live.guarded { await markOnline(grant, app: app) } } })
+        let limiter = NIOLockedValueBox(RateLimiter(capacity: burst, perSecond: perSecond))
+        let lastTouch = NIOLockedValueBox(app.clock.now())
+
+        socket.pingInterval = pingInterval
+        let touch: @Sendable () -> Void = {
+            let now = app.clock.now()
+            let due = lastTouch.withLockedValue { last -> Bool in
+                guard now.timeIntervalSince(last) >= touchInterval else { return false }
+                last = now
+                return true
+            }
+            if due { Task { await app.live.guarded { await markOnline(grant, app: app) } } }
+        }
+        // WebSocketKit keeps its callbacks bound to the socket's event loop: set them there.
+        try? await socket.eventLoop.submit {
+            registerCallbacks(socket, subscriber: subscriber, limiter: limiter, touch: touch, grant: grant, app: app)
+        }.get()
+
+        await app.live.subscribe(subscriber, since: grant.since)
+        await app.live.guarded { await markOnline(grant, app: app) }
+    }
+
+    private static func registerCallbacks(
+        _ socket: WebSocket, subscriber: LiveSubscriber, limiter: NIOLockedValueBox<RateLimiter>,
+        touch: @escaping @Sendable () -> Void, grant: Grant, app: Application
+    ) {
+        socket.onText { socket, text in
+            guard limiter.withLockedValue({ $0.allow(at: .now()) }) else {
+                subscriber.close(code: .policyViolation, reason: "débit",
+                                 message: LiveMessages.closing("Trop de messages : ralentissez puis reconnectez-vous."))
+                return
+            }
+            touch()
+            if text.contains(#""type":"ping""#) {
+                socket.send(#"{"type":"pong"}"#, promise: nil)
+            }
+        }
+        socket.onBinary { _, _ in
+            subscriber.close(code: .unacceptableData, reason: "binaire", message: LiveMessages.closing("Seuls les messages texte sont acceptés."))
+        }
+        socket.onPong { _, _ in touch() }
+        socket.onClose.whenComplete { _ in
+            Task {
+                await app.live.unsubscribe(subscriber)
+                guard await app.live.connections(of: grant.caller.userID, in: grant.sessionID) == 0 else { return }
+                await app.live.guarded { await markOffline(grant, app: app) }
+            }
+        }
+    }
+
+    /// Opening the channel is a connection, exactly as `POST …/presence`; for the MJ it is also a
+    /// seat as master. Nothing to do while the session has not started.
+    private static func markOnline(_ grant: Grant, app: Application) async {
+        let now = app.clock.now()
+        do {
+            try await app.db.transaction { db in
+                guard let session = try await Participation.lockSession(grant.sessionID, on: db), session.status.isRunning else { return }
+                let seated = try await SessionParticipant.query(on: db)
+                    .filter(\.$session.$id == grant.sessionID).filter(\.$user.$id == grant.caller.userID)
+                    .filter(\.$isActive == true).count() > 0
+                if !seated, grant.isMJ {
+                    _ = try await Participation.seat(userID: grant.caller.userID, role: .master, characterID: nil,
+                                                     in: grant.sessionID, lateJoinExempt: true, at: now, on: db)
+                } else {
+                    try await Participation.heartbeat(userID: grant.caller.userID, in: grant.sessionID, at: now, on: db)
+                }
+            }
+            await app.live.poke(grant.sessionID)
+        } catch {
+            app.logger.debug("live presence not marked: \(String(reflecting: error))")
+        }
+    }
+
+    private static func markOffline(_ grant: Grant, app: Application) async {
+        let now = app.clock.now()
+        do {
+            try await app.db.transaction { db in
+                _ = try await Participation.lockSession(grant.sessionID, on: db)
+                try await Participation.disconnect(userID: grant.caller.userID, from: grant.sessionID, until: now, at: now, on: db)
+            }
+            await app.live.poke(grant.sessionID)
+        } catch {
+            app.logger.warning("live presence not cleared: \(String(reflecting: error))")
+        }
+    }
+}
+
+/// A token bucket on real time: the rate is about the network, not about the game's clock.
+struct RateLimiter: Sendable {
+    let capacity: Double
+    let perSecond: Double
+    private var tokens: Double
+    private var last: NIODeadline?
+
+    init(capacity: Double, perSecond: Double) {
+        self.capacity = capacity
+        self.perSecond = perSecond
+        tokens = capacity
+    }
+
+    mutating func allow(at now: NIODeadline) -> Bool {
+        if let last {
+            let elapsed = Double((now - last).nanoseconds) / 1e9
+            tokens = min(capacity, tokens + elapsed * perSecond)
+        }
+        last = now
+        guard tokens >= 1 else { return false }
+        tokens -= 1
+        return true
+    }
+}

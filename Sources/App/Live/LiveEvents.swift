@@ -1,0 +1,103 @@
+import EtrangeDomain
+import Fluent
+import FluentPostgresDriver
+import SQLKit
+import Vapor
+
+/// The types of event the live channel carries.
+enum LiveEventType: String, Sendable, CaseIterable {
+    case presenceOnline = "presence.online"
+    case presenceOffline = "presence.offline"
+    case participantJoined = "participant.joined"
+    case participantLeft = "participant.left"
+    case sessionStatus = "session.status"
+    case sessionUpdated = "session.updated"
+    case chatMessage = "chat.message"
+    case cardsDrawn = "cards.drawn"
+}
+
+/// Someone as events name them.
+struct PersonEventData: Content {
+    let userId: Int
+    let username: String
+    let displayName: String?
+    let characterId: UUID?
+    let characterName: String?
+    let role: SeatRole?
+}
+
+struct StatusEventData: Content {
+    let status: SessionStatus
+    let startedAt: Date?
+    let endedAt: Date?
+    let durationMinutes: Int?
+}
+
+/// What `session.updated` tells everyone: the session's public fields, never the MJ's notes.
+struct SessionUpdatedEventData: Content {
+    let name: String
+    let description: String?
+    let scheduledDate: Date?
+    let maxPlayers: Int
+    let allowLateJoin: Bool
+    let voiceChannelId: String?
+    let summary: String?
+    let keyEvents: [KeyEventPayload]?
+    let characterDevelopments: [CharacterDevelopmentPayload]?
+
+    init(_ session: Session) {
+        name = session.name
+        description = session.description
+        scheduledDate = session.scheduledDate
+        maxPlayers = session.maxPlayers
+        allowLateJoin = session.allowLateJoin
+        voiceChannelId = session.voiceChannelID
+        summary = session.summary
+        keyEvents = session.keyEvents?.items.map { KeyEventPayload(event: $0.event, timestamp: $0.timestamp) }
+        characterDevelopments = session.characterDevelopments?.items.map {
+            CharacterDevelopmentPayload(characterId: $0.characterId, description: $0.description)
+        }
+    }
+}
+
+enum LiveEvents {
+    /// The PostgreSQL channel on which instances tell each other that a session has new events.
+    static let channel = "etrange_live"
+
+    /// Appends an event to the session's journal, inside the transaction that made the change.
+    /// The caller holds the session's row lock, so numbers are handed out one at a time and commit
+    /// in order. On PostgreSQL the notification leaves with the commit, and only then.
+    @discardableResult
+    static func record<Data: Encodable>(
+        _ type: LiveEventType, in sessionID: UUID, data: Data, at now: Date,
+        visibility: EventVisibility = .all, recipientID: Int? = nil, on db: any Database
+    ) async throws -> Int {
+        let last = try await SessionEvent.query(on: db).filter(\.$session.$id == sessionID).max(\.$seq) ?? 0
+        let event = SessionEvent()
+        event.$session.id = sessionID
+        event.seq = last + 1
+        event.type = type.rawValue
+        event.at = now
+        event.data = String(decoding: try JSONCoding.encoder.encode(data), as: UTF8.self)
+        event.visibility = visibility
+        event.recipientID = recipientID
+        try await event.create(on: db)
+        if db is any PostgresDatabase {
+            try await (db as! any SQLDatabase).raw("SELECT pg_notify(\(bind: channel), \(bind: "e:" + sessionID.uuidString))").run()
+        }
+        return event.seq
+    }
+
+    static func person(userID: Int, characterID: UUID?, role: SeatRole?, on db: any Database) async throws -> PersonEventData {
+        guard let user = try await User.find(userID, on: db) else { throw AppError.notFound("Utilisateur introuvable.") }
+        let character = try await characterID.asyncMap { try await Character.find($0, on: db) } ?? nil
+        return PersonEventData(userId: userID, username: user.username, displayName: user.displayName,
+                               characterId: character?.id, characterName: character?.name, role: role)
+    }
+
+    static func status(of session: Session, at now: Date) -> StatusEventData {
+        StatusEventData(
+            status: session.status, startedAt: session.startedAt, endedAt: session.endedAt,
+            durationMinutes: session.status == .scheduled ? nil : session.durationMinutes ?? session.activeTime.minutes(at: now))
+    }
+}

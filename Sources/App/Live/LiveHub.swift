@@ -1,0 +1,346 @@
+import Fluent
+import NIOConcurrencyHelpers
+import NIOWebSocket
+import Vapor
+
+/// One live connection: a WebSocket and what the hub needs to know to serve it.
+final class LiveSubscriber: Sendable {
+    let id = UUID()
+    let socket: WebSocket
+    let sessionID: UUID
+    let userID: Int
+    let tokenID: UUID
+    /// The MJ sees the events meant for the MJ only.
+    let isMJ: Bool
+    let maxPending: Int
+    /// Called when the session this connection follows starts or resumes: the connection then
+    /// counts as presence, as if it had just opened.
+    let onSessionRunning: @Sendable () -> Void
+    /// Frames handed to the socket and not yet written: the queue a slow reader builds up.
+    private let pending = NIOLockedValueBox(0)
+    private let closing = NIOLockedValueBox(false)
+
+    init(socket: WebSocket, sessionID: UUID, userID: Int, tokenID: UUID, isMJ: Bool, maxPending: Int,
+         onSessionRunning: @escaping @Sendable () -> Void = {}) {
+        self.onSessionRunning = onSessionRunning
+        self.socket = socket
+        self.sessionID = sessionID
+        self.userID = userID
+        self.tokenID = tokenID
+        self.isMJ = isMJ
+        self.maxPending = maxPending
+    }
+
+    func sees(_ event: EncodedEvent) -> Bool {
+        event.visibility == .all || isMJ || event.recipientID == userID
+    }
+
+    /// Hands a frame to the socket without waiting for it to be written, so a stalled reader
+    /// never holds up the others; one that falls `maxPending` frames behind is closed with a
+    /// reason it can act on.
+    func send(_ event: EncodedEvent) {
+        guard !closing.withLockedValue({ $0 }) else { return }
+        let backlog = pending.withLockedValue { value -> Int in value += 1; return value }
+        guard backlog <= maxPending else {
+            close(code: .policyViolation, reason: "retard", message: LiveMessages.lagging(lastDelivered: event.seq - 1))
+            return
+        }
+        let promise = socket.eventLoop.makePromise(of: Void.self)
+        promise.futureResult.whenComplete { [pending] _ in pending.withLockedValue { $0 -= 1 } }
+        socket.send(event.text, promise: promise)
+    }
+
+    func sendControl(_ text: String) {
+        socket.send(text, promise: nil)
+    }
+
+    func close(code: WebSocketErrorCode, reason: String, message: String? = nil) {
+        let first = closing.withLockedValue { value -> Bool in defer { value = true }; return !value }
+        guard first else { return }
+        if let message { socket.send(message, promise: nil) }
+        socket.close(code: code, promise: nil)
+    }
+}
+
+/// An event as it leaves the server: its JSON encoded once, shared by every socket.
+struct EncodedEvent: Sendable {
+    let seq: Int
+    let type: String
+    let visibility: EventVisibility
+    let recipientID: Int?
+    let text: String
+
+    init(_ event: SessionEvent) {
+        seq = event.seq
+        type = event.type
+        visibility = event.visibility
+        recipientID = event.recipientID
+        text = #"{"at":"\#(JSONCoding.format(event.at))","data":\#(event.data),"seq":\#(event.seq),"type":"\#(event.type)"}"#
+    }
+}
+
+/// Control messages of the channel, outside the numbered events.
+enum LiveMessages {
+    static func lagging(lastDelivered: Int) -> String {
+        #"{"type":"stream.lagging","data":{"reason":"Connexion trop lente : reconnectez-vous avec since=\#(lastDelivered).","since":\#(lastDelivered)}}"#
+    }
+
+    static func resync(oldest: Int) -> String {
+        #"{"type":"stream.resync","data":{"reason":"Des événements trop anciens ne sont plus gardés : rechargez la session.","oldest_seq":\#(oldest)}}"#
+    }
+
+    static func closing(_ reason: String) -> String {
+        #"{"type":"stream.closed","data":{"reason":"\#(reason)"}}"#
+    }
+}
+
+/// Fans the events of each session out to this instance's live connections. Events are read
+/// from the journal, never passed around in memory, so every instance delivers the same
+/// sequence, with no gap and no duplicate, whatever instance produced them.
+actor LiveHub {
+    private struct Channel {
+        var subscribers: [UUID: Subscription] = [:]
+        var lastFetched = 0
+        var fetching = false
+        var again = false
+    }
+
+    private struct Subscription {
+        let subscriber: LiveSubscriber
+        var lastSeq: Int
+        var live: Bool
+        var missedWhileCatchingUp = false
+    }
+
+    private var channels: [UUID: Channel] = [:]
+    private var stopped = false
+    private var inFlight = 0
+    private var drained: [CheckedContinuation<Void, Never>] = []
+    private let database: @Sendable () -> any Database
+    private let logger: Logger
+    static let batchSize = 500
+
+    init(database: @escaping @Sendable () -> any Database, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    var connectionCount: Int { channels.values.reduce(0) { $0 + $1.subscribers.count } }
+
+    /// Connections of `userID` to `sessionID` on this instance.
+    func connections(of userID: Int, in sessionID: UUID) -> Int {
+        channels[sessionID]?.subscribers.values.filter { $0.subscriber.userID == userID }.count ?? 0
+    }
+
+    /// Runs database work for a connection unless the application is shutting down, and lets
+    /// shutdown wait for it, so that no socket callback reaches a database already closed.
+    nonisolated func guarded(_ work: @Sendable () async -> Void) async {
+        guard await enter() else { return }
+        await work()
+        await leave()
+    }
+
+    private func enter() -> Bool {
+        guard !stopped else { return false }
+        inFlight += 1
+        return true
+    }
+
+    private func leave() {
+        inFlight -= 1
+        if inFlight == 0 {
+            drained.forEach { $0.resume() }
+            drained = []
+        }
+    }
+
+    /// Closes every connection and waits for the work in progress.
+    func shutdown() async {
+        stopped = true
+        for channel in channels.values {
+            for subscription in channel.subscribers.values {
+                subscription.subscriber.close(code: .goingAway, reason: "arrêt", message: LiveMessages.closing("Le serveur redémarre : reconnectez-vous avec since."))
+            }
+        }
+        channels = [:]
+        if inFlight > 0 {
+            await withCheckedContinuation { drained.append($0) }
+        }
+    }
+
+    /// Adds a connection. With `since`, it first receives every event after that number, then the
+    /// live stream; without, only what happens from now on.
+    func subscribe(_ subscriber: LiveSubscriber, since: Int?) async {
+        guard !stopped else { return }
+        let sessionID = subscriber.sessionID
+        if channels[sessionID] == nil {
+            var channel = Channel()
+            channel.lastFetched = (try? await lastSeq(of: sessionID)) ?? 0
+            if channels[sessionID] == nil { channels[sessionID] = channel }
+        }
+        let current = channels[sessionID]!.lastFetched
+        guard let since else {
+            channels[sessionID]!.subscribers[subscriber.id] = Subscription(subscriber: subscriber, lastSeq: current, live: true)
+            return
+        }
+        channels[sessionID]!.subscribers[subscriber.id] = Subscription(subscriber: subscriber, lastSeq: max(0, since), live: false)
+        if let oldest = try? await oldestSeq(of: sessionID), since < oldest - 1 {
+            subscriber.sendControl(LiveMessages.resync(oldest: oldest))
+            channels[sessionID]?.subscribers[subscriber.id]?.lastSeq = oldest - 1
+        }
+        while true {
+            guard var subscription = channels[sessionID]?.subscribers[subscriber.id] else { return }
+            subscription.missedWhileCatchingUp = false
+            channels[sessionID]?.subscribers[subscriber.id] = subscription
+            let events: [EncodedEvent]
+            do {
+                events = try await fetch(sessionID, after: subscription.lastSeq)
+            } catch {
+                logger.warning("live catch-up failed: \(String(reflecting: error))")
+                subscriber.close(code: .unexpectedServerError, reason: "erreur", message: LiveMessages.closing("Erreur du serveur : reconnectez-vous."))
+                return
+            }
+            guard var current = channels[sessionID]?.subscribers[subscriber.id] else { return }
+            for event in events where event.seq > current.lastSeq {
+                if subscriber.sees(event) { subscriber.send(event) }
+                current.lastSeq = event.seq
+            }
+            if events.isEmpty && !current.missedWhileCatchingUp {
+                current.live = true
+                channels[sessionID]?.subscribers[subscriber.id] = current
+                return
+            }
+            channels[sessionID]?.subscribers[subscriber.id] = current
+        }
+    }
+
+    func unsubscribe(_ subscriber: LiveSubscriber) {
+        channels[subscriber.sessionID]?.subscribers[subscriber.id] = nil
+        if channels[subscriber.sessionID]?.subscribers.isEmpty == true {
+            channels[subscriber.sessionID] = nil
+        }
+    }
+
+    /// New events may be in the journal of `sessionID`: read them once and hand them out.
+    func poke(_ sessionID: UUID) async {
+        guard !stopped, channels[sessionID] != nil else { return }
+        if channels[sessionID]!.fetching {
+            channels[sessionID]!.again = true
+            return
+        }
+        channels[sessionID]!.fetching = true
+        repeat {
+            channels[sessionID]?.again = false
+            guard let after = channels[sessionID]?.lastFetched else { return }
+            let events: [EncodedEvent]
+            do {
+                events = try await fetch(sessionID, after: after)
+            } catch {
+                logger.warning("live fetch failed: \(String(reflecting: error))")
+                channels[sessionID]?.fetching = false
+                return
+            }
+            guard var channel = channels[sessionID] else { return }
+            if let last = events.last { channel.lastFetched = max(channel.lastFetched, last.seq) }
+            if events.count == Self.batchSize { channel.again = true }
+            for (id, var subscription) in channel.subscribers {
+                guard subscription.live else {
+                    subscription.missedWhileCatchingUp = true
+                    channel.subscribers[id] = subscription
+                    continue
+                }
+                for event in events where event.seq > subscription.lastSeq {
+                    if subscription.subscriber.sees(event) { subscription.subscriber.send(event) }
+                    subscription.lastSeq = event.seq
+                }
+                channel.subscribers[id] = subscription
+            }
+            channels[sessionID] = channel
+            for event in events where event.type == LiveEventType.participantLeft.rawValue {
+                closeParticipant(of: event, in: sessionID)
+            }
+            if events.contains(where: { $0.type == LiveEventType.sessionStatus.rawValue && $0.text.contains(#""status":"active""#) }) {
+                for subscription in channels[sessionID]?.subscribers.values ?? [:].values {
+                    subscription.subscriber.onSessionRunning()
+                }
+            }
+        } while channels[sessionID]?.again == true
+        channels[sessionID]?.fetching = false
+    }
+
+    /// Someone who gave their seat up is no longer a participant: their connections close.
+    private func closeParticipant(of event: EncodedEvent, in sessionID: UUID) {
+        guard let data = event.text.range(of: #""user_id":"#).map({ event.text[$0.upperBound...] }),
+              let userID = Int(data.prefix { $0.isNumber })
+        else { return }
+        for subscription in channels[sessionID]?.subscribers.values ?? [:].values where subscription.subscriber.userID == userID {
+            subscription.subscriber.close(code: .normalClosure, reason: "parti", message: LiveMessages.closing("Vous avez quitté la session."))
+        }
+    }
+
+    /// A token was revoked (logout): the connections it opened close.
+    func revoke(tokenID: UUID) {
+        for channel in channels.values {
+            for subscription in channel.subscribers.values where subscription.subscriber.tokenID == tokenID {
+                subscription.subscriber.close(code: .policyViolation, reason: "déconnecté", message: LiveMessages.closing("Session de connexion terminée : reconnectez-vous."))
+            }
+        }
+    }
+
+    /// Every session with connections here, for a PostgreSQL listener that reconnected and may
+    /// have missed notifications.
+    func pokeAll() async {
+        for sessionID in channels.keys { await poke(sessionID) }
+    }
+
+    private func fetch(_ sessionID: UUID, after seq: Int) async throws -> [EncodedEvent] {
+        try await SessionEvent.query(on: database())
+            .filter(\.$session.$id == sessionID)
+            .filter(\.$seq > seq)
+            .sort(\.$seq)
+            .limit(Self.batchSize)
+            .all()
+            .map(EncodedEvent.init)
+    }
+
+    private func lastSeq(of sessionID: UUID) async throws -> Int {
+        try await SessionEvent.query(on: database()).filter(\.$session.$id == sessionID).max(\.$seq) ?? 0
+    }
+
+    private func oldestSeq(of sessionID: UUID) async throws -> Int? {
+        try await SessionEvent.query(on: database()).filter(\.$session.$id == sessionID).min(\.$seq)
+    }
+}
+
+extension Application {
+    private struct HubKey: StorageKey { typealias Value = LiveHub }
+
+    /// This instance's hub, made once at configuration.
+    var live: LiveHub {
+        guard let hub = storage[HubKey.self] else { fatalError("configure(_:) installs the live hub") }
+        return hub
+    }
+
+    func installLiveHub() {
+        let hub = LiveHub(database: { [unowned self] in self.db }, logger: logger)
+        storage[HubKey.self] = hub
+        lifecycle.use(LiveHubLifecycle(hub: hub))
+    }
+}
+
+/// Stops the hub before the databases close.
+struct LiveHubLifecycle: LifecycleHandler {
+    let hub: LiveHub
+
+    func shutdownAsync(_ application: Application) async {
+        await hub.shutdown()
+    }
+}
+
+extension Request {
+    /// Tells this instance's hub that `sessionID` has new events, once their transaction has
+    /// committed. On PostgreSQL the other instances hear it through NOTIFY.
+    func announce(_ sessionID: UUID) async {
+        await application.live.poke(sessionID)
+    }
+}

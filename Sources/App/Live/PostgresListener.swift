@@ -1,0 +1,68 @@
+import FluentPostgresDriver
+import Logging
+import NIOConcurrencyHelpers
+import PostgresNIO
+import Vapor
+
+/// On PostgreSQL, listens for other instances' events (`NOTIFY etrange_live`) on a connection of
+/// its own, and pokes this instance's hub. The payload is only a reference (`e:<session>` or
+/// `t:<token>`), well under NOTIFY's 8000-byte limit; the events themselves are read from the
+/// journal. After a lost connection it reconnects and re-reads every followed session, so a
+/// notification missed meanwhile delays an event but never loses it.
+final class PostgresListener: LifecycleHandler, Sendable {
+    private let configuration: PostgresConnection.Configuration
+    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+
+    init(configuration: PostgresConnection.Configuration) {
+        self.configuration = configuration
+    }
+
+    func didBootAsync(_ application: Application) async throws {
+        let configuration = configuration
+        let logger = application.logger
+        let eventLoop = application.eventLoopGroup.any()
+        task.withLockedValue { current in
+            current = Task { [weak application] in
+                var attempt = 0
+                while !Task.isCancelled {
+                    guard let hub = application?.live else { return }
+                    do {
+                        let connection = try await PostgresConnection.connect(
+                            on: eventLoop, configuration: configuration, id: 0, logger: logger)
+                        defer { Task { try? await connection.close() } }
+                        try await connection.listen(on: LiveEvents.channel) { notifications in
+                            attempt = 0
+                            await hub.pokeAll()
+                            for try await notification in notifications {
+                                await Self.handle(notification.payload, hub: hub)
+                            }
+                        }
+                    } catch {
+                        if Task.isCancelled { return }
+                        attempt += 1
+                        logger.warning("live listener lost PostgreSQL (attempt \(attempt)): \(String(reflecting: error))")
+                    }
+                    try? await Task.sleep(for: .milliseconds(min(5000, 200 * attempt)))
+                }
+            }
+        }
+    }
+
+    static func handle(_ payload: String, hub: LiveHub) async {
+        let reference = payload.dropFirst(2)
+        if payload.hasPrefix("e:"), let sessionID = UUID(uuidString: String(reference)) {
+            await hub.poke(sessionID)
+        } else if payload.hasPrefix("t:"), let tokenID = UUID(uuidString: String(reference)) {
+            await hub.revoke(tokenID: tokenID)
+        }
+    }
+
+    func shutdownAsync(_ application: Application) async {
+        let running = task.withLockedValue { current -> Task<Void, Never>? in
+            defer { current = nil }
+            return current
+        }
+        running?.cancel()
+        await running?.value
+    }
+}

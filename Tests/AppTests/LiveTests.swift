@@ -1,0 +1,196 @@
+@testable import App
+import EtrangeDomain
+import Fluent
+import Foundation
+import NIOWebSocket
+import Testing
+import Vapor
+
+@Suite struct LiveTests {
+    /// The whole evening as the MJ's screen sees it: numbered events in order, no gap.
+    @Test(arguments: TestDatabase.enabled)
+    func eventsOfAFullSession(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let table = try await Table.make(api)
+            let armand = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
+            let session = try await api.createSession(table)
+            try await api.send(.PUT, "/api/sessions/\(session.id)", token: table.mj.token, json: ["notes": "Le secret du MJ"])
+            let mj = try await LiveClient.connect(api, session: session.id, token: table.mj.token, since: 0)
+            try await api.joinSession(session, table.player, character: armand)
+            try await api.move(session, .start, table)
+            let player = try await LiveClient.connect(api, session: session.id, token: table.player.token)
+            try await player.waitFor("own presence") { $0.contains { $0.type == "presence.online" && $0.data["user_id"] as? Int == table.player.id } }
+            try await api.move(session, .pause, table)
+            try await api.move(session, .resume, table)
+            try await api.move(session, .end, table, json: ["summary": "Fin", "notes": "Encore un secret"])
+
+            let events = try await mj.waitFor("the end") { $0.contains { $0.type == "session.status" && $0.data["status"] as? String == "completed" } }
+                .filter { $0.seq != nil }
+            #expect(events.map(\.seq!) == Array(1...events.count))
+            let types = events.map(\.type)
+            #expect(types.first == "session.updated")
+            #expect(types.contains("participant.joined"))
+            let statuses = events.filter { $0.type == "session.status" }.map { $0.data["status"] as? String }
+            #expect(statuses == ["active", "paused", "active", "completed"])
+            // The MJ's own connection made them present as master once the game started.
+            #expect(events.contains { $0.type == "presence.online" && $0.data["user_id"] as? Int == table.mj.id })
+            for message in mj.received + player.received {
+                #expect(!message.text.contains("secret"), "\(message.text)")
+            }
+            let playerEvents = try await player.waitFor("the end") { $0.contains { $0.data["status"] as? String == "completed" } }
+                .compactMap(\.seq)
+            #expect(playerEvents == Array(playerEvents.first!...playerEvents.last!))
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func reconnectingWithSinceMissesNothing(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let table = try await Table.make(api)
+            let session = try await api.session(in: .active, table)
+            let first = try await LiveClient.connect(api, session: session.id, token: table.mj.token, since: 0)
+            try await first.waitFor("start") { $0.contains { $0.data["status"] as? String == "active" } }
+            let seen = first.events.compactMap(\.seq).max()!
+            try await first.close()
+            for index in 1...5 {
+                try await api.send(.PUT, "/api/sessions/\(session.id)", token: table.mj.token, json: ["name": "Nom \(index)"])
+            }
+            let second = try await LiveClient.connect(api, session: session.id, token: table.mj.token, since: seen)
+            try await api.send(.PUT, "/api/sessions/\(session.id)", token: table.mj.token, json: ["name": "Nom 6"])
+            let events = try await second.waitFor("Nom 6") { $0.contains { $0.data["name"] as? String == "Nom 6" } }
+                .filter { $0.seq != nil }
+            #expect(events.map(\.seq!) == Array((seen + 1)...(seen + events.count)))
+            let names = events.compactMap { $0.data["name"] as? String }
+            #expect(names == (1...6).map { "Nom \($0)" })
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func refusedBeforeTheUpgrade(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let table = try await Table.make(api)
+            let session = try await api.session(in: .active, table)
+            let path = "/api/sessions/\(session.id)/live"
+            #expect(try await api.upgradeRequest(path).status == .unauthorized)
+            #expect(try await api.upgradeRequest(path, token: "forged").status == .unauthorized)
+            #expect(try await api.upgradeRequest(path, token: table.outsider.token).status == .notFound)
+            let unseated = try await api.upgradeRequest(path, token: table.player.token)
+            #expect(unseated.status == .forbidden)
+            #expect(unseated.error?.reason.contains("Rejoignez") == true)
+            #expect(try await api.upgradeRequest(path + "?since=-3", token: table.mj.token).error?.field == "since")
+            #expect(try await api.send(.GET, path, token: table.mj.token).status == .upgradeRequired)
+            try await api.move(session, .end, table)
+            #expect(try await api.upgradeRequest(path, token: table.mj.token).status == .conflict)
+        }
+    }
+
+    /// A phone and a laptop are one presence with two connections.
+    @Test(arguments: TestDatabase.enabled)
+    func oneUserTwoDevices(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let table = try await Table.make(api)
+            let armand = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
+            let session = try await api.session(in: .active, table)
+            try await api.joinSession(session, table.player, character: armand)
+            try await api.send(.DELETE, "/api/sessions/\(session.id)/presence", token: table.player.token)
+            let watcher = try await LiveClient.connect(api, session: session.id, token: table.mj.token)
+            let phone = try await LiveClient.connect(api, session: session.id, token: table.player.token)
+            let laptop = try await LiveClient.connect(api, session: session.id, token: table.player.token)
+            try await watcher.waitFor("online") { $0.contains { $0.type == "presence.online" && $0.data["user_id"] as? Int == table.player.id } }
+            try await phone.close()
+            try await laptop.waitFor("laptop still served") { _ in true }
+            #expect(try await api.presence(session, as: table.mj).contains { $0.userId == table.player.id })
+            try await laptop.close()
+            try await watcher.waitFor("offline") { $0.contains { $0.type == "presence.offline" && $0.data["user_id"] as? Int == table.player.id } }
+            #expect(!(try await api.presence(session, as: table.mj).contains { $0.userId == table.player.id }))
+            let onlineEvents = watcher.events.filter { $0.type == "presence.online" && $0.data["user_id"] as? Int == table.player.id }
+            #expect(onlineEvents.count == 1)
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func leavingOrLoggingOutClosesTheChannel(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let table = try await Table.make(api)
+            let armand = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
+            let session = try await api.session(in: .active, table)
+            try await api.joinSession(session, table.player, character: armand)
+            let leaving = try await LiveClient.connect(api, session: session.id, token: table.player.token)
+            try await api.send(.POST, "/api/sessions/\(session.id)/leave", token: table.player.token)
+            #expect(try await leaving.waitForClose() != nil)
+
+            try await api.joinSession(session, table.player, character: armand)
+            let login = try await api.send(.POST, "/api/auth/login", json: ["username": table.player.username, "password": "motdepasse"])
+                .decode(AuthResponse.self)
+            let other = try await LiveClient.connect(api, session: session.id, token: login.token)
+            let mine = try await LiveClient.connect(api, session: session.id, token: table.player.token)
+            try await api.send(.POST, "/api/auth/logout", token: table.player.token)
+            #expect(try await mine.waitForClose() != nil)
+            try await other.waitFor("still open") { _ in true }
+            #expect(other.socket?.isClosed == false)
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func oversizedFramesAndFloodsAreCut(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let table = try await Table.make(api)
+            let session = try await api.session(in: .active, table)
+            let big = try await LiveClient.connect(api, session: session.id, token: table.mj.token)
+            big.send(String(repeating: "x", count: LiveController.maxFrameSize + 1))
+            #expect(try await big.waitForClose() == .messageTooLarge)
+
+            let flood = try await LiveClient.connect(api, session: session.id, token: table.mj.token)
+            for _ in 0..<200 { flood.send(#"{"type":"ping"}"#) }
+            #expect(try await flood.waitForClose() == .policyViolation)
+            #expect(flood.received.contains { $0.type == "stream.closed" })
+        }
+    }
+
+    /// A reader that never reads does not hold up the others, and is closed once it falls behind.
+    @Test(arguments: TestDatabase.enabled)
+    func aStalledClientDelaysNobody(db: TestDatabase) async throws {
+        try await withApp(db, configure: { $0.liveQueueLimit = 16 }) { api in
+            let table = try await Table.make(api)
+            let session = try await api.session(in: .active, table)
+            let stalled = try await StalledSocket(api: api, path: "/api/sessions/\(session.id)/live?token=\(table.mj.token)")
+            let fast = try await LiveClient.connect(api, session: session.id, token: table.mj.token)
+            // Kernel buffers on loopback absorb megabytes: send more than they hold (450 × 15 kB).
+            let description = String(repeating: "€", count: 5000)
+            for index in 1...450 {
+                try await api.send(.PUT, "/api/sessions/\(session.id)", token: table.mj.token,
+                                   json: ["name": "Tour \(index)", "description": description])
+            }
+            let events = try await fast.waitFor("all 450 updates") { $0.contains { $0.data["name"] as? String == "Tour 450" } }
+                .filter { $0.type == "session.updated" }
+            #expect(events.count == 450)
+            // The stalled reader's connection is gone from the hub, though it never read a byte.
+            let deadline = Date().addingTimeInterval(10)
+            while await api.app.live.connectionCount > 1, Date() < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(await api.app.live.connectionCount == 1)
+            stalled.close()
+        }
+    }
+}
+
+/// A WebSocket client that completes the handshake and then never reads again, with a tiny
+/// receive buffer, as a phone whose app froze.
+final class StalledSocket: Sendable {
+    let socket: RawSocket
+
+    init(api: TestAPI, path: String) async throws {
+        let port = URL(string: api.base)!.port!
+        socket = try await RawSocket.offCooperativePool {
+            let socket = try RawSocket(port: port, receiveBuffer: 4096)
+            socket.write("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+            return socket
+        }
+        let status = try await RawSocket.offCooperativePool { [socket] in socket.read(count: 12) }
+        try #require(status == "HTTP/1.1 101")
+    }
+
+    func close() { socket.close() }
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs the browser tests against a fresh server: copies the built binary (so a rebuild cannot swap
+# it mid-run), starts it on 127.0.0.1 with an empty SQLite database, waits for /health, runs
+# pytest, then stops the server. Extra arguments go to pytest.
+#
+#   Tests/browser/run.sh                 # binary: .build/debug/etrange
+#   ETRANGE_BINARY=path/to/etrange Tests/browser/run.sh -k story
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+binary="${ETRANGE_BINARY:-.build/debug/etrange}"
+port="${ETRANGE_BROWSER_PORT:-18091}"
+work="$(mktemp -d /tmp/etrange-browser.XXXXXX)"
+server_pid=""
+
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ ! -x "$binary" ]; then
+  echo "run.sh: $binary est introuvable : construisez le serveur d'abord." >&2
+  exit 2
+fi
+cp "$binary" "$work/etrange"
+
+base="http://127.0.0.1:$port"
+DATABASE_URL="sqlite://$work/etrange.sqlite" ETRANGE_BCRYPT_COST=4 ETRANGE_PUBLIC_URL="$base" \
+  "$work/etrange" serve --hostname 127.0.0.1 --port "$port" >"$work/server.log" 2>&1 &
+server_pid=$!
+
+for _ in $(seq 1 100); do
+  if curl -fsS "$base/health" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    echo "run.sh: le serveur s'est arrêté au démarrage :" >&2
+    cat "$work/server.log" >&2
+    exit 2
+  fi
+  sleep 0.2
+done
+
+status=0
+ETRANGE_BASE_URL="$base" python3 -m pytest -v Tests/browser "$@" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "--- journal du serveur (fin) ---" >&2
+  tail -n 40 "$work/server.log" >&2
+fi
+exit "$status"

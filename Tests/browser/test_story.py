@@ -1,0 +1,567 @@
+"""The whole story of an evening, driven in two browsers at once: a game master (MJ) and a player.
+
+register both → the MJ creates a partie → the player opens the invitation link and joins → the MJ
+plans and starts a session → the player creates a character and joins the session with it
+(« Rejoindre ») → each sees the other online → the MJ ends it with a summary → the player reads it.
+
+Needs a running server: `ETRANGE_BASE_URL=http://127.0.0.1:18090 pytest Tests/browser` (see
+run.sh beside this file, which starts one). Headless Debian Chromium and its chromedriver are used
+as installed; Selenium never downloads anything.
+
+The steps are ordered tests sharing the two browsers. A step whose endpoint is not in the server
+yet (session join, presence) is skipped with the reason; a step that fails makes the steps that
+depend on it skip. Screenshots of each main page at phone (360×740) and laptop (1280×800) sizes go
+to artifacts/screenshots/, and every page is checked not to scroll sideways on the phone.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import os
+import re
+import secrets
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+BASE_URL = (os.environ.get("ETRANGE_BASE_URL") or "").rstrip("/")
+
+if not BASE_URL:
+    pytest.skip(
+        "ETRANGE_BASE_URL n'est pas défini : démarrez le serveur et donnez son adresse "
+        "(par exemple ETRANGE_BASE_URL=http://127.0.0.1:18090), ou lancez Tests/browser/run.sh.",
+        allow_module_level=True)
+
+try:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+except ImportError:
+    pytest.skip("selenium n'est pas installé : pip install selenium pytest", allow_module_level=True)
+
+CHROMIUM = os.environ.get("ETRANGE_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("ETRANGE_CHROMEDRIVER", "/usr/bin/chromedriver")
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = Path(os.environ.get("ETRANGE_SCREENSHOTS", ROOT / "artifacts" / "screenshots"))
+SIZES = [("telephone", 360, 740), ("portable", 1280, 800)]
+WAIT = float(os.environ.get("ETRANGE_BROWSER_WAIT", "25"))
+PASSWORD = "mot-de-passe-solide"
+
+# Selenium Manager must never fetch a browser or a driver: both paths are given, and offline.
+os.environ.setdefault("SE_OFFLINE", "true")
+
+
+# --------------------------------------------------------------------------------------------
+# Browsers and helpers
+
+
+def make_browser() -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                     "--window-size=1280,800", "--lang=fr-FR", "--no-first-run",
+                     "--disable-extensions", "--disable-background-networking"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    browser = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    browser.set_page_load_timeout(30)
+    return browser
+
+
+def wait(browser, timeout: float = WAIT) -> WebDriverWait:
+    return WebDriverWait(browser, timeout, poll_frequency=0.2)
+
+
+def css(browser, selector: str, timeout: float = WAIT):
+    """The first visible element matching `selector`, waiting for it."""
+    return wait(browser, timeout).until(EC.visibility_of_element_located((By.CSS_SELECTOR, selector)),
+                                        f"élément introuvable : {selector}")
+
+
+def clickable(browser, selector: str, timeout: float = WAIT):
+    return wait(browser, timeout).until(EC.element_to_be_clickable((By.CSS_SELECTOR, selector)),
+                                        f"élément non cliquable : {selector}")
+
+
+def click(browser, selector: str):
+    element = clickable(browser, selector)
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    element.click()
+    return element
+
+
+def fill(form, name: str, value: str):
+    control = form.find_element(By.NAME, name)
+    control.clear()
+    control.send_keys(value)
+    return control
+
+
+def wait_text(browser, selector: str, text: str, timeout: float = WAIT):
+    """Waits until an element matching `selector` contains `text`; returns that element."""
+    def found(driver):
+        for element in driver.find_elements(By.CSS_SELECTOR, selector):
+            try:
+                if text in element.text:
+                    return element
+            except Exception:  # re-rendered meanwhile: look again
+                return False
+        return False
+    return wait(browser, timeout).until(found, f"« {text} » n'apparaît pas dans {selector}")
+
+
+def wait_route(browser, pattern: str, timeout: float = WAIT) -> re.Match:
+    regex = re.compile(pattern)
+    wait(browser, timeout).until(lambda d: regex.search(d.current_url), f"l'adresse ne devient pas {pattern}")
+    return regex.search(browser.current_url)
+
+
+def wait_page(browser, heading: str):
+    wait_text(browser, "main h1", heading)
+    wait(browser).until(lambda d: not d.find_elements(By.CSS_SELECTOR, "main > .loading"))
+
+
+def token_of(browser) -> str | None:
+    return browser.execute_script("return localStorage.getItem('etrange.token')")
+
+
+def api(method: str, path: str, token: str | None = None, body=None):
+    """A direct API call, for probing what the server offers; returns (status, json or None)."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(BASE_URL + path, data=data, method=method)
+    request.add_header("Accept", "application/json")
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            raw = response.read()
+            return response.status, (json.loads(raw) if raw else None)
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        try:
+            return error.code, json.loads(raw)
+        except ValueError:
+            return error.code, None
+
+
+def endpoint_exists(method: str, path: str) -> bool:
+    """Protected routes answer 401 without a token; a route the server lacks answers 404."""
+    status, _ = api(method, path, body={} if method != "GET" else None)
+    return status != 404
+
+
+UNLABELLED = """
+    const named = (e) => (e.labels && e.labels.length) || e.getAttribute('aria-label') || e.getAttribute('aria-labelledby');
+    const controls = [...document.querySelectorAll('input, select, textarea')]
+      .filter((e) => e.type !== 'hidden' && !named(e))
+      .map((e) => e.outerHTML.slice(0, 120));
+    const buttons = [...document.querySelectorAll('button, a[href]')]
+      .filter((e) => !e.textContent.trim() && !e.getAttribute('aria-label'))
+      .map((e) => e.outerHTML.slice(0, 120));
+    return controls.concat(buttons);
+"""
+
+
+def shoot(browser, name: str):
+    """Full-page screenshots at phone and laptop widths; fails if the phone page scrolls sideways
+    or if a control has no label."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    problems = []
+    unlabelled = browser.execute_script(UNLABELLED)
+    if unlabelled:
+        problems.append(f"{name} : contrôles sans libellé : {unlabelled}")
+    # Passing messages (toasts) would cover the page in the pictures.
+    browser.execute_script("const t = document.getElementById('toasts'); if (t) t.style.visibility = 'hidden';")
+    for label, width, height in SIZES:
+        browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600,
+        })
+        try:
+            wait(browser, 5).until(lambda d: d.execute_script("return window.innerWidth") == width)
+            overflow = browser.execute_script("""
+                const width = document.documentElement.clientWidth;
+                if (document.documentElement.scrollWidth <= width + 1) return null;
+                const culprits = [...document.querySelectorAll('body *')]
+                  .filter((e) => e.getBoundingClientRect().right > width + 1 && e.offsetParent !== null)
+                  .slice(0, 5)
+                  .map((e) => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ').join('.') : ''));
+                return {scrollWidth: document.documentElement.scrollWidth, width, culprits};
+            """)
+            if overflow:
+                problems.append(f"{name} ({label}) déborde en largeur : {overflow}")
+            metrics = browser.execute_cdp_cmd("Page.getLayoutMetrics", {})
+            content = metrics.get("cssContentSize") or metrics["contentSize"]
+            full_height = min(max(int(content["height"]), height), 6000)
+            shot = browser.execute_cdp_cmd("Page.captureScreenshot", {
+                "format": "png", "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": 0, "width": width, "height": full_height, "scale": 1},
+            })
+            (SHOTS / f"{name}-{label}.png").write_bytes(base64.b64decode(shot["data"]))
+        finally:
+            browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    browser.execute_script("const t = document.getElementById('toasts'); if (t) t.style.visibility = '';")
+    assert not problems, "\n".join(problems)
+
+
+# --------------------------------------------------------------------------------------------
+# The story's shared state
+
+
+class Story:
+    def __init__(self):
+        suffix = secrets.token_hex(3)
+        self.mj_name = f"mj_{suffix}"
+        self.player_name = f"joueur_{suffix}"
+        self.mj_display = "Madame Irma"
+        self.player_display = "Jeanne la Rousse"
+        self.partie_name = f"Les Brumes de Carnac {suffix}"
+        self.session_name = "Séance 1 : la lande"
+        self.character_name = "Jeanne Dubois"
+        self.summary = "Les enquêteurs ont trouvé le menhir qui chante. Jeanne a perdu son chapeau."
+        self.mj = None
+        self.player = None
+        self.partie_id = None
+        self.invite_link = None
+        self.session_id = None
+        self.joined = False  # the player sat at the table with their character
+        self.development = "A perdu son chapeau, mais gagné une amie."
+        self.broken = None  # the step that failed, if any
+        self.js_errors = []
+        self.browsers = []
+
+
+@pytest.fixture(scope="module")
+def story():
+    state = Story()
+    try:
+        state.mj = make_browser()
+        state.player = make_browser()
+        state.browsers = [state.mj, state.player]
+    except Exception as error:
+        for browser in state.browsers:
+            browser.quit()
+        pytest.fail(f"Impossible de lancer Chromium headless ({CHROMIUM}, {CHROMEDRIVER}) : {error}")
+    yield state
+    for browser in state.browsers:
+        try:
+            browser.quit()
+        except Exception:
+            pass
+
+
+def drain_console(state: Story, browser, who: str):
+    """JavaScript errors of the page (failed requests answered by the API are expected)."""
+    try:
+        entries = browser.get_log("browser")
+    except Exception:
+        return
+    for entry in entries:
+        message = entry.get("message", "")
+        if entry.get("level") == "SEVERE" and "Failed to load resource" not in message:
+            state.js_errors.append(f"{who}: {message}")
+
+
+def step(*needs: str):
+    """Marks a story step: skipped when a step it needs failed; a failure is remembered."""
+    def decorate(function):
+        @functools.wraps(function)
+        def run(story: Story, *args, **kwargs):
+            if story.broken and (not needs or story.broken in needs or "*" in needs):
+                pytest.skip(f"l'étape « {story.broken} » a échoué")
+            try:
+                return function(story, *args, **kwargs)
+            except pytest.skip.Exception:
+                raise
+            except BaseException:
+                story.broken = function.__name__
+                raise
+            finally:
+                for who, browser in (("MJ", story.mj), ("joueur", story.player)):
+                    if browser:
+                        drain_console(story, browser, who)
+        return run
+    return decorate
+
+
+def register(browser, username: str, display: str):
+    browser.get(f"{BASE_URL}/#/inscription")
+    wait_page(browser, "Créer un compte")
+    form = css(browser, "[data-testid=register-form]")
+    fill(form, "username", username)
+    fill(form, "display_name", display)
+    fill(form, "password", PASSWORD)
+    form.find_element(By.CSS_SELECTOR, "[data-testid=auth-submit]").click()
+    wait_route(browser, r"#/parties$")
+    wait_text(browser, "[data-testid=current-user]", display)
+    wait_page(browser, "Mes parties")
+
+
+# --------------------------------------------------------------------------------------------
+# The steps
+
+
+@step("*")
+def test_01_both_register(story: Story):
+    story.mj.get(f"{BASE_URL}/#/inscription")
+    wait_page(story.mj, "Créer un compte")
+    shoot(story.mj, "01-inscription")
+    story.mj.get(f"{BASE_URL}/#/connexion")
+    wait_page(story.mj, "Connexion")
+    shoot(story.mj, "01-connexion")
+
+    register(story.mj, story.mj_name, story.mj_display)
+    register(story.player, story.player_name, story.player_display)
+    shoot(story.player, "02-parties-vide")
+
+    # Signing out and in again works and shows the server's reason on a wrong password.
+    click(story.player, "[data-testid=logout]")
+    wait_page(story.player, "Connexion")
+    form = css(story.player, "[data-testid=login-form]")
+    fill(form, "username", story.player_name)
+    fill(form, "password", "pas-le-bon-mot-de-passe")
+    form.find_element(By.CSS_SELECTOR, "[data-testid=auth-submit]").click()
+    wait_text(story.player, "[data-testid=login-form] [role=alert]", "mot de passe incorrect")
+    fill(form, "password", PASSWORD)
+    form.find_element(By.CSS_SELECTOR, "[data-testid=auth-submit]").click()
+    wait_page(story.player, "Mes parties")
+
+
+@step("*")
+def test_02_mj_creates_a_partie(story: Story):
+    mj = story.mj
+    form = css(mj, "[data-testid=create-partie-form]")
+    fill(form, "name", story.partie_name)
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    story.partie_id = int(wait_route(mj, r"#/parties/(\d+)$").group(1))
+    wait_page(mj, story.partie_name)
+
+    link = css(mj, "[data-testid=invite-url]")
+    wait(mj).until(lambda d: link.get_attribute("value").strip(), "le lien d'invitation reste vide")
+    story.invite_link = link.get_attribute("value").strip()
+    assert re.search(r"/invitation/[A-Z0-9]+$", story.invite_link), story.invite_link
+    code = css(mj, "[data-testid=invite-code]").text.strip()
+    assert story.invite_link.endswith(code)
+
+    qr = css(mj, "[data-testid=invite-qr]")
+    wait(mj).until(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", qr),
+                   "le QR code ne s'affiche pas")
+    assert qr.size["width"] >= 250, f"QR code trop petit pour être scanné : {qr.size}"
+    wait_text(mj, "[data-testid=members]", story.mj_display)
+    shoot(mj, "03-partie-mj")
+
+    mj.get(f"{BASE_URL}/#/parties")
+    wait_text(mj, "[data-testid=parties-led]", story.partie_name)
+    shoot(mj, "04-parties-mj")
+
+
+@step("*")
+def test_03_player_opens_the_invitation_link(story: Story):
+    player = story.player
+    path = urlparse(story.invite_link).path  # the server's public address may differ from ours
+    player.get(BASE_URL + path)
+    wait_route(player, rf"#/parties/{story.partie_id}$")
+    wait_page(player, story.partie_name)
+    wait_text(player, "[data-testid=members]", story.player_display)
+    assert not player.find_elements(By.CSS_SELECTOR, "[data-testid=invite-url]"), "le joueur ne doit pas voir l'invitation"
+
+    story.mj.get(f"{BASE_URL}/#/parties/{story.partie_id}")
+    wait_text(story.mj, "[data-testid=members]", story.player_display)
+
+
+@step("*")
+def test_04_mj_plans_and_starts_a_session(story: Story):
+    mj = story.mj
+    wait_page(mj, story.partie_name)
+    if not css(mj, "[data-testid=create-session]").get_attribute("open"):
+        click(mj, "[data-testid=create-session] > summary")
+    form = css(mj, "[data-testid=create-session-form]")
+    fill(form, "name", story.session_name)
+    date = form.find_element(By.NAME, "scheduled_date")
+    mj.execute_script("arguments[0].value = arguments[1]", date, "2031-06-21T20:30")
+    fill(form, "description", "Une nuit de brume sur la lande bretonne.")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    story.session_id = wait_route(mj, r"#/sessions/([0-9A-Fa-f-]{36})$").group(1)
+    wait_page(mj, story.session_name)
+    css(mj, "[data-testid=session-status] [data-status=scheduled]")
+    wait_text(mj, ".facts", "2031")  # the scheduled date, shown in the browser's zone
+    shoot(mj, "05-session-mj-prevue")
+
+    # The player sees the coming session with its date on the partie page.
+    story.player.get(f"{BASE_URL}/#/parties/{story.partie_id}")
+    card = wait_text(story.player, "[data-testid=sessions-scheduled] [data-testid=session-card]", story.session_name)
+    assert "2031" in card.text
+
+    click(mj, "[data-testid=action-start]")
+    css(mj, "[data-testid=session-status] [data-status=active]")
+    css(mj, "[data-testid=action-pause]")
+    css(mj, "[data-testid=action-end]")
+
+
+@step("*")
+def test_05_player_creates_a_character_and_opens_the_session(story: Story):
+    player = story.player
+    player.get(f"{BASE_URL}/#/parties/{story.partie_id}")
+    wait_page(player, story.partie_name)
+    form = css(player, "#characters [data-testid=create-character-form]")
+    fill(form, "name", story.character_name)
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_text(player, "[data-testid=my-characters]", story.character_name)
+
+    running = wait_text(player, "[data-testid=sessions-running] [data-testid=session-card]", story.session_name)
+    shoot(player, "06-partie-joueur")
+    running.find_element(By.CSS_SELECTOR, "[data-testid=open-session]").click()
+    wait_route(player, rf"#/sessions/{story.session_id}$")
+    wait_page(player, story.session_name)
+    css(player, "[data-testid=session-status] [data-status=active]")
+    assert not player.find_elements(By.CSS_SELECTOR, "[data-testid=action-end]"), "le joueur ne doit pas gérer la session"
+
+
+@step("test_05_player_creates_a_character_and_opens_the_session")
+def test_06_player_joins_the_session_with_the_character(story: Story):
+    if not endpoint_exists("POST", f"/api/sessions/{uuid.uuid4()}/join"):
+        pytest.skip("POST /api/sessions/{id}/join n'est pas encore dans le serveur")
+    player = story.player
+    form = css(player, "[data-testid=join-form]")
+    Select(form.find_element(By.NAME, "character_id")).select_by_visible_text(story.character_name)
+    click(player, "[data-testid=join-button]")
+    wait_text(player, "[data-testid=join]", f"avec {story.character_name}")
+    css(player, "[data-testid=leave-button]")
+    story.joined = True
+    if endpoint_exists("GET", f"/api/sessions/{uuid.uuid4()}/participants"):
+        wait_text(story.mj, "[data-testid=participants]", story.character_name)
+    shoot(player, "07-session-joueur-a-la-table")
+
+
+@step("test_05_player_creates_a_character_and_opens_the_session")
+def test_07_each_sees_the_other_online(story: Story):
+    if not endpoint_exists("GET", f"/api/sessions/{uuid.uuid4()}/presence"):
+        pytest.skip("GET/POST /api/sessions/{id}/presence ne sont pas encore dans le serveur")
+    mj, player = story.mj, story.player
+    if not re.search(rf"#/sessions/{story.session_id}$", mj.current_url):
+        mj.get(f"{BASE_URL}/#/sessions/{story.session_id}")
+    css(mj, f"[data-testid=presence-item][data-username='{story.player_name}'][data-online=true]")
+    css(player, f"[data-testid=presence-item][data-username='{story.mj_name}'][data-online=true]")
+    shoot(mj, "08-session-mj-connectes")
+
+
+@step("test_04_mj_plans_and_starts_a_session")
+def test_08_mj_ends_the_session_with_a_summary(story: Story):
+    mj = story.mj
+    if not re.search(rf"#/sessions/{story.session_id}$", mj.current_url):
+        mj.get(f"{BASE_URL}/#/sessions/{story.session_id}")
+        wait_page(mj, story.session_name)
+    click(mj, "[data-testid=action-end]")
+    dialog = css(mj, "dialog[open]")
+    assert "Terminer" in dialog.text
+    summary = dialog.find_element(By.CSS_SELECTOR, "[data-testid=end-summary]")
+    summary.clear()
+    summary.send_keys(story.summary)
+    shoot(mj, "09-confirmation-fin")
+    dialog.find_element(By.CSS_SELECTOR, "[data-role=confirm]").click()
+    css(mj, "[data-testid=session-status] [data-status=completed]")
+    wait(mj).until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid=summary-input]").get_attribute("value") == story.summary,
+                   "le résumé n'est pas dans le compte rendu après la fin")
+    assert not mj.find_elements(By.CSS_SELECTOR, "[data-testid=action-start]")
+
+    # A key event, written in the account editor and saved.
+    click(mj, "[data-testid=add-key-event]")
+    row = css(mj, "[data-testid=key-event]:last-child")
+    row.find_element(By.NAME, "event_text").send_keys("Le menhir se met à chanter.")
+    if story.joined:
+        # The character who played can be given a development (known from the participants).
+        click(mj, "[data-testid=add-development]")
+        row = css(mj, "[data-testid=development]:last-child")
+        Select(row.find_element(By.NAME, "dev_character")).select_by_visible_text(story.character_name)
+        row.find_element(By.NAME, "dev_text").send_keys(story.development)
+    click(mj, "[data-testid=save-account]")
+    wait_text(mj, "#account .save-state", "enregistré")
+    shoot(mj, "10-session-mj-terminee")
+
+
+@step("test_08_mj_ends_the_session_with_a_summary")
+def test_09_player_reads_the_summary(story: Story):
+    player = story.player
+    if not re.search(rf"#/sessions/{story.session_id}$", player.current_url):
+        player.get(f"{BASE_URL}/#/sessions/{story.session_id}")
+    css(player, "[data-testid=session-status] [data-status=completed]")
+    wait_text(player, "[data-testid=session-summary]", story.summary)
+    wait_text(player, "[data-testid=session-summary]", "Le menhir se met à chanter.")
+    if story.joined:
+        development = wait_text(player, "[data-testid=session-summary]", story.development)
+        assert story.character_name in development.text
+    assert "Notes privées" not in player.find_element(By.TAG_NAME, "main").text
+    shoot(player, "11-session-joueur-resume")
+
+    player.get(f"{BASE_URL}/#/parties/{story.partie_id}")
+    card = wait_text(player, "[data-testid=sessions-past] [data-testid=session-card]", story.session_name)
+    assert story.summary in card.text
+    shoot(player, "12-partie-joueur-historique")
+
+
+@step("test_02_mj_creates_a_partie")
+def test_10_invitation_opened_before_signing_up(story: Story):
+    """A newcomer scans the QR code: the app asks them to sign up, then joins the partie."""
+    newcomer = make_browser()
+    story.browsers.append(newcomer)
+    try:
+        newcomer.get(BASE_URL + urlparse(story.invite_link).path)
+        wait_page(newcomer, "Invitation à une partie")
+        shoot(newcomer, "13-invitation-non-connecte")
+        click(newcomer, "[data-testid=invitation-register]")
+        wait_page(newcomer, "Créer un compte")
+        wait_text(newcomer, "main", "invité·e")
+        form = css(newcomer, "[data-testid=register-form]")
+        fill(form, "username", f"nouveau_{secrets.token_hex(3)}")
+        fill(form, "password", PASSWORD)
+        form.find_element(By.CSS_SELECTOR, "[data-testid=auth-submit]").click()
+        wait_route(newcomer, rf"#/parties/{story.partie_id}$")
+        wait_page(newcomer, story.partie_name)
+        drain_console(story, newcomer, "nouveau")
+    finally:
+        newcomer.quit()
+        story.browsers.remove(newcomer)
+
+
+@step("test_01_both_register")
+def test_11_failures_are_explained(story: Story):
+    """A wrong invitation code and an unknown page give a clear message, not a blank page."""
+    player = story.player
+    player.get(f"{BASE_URL}/#/parties")
+    wait_page(player, "Mes parties")
+    form = css(player, "[data-testid=join-partie-form]")
+    fill(form, "invite_code", "ZZZZZZZZ")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_text(player, "[data-testid=join-partie-form] [role=alert]", "Code d'invitation inconnu")
+
+    player.get(f"{BASE_URL}/#/sessions/{uuid.uuid4()}")
+    wait_text(player, "main [role=alert]", "introuvable")
+    player.get(f"{BASE_URL}/#/nulle-part")
+    wait_page(player, "Page introuvable")
+
+    # A token the server no longer knows brings back the sign-in page, with a word of why.
+    player.execute_script("localStorage.setItem('etrange.token', 'jeton-perime')")
+    player.get(f"{BASE_URL}/#/parties/{story.partie_id or 1}")
+    wait_route(player, r"#/connexion$")
+    wait_text(player, "#toasts", "expiré")
+    form = css(player, "[data-testid=login-form]")
+    fill(form, "username", story.player_name)
+    fill(form, "password", PASSWORD)
+    form.find_element(By.CSS_SELECTOR, "[data-testid=auth-submit]").click()
+    # Back where they were going once signed in again.
+    wait_route(player, rf"#/parties/{story.partie_id}$" if story.partie_id else r"#/parties")
+
+
+def test_12_no_javascript_errors(story: Story):
+    for who, browser in (("MJ", story.mj), ("joueur", story.player)):
+        drain_console(story, browser, who)
+    assert not story.js_errors, "\n".join(story.js_errors)
