@@ -93,7 +93,16 @@ struct LiveController: RouteCollection {
         }.get()
 
         await app.live.subscribe(subscriber, since: grant.since)
-        await app.live.guarded { await markOnline(grant, app: app) }
+        // A logout or a leave between the authorization and the subscription found no socket to
+        // close: look again now that the hub knows this one.
+        await app.live.guarded {
+            guard await stillAllowed(grant, app: app) else {
+                subscriber.close(code: .policyViolation, reason: "refusé", message: LiveMessages.closing("Accès retiré : reconnectez-vous."))
+                await app.live.unsubscribe(subscriber)
+                return
+            }
+            await markOnline(grant, app: app)
+        }
     }
 
     private static func registerCallbacks(
@@ -121,6 +130,18 @@ struct LiveController: RouteCollection {
                 guard await app.live.connections(of: grant.caller.userID, in: grant.sessionID) == 0 else { return }
                 await app.live.guarded { await markOffline(grant, app: app) }
             }
+        }
+    }
+
+    private static func stillAllowed(_ grant: Grant, app: Application) async -> Bool {
+        do {
+            guard try await UserToken.find(grant.caller.tokenID, on: app.db) != nil else { return false }
+            if grant.isMJ { return true }
+            return try await SessionParticipant.query(on: app.db)
+                .filter(\.$session.$id == grant.sessionID).filter(\.$user.$id == grant.caller.userID)
+                .filter(\.$isActive == true).count() > 0
+        } catch {
+            return false
         }
     }
 

@@ -50,6 +50,10 @@ final class LiveSubscriber: Sendable {
         socket.send(event.text, promise: promise)
     }
 
+    /// Closed or being closed: the hub stops serving it at once, without waiting for a stalled
+    /// peer to finish the closing handshake.
+    var isClosing: Bool { closing.withLockedValue { $0 } }
+
     func sendControl(_ text: String) {
         socket.send(text, promise: nil)
     }
@@ -253,7 +257,7 @@ actor LiveHub {
                     if subscription.subscriber.sees(event) { subscription.subscriber.send(event) }
                     subscription.lastSeq = event.seq
                 }
-                channel.subscribers[id] = subscription
+                channel.subscribers[id] = subscription.subscriber.isClosing ? nil : subscription
             }
             channels[sessionID] = channel
             for event in events where event.type == LiveEventType.participantLeft.rawValue {
