@@ -9,6 +9,8 @@ func routes(_ app: Application) throws {
     try app.register(collection: SessionsController())
     try app.register(collection: PresenceController())
     try app.register(collection: LiveController())
+    try app.register(collection: CardsController())
+    try app.register(collection: ChatController())
     try app.register(collection: OpenAPIController())
     try app.register(collection: WebController(publicDirectory: app.directory.publicDirectory))
 }

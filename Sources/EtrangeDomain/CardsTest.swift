@@ -55,13 +55,14 @@ public struct TestRequest: Hashable, Sendable, Codable {
 
     /// Who draws, as the chat names them.
     public var characterName: String
-    public var characteristic: Characteristic
+    /// Nil for a bare draw: the card and the bonuses alone.
+    public var characteristic: Characteristic?
     public var bonuses: [Bonus]
     /// Without a difficulty the test gives a total and no verdict: the MJ judges.
     public var difficulty: Int?
     public var mode: DrawMode
 
-    public init(characterName: String, characteristic: Characteristic, bonuses: [Bonus] = [],
+    public init(characterName: String, characteristic: Characteristic?, bonuses: [Bonus] = [],
                 difficulty: Int? = nil, mode: DrawMode = .classic) {
         self.characterName = characterName
         self.characteristic = characteristic
@@ -73,7 +74,7 @@ public struct TestRequest: Hashable, Sendable, Codable {
     /// Checked before drawing, so a refused test costs no card.
     public func validate() -> Result<Void, TestRefusal> {
         if bonuses.count > Self.maxBonuses { return .failure(.tooManyBonuses(bonuses.count)) }
-        if characteristic.name.isBlank { return .failure(.unnamedCharacteristic) }
+        if characteristic?.name.isBlank == true { return .failure(.unnamedCharacteristic) }
         if let index = bonuses.firstIndex(where: { $0.name.isBlank }) { return .failure(.unnamedBonus(position: index + 1)) }
         return .success(())
     }
@@ -83,7 +84,7 @@ public struct TestRequest: Hashable, Sendable, Codable {
     public func resolve(_ draw: Draw, with table: CardValueTable) -> TestResult {
         let (kept, setAside) = mode.keep(draw, with: table)
         let cardValue = table.value(of: kept)
-        let total = cardValue + characteristic.value + bonuses.reduce(0) { $0 + $1.value }
+        let total = cardValue + (characteristic?.value ?? 0) + bonuses.reduce(0) { $0 + $1.value }
         return TestResult(request: self, draw: draw, kept: kept, setAside: setAside, cardValue: cardValue,
                           total: total, outcome: difficulty.map { total >= $0 ? .success : .failure },
                           valueTableName: table.name)
@@ -138,7 +139,9 @@ public struct TestResult: Hashable, Sendable, Codable {
             line += " et \(second.labelWithArticle) (\(request.mode.label), garde \(kept.labelWithArticle))"
         }
         line += " : \(cardValue)"
-        line += Self.term(request.characteristic.name, request.characteristic.value)
+        if let characteristic = request.characteristic {
+            line += Self.term(characteristic.name, characteristic.value)
+        }
         for bonus in request.bonuses { line += Self.term(bonus.name, bonus.value) }
         line += " = \(total)"
         if let outcome, let difficulty = request.difficulty {

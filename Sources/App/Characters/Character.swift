@@ -8,6 +8,8 @@ final class Character: Model, @unchecked Sendable {
     @Parent(key: "user_id") var user: User
     @OptionalParent(key: "partie_id") var partie: Partie?
     @Field(key: "name") var name: String
+    /// The character's own suit, whose J, Q and K make its pot.
+    @OptionalField(key: "figure") var figure: String?
     @Field(key: "created_at") var createdAt: Date
 
     init() {}

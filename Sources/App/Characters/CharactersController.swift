@@ -1,9 +1,11 @@
+import EtrangeDomain
 import Fluent
 import Vapor
 
 struct CreateCharacterRequest: Content {
     var name: String
     var partieId: Int?
+    var figure: Suit?
 }
 
 struct CharacterResponse: Content {
@@ -11,6 +13,7 @@ struct CharacterResponse: Content {
     let userId: Int
     let partieId: Int?
     let name: String
+    let figure: Suit?
     let createdAt: Date
 
     init(_ character: Character) throws {
@@ -18,6 +21,7 @@ struct CharacterResponse: Content {
         userId = character.$user.id
         partieId = character.$partie.id
         name = character.name
+        figure = character.figure.flatMap(Suit.init(rawValue:))
         createdAt = character.createdAt
     }
 }
@@ -38,6 +42,7 @@ struct CharactersController: RouteCollection {
             _ = try await Partie.visible(partieID, to: caller, on: req.db)
         }
         let character = Character(name: name, userID: caller.userID, partieID: body.partieId, now: req.now)
+        character.figure = body.figure?.rawValue
         try await character.create(on: req.db)
         return try await CharacterResponse(character).encodeResponse(status: .created, for: req)
     }

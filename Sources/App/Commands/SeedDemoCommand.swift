@@ -55,6 +55,7 @@ struct SeedDemoCommand: AsyncCommand {
             session.maxPlayers = 4
             session.allowLateJoin = true
             session.activeSeconds = 0
+            session.cardValues = CardValueTable.current.name
             session.createdAt = now
             session.updatedAt = now
             try await session.create(on: db)

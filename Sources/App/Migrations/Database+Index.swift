@@ -23,5 +23,10 @@ enum Migrations {
         CreateSessionPresence(),
         CreateSessionParticipants(),
         CreateSessionEvents(),
+        AddCharacterFigure(),
+        AddSessionCardValues(),
+        CreateSessionDecks(),
+        CreateSessionDraws(),
+        CreateSessionMessages(),
     ]
 }

@@ -68,6 +68,8 @@ final class Session: Model, @unchecked Sendable {
     @Field(key: "active_seconds") var activeSeconds: Double
     /// Start of the current active stretch; nil unless the session is active.
     @OptionalField(key: "active_since") var activeSince: Date?
+    /// The name of the card value table draws use (`current` or `classic`).
+    @Field(key: "card_values") var cardValues: String
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
 

@@ -54,10 +54,11 @@ struct UpdateSessionRequest: Decodable, Sendable {
     var keyEvents: Patch<[KeyEventPayload]>
     var characterDevelopments: Patch<[CharacterDevelopmentPayload]>
     var notes: Patch<String>
+    var cardValues: Patch<String>
 
     enum CodingKeys: String, CodingKey {
         case name, description, scheduledDate, maxPlayers, allowLateJoin, voiceChannelId
-        case summary, keyEvents, characterDevelopments, notes
+        case summary, keyEvents, characterDevelopments, notes, cardValues
     }
 
     init(from decoder: any Decoder) throws {
@@ -72,6 +73,7 @@ struct UpdateSessionRequest: Decodable, Sendable {
         keyEvents = try container.patch([KeyEventPayload].self, forKey: .keyEvents)
         characterDevelopments = try container.patch([CharacterDevelopmentPayload].self, forKey: .characterDevelopments)
         notes = try container.patch(String.self, forKey: .notes)
+        cardValues = try container.patch(String.self, forKey: .cardValues)
     }
 }
 
@@ -103,6 +105,7 @@ struct SessionResponse: Content {
     let maxPlayers: Int
     let allowLateJoin: Bool
     let voiceChannelId: String?
+    let cardValues: String
     let createdAt: Date
     let updatedAt: Date
     let seatedPlayers: Int
@@ -113,7 +116,7 @@ struct SessionResponse: Content {
 
     enum CodingKeys: String, CodingKey {
         case id, partieId, name, description, status, scheduledDate, startedAt, endedAt, durationMinutes
-        case summary, keyEvents, characterDevelopments, notes, maxPlayers, allowLateJoin, voiceChannelId
+        case summary, keyEvents, characterDevelopments, notes, maxPlayers, allowLateJoin, voiceChannelId, cardValues
         case createdAt, updatedAt, seatedPlayers, onlineCount, canJoin, isMj, allowedActions
     }
 
@@ -135,6 +138,7 @@ struct SessionResponse: Content {
         maxPlayers = try c.decode(Int.self, forKey: .maxPlayers)
         allowLateJoin = try c.decode(Bool.self, forKey: .allowLateJoin)
         voiceChannelId = try c.decodeIfPresent(String.self, forKey: .voiceChannelId)
+        cardValues = try c.decode(String.self, forKey: .cardValues)
         createdAt = try c.decode(Date.self, forKey: .createdAt)
         updatedAt = try c.decode(Date.self, forKey: .updatedAt)
         seatedPlayers = try c.decode(Int.self, forKey: .seatedPlayers)
@@ -163,6 +167,7 @@ struct SessionResponse: Content {
         try c.encode(maxPlayers, forKey: .maxPlayers)
         try c.encode(allowLateJoin, forKey: .allowLateJoin)
         try c.encode(voiceChannelId, forKey: .voiceChannelId)
+        try c.encode(cardValues, forKey: .cardValues)
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(updatedAt, forKey: .updatedAt)
         try c.encode(seatedPlayers, forKey: .seatedPlayers)
@@ -192,6 +197,7 @@ struct SessionResponse: Content {
         maxPlayers = session.maxPlayers
         allowLateJoin = session.allowLateJoin
         voiceChannelId = session.voiceChannelID
+        cardValues = session.cardValues
         createdAt = session.createdAt
         updatedAt = session.updatedAt
         self.seatedPlayers = seatedPlayers

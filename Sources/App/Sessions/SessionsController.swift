@@ -65,6 +65,7 @@ struct SessionsController: RouteCollection {
         session.maxPlayers = try SessionFields.maxPlayers(body.maxPlayers ?? 6)
         session.allowLateJoin = body.allowLateJoin ?? true
         session.activeSeconds = 0
+        session.cardValues = CardValueTable.current.name
         session.createdAt = now
         session.updatedAt = now
         try await session.create(on: req.db)
@@ -88,6 +89,13 @@ struct SessionsController: RouteCollection {
         if body.voiceChannelId.isSent { session.voiceChannelID = try SessionFields.voiceChannel(body.voiceChannelId.newValue) }
         if body.summary.isSent { session.summary = try SessionFields.summary(body.summary.newValue) }
         if body.notes.isSent { session.notes = try SessionFields.notes(body.notes.newValue) }
+        if case .null = body.cardValues { throw AppError.invalid(field: "card_values", reason: "ne peut pas être null.") }
+        if let rule = body.cardValues.newValue {
+            guard CardValueTable.named(rule) != nil else {
+                throw AppError.invalid(field: "card_values", reason: "règles connues : \(CardValueTable.builtIn.map(\.name).joined(separator: ", ")).")
+            }
+            session.cardValues = rule
+        }
         if body.keyEvents.isSent { session.keyEvents = try body.keyEvents.newValue.map(SessionFields.keyEvents) }
         if body.characterDevelopments.isSent {
             session.characterDevelopments = try await body.characterDevelopments.newValue.asyncMap {
@@ -188,6 +196,7 @@ struct SessionsController: RouteCollection {
                 try await Participation.sessionMoved(id, to: next, at: now, on: db)
                 guard let moved = try await Session.find(id, on: db) else { return false }
                 try await LiveEvents.record(.sessionStatus, in: id, data: LiveEvents.status(of: moved, at: now), at: now, on: db)
+                try await Chat.post(.system, body: Chat.systemLine(for: next), by: nil, in: id, at: now, on: db)
                 return true
             }
         } catch let error as any DatabaseError where error.isConstraintFailure {

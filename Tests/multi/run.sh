@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# Two server instances on one PostgreSQL cluster: an event produced on one must reach the live
+# sockets of the other, through LISTEN/NOTIFY.
+#
+#   ETRANGE_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/etrange_test?sslmode=disable \
+#     Tests/multi/run.sh .build/debug/etrange [pytest arguments…]
+#
+# Makes a fresh database beside the one the URL names (CREATE DATABASE etrange_multi_<random>),
+# or, when the role may not create databases, a fresh schema in it (ETRANGE_DB_SCHEMA). Starts the
+# binary twice on free loopback ports, one after the other so that their migrations do not race,
+# from a temporary working directory; waits for GET /health on both; runs pytest with ETRANGE_A and
+# ETRANGE_B; then stops both servers and drops the database or schema, whatever happened. Exits
+# with pytest's status (2 when the servers could not be started).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+
+if [ $# -lt 1 ]; then
+  echo "usage: $0 BINARY [pytest arguments…]" >&2
+  exit 2
+fi
+binary="$1"; shift
+if [ ! -x "$binary" ]; then
+  echo "run.sh: $binary est introuvable ou non exécutable : construisez le serveur d'abord." >&2
+  exit 2
+fi
+admin_url="${ETRANGE_TEST_POSTGRES_URL:-}"
+if [ -z "$admin_url" ]; then
+  echo "run.sh: ETRANGE_TEST_POSTGRES_URL doit désigner une base PostgreSQL utilisable (postgres://user@host:port/base)." >&2
+  exit 2
+fi
+for tool in psql curl python3; do
+  command -v "$tool" >/dev/null || { echo "run.sh: $tool est introuvable." >&2; exit 2; }
+done
+
+# Python packages the test needs.
+if ! python3 -c 'import websockets.sync.client, pytest, requests' 2>/dev/null; then
+  python3 -m pip install -q websockets pytest requests
+fi
+
+work="$(mktemp -d /tmp/etrange-multi.XXXXXX)"
+suffix="$(python3 -c 'import secrets; print(secrets.token_hex(6))')"
+pids=()
+database=""
+schema=""
+status=0
+
+psql_admin() { psql "$admin_url" -X -q -v ON_ERROR_STOP=1 -At "$@"; }
+
+stop_server() {
+  local pid="$1"
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "run.sh: le serveur $pid ne s'arrête pas : SIGKILL" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local code=$?
+  set +e
+  for pid in "${pids[@]}"; do stop_server "$pid"; done
+  if [ -n "$database" ]; then
+    psql_admin -c "DROP DATABASE IF EXISTS \"$database\" WITH (FORCE)" 2>/dev/null \
+      || psql_admin -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '$database'" \
+                    -c "DROP DATABASE IF EXISTS \"$database\"" \
+      || echo "run.sh: la base $database n'a pas pu être supprimée." >&2
+  fi
+  if [ -n "$schema" ]; then
+    psql_admin -c "DROP SCHEMA IF EXISTS \"$schema\" CASCADE" \
+      || echo "run.sh: le schéma $schema n'a pas pu être supprimé." >&2
+  fi
+  if [ "$status" -eq 0 ] && [ "$code" -eq 0 ]; then
+    rm -rf "$work"
+  else
+    rm -f "$work/etrange"
+    echo "run.sh: journaux des serveurs gardés dans $work" >&2
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+show_logs() {
+  for name in a b; do
+    if [ -f "$work/$name.log" ]; then
+      echo "--- journal du serveur ${name^^} (fin : $work/$name.log) ---" >&2
+      tail -n "${ETRANGE_MULTI_LOG_LINES:-60}" "$work/$name.log" >&2
+    fi
+  done
+}
+
+# A copy, so that a rebuild cannot swap the binary under the running servers.
+cp "$binary" "$work/etrange"
+
+# The database both instances share.
+database_url=""
+candidate="etrange_multi_$suffix"
+if psql_admin -c "CREATE DATABASE \"$candidate\"" 2>"$work/createdb.err"; then
+  database="$candidate"
+  database_url="$(python3 - "$admin_url" "$database" <<'EOF'
+import sys
+from urllib.parse import urlsplit, urlunsplit
+url, name = sys.argv[1], sys.argv[2]
+parts = urlsplit(url)
+print(urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment)))
+EOF
+)"
+  echo "run.sh: base de test $database"
+else
+  echo "run.sh: CREATE DATABASE refusé ($(tr '\n' ' ' <"$work/createdb.err")) : un schéma neuf dans la base donnée à la place." >&2
+  schema="multi_$suffix"
+  database_url="$admin_url"
+  echo "run.sh: schéma de test $schema"
+fi
+
+ports=($(python3 - <<'EOF'
+import socket
+held = []
+for _ in range(2):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    held.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in held))
+for s in held:
+    s.close()
+EOF
+))
+
+start_server() {
+  local name="$1" port="$2"
+  (
+    cd "$work"
+    exec env DATABASE_URL="$database_url" ETRANGE_DB_SCHEMA="$schema" ETRANGE_BCRYPT_COST=4 \
+      ETRANGE_PUBLIC_URL="http://127.0.0.1:$port" LOG_LEVEL="${LOG_LEVEL:-info}" \
+      "$work/etrange" serve --hostname 127.0.0.1 --port "$port"
+  ) >"$work/$name.log" 2>&1 &
+  pids+=($!)
+  local pid=$!
+  for _ in $(seq 1 300); do
+    if curl -fsS --max-time 2 "http://127.0.0.1:$port/health" >/dev/null 2>&1; then
+      echo "run.sh: instance ${name^^} prête sur http://127.0.0.1:$port (pid $pid)"
+      return 0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "run.sh: l'instance ${name^^} s'est arrêtée au démarrage." >&2
+      show_logs
+      return 1
+    fi
+    sleep 0.2
+  done
+  echo "run.sh: l'instance ${name^^} ne répond pas sur /health après 60 s." >&2
+  show_logs
+  return 1
+}
+
+# One after the other: both apply the migrations at start.
+start_server a "${ports[0]}" || { status=2; exit 2; }
+start_server b "${ports[1]}" || { status=2; exit 2; }
+
+cd "$here/../.."
+ETRANGE_A="http://127.0.0.1:${ports[0]}" ETRANGE_B="http://127.0.0.1:${ports[1]}" \
+  PYTHONDONTWRITEBYTECODE=1 python3 -m pytest -p no:cacheprovider -s -v "$here/test_two_instances.py" "$@" \
+  || status=$?
+for index in 0 1; do
+  if ! kill -0 "${pids[$index]}" 2>/dev/null; then
+    echo "run.sh: l'instance $([ "$index" = 0 ] && echo A || echo B) s'est arrêtée pendant le test." >&2
+    [ "$status" -ne 0 ] || status=1
+  fi
+done
+if [ "$status" -ne 0 ]; then
+  show_logs
+fi
+exit "$status"
