@@ -27,6 +27,8 @@ public struct AppConfig: Sendable {
     public var liveQueueLimit: Int
     /// How long the live channel's journal keeps events, for reconnections with `since`.
     public var eventRetention: TimeInterval
+    /// Allowances for logins, chat, draws and heartbeats (429 beyond).
+    public var limits = Limits()
 
     public init(
         database: DatabaseTarget = .sqlite(path: "data/etrange.sqlite"),

@@ -29,6 +29,7 @@ public func configure(_ app: Application, config: AppConfig? = nil) async throws
     let decoy = try await app.password.async.hash("decoy password for unknown usernames").get()
     app.decoyPasswordHash = decoy
 
+    app.throttle = Throttle()
     app.installLiveHub()
     try routes(app)
     app.lifecycle.use(PresenceSweeper())

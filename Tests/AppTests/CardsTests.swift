@@ -84,7 +84,7 @@ struct CardTable {
 
     @Test(arguments: TestDatabase.enabled)
     func aDeckIsExhaustedThenReshuffled(db: TestDatabase) async throws {
-        try await withApp(db) { api in
+        try await withApp(db, configure: { $0.limits.draws.burst = 1000 }) { api in
             let t = try await CardTable.make(api)
             var seen: [String] = []
             for _ in 0..<52 {
@@ -106,7 +106,7 @@ struct CardTable {
 
     @Test(arguments: TestDatabase.enabled)
     func thePotAndTheJoker(db: TestDatabase) async throws {
-        try await withApp(db) { api in
+        try await withApp(db, configure: { $0.limits.draws.burst = 1000 }) { api in
             let t = try await CardTable.make(api)
             let deckPath = "/api/sessions/\(t.session.id)/decks/\(t.armand.id)"
             let withPot = try await api.send(.POST, deckPath + "/pot", token: t.table.player.token, json: ["enabled": true]).decode(DeckResponse.self)
@@ -185,10 +185,10 @@ struct CardTable {
 
     @Test(arguments: TestDatabase.enabled)
     func simultaneousDrawsNeverShareACard(db: TestDatabase) async throws {
-        try await withApp(db) { api in
+        try await withApp(db, configure: { $0.limits.draws.burst = 1000 }) { api in
             let t = try await CardTable.make(api)
             let labels = try await withThrowingTaskGroup(of: String.self) { group in
-                for _ in 0..<40 {
+                for _ in 0..<24 {
                     group.addTask {
                         try await api.drawCard(t.session, t.table.player, ["character_id": t.armand.id.uuidString, "visibility": "public"])
                             .decode(DrawResponse.self).cards[0].label
@@ -196,9 +196,9 @@ struct CardTable {
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
-            #expect(labels.count == 40 && Set(labels).count == 40)
+            #expect(labels.count == 24 && Set(labels).count == 24)
             let deck = try await api.send(.GET, "/api/sessions/\(t.session.id)/decks/\(t.armand.id)", token: t.table.player.token).decode(DeckResponse.self)
-            #expect(deck.remaining == 12 && deck.discard.count == 40)
+            #expect(deck.remaining == 28 && deck.discard.count == 24)
         }
     }
 

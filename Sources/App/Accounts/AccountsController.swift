@@ -58,14 +58,18 @@ struct AccountsController: RouteCollection {
 
     func login(req: Request) async throws -> AuthResponse {
         let body = try req.json(LoginRequest.self)
-        let user = try await User.query(on: req.db)
-            .filter(\.$usernameKey == User.key(for: body.username.trimmingCharacters(in: .whitespacesAndNewlines)))
-            .first()
+        let key = User.key(for: body.username.trimmingCharacters(in: .whitespacesAndNewlines))
+        // Guessing passwords is slowed per account and per address alike; the message is the
+        // same whether the account exists or not.
+        try req.limit("login:ip:\(req.clientAddress)", req.application.config.limits.loginPerAddress, reason: "Trop de tentatives de connexion.")
+        try req.limit("login:user:\(key.prefix(64))", req.application.config.limits.loginPerAccount, reason: "Trop de tentatives de connexion.")
+        let user = try await User.query(on: req.db).filter(\.$usernameKey == key).first()
         let candidate = String(body.password.prefix(200))
         let matches = (try? await req.password.async.verify(candidate, created: user?.passwordHash ?? req.application.decoyPasswordHash).get()) ?? false
         guard let user, matches else {
             throw AppError.unauthorized("Nom d'utilisateur ou mot de passe incorrect.")
         }
+        req.application.throttle.reset("login:user:\(key.prefix(64))")
         return try await issueToken(for: user, on: req)
     }
 

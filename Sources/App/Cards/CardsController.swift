@@ -128,6 +128,7 @@ struct CardsController: RouteCollection {
         let body = try req.json(DrawRequest.self)
         let visible = try await Session.visible(id, to: caller, on: req.db)
         let request = try Self.validate(body)
+        try req.limit("draw:\(caller.userID)", req.application.config.limits.draws, reason: "Trop de tirages d'affilée.")
         let reason = try Check.optionalText(body.reason, field: "reason", maxLength: 200)
 
         let owner: DeckOwner

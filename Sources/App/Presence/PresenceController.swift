@@ -67,6 +67,7 @@ struct PresenceController: RouteCollection {
     /// A connection or a heartbeat, for a seated participant of a session being played.
     func connect(req: Request) async throws -> PresenceResponse {
         let caller = try req.caller
+        try req.limit("presence:\(caller.userID)", req.application.config.limits.heartbeats, reason: "Trop de signaux de présence.")
         let id = try req.uuidParameter()
         _ = try await Session.visible(id, to: caller, on: req.db)
         let now = req.now

@@ -1,0 +1,89 @@
+import Foundation
+import NIOConcurrencyHelpers
+import Vapor
+
+/// Token buckets in memory, one per key ("login:user:armand", "chat:42"…), on the application's
+/// clock so tests move time instead of waiting. Per instance: behind a load balancer each
+/// instance limits on its own, which bounds abuse at n times the limit.
+public final class Throttle: Sendable {
+    public struct Rule: Sendable {
+        /// Requests allowed in a burst.
+        public var burst: Double
+        /// Seconds for the bucket to refill completely.
+        public var window: TimeInterval
+
+        public init(burst: Double, window: TimeInterval) {
+            self.burst = burst
+            self.window = window
+        }
+    }
+
+    private struct Bucket {
+        var tokens: Double
+        var updated: Date
+    }
+
+    private let buckets = NIOLockedValueBox<[String: Bucket]>([:])
+    private static let pruneAbove = 50_000
+
+    /// Takes one token from `key`'s bucket. Nil when allowed; otherwise the seconds to wait.
+    func take(_ key: String, _ rule: Rule, now: Date) -> Int? {
+        buckets.withLockedValue { buckets in
+            if buckets.count > Self.pruneAbove { Self.prune(&buckets, now: now, window: rule.window) }
+            var bucket = buckets[key] ?? Bucket(tokens: rule.burst, updated: now)
+            let refill = max(0, now.timeIntervalSince(bucket.updated)) * rule.burst / rule.window
+            bucket.tokens = min(rule.burst, bucket.tokens + refill)
+            bucket.updated = now
+            guard bucket.tokens >= 1 else {
+                buckets[key] = bucket
+                return max(1, Int(((1 - bucket.tokens) * rule.window / rule.burst).rounded(.up)))
+            }
+            bucket.tokens -= 1
+            buckets[key] = bucket
+            return nil
+        }
+    }
+
+    func reset(_ key: String) {
+        buckets.withLockedValue { $0[key] = nil }
+    }
+
+    /// Buckets untouched for a whole window are full again: forgetting them changes nothing.
+    private static func prune(_ buckets: inout [String: Bucket], now: Date, window: TimeInterval) {
+        buckets = buckets.filter { now.timeIntervalSince($0.value.updated) < window }
+    }
+}
+
+/// The allowances, part of the configuration.
+public struct Limits: Sendable {
+    public var loginPerAccount = Throttle.Rule(burst: 10, window: 15 * 60)
+    public var loginPerAddress = Throttle.Rule(burst: 50, window: 15 * 60)
+    public var chat = Throttle.Rule(burst: 30, window: 60)
+    public var draws = Throttle.Rule(burst: 30, window: 60)
+    public var heartbeats = Throttle.Rule(burst: 30, window: 60)
+
+    public init() {}
+}
+
+extension Application {
+    private struct ThrottleKey: StorageKey { typealias Value = Throttle }
+
+    var throttle: Throttle {
+        get { storage[ThrottleKey.self] ?? Throttle() }
+        set { storage[ThrottleKey.self] = newValue }
+    }
+}
+
+extension Request {
+    /// Refuses with 429 and `Retry-After` once `key` has used its allowance.
+    func limit(_ key: String, _ rule: Throttle.Rule, reason: String) throws {
+        if let wait = application.throttle.take(key, rule, now: now) {
+            throw AppError.tooManyRequests("\(reason) Réessayez dans \(wait) s.", retryAfter: wait)
+        }
+    }
+
+    /// The client's address as the server sees it (the proxy's, behind one).
+    var clientAddress: String {
+        remoteAddress?.ipAddress ?? "unknown"
+    }
+}
