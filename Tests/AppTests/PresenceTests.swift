@@ -190,7 +190,9 @@ extension TestAPI {
             try await api.joinSession(session, table.player, character: armand)
             #expect(try await api.send(.POST, path, token: table.player.token).status == .conflict)
             try await api.move(session, .start, table)
-            #expect(try await api.send(.POST, path, token: table.mj.token).status == .conflict)
+            // The MJ needs no seat first: a heartbeat seats them as master.
+            #expect(try await api.send(.POST, path, token: table.mj.token).status == .ok)
+            #expect(try await api.participants(session, as: table.mj).contains { $0.userId == table.mj.id && $0.role == .master })
             #expect(try await api.send(.POST, path, token: table.outsider.token).status == .notFound)
             api.clock.advance(by: 30)
             let beat = try await api.send(.POST, path, token: table.player.token)

@@ -14,7 +14,7 @@ struct CardsController: RouteCollection {
         deck.post("shuffle") { req in try await self.changeDeck(req) { deck, random in deck.shuffle(using: &random) } }
         deck.post("pot") { req in
             let enabled = try req.json(ToggleRequest.self).enabled
-            return try await self.changeDeck(req, needsFigure: true) { deck, random in
+            return try await self.changeDeck(req, needsFigure: enabled) { deck, random in
                 if enabled { try deck.addPot(using: &random) } else { try deck.removePot() }
             }
         }
@@ -43,9 +43,12 @@ struct CardsController: RouteCollection {
         guard let characterID = UUID(uuidString: raw) else {
             throw AppError.invalid(field: "deck", reason: "un identifiant de personnage ou « mj » est attendu.")
         }
-        guard let character = try await Character.find(characterID, on: req.db),
+        let found = try await Character.find(characterID, on: req.db)
+        // The MJ reaches the decks of the partie's players, never those of strangers.
+        let ownerPlaysHere = try await found.asyncMap { try await Partie.isMember(visible.partie.id, userID: $0.$user.id, on: req.db) } ?? false
+        guard let character = found,
               character.$partie.id == nil || character.$partie.id == visible.partie.id,
-              character.$user.id == caller.userID || visible.partie.isMJ
+              character.$user.id == caller.userID || (visible.partie.isMJ && ownerPlaysHere)
         else {
             throw AppError.notFound("Paquet introuvable.")
         }

@@ -49,8 +49,8 @@ struct ChatController: RouteCollection {
         let id = try req.uuidParameter()
         let body = try req.json(PostMessageRequest.self)
         let text = try Check.text(body.body, field: "body", length: 1...2000)
-        try req.limit("chat:\(caller.userID)", req.application.config.limits.chat, reason: "Trop de messages d'affilée.")
         let visible = try await Session.visible(id, to: caller, on: req.db)
+        try req.limit("chat:\(caller.userID)", req.application.config.limits.chat, reason: "Trop de messages d'affilée.")
         let now = req.now
         let message = try await req.db.transaction { db -> SessionMessage in
             guard let session = try await Participation.lockSession(id, on: db) else {

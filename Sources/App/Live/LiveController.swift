@@ -151,19 +151,11 @@ struct LiveController: RouteCollection {
         let now = app.clock.now()
         do {
             try await app.db.transaction { db in
-                guard let session = try await Participation.lockSession(grant.sessionID, on: db), session.status.isRunning else { return }
-                let seated = try await SessionParticipant.query(on: db)
-                    .filter(\.$session.$id == grant.sessionID).filter(\.$user.$id == grant.caller.userID)
-                    .filter(\.$isActive == true).count() > 0
-                if !seated, grant.isMJ {
-                    _ = try await Participation.seat(userID: grant.caller.userID, role: .master, characterID: nil,
-                                                     in: grant.sessionID, lateJoinExempt: true, at: now, on: db)
-                } else {
-                    try await Participation.heartbeat(userID: grant.caller.userID, in: grant.sessionID, at: now, on: db)
-                }
+                try await Participation.heartbeat(userID: grant.caller.userID, isMJ: grant.isMJ, in: grant.sessionID, at: now, on: db)
             }
             await app.live.poke(grant.sessionID)
         } catch {
+            // A session not started yet: the connection will count once it is.
             app.logger.debug("live presence not marked: \(String(reflecting: error))")
         }
     }

@@ -44,8 +44,10 @@ struct SessionUpdatedEventData: Content {
     let summary: String?
     let keyEvents: [KeyEventPayload]?
     let characterDevelopments: [CharacterDevelopmentPayload]?
+    let cardValues: String
 
     init(_ session: Session) {
+        cardValues = session.cardValues
         name = session.name
         description = session.description
         scheduledDate = session.scheduledDate

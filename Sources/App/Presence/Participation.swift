@@ -98,8 +98,9 @@ enum Participation {
         return participant
     }
 
-    /// A connection or a heartbeat of a seated participant, inside the caller's transaction.
-    static func heartbeat(userID: Int, in sessionID: UUID, at now: Date, on db: any Database) async throws {
+    /// A connection or a heartbeat of a seated participant, inside the caller's transaction. The
+    /// partie's MJ needs no seat first: they are seated as master.
+    static func heartbeat(userID: Int, isMJ: Bool, in sessionID: UUID, at now: Date, on db: any Database) async throws {
         guard let session = try await lockSession(sessionID, on: db) else {
             throw AppError.notFound("Session introuvable.")
         }
@@ -109,7 +110,12 @@ enum Participation {
         guard let participant = try await SessionParticipant.query(on: db)
             .filter(\.$session.$id == sessionID).filter(\.$user.$id == userID).filter(\.$isActive == true).first()
         else {
-            throw AppError.conflict("Rejoignez d'abord la session : seuls les participants y sont présents.")
+            guard isMJ else {
+                throw AppError.conflict("Rejoignez d'abord la session : seuls les participants y sont présents.")
+            }
+            _ = try await seat(userID: userID, role: .master, characterID: nil, in: sessionID,
+                               lateJoinExempt: true, at: now, on: db)
+            return
         }
         try await connect(participant, session: session, at: now, on: db)
     }

@@ -69,10 +69,10 @@ struct PresenceController: RouteCollection {
         let caller = try req.caller
         try req.limit("presence:\(caller.userID)", req.application.config.limits.heartbeats, reason: "Trop de signaux de présence.")
         let id = try req.uuidParameter()
-        _ = try await Session.visible(id, to: caller, on: req.db)
+        let visible = try await Session.visible(id, to: caller, on: req.db)
         let now = req.now
         try await req.db.transaction { db in
-            try await Participation.heartbeat(userID: caller.userID, in: id, at: now, on: db)
+            try await Participation.heartbeat(userID: caller.userID, isMJ: visible.partie.isMJ, in: id, at: now, on: db)
         }
         await req.announce(id)
         let row = try await SessionPresence.query(on: req.db)

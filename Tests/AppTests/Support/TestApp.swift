@@ -36,6 +36,10 @@ func withApp<T>(
     let app = try await Application.make(.testing)
     let clock = ManualClock(pinnedStart)
     app.clock = clock
+    // Concurrency tests send dozens of requests at once; each gets its own connection rather
+    // than queueing behind a small pool on a busy two-core machine.
+    app.http.client.configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 128
+    app.http.client.configuration.timeout = .init(connect: .seconds(60), read: .seconds(120))
     let unique = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
     var config = AppConfig(bcryptCost: 4)
     let sqlitePath = FileManager.default.temporaryDirectory.appendingPathComponent("etrange-tests/\(unique).sqlite").path

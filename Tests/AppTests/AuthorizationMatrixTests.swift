@@ -1,0 +1,90 @@
+@testable import App
+import EtrangeDomain
+import Foundation
+import Testing
+import Vapor
+
+/// Every endpoint × every kind of caller → the status expected. Refused callers come first, so a
+/// cell that wrongly succeeded would also show up as a changed result for the MJ after it.
+@Suite struct AuthorizationMatrixTests {
+    enum Caller: String, CaseIterable {
+        case anonymous, outsider, otherPartie, player, mj
+    }
+
+    struct Row {
+        let method: HTTPMethod
+        let path: String
+        var body: [String: Any]? = nil
+        /// Expected statuses, in `Caller.allCases` order.
+        let expected: [HTTPResponseStatus]
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func everyEndpointForEveryCaller(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let t = try await CardTable.make(api)
+            let other = try await api.register("autre-partie")
+            _ = try await api.createPartie(other, name: "Une autre table")
+            let p = t.table.partie.id
+            let s = t.session.id
+            let c = t.armand.id
+
+            // Sessions in the state each move needs: the running one goes through pause, resume
+            // and end; then a scheduled one can start.
+            let scheduled = try await api.createSession(t.table, name: "À démarrer").id
+            let toCancel = try await api.createSession(t.table, name: "À annuler").id
+            let toDelete = try await api.createSession(t.table, name: "À supprimer").id
+
+            let (N, U, F, O, Cr, NC) = (HTTPResponseStatus.notFound, HTTPResponseStatus.unauthorized,
+                                        HTTPResponseStatus.forbidden, HTTPResponseStatus.ok,
+                                        HTTPResponseStatus.created, HTTPResponseStatus.noContent)
+            let rows: [Row] = [
+                Row(method: .GET, path: "/api/me", expected: [U, O, O, O, O]),
+                Row(method: .GET, path: "/api/parties", expected: [U, O, O, O, O]),
+                Row(method: .GET, path: "/api/parties/\(p)", expected: [U, N, N, O, O]),
+                Row(method: .GET, path: "/api/parties/\(p)/members", expected: [U, N, N, O, O]),
+                Row(method: .GET, path: "/api/parties/\(p)/invite.svg", expected: [U, N, N, F, O]),
+                Row(method: .POST, path: "/api/parties/\(p)/invite/rotate", expected: [U, N, N, F, O]),
+                Row(method: .GET, path: "/api/characters/\(c)", expected: [U, N, N, O, O]),
+                Row(method: .GET, path: "/api/sessions?partie_id=\(p)", expected: [U, N, N, O, O]),
+                Row(method: .GET, path: "/api/sessions/\(s)", expected: [U, N, N, O, O]),
+                Row(method: .POST, path: "/api/sessions", body: ["partie_id": p, "name": "Nouvelle"], expected: [U, N, N, F, Cr]),
+                Row(method: .PUT, path: "/api/sessions/\(scheduled)", body: ["name": "Renommée"], expected: [U, N, N, F, O]),
+                Row(method: .GET, path: "/api/sessions/\(s)/presence", expected: [U, N, N, O, O]),
+                Row(method: .POST, path: "/api/sessions/\(s)/presence", expected: [U, N, N, O, O]),
+                Row(method: .GET, path: "/api/sessions/\(s)/participants", expected: [U, N, N, O, O]),
+                Row(method: .POST, path: "/api/sessions/\(s)/participants", body: ["user_id": t.table.player.id, "role": "player"], expected: [U, N, N, F, O]),
+                Row(method: .POST, path: "/api/sessions/\(s)/messages", body: ["body": "bonsoir"], expected: [U, N, N, Cr, Cr]),
+                Row(method: .GET, path: "/api/sessions/\(s)/messages", expected: [U, N, N, O, O]),
+                Row(method: .POST, path: "/api/sessions/\(s)/draws", body: ["character_id": c.uuidString, "visibility": "public"], expected: [U, N, N, Cr, .badRequest]),
+                Row(method: .GET, path: "/api/sessions/\(s)/draws", expected: [U, N, N, O, O]),
+                Row(method: .GET, path: "/api/sessions/\(s)/decks/mj", expected: [U, N, N, F, O]),
+                Row(method: .GET, path: "/api/sessions/\(s)/decks/\(c)", expected: [U, N, N, O, O]),
+                Row(method: .POST, path: "/api/sessions/\(s)/decks/\(c)/shuffle", expected: [U, N, N, O, O]),
+                Row(method: .GET, path: "/api/sessions/\(s)/live", expected: [U, N, N, .upgradeRequired, .upgradeRequired]),
+                Row(method: .POST, path: "/api/sessions/\(s)/pause", expected: [U, N, N, F, O]),
+                Row(method: .POST, path: "/api/sessions/\(s)/resume", expected: [U, N, N, F, O]),
+                Row(method: .POST, path: "/api/sessions/\(s)/end", expected: [U, N, N, F, O]),
+                Row(method: .POST, path: "/api/sessions/\(scheduled)/start", expected: [U, N, N, F, O]),
+                Row(method: .POST, path: "/api/sessions/\(toCancel)/cancel", expected: [U, N, N, F, O]),
+                Row(method: .DELETE, path: "/api/sessions/\(toDelete)", expected: [U, N, N, F, NC]),
+                Row(method: .POST, path: "/api/auth/logout", expected: [U, NC, NC, NC, NC]),
+            ]
+
+            let tokens: [Caller: String?] = [
+                .anonymous: nil, .outsider: t.table.outsider.token, .otherPartie: other.token,
+                .player: t.table.player.token, .mj: t.table.mj.token,
+            ]
+            var cells = 0
+            for row in rows {
+                for (index, caller) in Caller.allCases.enumerated() {
+                    let response = try await api.send(row.method, row.path, token: tokens[caller] ?? nil, json: row.body)
+                    #expect(response.status == row.expected[index], "\(caller.rawValue) \(row.method) \(row.path): \(response.text)")
+                    #expect(response.status.code < 500)
+                    cells += 1
+                }
+            }
+            #expect(cells == rows.count * Caller.allCases.count)
+        }
+    }
+}
