@@ -1,23 +1,36 @@
-// The live state of one session: the session itself, who is connected and who takes part.
+// The live state of one session: the session itself, who is connected and who takes part, and
+// what happens at the table (chat messages, card draws).
 //
-// Today this polls the API every few seconds and sends the presence heartbeat. The server will
-// later push events on `GET /api/sessions/{id}/live?token=…&since=SEQ` (presence.online/offline,
-// participant.joined/left, session.status, session.updated, …): a WebSocket channel with the same
-// interface (`on`, `start`, `stop`, `refresh`) can then replace `PollingChannel` inside
-// `openSessionChannel` without touching the pages, which only listen to these events:
+// The server pushes numbered events on a WebSocket, `GET /api/sessions/{id}/live?token=…&since=SEQ`.
+// Opening it marks the caller online (and seats the MJ as master); closing their last one marks
+// them offline. When the socket cannot be used (a member without a seat, a finished session, an
+// older server, a network that blocks WebSockets), the channel falls back to polling the REST API
+// with the presence heartbeat. Pages only listen to these events, whatever carries them:
 //
 //   'session'      (Session)            the session as the caller sees it
 //   'presence'     ([Presence])         who is connected
 //   'participants' ([Participant])      who took a seat
+//   'chat'         (Message)            a chat message, as it happens (live only)
+//   'draw'         (Draw)               a card draw, as it happens (live only)
+//   'sync'         ()                   events may have been missed: reload what is not refetched
+//                                      here (chat, draws); also after each poll in polling mode
+//   'mode'         ({mode: 'connecting'|'live'|'polling', reason?})  what carries the channel
 //   'connection'   ({state: 'ok'|'lost', retryIn?: seconds, reason?})
-//   'unavailable'  ('presence'|'participants')  the server does not offer this yet
+//   'unavailable'  ('presence'|'participants'|'live')  the server does not offer this
 //   'gone'         (ApiError)           the session no longer exists or is no longer visible
 
-import { api } from './api.js';
+import { api, session as auth } from './api.js';
 
 const POLL_MS = 4000;
+const FINISHED_POLL_MS = 15000;
+const LIVE_SAFETY_POLL_MS = 60000; // durations and counts, while events keep the rest fresh
 const HEARTBEAT_MS = 20000;
 const MAX_BACKOFF_MS = 30000;
+const PING_MS = 20000;
+const SILENCE_MS = 50000; // no frame at all (not even our ping's pong): the socket is dead
+const RETRY_SOCKET_MS = 60000; // from polling, when the socket failed for no known reason
+const MAX_FRAME_BYTES = 4096;
+const MAX_FRAMES_PER_SECOND = 5; // the server closes above 10
 
 class Emitter {
   constructor() { this.listeners = new Map(); }
@@ -33,38 +46,107 @@ class Emitter {
   }
 }
 
-export class PollingChannel extends Emitter {
-  constructor(sessionId, { pollMs = POLL_MS, heartbeatMs = HEARTBEAT_MS } = {}) {
+const backoff = (failures, base = 1000) => Math.min(base * 2 ** Math.max(0, failures - 1), MAX_BACKOFF_MS);
+
+const isFinal = (s) => s && (s.status === 'completed' || s.status === 'cancelled');
+
+export class SessionChannel extends Emitter {
+  /**
+   * @param {string} sessionId
+   * @param {{awaitSeat?: boolean}} options `awaitSeat`: the caller needs a seat to be let in (a
+   *   player, not the MJ); the socket is then opened once the page says they have one
+   *   (`setSeated`), rather than tried and refused.
+   */
+  constructor(sessionId, { pollMs = POLL_MS, heartbeatMs = HEARTBEAT_MS, awaitSeat = false } = {}) {
     super();
+    this.awaitSeat = awaitSeat;
+    this.seated = null; // unknown until the page knows the participants
+    this.session = null;
     this.sessionId = sessionId;
     this.base = `/api/sessions/${encodeURIComponent(sessionId)}`;
     this.pollMs = pollMs;
     this.heartbeatMs = heartbeatMs;
     this.running = false;
-    this.lost = false;
-    this.failures = 0;
+    this.mode = 'connecting';
+    this.features = { presence: true, participants: true, live: typeof WebSocket === 'function' };
+
+    // REST: the state itself, fetched at start, on events, and on a timer when polling.
     this.pollTimer = null;
-    this.heartbeatTimer = null;
-    this.countdownTimer = null;
     this.inFlight = null;
-    this.features = { presence: true, participants: true };
+    this.again = false;
+    this.pollLost = false;
+    this.pollFailures = 0;
+
+    // Presence by heartbeat, only while polling.
     this.wantsPresence = false;
     this.announced = false;
-    this.onPageHide = () => this.sendOffline();
+    this.heartbeatTimer = null;
+
+    // The socket.
+    this.socket = null;
+    this.lastSeq = null;
+    this.socketFailures = 0;
+    this.reconnectTimer = null;
+    this.pingTimer = null;
+    this.lastFrameAt = 0;
+    this.closedReason = null;
+    this.lagSince = null;
+    this.sentAt = [];
+    this.fallback = null; // why we poll: 'refused' | 'finished' | 'missing' | 'blocked'
+
+    this.countdownTimer = null;
+    this.onPageHide = () => {
+      this.sendOffline();
+    };
     this.onVisible = () => {
-      if (document.visibilityState === 'visible' && this.running) {
+      if (document.visibilityState !== 'visible' || !this.running) return;
+      if (this.mode === 'live' || this.socket) {
+        this.refresh();
+      } else if (this.mode === 'polling') {
         this.refresh();
         this.heartbeat();
+      } else {
+        this.reconnectNow();
       }
     };
+    this.onOnline = () => { if (this.running && !this.socket && this.mode !== 'polling') this.reconnectNow(); };
   }
 
   start() {
     if (this.running) return;
     this.running = true;
     window.addEventListener('pagehide', this.onPageHide);
+    window.addEventListener('online', this.onOnline);
     document.addEventListener('visibilitychange', this.onVisible);
-    this.refresh();
+    // The session first: a finished one is not followed live, and its state decides the rest.
+    this.refresh().then(() => this.tryLive());
+    // Should the page never tell whether the caller is seated, polling keeps the page alive.
+    this.seatTimer = setTimeout(() => {
+      if (this.awaitSeat && this.seated === null && this.mode === 'connecting') this.fallToPolling('refused');
+    }, 8000);
+  }
+
+  /** Opens the socket if it can be used; otherwise polls, saying why. */
+  tryLive() {
+    if (!this.running || this.socket || this.mode === 'live') return;
+    if (!this.features.live) { this.fallToPolling('missing'); return; }
+    if (isFinal(this.session)) { this.fallToPolling('finished'); return; }
+    if (this.awaitSeat) {
+      if (this.seated === null) return; // the page will say
+      if (!this.seated) {
+        if (this.fallback !== 'refused') this.fallToPolling('refused', 'Le direct commence quand vous avez rejoint la session.');
+        return;
+      }
+    }
+    this.connect();
+  }
+
+  /** Whether the caller holds a seat (players only need one to be let in). */
+  setSeated(seated) {
+    const before = this.seated;
+    this.seated = Boolean(seated);
+    if (this.seated === before || !this.running) return;
+    if (this.seated || this.mode === 'connecting') this.tryLive();
   }
 
   stop() {
@@ -72,58 +154,89 @@ export class PollingChannel extends Emitter {
     this.running = false;
     clearTimeout(this.pollTimer);
     clearTimeout(this.heartbeatTimer);
+    clearTimeout(this.reconnectTimer);
     clearInterval(this.countdownTimer);
+    clearInterval(this.pingTimer);
+    clearTimeout(this.soonTimer);
+    clearTimeout(this.seatTimer);
     window.removeEventListener('pagehide', this.onPageHide);
+    window.removeEventListener('online', this.onOnline);
     document.removeEventListener('visibilitychange', this.onVisible);
+    this.closeSocket();
     this.sendOffline();
   }
 
-  /** Whether to keep the caller online: the page turns it on while the session can be played. */
+  /**
+   * Whether the caller should count as online: the page turns it on while they hold a seat in a
+   * session being played. Over the socket this is the server's business; while polling it is
+   * the heartbeat.
+   */
   setPresence(wanted) {
     if (wanted === this.wantsPresence) return;
     this.wantsPresence = wanted;
+    if (this.mode !== 'polling') return;
     clearTimeout(this.heartbeatTimer);
     if (wanted) this.heartbeat();
     else this.sendOffline();
   }
 
-  /** Fetches everything now (after an action of the user), then polls again later. */
+  /** Fetches the session, presence and participants now (after an action, or an event). */
   refresh() {
     if (!this.running) return Promise.resolve();
     clearTimeout(this.pollTimer);
-    if (!this.inFlight) {
-      this.inFlight = this.poll().finally(() => {
-        this.inFlight = null;
-        this.schedule();
-      });
+    if (this.inFlight) {
+      this.again = true; // an event arrived while reading: read again once this one is done
+      return this.inFlight;
     }
+    this.inFlight = this.poll().finally(() => {
+      this.inFlight = null;
+      if (this.again && this.running) {
+        this.again = false;
+        this.refresh();
+      } else {
+        this.schedule();
+      }
+    });
     return this.inFlight;
   }
 
   schedule() {
     if (!this.running) return;
     clearTimeout(this.pollTimer);
-    const delay = this.lost ? Math.min(this.pollMs * 2 ** this.failures, MAX_BACKOFF_MS) : this.pollMs;
-    this.pollTimer = setTimeout(() => this.refresh(), delay);
-    if (this.lost) this.countdown(delay);
+    if (this.mode === 'polling') {
+      // A finished session hardly changes any more (only its account): no need to ask as often.
+      const every = this.fallback === 'finished' ? FINISHED_POLL_MS : this.pollMs;
+      const delay = this.pollLost ? Math.min(every * 2 ** this.pollFailures, MAX_BACKOFF_MS) : every;
+      this.pollTimer = setTimeout(() => this.refresh(), delay);
+      if (this.pollLost) this.countdown(delay, this.pollReason);
+    } else if (this.mode === 'live') {
+      this.pollTimer = setTimeout(() => this.refresh(), LIVE_SAFETY_POLL_MS);
+    }
+    // While connecting, the socket's outcome decides what comes next.
   }
 
-  countdown(delay) {
+  countdown(delay, reason) {
     clearInterval(this.countdownTimer);
     const until = Date.now() + delay;
     const tick = () => {
       const retryIn = Math.max(0, Math.ceil((until - Date.now()) / 1000));
-      this.emit('connection', { state: 'lost', retryIn, reason: this.lastReason });
+      this.emit('connection', { state: 'lost', retryIn, reason });
       if (retryIn === 0) clearInterval(this.countdownTimer);
     };
     tick();
     this.countdownTimer = setInterval(tick, 1000);
   }
 
+  connectionOk() {
+    clearInterval(this.countdownTimer);
+    this.emit('connection', { state: 'ok' });
+  }
+
   async poll() {
     try {
       const session = await api(this.base);
       if (!this.running) return;
+      this.session = session;
       this.emit('session', session);
       const [presence, participants] = await Promise.all([
         this.optional('presence', `${this.base}/presence`),
@@ -132,29 +245,32 @@ export class PollingChannel extends Emitter {
       if (!this.running) return;
       if (presence) this.emit('presence', presence);
       if (participants) this.emit('participants', participants);
-      if (this.lost) {
-        this.lost = false;
-        this.failures = 0;
-        clearInterval(this.countdownTimer);
-        this.heartbeat();
+      if (this.mode === 'polling') {
+        if (this.pollLost) {
+          this.pollLost = false;
+          this.pollFailures = 0;
+          this.heartbeat();
+        }
+        this.connectionOk();
+        this.emit('sync');
       }
-      this.emit('connection', { state: 'ok' });
     } catch (error) {
       if (!this.running) return;
       if (error.isNetwork || error.status >= 500) {
-        this.lost = true;
-        this.failures = Math.min(this.failures + 1, 4);
-        this.lastReason = error.reason;
+        // Over the socket, its own reconnection reports the loss; here only when polling.
+        if (this.mode === 'polling') {
+          this.pollLost = true;
+          this.pollFailures = Math.min(this.pollFailures + 1, 4);
+          this.pollReason = error.reason;
+        }
       } else if (error.status === 404 || error.status === 403) {
         this.emit('gone', error);
         this.stop();
-      } else {
-        this.emit('connection', { state: 'ok' });
       }
     }
   }
 
-  /** A list the server may not offer yet: null (and 'unavailable' once) when it is missing. */
+  /** A list the server may not offer: null (and 'unavailable' once) when it is missing. */
   async optional(feature, path) {
     if (!this.features[feature]) return null;
     try {
@@ -170,9 +286,11 @@ export class PollingChannel extends Emitter {
     }
   }
 
+  // --- Presence by heartbeat (polling only).
+
   async heartbeat() {
     clearTimeout(this.heartbeatTimer);
-    if (!this.running || !this.wantsPresence || !this.features.presence) return;
+    if (!this.running || this.mode !== 'polling' || !this.wantsPresence || !this.features.presence) return;
     try {
       await api(`${this.base}/presence`, { method: 'POST', body: {} });
       this.announced = true;
@@ -183,22 +301,267 @@ export class PollingChannel extends Emitter {
         return;
       }
     }
-    if (this.running && this.wantsPresence) {
+    if (this.running && this.mode === 'polling' && this.wantsPresence) {
       this.heartbeatTimer = setTimeout(() => this.heartbeat(), this.heartbeatMs);
     }
   }
 
   /** Tells the server the caller left the page; survives the page being closed. */
   sendOffline() {
+    clearTimeout(this.heartbeatTimer);
     if (!this.announced || !this.features.presence) return;
     this.announced = false;
     api(`${this.base}/presence`, { method: 'DELETE', keepalive: true }).catch(() => {});
   }
+
+  // --- The socket.
+
+  liveUrl(withToken) {
+    const params = new URLSearchParams();
+    if (withToken) params.set('token', auth.token || '');
+    if (this.lastSeq !== null) params.set('since', String(this.lastSeq));
+    const query = params.toString();
+    return `${this.base}/live${query ? `?${query}` : ''}`;
+  }
+
+  setMode(mode, reason) {
+    this.mode = mode;
+    this.emit('mode', { mode, reason });
+  }
+
+  connect() {
+    if (!this.running || this.socket) return;
+    clearTimeout(this.reconnectTimer);
+    const protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const resuming = this.lastSeq !== null;
+    let socket;
+    try {
+      socket = new WebSocket(`${protocol}//${location.host}${this.liveUrl(true)}`);
+    } catch {
+      this.fallToPolling('blocked');
+      return;
+    }
+    this.socket = socket;
+    this.closedReason = null;
+    this.lagSince = null;
+    let opened = false;
+
+    socket.addEventListener('open', () => {
+      if (socket !== this.socket) return;
+      opened = true;
+      this.socketFailures = 0;
+      this.fallback = null;
+      this.lastFrameAt = Date.now();
+      // The socket now keeps the caller online: no more heartbeat (and no DELETE, which would
+      // mark them offline while the socket counts them in).
+      clearTimeout(this.heartbeatTimer);
+      this.announced = false;
+      this.pollLost = false;
+      this.setMode('live');
+      this.connectionOk();
+      this.startPings();
+      // Events from before this socket were missed unless `since` picked up where we were.
+      this.refresh();
+      if (!resuming) this.emit('sync');
+    });
+    socket.addEventListener('message', (event) => {
+      if (socket !== this.socket) return;
+      this.lastFrameAt = Date.now();
+      this.receive(event.data);
+    });
+    socket.addEventListener('close', (event) => {
+      if (socket !== this.socket) return;
+      this.socket = null;
+      clearInterval(this.pingTimer);
+      if (!this.running) return;
+      if (opened) this.socketLost(event);
+      else this.diagnose();
+    });
+  }
+
+  closeSocket(code = 1000) {
+    const socket = this.socket;
+    this.socket = null;
+    clearInterval(this.pingTimer);
+    if (socket && socket.readyState <= 1) {
+      try { socket.close(code); } catch { /* already closing */ }
+    }
+  }
+
+  reconnectNow() {
+    if (!this.running || this.socket || !this.features.live) return;
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.countdownTimer);
+    this.tryLive();
+  }
+
+  startPings() {
+    clearInterval(this.pingTimer);
+    this.pingTimer = setInterval(() => {
+      if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return;
+      if (Date.now() - this.lastFrameAt > SILENCE_MS) {
+        // Nothing came back, not even a pong: the connection is gone without telling us.
+        const socket = this.socket;
+        this.socket = null;
+        clearInterval(this.pingTimer);
+        try { socket.close(4000); } catch { /* nothing to close */ }
+        this.socketLost({ code: 1006 });
+        return;
+      }
+      this.send({ type: 'ping' });
+    }, PING_MS);
+  }
+
+  /** Sends a frame, within the server's limits (size and rate); false when it was not sent. */
+  send(message) {
+    if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return false;
+    const text = JSON.stringify(message);
+    if (new Blob([text]).size > MAX_FRAME_BYTES) return false;
+    const now = Date.now();
+    this.sentAt = this.sentAt.filter((at) => now - at < 1000);
+    if (this.sentAt.length >= MAX_FRAMES_PER_SECOND) return false;
+    this.sentAt.push(now);
+    this.socket.send(text);
+    return true;
+  }
+
+  receive(text) {
+    let message;
+    try { message = JSON.parse(text); } catch { return; }
+    if (!message || typeof message !== 'object') return;
+    if (typeof message.seq === 'number') {
+      if (this.lastSeq !== null && message.seq <= this.lastSeq) return; // already seen
+      this.lastSeq = message.seq;
+      this.apply(message);
+      return;
+    }
+    const data = message.data && typeof message.data === 'object' ? message.data : message;
+    switch (message.type) {
+      case 'pong':
+        break;
+      case 'stream.lagging':
+        // The server closes right after: pick up from where it says we are.
+        if (typeof data.since === 'number') this.lagSince = data.since;
+        this.closedReason = data.reason || null;
+        break;
+      case 'stream.resync':
+        // Older events are gone from the journal: reload everything.
+        this.refresh();
+        this.emit('sync');
+        break;
+      case 'stream.closed':
+        this.closedReason = data.reason || null;
+        break;
+      default:
+        break;
+    }
+  }
+
+  apply(event) {
+    const type = String(event.type || '');
+    if (type === 'chat.message') {
+      if (event.data) this.emit('chat', event.data);
+    } else if (type === 'cards.drawn') {
+      if (event.data) this.emit('draw', event.data);
+    } else if (type.startsWith('presence.') || type.startsWith('participant.') || type.startsWith('session.')) {
+      // Simple and exact: read again what the event concerns (several events make one read).
+      this.refreshSoon();
+    }
+  }
+
+  refreshSoon() {
+    clearTimeout(this.soonTimer);
+    this.soonTimer = setTimeout(() => this.refresh(), 120);
+  }
+
+  /** The socket closed after it had opened: reconnect with `since`, soon, then less often. */
+  socketLost(event) {
+    if (this.lagSince !== null) {
+      this.lastSeq = this.lastSeq === null ? this.lagSince : Math.min(this.lastSeq, this.lagSince);
+    }
+    const explained = Boolean(this.closedReason) || event.code === 1000;
+    this.setMode('connecting', this.closedReason);
+    if (explained && this.socketFailures === 0) {
+      // The server said why (a leave, a restart, too slow): try again at once, quietly; a
+      // refusal then falls back to polling with the right message.
+      this.socketFailures = 1;
+      this.reconnectTimer = setTimeout(() => this.tryLive(), 300);
+      return;
+    }
+    this.retryLater(this.closedReason || 'Connexion au direct perdue.');
+  }
+
+  retryLater(reason) {
+    this.socketFailures = Math.min(this.socketFailures + 1, 6);
+    const delay = backoff(this.socketFailures);
+    this.countdown(delay, reason);
+    this.reconnectTimer = setTimeout(() => this.tryLive(), delay);
+  }
+
+  /**
+   * The socket failed before opening. A browser does not tell why; the same address asked
+   * without the upgrade does: 426 means the server would have accepted it, anything else is the
+   * refusal itself (or the server being unreachable).
+   */
+  async diagnose() {
+    let error = null;
+    try {
+      await api(this.liveUrl(false));
+    } catch (caught) {
+      error = caught;
+    }
+    if (!this.running || this.socket) return;
+    if (!error || error.status === 426) {
+      // The server agreed, yet the socket failed: a proxy or a network that blocks WebSockets.
+      this.socketFailures += 1;
+      if (this.socketFailures >= 3) this.fallToPolling('blocked', 'Le direct est bloqué par le réseau : actualisation régulière à la place.');
+      else this.retryLater('Connexion au direct impossible.');
+      return;
+    }
+    if (error.isNetwork || error.status >= 500) {
+      this.retryLater(error.reason);
+      return;
+    }
+    if (error.isMissingEndpoint) {
+      this.features.live = false;
+      this.emit('unavailable', 'live');
+      this.fallToPolling('missing');
+      return;
+    }
+    if (error.status === 400 && this.lastSeq !== null) {
+      this.lastSeq = null; // a `since` the server does not take: start afresh
+      this.reconnectTimer = setTimeout(() => this.tryLive(), 300);
+      return;
+    }
+    if (error.status === 401) return; // signed out by api(): the page goes away
+    if (error.status === 403) { this.fallToPolling('refused', error.reason); return; }
+    if (error.status === 409) { this.fallToPolling('finished', error.reason); return; }
+    if (error.status === 404) {
+      this.emit('gone', error);
+      this.stop();
+      return;
+    }
+    this.fallToPolling('blocked', error.reason);
+  }
+
+  /** Polling from now on: the state every few seconds, presence by heartbeat. */
+  fallToPolling(why, reason) {
+    if (!this.running) return;
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.countdownTimer);
+    this.fallback = why;
+    this.setMode('polling', reason);
+    this.connectionOk();
+    this.refresh(); // and from then on, every few seconds
+    this.heartbeat();
+    // A socket that failed for no reason we know is worth another try now and then.
+    if (why === 'blocked') this.reconnectTimer = setTimeout(() => this.tryLive(), RETRY_SOCKET_MS);
+  }
 }
 
 /** The live channel of a session, whatever carries it. */
-export function openSessionChannel(sessionId) {
-  return new PollingChannel(sessionId);
+export function openSessionChannel(sessionId, options) {
+  return new SessionChannel(sessionId, options);
 }
 
 /**

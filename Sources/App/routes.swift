@@ -1,7 +1,8 @@
+import SQLKit
 import Vapor
 
 func routes(_ app: Application) throws {
-    app.get("health") { _ in HealthResponse(status: "ok") }
+    app.get("health", use: health)
     try app.register(collection: AccountsController())
     try app.register(collection: ScenariosController())
     try app.register(collection: PartiesController())
@@ -17,4 +18,15 @@ func routes(_ app: Application) throws {
 
 struct HealthResponse: Content {
     let status: String
+    let database: String
+}
+
+/// Alive and able to reach its database: what a load balancer or an orchestrator asks.
+@Sendable
+func health(req: Request) async -> Response {
+    let reachable = (try? await (req.db as! any SQLDatabase).raw("SELECT 1 AS ok").first()) != nil
+    let body = HealthResponse(status: reachable ? "ok" : "degraded", database: reachable ? "ok" : "unreachable")
+    let response = Response(status: reachable ? .ok : .serviceUnavailable)
+    try? response.content.encode(body, using: JSONCoding.encoder)
+    return response
 }

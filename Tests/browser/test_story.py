@@ -2,15 +2,18 @@
 
 register both → the MJ creates a partie → the player opens the invitation link and joins → the MJ
 plans and starts a session → the player creates a character and joins the session with it
-(« Rejoindre ») → each sees the other online → the MJ ends it with a summary → the player reads it.
+(« Rejoindre ») → each sees the other online, over the live channel (WebSocket) → the player writes
+in the chat and the MJ sees it without reloading → the player draws a card for a test (Agilité 3,
+difficulty 9) and the MJ sees the draw's line in the chat → the MJ draws secretly with advantage →
+the MJ ends the session with a summary → the player reads it.
 
 Needs a running server: `ETRANGE_BASE_URL=http://127.0.0.1:18090 pytest Tests/browser` (see
 run.sh beside this file, which starts one). Headless Debian Chromium and its chromedriver are used
 as installed; Selenium never downloads anything.
 
 The steps are ordered tests sharing the two browsers. A step whose endpoint is not in the server
-yet (session join, presence) is skipped with the reason; a step that fails makes the steps that
-depend on it skip. Screenshots of each main page at phone (360×740) and laptop (1280×800) sizes go
+yet (session join, presence, chat, draws) is skipped with the reason; a step that fails makes the
+steps that depend on it skip. Screenshots of each main page at phone (360×740) and laptop (1280×800) sizes go
 to artifacts/screenshots/, and every page is checked not to scroll sideways on the phone.
 """
 
@@ -22,6 +25,7 @@ import json
 import os
 import re
 import secrets
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -235,6 +239,10 @@ class Story:
         self.session_id = None
         self.joined = False  # the player sat at the table with their character
         self.development = "A perdu son chapeau, mais gagné une amie."
+        self.chat_text = "J'entends chanter le menhir, vous aussi ?"
+        self.chat_answer = "Oui. Faites un test d'Agilité pour sauter le fossé."
+        self.draw_reason = "Sauter le fossé"
+        self.player_draw = None  # what the player's draw showed: {total, outcome}
         self.broken = None  # the step that failed, if any
         self.js_errors = []
         self.browsers = []
@@ -424,6 +432,10 @@ def test_05_player_creates_a_character_and_opens_the_session(story: Story):
     wait_page(player, story.session_name)
     css(player, "[data-testid=session-status] [data-status=active]")
     assert not player.find_elements(By.CSS_SELECTOR, "[data-testid=action-end]"), "le joueur ne doit pas gérer la session"
+    if endpoint_exists("GET", f"/api/sessions/{uuid.uuid4()}/live"):
+        # Without a seat the live channel would refuse the player: the page polls meanwhile,
+        # and says so, rather than failing.
+        wait_text(player, "[data-testid=live-state][data-mode=polling]", "rejoint")
 
 
 @step("test_05_player_creates_a_character_and_opens_the_session")
@@ -451,11 +463,153 @@ def test_07_each_sees_the_other_online(story: Story):
         mj.get(f"{BASE_URL}/#/sessions/{story.session_id}")
     css(mj, f"[data-testid=presence-item][data-username='{story.player_name}'][data-online=true]")
     css(player, f"[data-testid=presence-item][data-username='{story.mj_name}'][data-online=true]")
+    if endpoint_exists("GET", f"/api/sessions/{uuid.uuid4()}/live"):
+        # Both follow the session over the WebSocket, not by polling.
+        css(mj, "[data-testid=live-state][data-mode=live]")
+        if story.joined:
+            css(player, "[data-testid=live-state][data-mode=live]")
     shoot(mj, "08-session-mj-connectes")
 
 
+def on_session_page(story: Story, browser):
+    if not re.search(rf"#/sessions/{story.session_id}$", browser.current_url):
+        browser.get(f"{BASE_URL}/#/sessions/{story.session_id}")
+        wait_page(browser, story.session_name)
+
+
+def mark_no_reload(browser):
+    """A flag that a reload would wipe: what is seen afterwards came without reloading."""
+    browser.execute_script("window.__sansRechargement = true")
+
+
+def assert_not_reloaded(browser, who: str):
+    assert browser.execute_script("return window.__sansRechargement === true"), f"la page du {who} a été rechargée"
+
+
+@step("test_06_player_joins_the_session_with_the_character")
+def test_08_player_chats_and_the_mj_sees_it_live(story: Story):
+    if not endpoint_exists("GET", f"/api/sessions/{uuid.uuid4()}/messages"):
+        pytest.skip("GET/POST /api/sessions/{id}/messages (la discussion) ne sont pas dans ce serveur : "
+                    "binaire plus ancien que la discussion")
+    if not story.joined:
+        pytest.skip("le joueur n'a pas pu rejoindre la session")
+    mj, player = story.mj, story.player
+    on_session_page(story, mj)
+    on_session_page(story, player)
+    css(mj, "[data-testid=chat-list]")
+    mark_no_reload(mj)
+    mark_no_reload(player)
+
+    form = css(player, "[data-testid=chat-form]")
+    label = form.find_element(By.CSS_SELECTOR, "label").text
+    assert label, "le champ du message n'a pas de libellé visible"
+    message = form.find_element(By.NAME, "body")
+    message.send_keys(story.chat_text)
+    form.find_element(By.CSS_SELECTOR, "[data-testid=chat-send]").click()
+    mine = wait_text(player, "[data-testid=chat-message][data-kind=text]", story.chat_text)
+    assert "(vous)" in mine.text
+    wait(player).until(lambda d: message.get_attribute("value") == "", "le champ n'est pas vidé après l'envoi")
+
+    # The MJ sees it arrive on the page already open, with who wrote it.
+    seen = wait_text(mj, "[data-testid=chat-message][data-kind=text]", story.chat_text)
+    assert story.player_display in seen.text, seen.text
+    assert_not_reloaded(mj, "MJ")
+
+    # And answers; the player sees the answer the same way.
+    form = css(mj, "[data-testid=chat-form]")
+    fill(form, "body", story.chat_answer)
+    form.find_element(By.CSS_SELECTOR, "[data-testid=chat-send]").click()
+    wait_text(player, "[data-testid=chat-message][data-kind=text]", story.chat_answer)
+    assert_not_reloaded(player, "joueur")
+
+    # Newest at the bottom: the answer comes after the question.
+    texts = [e.text for e in mj.find_elements(By.CSS_SELECTOR, "[data-testid=chat-message]")]
+    question = next(i for i, t in enumerate(texts) if story.chat_text in t)
+    answer = next(i for i, t in enumerate(texts) if story.chat_answer in t)
+    assert question < answer, texts
+
+
+@step("test_06_player_joins_the_session_with_the_character")
+def test_09_player_draws_publicly_and_the_mj_sees_it_in_the_chat(story: Story):
+    if not endpoint_exists("POST", f"/api/sessions/{uuid.uuid4()}/draws"):
+        pytest.skip("POST /api/sessions/{id}/draws (les tirages de cartes) n'est pas dans ce serveur : "
+                    "binaire plus ancien que les tirages")
+    if not story.joined:
+        pytest.skip("le joueur n'a pas pu rejoindre la session")
+    mj, player = story.mj, story.player
+    on_session_page(story, mj)
+    on_session_page(story, player)
+    mark_no_reload(mj)
+
+    form = css(player, "[data-testid=draw-form]")
+    click(player, "[data-testid=draw-mode-classic]")
+    fill(form, "characteristic_name", "Agilité")
+    fill(form, "characteristic_value", "3")
+    fill(form, "difficulty", "9")
+    fill(form, "reason", story.draw_reason)
+    click(player, "[data-testid=draw-visibility-public]")
+    form.find_element(By.CSS_SELECTOR, "[data-testid=draw-submit]").click()
+
+    # The result as cards: one card (classic mode), kept; a total and a verdict that agree.
+    result = css(player, "[data-testid=draw-result-card]")
+    cards = result.find_elements(By.CSS_SELECTOR, "[data-testid=card]")
+    assert len(cards) == 1, f"une carte attendue en mode classique, {len(cards)} affichées"
+    assert cards[0].get_attribute("data-kept") == "true"
+    assert re.search(r"[♠♥♦♣]|Joker", cards[0].text), cards[0].text
+    if re.search(r"[♥♦]", cards[0].text):
+        color = player.execute_script("return getComputedStyle(arguments[0]).color", cards[0])
+        assert color.startswith("rgb(1") or color.startswith("rgb(2"), f"un cœur ou un carreau doit être rouge : {color}"
+    total = int(result.find_element(By.CSS_SELECTOR, "[data-testid=draw-total]").text)
+    outcome = result.find_element(By.CSS_SELECTOR, "[data-testid=draw-outcome]").text
+    assert outcome == ("RÉUSSITE" if total >= 9 else "ÉCHEC"), (total, outcome)
+    assert "Agilité 3" in result.text and "difficulté 9" in result.text, result.text
+    story.player_draw = {"total": total, "outcome": outcome}
+    css(player, "[data-testid=deck-remaining]")
+    wait_text(player, "[data-testid=draws-list]", story.draw_reason)
+
+    # The MJ sees the draw's line in the chat, styled as a draw, and in the recent draws.
+    line = wait_text(mj, "[data-testid=chat-message][data-kind=draw]", "Agilité 3")
+    assert outcome in line.text, line.text
+    item = wait_text(mj, "[data-testid=draw-item]", story.draw_reason)
+    assert f"= {total}" in item.text, item.text
+    assert_not_reloaded(mj, "MJ")
+    wait_text(player, "[data-testid=chat-message][data-kind=draw]", "Agilité 3")
+    shoot(player, "09-session-joueur-discussion-tirage")
+    shoot(mj, "09-session-mj-discussion-tirage")
+
+
 @step("test_04_mj_plans_and_starts_a_session")
-def test_08_mj_ends_the_session_with_a_summary(story: Story):
+def test_10_mj_draws_secretly_with_advantage(story: Story):
+    if not endpoint_exists("POST", f"/api/sessions/{uuid.uuid4()}/draws"):
+        pytest.skip("POST /api/sessions/{id}/draws (les tirages de cartes) n'est pas dans ce serveur : "
+                    "binaire plus ancien que les tirages")
+    mj, player = story.mj, story.player
+    on_session_page(story, mj)
+    form = css(mj, "[data-testid=draw-form]")
+    click(mj, "[data-testid=draw-mode-advantage]")
+    for name in ("characteristic_name", "characteristic_value", "difficulty", "reason"):
+        form.find_element(By.NAME, name).clear()
+    fill(form, "reason", "Le menhir résiste-t-il ?")
+    click(mj, "[data-testid=draw-visibility-mj]")
+    form.find_element(By.CSS_SELECTOR, "[data-testid=draw-submit]").click()
+    result = wait_text(mj, "[data-testid=draw-result-card]", "MJ seulement")
+    cards = result.find_elements(By.CSS_SELECTOR, "[data-testid=card]")
+    assert len(cards) == 2, f"deux cartes attendues avec avantage, {len(cards)} affichées"
+    kept = [c.get_attribute("data-kept") for c in cards]
+    assert sorted(kept) == ["false", "true"], f"une carte gardée et une écartée : {kept}"
+    assert not result.find_elements(By.CSS_SELECTOR, "[data-testid=draw-outcome]"), "sans difficulté, pas de verdict"
+    wait_text(mj, "[data-testid=draw-item][data-visibility=mj]", "Le menhir")
+    shoot(mj, "10-session-mj-tirage-secret")
+
+    # The player is not told: their list of draws stays without it.
+    if story.joined and re.search(rf"#/sessions/{story.session_id}$", player.current_url):
+        time.sleep(1.5)  # time enough for a live event to arrive, had it been sent
+        texts = [e.text for e in player.find_elements(By.CSS_SELECTOR, "[data-testid=draw-item]")]
+        assert not any("Le menhir" in t for t in texts), f"le joueur voit un tirage réservé au MJ : {texts}"
+
+
+@step("test_04_mj_plans_and_starts_a_session")
+def test_11_mj_ends_the_session_with_a_summary(story: Story):
     mj = story.mj
     if not re.search(rf"#/sessions/{story.session_id}$", mj.current_url):
         mj.get(f"{BASE_URL}/#/sessions/{story.session_id}")
@@ -466,7 +620,7 @@ def test_08_mj_ends_the_session_with_a_summary(story: Story):
     summary = dialog.find_element(By.CSS_SELECTOR, "[data-testid=end-summary]")
     summary.clear()
     summary.send_keys(story.summary)
-    shoot(mj, "09-confirmation-fin")
+    shoot(mj, "11-confirmation-fin")
     dialog.find_element(By.CSS_SELECTOR, "[data-role=confirm]").click()
     css(mj, "[data-testid=session-status] [data-status=completed]")
     wait(mj).until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid=summary-input]").get_attribute("value") == story.summary,
@@ -485,11 +639,11 @@ def test_08_mj_ends_the_session_with_a_summary(story: Story):
         row.find_element(By.NAME, "dev_text").send_keys(story.development)
     click(mj, "[data-testid=save-account]")
     wait_text(mj, "#account .save-state", "enregistré")
-    shoot(mj, "10-session-mj-terminee")
+    shoot(mj, "12-session-mj-terminee")
 
 
-@step("test_08_mj_ends_the_session_with_a_summary")
-def test_09_player_reads_the_summary(story: Story):
+@step("test_11_mj_ends_the_session_with_a_summary")
+def test_12_player_reads_the_summary(story: Story):
     player = story.player
     if not re.search(rf"#/sessions/{story.session_id}$", player.current_url):
         player.get(f"{BASE_URL}/#/sessions/{story.session_id}")
@@ -500,23 +654,23 @@ def test_09_player_reads_the_summary(story: Story):
         development = wait_text(player, "[data-testid=session-summary]", story.development)
         assert story.character_name in development.text
     assert "Notes privées" not in player.find_element(By.TAG_NAME, "main").text
-    shoot(player, "11-session-joueur-resume")
+    shoot(player, "13-session-joueur-resume")
 
     player.get(f"{BASE_URL}/#/parties/{story.partie_id}")
     card = wait_text(player, "[data-testid=sessions-past] [data-testid=session-card]", story.session_name)
     assert story.summary in card.text
-    shoot(player, "12-partie-joueur-historique")
+    shoot(player, "14-partie-joueur-historique")
 
 
 @step("test_02_mj_creates_a_partie")
-def test_10_invitation_opened_before_signing_up(story: Story):
+def test_13_invitation_opened_before_signing_up(story: Story):
     """A newcomer scans the QR code: the app asks them to sign up, then joins the partie."""
     newcomer = make_browser()
     story.browsers.append(newcomer)
     try:
         newcomer.get(BASE_URL + urlparse(story.invite_link).path)
         wait_page(newcomer, "Invitation à une partie")
-        shoot(newcomer, "13-invitation-non-connecte")
+        shoot(newcomer, "15-invitation-non-connecte")
         click(newcomer, "[data-testid=invitation-register]")
         wait_page(newcomer, "Créer un compte")
         wait_text(newcomer, "main", "invité·e")
@@ -533,7 +687,7 @@ def test_10_invitation_opened_before_signing_up(story: Story):
 
 
 @step("test_01_both_register")
-def test_11_failures_are_explained(story: Story):
+def test_14_failures_are_explained(story: Story):
     """A wrong invitation code and an unknown page give a clear message, not a blank page."""
     player = story.player
     player.get(f"{BASE_URL}/#/parties")
@@ -561,7 +715,7 @@ def test_11_failures_are_explained(story: Story):
     wait_route(player, rf"#/parties/{story.partie_id}$" if story.partie_id else r"#/parties")
 
 
-def test_12_no_javascript_errors(story: Story):
+def test_15_no_javascript_errors(story: Story):
     for who, browser in (("MJ", story.mj), ("joueur", story.player)):
         drain_console(story, browser, who)
     assert not story.js_errors, "\n".join(story.js_errors)

@@ -1,5 +1,6 @@
 // A session: its state and the MJ's controls, joining it with a character, who is connected
-// (live), who takes part, and its account (summary, key events, character developments, notes).
+// (live), who takes part, the table (card draws and chat), and its account (summary, key events,
+// character developments, notes).
 
 import { api, ApiError, displayName, session as auth } from '../api.js';
 import {
@@ -11,6 +12,8 @@ import {
 import { openSessionChannel } from '../live.js';
 import { backLink, empty, loadOrExplain, showPageError } from './common.js';
 import { characterForm, myCharacters } from './characters.js';
+import { chatPanel } from './chat.js';
+import { drawPanels } from './draws.js';
 
 const ACTIONS = {
   start: { label: 'Démarrer', done: 'Session démarrée.', primary: true },
@@ -45,6 +48,7 @@ export async function renderSession(ctx, sessionId) {
     ownSeat: null, // what join answered, while the participants list is not available
   };
   const me = auth.user || {};
+  let liveMode = { mode: 'connecting' };
   const isMJ = state.session.is_mj;
   ctx.setTitle(state.session.name);
 
@@ -62,20 +66,34 @@ export async function renderSession(ctx, sessionId) {
   const joinPanel = isMJ ? null : panel('À la table', { id: 'join-panel' }, joinBox);
   const seatPanel = isMJ ? panel('Ma place', { id: 'join-panel' }, joinBox) : null;
   const readerPanel = isMJ ? null : panel('Compte rendu', { id: 'account' }, readerBox);
-  const presencePanel = panel('Connecté·e·s', { id: 'presence-panel', class: 'panel--live' }, presenceBox);
-  const channel = openSessionChannel(sessionId);
+  const liveNote = h('p', { class: 'live-note muted', 'data-testid': 'live-state', role: 'status' });
+  const presencePanel = panel('Connecté·e·s', { id: 'presence-panel', class: 'panel--live' }, presenceBox, liveNote);
+  // A player is let into the live channel once seated; the MJ always.
+  const channel = openSessionChannel(sessionId, { awaitSeat: !isMJ });
   const editor = isMJ ? accountEditor(state, channel, () => state.session) : null;
   const settings = isMJ ? settingsEditor(state, channel) : null;
+  const chat = chatPanel({ sessionId, me });
+  const draws = drawPanels({ sessionId, me, isMJ });
 
+  const finished = isFinal(state.session);
+  let main;
+  if (isMJ) {
+    // During the game the table comes first; afterwards, the account.
+    main = finished ? [editor.element, settings.element, chat.element, draws.element]
+      : [draws.element, chat.element, editor.element, settings.element];
+  } else {
+    // A finished session is read, not joined: its account comes first.
+    main = finished ? [readerPanel, chat.element, draws.element, joinPanel]
+      : [joinPanel, draws.element, chat.element, readerPanel];
+  }
+  const mainColumn = h('div', { class: 'layout__main' }, main);
   const layout = h('div', { class: 'layout' },
-    h('div', { class: 'layout__main' }, isMJ
-      ? [editor.element, settings.element]
-      // A finished session is read, not joined: its account comes first.
-      : isFinal(state.session) ? [readerPanel, joinPanel] : [joinPanel, readerPanel]),
+    mainColumn,
     h('div', { class: 'layout__side' },
       presencePanel,
       panel('Participants', { id: 'participants-panel' }, participantsBox),
-      seatPanel));
+      seatPanel,
+      draws.recentElement));
 
   replace(ctx.main,
     backLink(`#/parties/${state.partie.id}`, state.partie.name),
@@ -210,6 +228,24 @@ export async function renderSession(ctx, sessionId) {
     redrawKeepingFocus(joinBox, () => replace(joinBox, joinContent(s, seat)));
   }
 
+  /** The draw panel follows the session's state and my seat (and its character). */
+  let lastSeatKey = null;
+  function drawTable() {
+    const seat = mySeat();
+    draws.update(state.session, seat);
+    const s = state.session;
+    chat.setWritable(!isFinal(s) && (isMJ || Boolean(seat)),
+      isFinal(s) ? 'La session est finie : sa discussion est fermée.' : 'Rejoignez la session pour écrire dans la discussion.');
+    if (!isMJ && (state.participants || state.unavailable.has('participants'))) channel.setSeated(Boolean(seat));
+    const seatKey = seat ? `${seat.character_id || ''}` : '-';
+    if (lastSeatKey !== null && seatKey !== lastSeatKey) {
+      // Taking or giving up a seat may change what the server lets me read.
+      chat.reset();
+      draws.sync();
+    }
+    lastSeatKey = seatKey;
+  }
+
   function joinContent(s, seat) {
     if (seat) {
       const leaveError = h('div');
@@ -223,6 +259,7 @@ export async function renderSession(ctx, sessionId) {
           toast('Vous avez quitté la session.');
           drawJoin();
           drawParticipants();
+          drawTable();
           updatePresenceWish();
           channel.refresh();
         }),
@@ -231,7 +268,9 @@ export async function renderSession(ctx, sessionId) {
       return [
         notice(isMJ && seat.role === 'master' ? 'Vous êtes à la table en tant que MJ.'
           : name ? `Vous êtes à la table avec ${name}.` : 'Vous êtes à la table.', 'success'),
-        !isFinal(s) && h('div', { class: 'actions' }, leave),
+        // Over the live channel the server seats the MJ as long as their page is open: leaving
+        // would not last, so the MJ is not offered it.
+        !isFinal(s) && !(isMJ && liveMode.mode !== 'polling') && h('div', { class: 'actions' }, leave),
         leaveError,
       ];
     }
@@ -307,8 +346,17 @@ export async function renderSession(ctx, sessionId) {
     return present ? present.character_name : '';
   }
 
+  function drawLiveNote() {
+    const { mode, reason } = liveMode;
+    liveNote.dataset.mode = mode;
+    liveNote.textContent = mode === 'live' ? 'En direct.'
+      : mode === 'polling' ? (reason ? `${reason} Actualisation toutes les quelques secondes.` : 'Actualisation toutes les quelques secondes.')
+        : 'Connexion au direct…';
+    presencePanel.classList.toggle('is-live', mode === 'live' && !state.unavailable.has('presence') && isRunning(state.session));
+  }
+
   function drawPresence() {
-    presencePanel.classList.toggle('is-live', !state.unavailable.has('presence') && isRunning(state.session));
+    drawLiveNote();
     if (state.unavailable.has('presence')) {
       replace(presenceBox, h('p', { class: 'muted' }, 'Le suivi des connexions n’est pas encore disponible sur ce serveur.'));
       return;
@@ -385,10 +433,14 @@ export async function renderSession(ctx, sessionId) {
     channel.setPresence(isRunning(state.session) && Boolean(mySeat()));
   }
 
-  /** The MJ running the session is at the table: seated as master once, unless they left it. */
+  /**
+   * The MJ running the session is at the table: seated as master once, unless they left it. Over
+   * the live channel the server does it when the socket opens; only while polling is it ours.
+   */
   let seatTried = false;
   async function maybeSeatTheMJ() {
     if (!isMJ || seatTried || !isRunning(state.session) || mySeat()) return;
+    if (liveMode.mode !== 'polling') return;
     if (!state.participants && !state.unavailable.has('participants')) return; // not known yet
     seatTried = true;
     try {
@@ -407,8 +459,20 @@ export async function renderSession(ctx, sessionId) {
     }
     drawJoin();
     drawParticipants();
+    drawTable();
     updatePresenceWish();
     channel.refresh();
+  }
+
+  /** Once the session is over, its account is what the page is about: it moves to the top. */
+  let accountOnTop = finished;
+  function accountFirst() {
+    if (accountOnTop) return;
+    accountOnTop = true;
+    const focused = document.activeElement; // moving a node takes the focus away from it
+    if (isMJ) mainColumn.prepend(editor.element, settings.element);
+    else mainColumn.prepend(readerPanel);
+    if (focused && focused !== document.activeElement && focused.isConnected) focused.focus({ preventScroll: true });
   }
 
   let lastUpdated = state.session.updated_at;
@@ -421,9 +485,11 @@ export async function renderSession(ctx, sessionId) {
     maybeSeatTheMJ();
     if (!changed) return;
     lastUpdated = s.updated_at;
+    if (isFinal(s)) accountFirst();
     drawHead();
     drawActions();
     drawJoin();
+    drawTable();
     drawReader();
     drawPresence();
     if (editor) editor.update(s, { force });
@@ -437,6 +503,7 @@ export async function renderSession(ctx, sessionId) {
     state.participants = list;
     drawParticipants();
     drawJoin();
+    drawTable();
     updatePresenceWish();
     maybeSeatTheMJ();
     if (editor) editor.setKnownCharacters(knownCharacters());
@@ -445,7 +512,7 @@ export async function renderSession(ctx, sessionId) {
   channel.on('unavailable', (feature) => {
     state.unavailable.add(feature);
     if (feature === 'presence') drawPresence();
-    if (feature === 'participants') drawParticipants();
+    if (feature === 'participants') { drawParticipants(); drawTable(); }
   });
   channel.on('connection', ({ state: connection, retryIn, reason }) => {
     presencePanel.classList.toggle('is-stale', connection === 'lost');
@@ -454,6 +521,16 @@ export async function renderSession(ctx, sessionId) {
     } else {
       connectionBanner.hide();
     }
+  });
+  channel.on('chat', (message) => chat.receive(message));
+  channel.on('draw', (draw) => draws.receive(draw));
+  channel.on('sync', () => { chat.sync(); draws.sync(); });
+  channel.on('mode', (mode) => {
+    const wasPolling = liveMode.mode === 'polling';
+    liveMode = mode;
+    drawLiveNote();
+    if (isMJ && wasPolling !== (mode.mode === 'polling')) { lastJoinKey = ''; drawJoin(); }
+    if (mode.mode === 'polling') { updatePresenceWish(); maybeSeatTheMJ(); }
   });
   channel.on('gone', (error) => {
     channel.stop();
@@ -471,10 +548,13 @@ export async function renderSession(ctx, sessionId) {
   drawHead();
   drawActions();
   drawJoin();
+  drawTable();
   drawPresence();
   drawParticipants();
   drawReader();
   if (editor) editor.setKnownCharacters(knownCharacters());
+  chat.sync();
+  draws.sync();
   channel.start();
   ctx.onCleanup(() => { channel.stop(); connectionBanner.hide(); });
 }

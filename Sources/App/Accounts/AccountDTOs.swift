@@ -44,3 +44,8 @@ struct UserSummary: Content {
         displayName = user.displayName
     }
 }
+
+struct ChangePasswordRequest: Content {
+    var currentPassword: String
+    var newPassword: String
+}

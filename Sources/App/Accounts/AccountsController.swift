@@ -11,6 +11,7 @@ struct AccountsController: RouteCollection {
         let protected = routes.grouped(TokenAuthMiddleware())
         protected.post("api", "auth", "logout", use: logout)
         protected.get("api", "me", use: me)
+        protected.post("api", "auth", "password", use: changePassword)
     }
 
     static func validUsername(_ raw: String) throws -> String {
@@ -25,13 +26,13 @@ struct AccountsController: RouteCollection {
         return username
     }
 
-    static func validPassword(_ password: String) throws -> String {
+    static func validPassword(_ password: String, field: String = "password") throws -> String {
         guard password.count >= 8 else {
-            throw AppError.invalid(field: "password", reason: "doit contenir au moins 8 caractères.")
+            throw AppError.invalid(field: field, reason: "doit contenir au moins 8 caractères.")
         }
         // Bcrypt reads 72 bytes at most; refusing more avoids a password that silently stops counting.
         guard password.utf8.count <= 72 else {
-            throw AppError.invalid(field: "password", reason: "doit tenir en 72 octets au plus.")
+            throw AppError.invalid(field: field, reason: "doit tenir en 72 octets au plus.")
         }
         return password
     }
@@ -76,12 +77,42 @@ struct AccountsController: RouteCollection {
     func logout(req: Request) async throws -> HTTPStatus {
         let tokenID = try req.caller.tokenID
         try await UserToken.query(on: req.db).filter(\.$id == tokenID).delete()
-        // Live connections opened with this token close too, on every instance.
+        try await Self.revokeLive(tokenID, on: req)
+        return .noContent
+    }
+
+    /// A new password revokes every token of the account, on every device, and issues a new one
+    /// for the device that changed it.
+    func changePassword(req: Request) async throws -> AuthResponse {
+        let caller = try req.caller
+        let body = try req.json(ChangePasswordRequest.self)
+        let password = try Self.validPassword(body.newPassword, field: "new_password")
+        try req.limit("login:user:\(caller.user.usernameKey.prefix(64))", req.application.config.limits.loginPerAccount,
+                      reason: "Trop de tentatives.")
+        let matches = (try? await req.password.async.verify(String(body.currentPassword.prefix(200)), created: caller.user.passwordHash).get()) ?? false
+        guard matches else {
+            throw AppError.invalid(field: "current_password", reason: "mot de passe actuel incorrect.")
+        }
+        let hash = try await req.password.async.hash(password).get()
+        let user = caller.user
+        user.passwordHash = hash
+        user.updatedAt = req.now
+        let revoked = try await req.db.transaction { db -> [UUID] in
+            try await user.save(on: db)
+            let tokens = try await UserToken.query(on: db).filter(\.$user.$id == caller.userID).all()
+            try await UserToken.query(on: db).filter(\.$user.$id == caller.userID).delete()
+            return tokens.compactMap(\.id)
+        }
+        for tokenID in revoked { try await Self.revokeLive(tokenID, on: req) }
+        return try await issueToken(for: user, on: req)
+    }
+
+    /// Live connections opened with a revoked token close, on every instance.
+    static func revokeLive(_ tokenID: UUID, on req: Request) async throws {
         if req.db is any PostgresDatabase {
             try await (req.db as! any SQLDatabase).raw("SELECT pg_notify(\(bind: LiveEvents.channel), \(bind: "t:" + tokenID.uuidString))").run()
         }
         await req.application.live.revoke(tokenID: tokenID)
-        return .noContent
     }
 
     func me(req: Request) async throws -> UserResponse {

@@ -263,6 +263,15 @@ actor LiveHub {
             for event in events where event.type == LiveEventType.participantLeft.rawValue {
                 closeParticipant(of: event, in: sessionID)
             }
+            // A finished session has nothing more to say: its connections close once told so.
+            if events.contains(where: { $0.type == LiveEventType.sessionStatus.rawValue
+                && ($0.text.contains(#""status":"completed""#) || $0.text.contains(#""status":"cancelled""#)) }) {
+                for subscription in channels[sessionID]?.subscribers.values ?? [:].values {
+                    subscription.subscriber.close(code: .normalClosure, reason: "fin", message: LiveMessages.closing("La session est terminée."))
+                }
+                channels[sessionID] = nil
+                continue
+            }
             if events.contains(where: { $0.type == LiveEventType.sessionStatus.rawValue && $0.text.contains(#""status":"active""#) }) {
                 for subscription in channels[sessionID]?.subscribers.values ?? [:].values {
                     subscription.subscriber.onSessionRunning()
