@@ -64,6 +64,9 @@ swift build --product etrange 2>&1 | tail -n 1
 log "two instances on one PostgreSQL cluster (live events across instances)"
 bash Tests/multi/run.sh .build/debug/etrange || failed+=("two instances")
 
+log "crash safety: SIGKILL under load, restart, nothing acknowledged lost (SQLite and PostgreSQL)"
+bash Tests/crash/run.sh .build/debug/etrange || failed+=("crash")
+
 log "browser story (headless Chromium, an MJ and a player)"
 ETRANGE_BINARY=.build/debug/etrange bash Tests/browser/run.sh || failed+=("browser")
 

@@ -38,7 +38,7 @@ public enum SeatRefusal: Error, Equatable, Sendable {
     public var reason: String {
         switch self {
         case let .finished(status):
-            "La session est « \(status.rawValue) » : on ne peut plus la rejoindre."
+            "La session est « \(status.rawValue) » (\(status.label)) : on ne peut plus la rejoindre."
         case .lateJoinClosed:
             "La session a commencé et n'accepte pas les arrivées tardives : seuls ceux qui avaient une place peuvent la rejoindre."
         case let .full(maxPlayers):

@@ -8,6 +8,17 @@ public enum SessionStatus: String, Sendable, Codable, CaseIterable {
     /// A session that is being played right now, paused or not; a partie has at most one.
     public var isRunning: Bool { self == .active || self == .paused }
 
+    /// The state in French, beside its API name in messages people read.
+    public var label: String {
+        switch self {
+        case .scheduled: "programmée"
+        case .active: "en cours"
+        case .paused: "en pause"
+        case .completed: "terminée"
+        case .cancelled: "annulée"
+        }
+    }
+
     /// The moves the MJ may make from this state, in the order a menu would show them.
     public var allowedActions: [SessionAction] {
         SessionAction.allCases.filter { $0.from.contains(self) }
@@ -50,7 +61,7 @@ public struct TransitionRefused: Error, Equatable, Sendable {
         let options = allowed.isEmpty
             ? "aucune action n'est possible, la session est terminée"
             : "actions possibles : \(allowed.joined(separator: ", "))"
-        return "Impossible de faire « \(action.rawValue) » : la session est « \(current.rawValue) » (\(options))."
+        return "Impossible de faire « \(action.rawValue) » : la session est « \(current.rawValue) » (\(current.label) ; \(options))."
     }
 }
 

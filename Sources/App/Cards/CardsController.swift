@@ -108,7 +108,7 @@ struct CardsController: RouteCollection {
                 throw AppError.notFound("Session introuvable.")
             }
             guard !session.status.isFinal else {
-                throw AppError.conflict("La session est « \(session.status.rawValue) » : ses paquets sont rangés.")
+                throw AppError.conflict("La session est « \(session.status.rawValue) » (\(session.status.label)) : ses paquets sont rangés.")
             }
             var (row, deck) = try await Self.loadDeck(owner, in: session, now: now, on: db)
             var random = SystemRandomNumberGenerator()
@@ -155,7 +155,7 @@ struct CardsController: RouteCollection {
                 throw AppError.notFound("Session introuvable.")
             }
             guard session.status == .active else {
-                throw AppError.conflict("On ne tire des cartes que pendant une session en cours ; celle-ci est « \(session.status.rawValue) ».")
+                throw AppError.conflict("On ne tire des cartes que pendant une session en cours ; celle-ci est « \(session.status.rawValue) » (\(session.status.label)).")
             }
             if !visible.partie.isMJ {
                 guard try await SessionParticipant.query(on: db)

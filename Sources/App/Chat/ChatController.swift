@@ -57,7 +57,7 @@ struct ChatController: RouteCollection {
                 throw AppError.notFound("Session introuvable.")
             }
             guard !session.status.isFinal else {
-                throw AppError.conflict("La session est « \(session.status.rawValue) » : son chat est fermé.")
+                throw AppError.conflict("La session est « \(session.status.rawValue) » (\(session.status.label)) : sa discussion est fermée.")
             }
             if !visible.partie.isMJ {
                 guard try await SessionParticipant.query(on: db)

@@ -81,7 +81,7 @@ enum Participation {
             throw AppError.notFound("Session introuvable.")
         }
         guard !session.status.isFinal else {
-            throw AppError.conflict("La session est « \(session.status.rawValue) » : il n'y a plus de place à quitter.")
+            throw AppError.conflict("La session est « \(session.status.rawValue) » (\(session.status.label)) : il n'y a plus de place à quitter.")
         }
         guard let participant = try await SessionParticipant.query(on: db)
             .filter(\.$session.$id == sessionID).filter(\.$user.$id == userID).filter(\.$isActive == true).first()
@@ -105,7 +105,7 @@ enum Participation {
             throw AppError.notFound("Session introuvable.")
         }
         guard session.status.isRunning else {
-            throw AppError.conflict("La session est « \(session.status.rawValue) » : on ne peut s'y connecter que pendant qu'elle se joue.")
+            throw AppError.conflict("La session est « \(session.status.rawValue) » (\(session.status.label)) : on ne peut s'y connecter que pendant qu'elle se joue.")
         }
         guard let participant = try await SessionParticipant.query(on: db)
             .filter(\.$session.$id == sessionID).filter(\.$user.$id == userID).filter(\.$isActive == true).first()
