@@ -15,6 +15,7 @@ command -v rsvg-convert >/dev/null || missing+=(librsvg2-bin)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v psql >/dev/null || missing+=(postgresql-client)
 command -v curl >/dev/null || missing+=(curl)
+command -v sqlite3 >/dev/null || missing+=(sqlite3)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -60,6 +61,9 @@ set -e
 
 log "building the etrange executable"
 swift build --product etrange 2>&1 | tail -n 1
+
+log "a newcomer's first minutes: migrate, seed-demo, serve, demo login"
+bash Tests/smoke/run.sh .build/debug/etrange || failed+=("smoke")
 
 log "two instances on one PostgreSQL cluster (live events across instances)"
 bash Tests/multi/run.sh .build/debug/etrange || failed+=("two instances")

@@ -73,14 +73,18 @@ import Vapor
             let path = "/api/sessions/\(session.id)/live"
             #expect(try await api.upgradeRequest(path).status == .unauthorized)
             #expect(try await api.upgradeRequest(path, token: "forged").status == .unauthorized)
+            let fresh = table.mj
             #expect(try await api.upgradeRequest(path, token: table.outsider.token).status == .notFound)
             let unseated = try await api.upgradeRequest(path, token: table.player.token)
             #expect(unseated.status == .forbidden)
             #expect(unseated.error?.reason.contains("Rejoignez") == true)
-            #expect(try await api.upgradeRequest(path + "?since=-3", token: table.mj.token).error?.field == "since")
-            #expect(try await api.send(.GET, path, token: table.mj.token).status == .upgradeRequired)
-            try await api.move(session, .end, table)
-            #expect(try await api.upgradeRequest(path, token: table.mj.token).status == .conflict)
+            #expect(try await api.upgradeRequest(path + "?since=-3", token: fresh.token).error?.field == "since")
+            #expect(try await api.send(.GET, path, token: fresh.token).status == .upgradeRequired)
+            try await api.send(.POST, "/api/sessions/\(session.id)/end", token: fresh.token)
+            #expect(try await api.upgradeRequest(path, token: fresh.token).status == .conflict)
+            api.clock.advance(by: api.app.config.tokenLifetime + 1)
+            let expired = try await api.upgradeRequest(path, token: fresh.token)
+            #expect(expired.status == .unauthorized && expired.reason.contains("expiré"))
         }
     }
 
