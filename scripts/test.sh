@@ -68,6 +68,9 @@ bash Tests/smoke/run.sh .build/debug/etrange || failed+=("smoke")
 log "two instances on one PostgreSQL cluster (live events across instances)"
 bash Tests/multi/run.sh .build/debug/etrange || failed+=("two instances")
 
+log "fuzzing the API from its OpenAPI document (schemathesis, anonymous and as the MJ)"
+bash Tests/fuzz/run.sh .build/debug/etrange || failed+=("fuzz")
+
 log "crash safety: SIGKILL under load, restart, nothing acknowledged lost (SQLite and PostgreSQL)"
 bash Tests/crash/run.sh .build/debug/etrange || failed+=("crash")
 

@@ -105,6 +105,28 @@ import Vapor
         }
     }
 
+    /// Found by fuzzing: on SQLite, a transaction that read before writing failed at once when
+    /// another connection had written meanwhile.
+    @Test(arguments: TestDatabase.enabled)
+    func partiesAndCharactersCreatedTogether(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let mj = try await api.register("batisseuse")
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponseStatus.self) { group in
+                for index in 0..<30 {
+                    group.addTask {
+                        index % 2 == 0
+                            ? try await api.send(.POST, "/api/parties", token: mj.token, json: ["name": "Partie \(index)"]).status
+                            : try await api.send(.POST, "/api/characters", token: mj.token, json: ["name": "Perso \(index)"]).status
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == .created })
+            #expect(try await Partie.query(on: api.db).count() == 15)
+            #expect(try await PartieMember.query(on: api.db).count() == 15)
+        }
+    }
+
     @Test(arguments: TestDatabase.enabled)
     func otherGroupsPartiesStayHidden(db: TestDatabase) async throws {
         try await withApp(db) { api in

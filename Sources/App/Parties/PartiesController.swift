@@ -22,27 +22,26 @@ struct PartiesController: RouteCollection {
             throw AppError.invalid(field: "scenario_id", reason: "aucun scénario n'a cet identifiant.")
         }
         let now = req.now
-        let partie = try await req.db.transaction { db in
-            let partie = try await Self.insertWithFreshCode(
-                Partie(name: name, scenarioID: body.scenarioId, mjID: caller.userID, inviteCode: "", now: now), on: db)
-            try await PartieMember(partieID: partie.requireID(), userID: caller.userID, now: now).create(on: db)
-            return partie
-        }
-        return try await Self.responses(for: [partie], caller: caller, req: req)[0]
-            .encodeResponse(status: .created, for: req)
-    }
-
-    /// Codes are random: a collision is rare, and then another code is drawn.
-    private static func insertWithFreshCode(_ partie: Partie, on db: any Database) async throws -> Partie {
-        for _ in 0..<5 {
-            let code = InviteCode.generate()
-            if try await Partie.query(on: db).filter(\.$inviteCode == code).count() == 0 {
-                partie.inviteCode = code
-                try await partie.create(on: db)
-                return partie
+        // The transaction's first statement is a write: on SQLite a transaction that read first
+        // could not take the writer's lock later and would fail instead of waiting. A code that
+        // collides (one chance in 10^12) fails the insert, and another is drawn.
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let partie = try await req.db.transaction { db in
+                    let partie = Partie(name: name, scenarioID: body.scenarioId, mjID: caller.userID,
+                                        inviteCode: InviteCode.generate(), now: now)
+                    try await partie.create(on: db)
+                    try await PartieMember(partieID: partie.requireID(), userID: caller.userID, now: now).create(on: db)
+                    return partie
+                }
+                return try await Self.responses(for: [partie], caller: caller, req: req)[0]
+                    .encodeResponse(status: .created, for: req)
+            } catch let error as any DatabaseError where error.isConstraintFailure && attempt < 5 {
+                continue
             }
         }
-        throw AppError.conflict("Impossible de générer un code d'invitation unique ; réessayez.")
     }
 
     func list(req: Request) async throws -> PageResponse<PartieResponse> {
