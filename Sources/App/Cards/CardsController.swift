@@ -158,10 +158,7 @@ struct CardsController: RouteCollection {
                 throw AppError.conflict("On ne tire des cartes que pendant une session en cours ; celle-ci est « \(session.status.rawValue) » (\(session.status.label)).")
             }
             if !visible.partie.isMJ {
-                guard try await SessionParticipant.query(on: db)
-                    .filter(\.$session.$id == id).filter(\.$user.$id == caller.userID).filter(\.$isActive == true)
-                    .count() > 0
-                else {
+                guard try await Participation.seat(of: caller.userID, in: id, on: db) != nil else {
                     throw AppError.forbidden("Rejoignez la session pour tirer des cartes.")
                 }
             }

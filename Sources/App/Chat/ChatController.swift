@@ -60,10 +60,7 @@ struct ChatController: RouteCollection {
                 throw AppError.conflict("La session est « \(session.status.rawValue) » (\(session.status.label)) : sa discussion est fermée.")
             }
             if !visible.partie.isMJ {
-                guard try await SessionParticipant.query(on: db)
-                    .filter(\.$session.$id == id).filter(\.$user.$id == caller.userID).filter(\.$isActive == true)
-                    .count() > 0
-                else {
+                guard try await Participation.seat(of: caller.userID, in: id, on: db) != nil else {
                     throw AppError.forbidden("Rejoignez la session pour écrire dans son chat.")
                 }
             }

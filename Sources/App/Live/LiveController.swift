@@ -59,10 +59,7 @@ struct LiveController: RouteCollection {
             throw AppError.conflict("La session est « \(visible.session.status.rawValue) » : il n'y a plus rien à suivre en direct.")
         }
         if !visible.partie.isMJ {
-            let seated = try await SessionParticipant.query(on: req.db)
-                .filter(\.$session.$id == id).filter(\.$user.$id == caller.userID).filter(\.$isActive == true)
-                .count() > 0
-            guard seated else {
+            guard try await Participation.seat(of: caller.userID, in: id, on: req.db) != nil else {
                 throw AppError.forbidden("Rejoignez d'abord la session pour la suivre en direct.")
             }
         }
@@ -137,9 +134,7 @@ struct LiveController: RouteCollection {
         do {
             guard try await UserToken.find(grant.caller.tokenID, on: app.db) != nil else { return false }
             if grant.isMJ { return true }
-            return try await SessionParticipant.query(on: app.db)
-                .filter(\.$session.$id == grant.sessionID).filter(\.$user.$id == grant.caller.userID)
-                .filter(\.$isActive == true).count() > 0
+            return try await Participation.seat(of: grant.caller.userID, in: grant.sessionID, on: app.db) != nil
         } catch {
             return false
         }

@@ -21,6 +21,13 @@ enum Participation {
         return try await Session.find(id, on: db)
     }
 
+    /// The participant's place if it is still held.
+    static func seat(of userID: Int, in sessionID: UUID, on db: any Database) async throws -> SessionParticipant? {
+        try await SessionParticipant.query(on: db)
+            .filter(\.$session.$id == sessionID).filter(\.$user.$id == userID).filter(\.$isActive == true)
+            .first()
+    }
+
     static func seatedPlayers(in sessionID: UUID, excluding userID: Int? = nil, on db: any Database) async throws -> Int {
         let query = SessionParticipant.query(on: db)
             .filter(\.$session.$id == sessionID)
@@ -83,9 +90,7 @@ enum Participation {
         guard !session.status.isFinal else {
             throw AppError.conflict("La session est « \(session.status.rawValue) » (\(session.status.label)) : il n'y a plus de place à quitter.")
         }
-        guard let participant = try await SessionParticipant.query(on: db)
-            .filter(\.$session.$id == sessionID).filter(\.$user.$id == userID).filter(\.$isActive == true).first()
-        else {
+        guard let participant = try await seat(of: userID, in: sessionID, on: db) else {
             throw AppError.conflict("Vous n'avez pas de place dans cette session.")
         }
         try await disconnect(userID: userID, from: sessionID, until: now, at: now, on: db)
@@ -107,9 +112,7 @@ enum Participation {
         guard session.status.isRunning else {
             throw AppError.conflict("La session est « \(session.status.rawValue) » (\(session.status.label)) : on ne peut s'y connecter que pendant qu'elle se joue.")
         }
-        guard let participant = try await SessionParticipant.query(on: db)
-            .filter(\.$session.$id == sessionID).filter(\.$user.$id == userID).filter(\.$isActive == true).first()
-        else {
+        guard let participant = try await seat(of: userID, in: sessionID, on: db) else {
             guard isMJ else {
                 throw AppError.conflict("Rejoignez d'abord la session : seuls les participants y sont présents.")
             }
