@@ -55,10 +55,8 @@ struct SessionUpdatedEventData: Content {
         allowLateJoin = session.allowLateJoin
         voiceChannelId = session.voiceChannelID
         summary = session.summary
-        keyEvents = session.keyEvents?.items.map { KeyEventPayload(event: $0.event, timestamp: $0.timestamp) }
-        characterDevelopments = session.characterDevelopments?.items.map {
-            CharacterDevelopmentPayload(characterId: $0.characterId, description: $0.description)
-        }
+        keyEvents = session.keyEventPayloads
+        characterDevelopments = session.characterDevelopmentPayloads
     }
 }
 

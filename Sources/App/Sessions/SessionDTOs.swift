@@ -189,10 +189,8 @@ struct SessionResponse: Content {
         durationMinutes = session.status == .scheduled ? session.durationMinutes
             : session.durationMinutes ?? session.activeTime.minutes(at: now)
         summary = session.summary
-        keyEvents = session.keyEvents?.items.map { KeyEventPayload(event: $0.event, timestamp: $0.timestamp) }
-        characterDevelopments = session.characterDevelopments?.items.map {
-            CharacterDevelopmentPayload(characterId: $0.characterId, description: $0.description)
-        }
+        keyEvents = session.keyEventPayloads
+        characterDevelopments = session.characterDevelopmentPayloads
         notes = isMJ ? .some(session.notes) : .none
         maxPlayers = session.maxPlayers
         allowLateJoin = session.allowLateJoin
@@ -205,5 +203,16 @@ struct SessionResponse: Content {
         self.canJoin = canJoin
         isMj = isMJ
         allowedActions = isMJ ? session.status.allowedActions : []
+    }
+}
+
+extension Session {
+    /// The stored account in the wire format, for responses and live events alike.
+    var keyEventPayloads: [KeyEventPayload]? {
+        keyEvents?.items.map { KeyEventPayload(event: $0.event, timestamp: $0.timestamp) }
+    }
+
+    var characterDevelopmentPayloads: [CharacterDevelopmentPayload]? {
+        characterDevelopments?.items.map { CharacterDevelopmentPayload(characterId: $0.characterId, description: $0.description) }
     }
 }

@@ -174,9 +174,10 @@ struct SessionsController: RouteCollection {
             return time
         }()
 
-        let won: Bool
+        // The session as the winning transaction left it; nil when another move came first.
+        let moved: Session?
         do {
-            won = try await req.db.transaction { db in
+            moved = try await req.db.transaction { db -> Session? in
                 var update = (db as! any SQLDatabase).update(Session.schema)
                     .set("status", to: next.rawValue)
                     .set("active_seconds", to: time.accumulatedSeconds)
@@ -191,28 +192,28 @@ struct SessionsController: RouteCollection {
                     .where("status", .equal, current.rawValue)
                     .returning("id")
                     .all()
-                guard !rows.isEmpty else { return false }
+                guard !rows.isEmpty else { return nil }
                 if account != nil { try await session.save(on: db) }
                 try await Participation.sessionMoved(id, to: next, at: now, on: db)
-                guard let moved = try await Session.find(id, on: db) else { return false }
+                guard let moved = try await Session.find(id, on: db) else { return nil }
                 try await LiveEvents.record(.sessionStatus, in: id, data: LiveEvents.status(of: moved, at: now), at: now, on: db)
                 try await Chat.post(.system, body: Chat.systemLine(for: next), by: nil, in: id, at: now, on: db)
-                return true
+                return moved
             }
         } catch let error as any DatabaseError where error.isConstraintFailure {
             throw AppError.conflict("Une autre session de cette partie est déjà en cours : terminez-la ou mettez-la en pause avant d'en démarrer une autre.")
         }
 
-        if won { await req.announce(id) }
-        guard let fresh = try await Session.find(id, on: req.db) else {
-            throw AppError.notFound("Session introuvable.")
-        }
-        guard won else {
-            if case let .failure(refusal) = fresh.status.applying(action) {
+        guard let fresh = moved else {
+            guard let current = try await Session.find(id, on: req.db) else {
+                throw AppError.notFound("Session introuvable.")
+            }
+            if case let .failure(refusal) = current.status.applying(action) {
                 throw AppError.conflict(refusal.reason)
             }
-            throw AppError.conflict("La session vient de changer d'état (« \(fresh.status.rawValue) ») : rechargez-la avant de réessayer.")
+            throw AppError.conflict("La session vient de changer d'état (« \(current.status.rawValue) ») : rechargez-la avant de réessayer.")
         }
+        await req.announce(id)
         return try await SessionResponse.build(
             VisibleSession(session: fresh, id: id, partie: visible.partie), caller: caller, on: req.db, now: now)
     }
