@@ -87,6 +87,11 @@ public struct AppConfig: Sendable {
         config.sweepInterval = TimeInterval(try integer(env, "ETRANGE_SWEEP_INTERVAL", default: 10, in: 1...3600))
         config.liveQueueLimit = try integer(env, "ETRANGE_LIVE_QUEUE", default: config.liveQueueLimit, in: 8...100_000)
         config.eventRetention = TimeInterval(try integer(env, "ETRANGE_EVENT_RETENTION_HOURS", default: 48, in: 1...8760)) * 3600
+        switch env["ETRANGE_RATE_LIMITS"] ?? "" {
+        case "", "on": config.limits.enabled = true
+        case "off": config.limits.enabled = false
+        default: throw Invalid(variable: "ETRANGE_RATE_LIMITS", problem: "on or off is expected")
+        }
         return config
     }
 
