@@ -27,6 +27,14 @@ public struct AppConfig: Sendable {
     public var liveQueueLimit: Int
     /// How long the live channel's journal keeps events, for reconnections with `since`.
     public var eventRetention: TimeInterval
+    /// Whether webhooks may point at loopback and private networks (tests, a receiver on the LAN).
+    public var webhooksMayReachPrivateAddresses = false
+    /// Without activity for this long, an online participant shows as idle.
+    public var idleAfter: TimeInterval = 300
+    /// When set, `/metrics` wants it as a bearer token.
+    public var metricsToken: String?
+    /// `json` writes one JSON object per log line, for log collectors.
+    public var jsonLogs = false
     /// Allowances for logins, chat, draws and heartbeats (429 beyond).
     public var limits = Limits()
 
@@ -87,11 +95,15 @@ public struct AppConfig: Sendable {
         config.sweepInterval = TimeInterval(try integer(env, "ETRANGE_SWEEP_INTERVAL", default: 10, in: 1...3600))
         config.liveQueueLimit = try integer(env, "ETRANGE_LIVE_QUEUE", default: config.liveQueueLimit, in: 8...100_000)
         config.eventRetention = TimeInterval(try integer(env, "ETRANGE_EVENT_RETENTION_HOURS", default: 48, in: 1...8760)) * 3600
-        switch env["ETRANGE_RATE_LIMITS"] ?? "" {
-        case "", "on": config.limits.enabled = true
-        case "off": config.limits.enabled = false
-        default: throw Invalid(variable: "ETRANGE_RATE_LIMITS", problem: "on or off is expected")
+        config.webhooksMayReachPrivateAddresses = try flag(env, "ETRANGE_WEBHOOK_ALLOW_PRIVATE", default: false)
+        config.idleAfter = TimeInterval(try integer(env, "ETRANGE_IDLE_AFTER", default: 300, in: 30...86_400))
+        config.metricsToken = env["ETRANGE_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        switch env["ETRANGE_LOG_FORMAT"] ?? "" {
+        case "", "text": config.jsonLogs = false
+        case "json": config.jsonLogs = true
+        default: throw Invalid(variable: "ETRANGE_LOG_FORMAT", problem: "text or json is expected")
         }
+        config.limits.enabled = try flag(env, "ETRANGE_RATE_LIMITS", default: true)
         return config
     }
 
@@ -105,6 +117,15 @@ public struct AppConfig: Sendable {
             return .sqlite(path: path)
         }
         throw Invalid(variable: "DATABASE_URL", problem: "expected postgres://… or sqlite://path")
+    }
+
+    private static func flag(_ env: [String: String], _ name: String, default value: Bool) throws -> Bool {
+        switch env[name] ?? "" {
+        case "": return value
+        case "on": return true
+        case "off": return false
+        default: throw Invalid(variable: name, problem: "on or off is expected")
+        }
     }
 
     private static func integer(_ env: [String: String], _ name: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {

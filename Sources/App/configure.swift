@@ -31,6 +31,7 @@ public func configure(_ app: Application, config: AppConfig? = nil) async throws
 
     app.throttle = Throttle()
     app.installLiveHub()
+    app.installWebhooks()
     try routes(app)
     app.lifecycle.use(PresenceSweeper())
     app.asyncCommands.use(MigrateCommand(), as: "migrate")

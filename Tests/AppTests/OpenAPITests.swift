@@ -13,8 +13,11 @@ import Vapor
             #expect((document["openapi"] as? String)?.hasPrefix("3.1") == true)
             let paths = try #require(document["paths"] as? [String: [String: Any]])
             let methods = Set(["get", "put", "post", "delete", "patch"])
+            // Vapor matches whole segments: `{secret}.ics` is the parameter `secret`, whose value
+            // the handler requires to end in `.ics`.
             let documented = Set(paths.flatMap { path, operations in
-                operations.keys.filter(methods.contains).map { "\($0.uppercased()) \(path)" }
+                let routePath = path.replacingOccurrences(of: "}.ics", with: "}")
+                return operations.keys.filter(methods.contains).map { "\($0.uppercased()) \(routePath)" }
             })
             let registered = Set(api.app.routes.all.map { route in
                 let path = route.path.map { component -> String in

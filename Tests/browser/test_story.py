@@ -176,9 +176,10 @@ UNLABELLED = """
 """
 
 
-def shoot(browser, name: str):
+def shoot(browser, name: str, sizes=None, section: str | None = None):
     """Full-page screenshots at phone and laptop widths; fails if the phone page scrolls sideways
-    or if a control has no label."""
+    or if a control has no label. With `section` (a CSS selector), only that part of the page is
+    pictured (the whole page is still checked)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     problems = []
     unlabelled = browser.execute_script(UNLABELLED)
@@ -186,7 +187,7 @@ def shoot(browser, name: str):
         problems.append(f"{name} : contrôles sans libellé : {unlabelled}")
     # Passing messages (toasts) would cover the page in the pictures.
     browser.execute_script("const t = document.getElementById('toasts'); if (t) t.style.visibility = 'hidden';")
-    for label, width, height in SIZES:
+    for label, width, height in sizes or SIZES:
         browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
             "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600,
         })
@@ -206,9 +207,21 @@ def shoot(browser, name: str):
             metrics = browser.execute_cdp_cmd("Page.getLayoutMetrics", {})
             content = metrics.get("cssContentSize") or metrics["contentSize"]
             full_height = min(max(int(content["height"]), height), 6000)
+            clip = {"x": 0, "y": 0, "width": width, "height": full_height, "scale": 1}
+            if section:
+                box = browser.execute_script("""
+                    const e = document.querySelector(arguments[0]);
+                    if (!e) return null;
+                    const r = e.getBoundingClientRect();
+                    return {x: r.left + scrollX, y: r.top + scrollY, width: r.width, height: r.height};
+                """, section)
+                assert box, f"{name} : {section} introuvable pour la capture"
+                margin = 8
+                clip = {"x": max(0, box["x"] - margin), "y": max(0, box["y"] - margin),
+                        "width": min(width, box["width"] + 2 * margin),
+                        "height": min(box["height"] + 2 * margin, 6000), "scale": 1}
             shot = browser.execute_cdp_cmd("Page.captureScreenshot", {
-                "format": "png", "captureBeyondViewport": True,
-                "clip": {"x": 0, "y": 0, "width": width, "height": full_height, "scale": 1},
+                "format": "png", "captureBeyondViewport": True, "clip": clip,
             })
             (SHOTS / f"{name}-{label}.png").write_bytes(base64.b64decode(shot["data"]))
         finally:
@@ -243,6 +256,11 @@ class Story:
         self.chat_answer = "Oui. Faites un test d'Agilité pour sauter le fossé."
         self.draw_reason = "Sauter le fossé"
         self.player_draw = None  # what the player's draw showed: {total, outcome}
+        # A third member, in the partie before the session starts, who never comes to it.
+        self.absent_name = f"absent_{suffix}"
+        self.absent_display = "Yves l'Absent"
+        self.newcomer_name = None  # joins the partie after the session (test 13)
+        self.mj_notes = "Note secrète du MJ : le menhir est un portail."
         self.broken = None  # the step that failed, if any
         self.js_errors = []
         self.browsers = []
@@ -387,6 +405,18 @@ def test_03_player_opens_the_invitation_link(story: Story):
 
 
 @step("*")
+def test_03b_another_player_joins_but_will_miss_the_session(story: Story):
+    """A member from before the session who never comes: the attendance table must say ✗."""
+    status, body = api("POST", "/api/auth/register", body={
+        "username": story.absent_name, "display_name": story.absent_display, "password": PASSWORD})
+    assert status in (200, 201), (status, body)
+    code = urlparse(story.invite_link).path.rstrip("/").rsplit("/", 1)[1]
+    status, body = api("POST", "/api/parties/join", body["token"], {"invite_code": code})
+    assert status in (200, 201), (status, body)
+    wait_text(story.mj, "[data-testid=members]", story.absent_display)
+
+
+@step("*")
 def test_04_mj_plans_and_starts_a_session(story: Story):
     mj = story.mj
     wait_page(mj, story.partie_name)
@@ -463,6 +493,13 @@ def test_07_each_sees_the_other_online(story: Story):
         mj.get(f"{BASE_URL}/#/sessions/{story.session_id}")
     css(mj, f"[data-testid=presence-item][data-username='{story.player_name}'][data-online=true]")
     css(player, f"[data-testid=presence-item][data-username='{story.mj_name}'][data-online=true]")
+    # Each person's state is written out (en ligne / inactif / hors ligne), not only a coloured dot.
+    for browser, other in ((mj, story.player_name), (player, story.mj_name)):
+        label = wait_text(browser, f"[data-testid=presence-item][data-username='{other}'] [data-testid=presence-state]", "en ligne")
+        assert label.get_attribute("data-status") == "online", label.get_attribute("outerHTML")
+        states = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "[data-testid=presence-list] [data-testid=presence-state]")]
+        items = browser.find_elements(By.CSS_SELECTOR, "[data-testid=presence-item]")
+        assert len(states) == len(items) and set(states) <= {"en ligne", "inactif", "hors ligne"}, states
     if endpoint_exists("GET", f"/api/sessions/{uuid.uuid4()}/live"):
         # Both follow the session over the WebSocket, not by polling.
         css(mj, "[data-testid=live-state][data-mode=live]")
@@ -637,6 +674,9 @@ def test_11_mj_ends_the_session_with_a_summary(story: Story):
         row = css(mj, "[data-testid=development]:last-child")
         Select(row.find_element(By.NAME, "dev_character")).select_by_visible_text(story.character_name)
         row.find_element(By.NAME, "dev_text").send_keys(story.development)
+    # Private notes: in the MJ's own export only (checked in test 13c).
+    notes = mj.find_element(By.CSS_SELECTOR, "[data-testid=account-form] textarea[name=notes]")
+    notes.send_keys(story.mj_notes)
     click(mj, "[data-testid=save-account]")
     wait_text(mj, "#account .save-state", "enregistré")
     shoot(mj, "12-session-mj-terminee")
@@ -675,7 +715,8 @@ def test_13_invitation_opened_before_signing_up(story: Story):
         wait_page(newcomer, "Créer un compte")
         wait_text(newcomer, "main", "invité·e")
         form = css(newcomer, "[data-testid=register-form]")
-        fill(form, "username", f"nouveau_{secrets.token_hex(3)}")
+        story.newcomer_name = f"nouveau_{secrets.token_hex(3)}"
+        fill(form, "username", story.newcomer_name)
         fill(form, "password", PASSWORD)
         form.find_element(By.CSS_SELECTOR, "[data-testid=auth-submit]").click()
         wait_route(newcomer, rf"#/parties/{story.partie_id}$")
@@ -684,6 +725,159 @@ def test_13_invitation_opened_before_signing_up(story: Story):
     finally:
         newcomer.quit()
         story.browsers.remove(newcomer)
+
+
+ATTENDANCE_SIZES = [("telephone", 390, 844), ("portable", 1280, 800)]
+
+
+def attendance_row(browser, username: str):
+    return css(browser, f"[data-testid=attendance-row][data-username='{username}']")
+
+
+def attendance_mark(row) -> tuple[str, str]:
+    """(status, visible mark) of the only played session's cell in a row of the table."""
+    cells = row.find_elements(By.CSS_SELECTOR, "[data-testid=attendance-cell]")
+    assert len(cells) == 1, f"une seule session jouée, {len(cells)} cellules : {row.text}"
+    mark = cells[0].find_element(By.CSS_SELECTOR, ".attendance__mark").text
+    return cells[0].get_attribute("data-status"), mark
+
+
+def read_export(browser, button: str) -> str:
+    """Opens a Markdown export, checks its file link, returns its text and closes the dialog."""
+    click(browser, button)
+    dialog = css(browser, "dialog[open] [data-testid=export-dialog]")
+    text = css(browser, "dialog[open] [data-testid=export-text]").get_attribute("textContent")
+    link = dialog.find_element(By.CSS_SELECTOR, "[data-testid=export-download]")
+    assert link.get_attribute("href").startswith("blob:"), link.get_attribute("href")
+    assert link.get_attribute("download").endswith(".md"), link.get_attribute("download")
+    # The file offered for download is the same text (fetched with the token, kept as a Blob).
+    blob_text = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0]).then((r) => r.text()).then(done, (e) => done('ERREUR ' + e));",
+        link.get_attribute("href"))
+    assert blob_text == text, "le fichier proposé n'a pas le texte affiché"
+    return text
+
+
+def close_dialog(browser):
+    browser.find_element(By.CSS_SELECTOR, "dialog[open] [data-role=confirm]").click()
+    wait(browser).until(lambda d: not d.find_elements(By.CSS_SELECTOR, "dialog[open]"), "le dialogue ne se ferme pas")
+
+
+@step("test_11_mj_ends_the_session_with_a_summary")
+def test_13b_attendance_on_the_partie_page(story: Story):
+    if not endpoint_exists("GET", f"/api/parties/{story.partie_id or 1}/attendance"):
+        pytest.skip("GET /api/parties/{id}/attendance n'est pas encore dans le serveur")
+    for browser in (story.player, story.mj):
+        browser.get(f"{BASE_URL}/#/parties/{story.partie_id}")
+        wait_page(browser, story.partie_name)
+        wait_text(browser, "[data-testid=attendance-table] thead", story.session_name)
+
+        # The player who sat at the table: ✓; the member who never came: ✗; the newcomer who
+        # joined the partie afterwards: —.
+        if story.joined:
+            row = attendance_row(browser, story.player_name)
+            assert attendance_mark(row) == ("attended", "✓"), row.text
+            assert row.find_element(By.CSS_SELECTOR, "[data-testid=attendance-attended]").text == "1", row.text
+            assert row.find_element(By.CSS_SELECTOR, "[data-testid=attendance-missed]").text == "0", row.text
+        row = attendance_row(browser, story.absent_name)
+        assert attendance_mark(row) == ("missed", "✗"), row.text
+        assert row.find_element(By.CSS_SELECTOR, "[data-testid=attendance-attended]").text == "0", row.text
+        assert row.find_element(By.CSS_SELECTOR, "[data-testid=attendance-missed]").text == "1", row.text
+        if story.newcomer_name:
+            assert attendance_mark(attendance_row(browser, story.newcomer_name)) == ("not_member", "—")
+        # Screen readers hear the words, not only the marks; headers name rows and columns.
+        assert browser.find_elements(By.CSS_SELECTOR, "[data-testid=attendance-table] thead th[scope=col]")
+        assert browser.find_elements(By.CSS_SELECTOR, "[data-testid=attendance-table] tbody th[scope=row]")
+        css(browser, f"[data-testid=attendance-chart] [data-testid=attendance-bar][data-user-id]")
+        css(browser, "[data-testid=export-log]")
+    shoot(story.player, "16-partie-assiduite-joueur", sizes=ATTENDANCE_SIZES, section="#attendance")
+    shoot(story.mj, "16-partie-assiduite-mj", sizes=ATTENDANCE_SIZES, section="#attendance")
+
+
+@step("test_11_mj_ends_the_session_with_a_summary")
+def test_13c_markdown_exports(story: Story):
+    if not endpoint_exists("GET", f"/api/sessions/{story.session_id}/recap.md"):
+        pytest.skip("GET /api/sessions/{id}/recap.md n'est pas encore dans le serveur")
+    player, mj = story.player, story.mj
+
+    # The campaign log, from the partie page: the session is in it, the MJ's notes are not.
+    player.get(f"{BASE_URL}/#/parties/{story.partie_id}")
+    wait_page(player, story.partie_name)
+    text = read_export(player, "[data-testid=export-log]")
+    assert story.session_name in text, text
+    assert story.summary in text, text
+    assert story.mj_notes not in text, "le journal du joueur contient les notes du MJ"
+    shoot(player, "17-export-journal-joueur", sizes=ATTENDANCE_SIZES)
+    close_dialog(player)
+
+    # The session's account, from the session page.
+    player.get(f"{BASE_URL}/#/sessions/{story.session_id}")
+    wait_page(player, story.session_name)
+    text = read_export(player, "[data-testid=export-recap]")
+    assert story.session_name in text, text
+    assert story.mj_notes not in text, "le compte rendu du joueur contient les notes du MJ"
+    close_dialog(player)
+
+    # The MJ's own copy has their notes.
+    on_session_page(story, mj)
+    text = read_export(mj, "[data-testid=export-recap]")
+    assert story.session_name in text, text
+    assert story.mj_notes in text, "le compte rendu du MJ n'a pas ses notes"
+    close_dialog(mj)
+
+
+@step("test_04_mj_plans_and_starts_a_session")
+def test_13d_calendar_feed(story: Story):
+    if not endpoint_exists("GET", "/api/calendar/feed"):
+        pytest.skip("GET/POST /api/calendar/feed n'est pas encore dans le serveur")
+    player = story.player
+    click(player, "[data-testid=current-user]")
+    wait_route(player, r"#/compte$")
+    wait_page(player, "Mon compte")
+    click(player, "[data-testid=calendar-create]")
+    url = css(player, "[data-testid=calendar-url]").get_attribute("value")
+    assert re.search(r"/api/calendar/[^/]+\.ics$", url), url
+    path = urlparse(url).path
+
+    def ics(path):
+        try:
+            with urllib.request.urlopen(BASE_URL + path, timeout=10) as response:
+                return response.status, response.read().decode().replace("\r\n ", "")
+        except urllib.error.HTTPError as error:
+            return error.code, ""
+    status, body = ics(path)
+    assert status == 200 and "BEGIN:VCALENDAR" in body, (status, body[:300])
+    assert story.session_name in body, body
+    shoot(player, "18-compte-agenda", sizes=ATTENDANCE_SIZES)
+
+    # A new address: the old one stops working at once.
+    click(player, "[data-testid=calendar-rotate]")
+    css(player, "dialog[open]").find_element(By.CSS_SELECTOR, "[data-role=confirm]").click()
+    wait(player).until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid=calendar-url]").get_attribute("value") not in ("", url),
+                       "la nouvelle adresse n'apparaît pas")
+    assert ics(path)[0] == 404, "l'ancienne adresse fonctionne encore"
+
+
+@step("test_02_mj_creates_a_partie")
+def test_13e_mj_partie_settings(story: Story):
+    mj = story.mj
+    mj.get(f"{BASE_URL}/#/parties/{story.partie_id}")
+    wait_page(mj, story.partie_name)
+    click(mj, "[data-testid=partie-settings] > summary")
+    webhook = css(mj, "[data-testid=webhook]")
+    if not endpoint_exists("PUT", f"/api/parties/{story.partie_id}"):
+        wait_text(mj, "[data-testid=webhook]", "pas encore disponible")
+        pytest.skip("PUT /api/parties/{id} n'est pas encore dans le serveur")
+    form = css(mj, "[data-testid=partie-settings-form]")
+    fill(form, "session_length_minutes", "195")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_text(mj, "#toasts", "enregistrés")
+    status, partie = api("GET", f"/api/parties/{story.partie_id}", token_of(mj))
+    assert status == 200 and partie.get("session_length_minutes") == 195, partie
+    css(mj, "[data-testid=webhook-form]")
+    assert webhook.is_displayed()
+    shoot(mj, "19-partie-mj-parametres", sizes=ATTENDANCE_SIZES, section="#partie-settings")
 
 
 @step("test_01_both_register")

@@ -28,5 +28,11 @@ enum Migrations {
         CreateSessionDecks(),
         CreateSessionDraws(),
         CreateSessionMessages(),
+        AddPartieSessionLength(),
+        AddSessionRevision(),
+        AddPresenceActivity(),
+        CreateCalendarFeeds(),
+        CreatePartieWebhooks(),
+        CreateWebhookDeliveries(),
     ]
 }

@@ -10,8 +10,13 @@ final class Partie: Model, @unchecked Sendable {
     @Parent(key: "mj_id") var mj: User
     @Field(key: "name") var name: String
     @Field(key: "invite_code") var inviteCode: String
+    /// The usual length of an evening, which calendar events last.
+    @Field(key: "session_length_minutes") var sessionLengthMinutes: Int
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
+
+    static let defaultSessionLength = 240
+    static let sessionLengths = 15...1440
 
     init() {}
 
@@ -20,6 +25,7 @@ final class Partie: Model, @unchecked Sendable {
         self.$scenario.id = scenarioID
         self.$mj.id = mjID
         self.inviteCode = inviteCode
+        self.sessionLengthMinutes = Partie.defaultSessionLength
         self.createdAt = now
         self.updatedAt = now
     }

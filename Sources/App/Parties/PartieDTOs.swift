@@ -23,6 +23,13 @@ struct ScenarioResponse: Content {
 struct CreatePartieRequest: Content {
     var name: String
     var scenarioId: Int?
+    var sessionLengthMinutes: Int?
+}
+
+/// `PUT /api/parties/{id}`: what is sent changes, what is absent stays.
+struct UpdatePartieRequest: Content {
+    var name: String?
+    var sessionLengthMinutes: Int?
 }
 
 struct JoinPartieRequest: Content {
@@ -46,6 +53,7 @@ struct PartieResponse: Content {
     let inviteCode: String?
     let inviteUrl: String?
     let memberCount: Int
+    let sessionLengthMinutes: Int
     let createdAt: Date
     let updatedAt: Date
 }

@@ -9,6 +9,7 @@ struct PartiesController: RouteCollection {
         parties.get(use: list)
         parties.post("join", use: join)
         parties.get(":id", use: show)
+        parties.put(":id", use: update)
         parties.get(":id", "members", use: members)
         parties.post(":id", "invite", "rotate", use: rotateInvite)
         parties.get(":id", "invite.svg", use: inviteQRCode)
@@ -21,6 +22,9 @@ struct PartiesController: RouteCollection {
         if let scenarioID = body.scenarioId, try await Scenario.find(scenarioID, on: req.db) == nil {
             throw AppError.invalid(field: "scenario_id", reason: "aucun scénario n'a cet identifiant.")
         }
+        let length = try body.sessionLengthMinutes.map {
+            try Check.integer($0, field: "session_length_minutes", in: Partie.sessionLengths)
+        }
         let now = req.now
         // The transaction's first statement is a write: on SQLite a transaction that read first
         // could not take the writer's lock later and would fail instead of waiting. A code that
@@ -32,6 +36,7 @@ struct PartiesController: RouteCollection {
                 let partie = try await req.db.transaction { db in
                     let partie = Partie(name: name, scenarioID: body.scenarioId, mjID: caller.userID,
                                         inviteCode: InviteCode.generate(), now: now)
+                    if let length { partie.sessionLengthMinutes = length }
                     try await partie.create(on: db)
                     try await PartieMember(partieID: partie.requireID(), userID: caller.userID, now: now).create(on: db)
                     return partie
@@ -42,6 +47,23 @@ struct PartiesController: RouteCollection {
                 continue
             }
         }
+    }
+
+    func update(req: Request) async throws -> PartieResponse {
+        let caller = try req.caller
+        let body = try req.json(UpdatePartieRequest.self)
+        let partie = try await Partie.managed(req.intParameter(), by: caller, on: req.db).partie
+        if let name = body.name { partie.name = try Check.text(name, field: "name", length: 1...100) }
+        if let length = body.sessionLengthMinutes {
+            partie.sessionLengthMinutes = try Check.integer(length, field: "session_length_minutes", in: Partie.sessionLengths)
+        }
+        partie.updatedAt = req.now
+        try await req.db.transaction { db in
+            try await partie.save(on: db)
+            // Their calendar events carry the partie's name and length: calendars must refresh them.
+            try await Session.bumpRevisions(partieID: partie.requireID(), on: db)
+        }
+        return try await Self.responses(for: [partie], caller: caller, req: req)[0]
     }
 
     func list(req: Request) async throws -> PageResponse<PartieResponse> {
@@ -168,6 +190,7 @@ struct PartiesController: RouteCollection {
                 inviteCode: isMJ ? partie.inviteCode : nil,
                 inviteUrl: isMJ ? inviteURL(code: partie.inviteCode, on: req) : nil,
                 memberCount: countByID[id] ?? 0,
+                sessionLengthMinutes: partie.sessionLengthMinutes,
                 createdAt: partie.createdAt, updatedAt: partie.updatedAt)
         }
     }

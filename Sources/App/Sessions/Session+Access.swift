@@ -36,6 +36,23 @@ extension Session {
 }
 
 /// What the responses count, for several sessions at once.
+extension Session {
+    /// Counted in SQL, so two changes at once each count.
+    static func bumpRevision(_ id: UUID, on db: any Database) async throws {
+        try await (db as! any SQLDatabase).update(schema)
+            .set(SQLIdentifier("revision"), to: SQLRaw("revision + 1"))
+            .where("id", .equal, id)
+            .run()
+    }
+
+    static func bumpRevisions(partieID: Int, on db: any Database) async throws {
+        try await (db as! any SQLDatabase).update(schema)
+            .set(SQLIdentifier("revision"), to: SQLRaw("revision + 1"))
+            .where("partie_id", .equal, partieID)
+            .run()
+    }
+}
+
 struct SessionCounts {
     var seated: [UUID: Int] = [:]
     var online: [UUID: Int] = [:]

@@ -70,6 +70,8 @@ final class Session: Model, @unchecked Sendable {
     @OptionalField(key: "active_since") var activeSince: Date?
     /// The name of the card value table draws use (`current` or `classic`).
     @Field(key: "card_values") var cardValues: String
+    /// Bumped on every change; calendars read it as the event's SEQUENCE.
+    @Field(key: "revision") var revision: Int
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
 

@@ -66,9 +66,16 @@ struct SessionsController: RouteCollection {
         session.allowLateJoin = body.allowLateJoin ?? true
         session.activeSeconds = 0
         session.cardValues = CardValueTable.current.name
+        session.revision = 0
         session.createdAt = now
         session.updatedAt = now
-        try await session.create(on: req.db)
+        try await req.db.transaction { db in
+            try await session.create(on: db)
+            if session.scheduledDate != nil {
+                try await Webhooks.enqueue(.sessionScheduled, session: session, partie: partie.partie, at: now, on: db)
+            }
+        }
+        req.application.webhooks.poke()
         let response = try await SessionResponse.build([session], partie: partie, caller: caller, on: req.db, now: now)[0]
         return try await response.encodeResponse(status: .created, for: req)
     }
@@ -79,6 +86,7 @@ struct SessionsController: RouteCollection {
         let body = try req.json(UpdateSessionRequest.self)
         let visible = try await Session.managed(id, by: caller, on: req.db)
         let session = visible.session
+        let previousDate = session.scheduledDate
         if case .null = body.name { throw AppError.invalid(field: "name", reason: "ne peut pas être null.") }
         if case .null = body.maxPlayers { throw AppError.invalid(field: "max_players", reason: "ne peut pas être null.") }
         if case .null = body.allowLateJoin { throw AppError.invalid(field: "allow_late_join", reason: "ne peut pas être null.") }
@@ -116,9 +124,15 @@ struct SessionsController: RouteCollection {
                 }
             }
             try await session.save(on: db)
+            try await Session.bumpRevision(id, on: db)
             try await LiveEvents.record(.sessionUpdated, in: id, data: SessionUpdatedEventData(session), at: session.updatedAt, on: db)
+            if let date = session.scheduledDate, date != previousDate, session.status == .scheduled {
+                try await Webhooks.enqueue(previousDate == nil ? .sessionScheduled : .sessionRescheduled,
+                                           session: session, partie: visible.partie.partie, at: req.now, on: db)
+            }
         }
         await req.announce(id)
+        req.application.webhooks.poke()
         return try await SessionResponse.build(visible, caller: caller, on: req.db, now: req.now)
     }
 
@@ -183,6 +197,7 @@ struct SessionsController: RouteCollection {
                     .set("active_seconds", to: time.accumulatedSeconds)
                     .set("active_since", to: time.runningSince)
                     .set("updated_at", to: now)
+                    .set(SQLIdentifier("revision"), to: SQLRaw("revision + 1"))
                 if action == .start { update = update.set("started_at", to: now) }
                 if next.isFinal {
                     update = update.set("ended_at", to: now).set("duration_minutes", to: time.minutes(at: now))
@@ -198,6 +213,9 @@ struct SessionsController: RouteCollection {
                 guard let moved = try await Session.find(id, on: db) else { return nil }
                 try await LiveEvents.record(.sessionStatus, in: id, data: LiveEvents.status(of: moved, at: now), at: now, on: db)
                 try await Chat.post(.system, body: Chat.systemLine(for: next), by: nil, in: id, at: now, on: db)
+                if let event = WebhookEvent(movingTo: next, by: action) {
+                    try await Webhooks.enqueue(event, session: moved, partie: visible.partie.partie, at: now, on: db)
+                }
                 return moved
             }
         } catch let error as any DatabaseError where error.isConstraintFailure {
@@ -214,6 +232,7 @@ struct SessionsController: RouteCollection {
             throw AppError.conflict("La session vient de changer d'état (« \(current.status.rawValue) ») : rechargez-la avant de réessayer.")
         }
         await req.announce(id)
+        req.application.webhooks.poke()
         return try await SessionResponse.build(
             VisibleSession(session: fresh, id: id, partie: visible.partie), caller: caller, on: req.db, now: now)
     }
