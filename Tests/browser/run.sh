@@ -26,7 +26,9 @@ fi
 cp "$binary" "$work/etrange"
 
 base="http://127.0.0.1:$port"
+# Webhooks may reach the loopback here: the story's own receiver listens on 127.0.0.1.
 DATABASE_URL="sqlite://$work/etrange.sqlite" ETRANGE_BCRYPT_COST=4 ETRANGE_PUBLIC_URL="$base" \
+  ETRANGE_WEBHOOK_ALLOW_PRIVATE=on \
   "$work/etrange" serve --hostname 127.0.0.1 --port "$port" >"$work/server.log" 2>&1 &
 server_pid=$!
 

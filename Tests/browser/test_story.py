@@ -21,10 +21,14 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
+import hmac
+import http.server
 import json
 import os
 import re
 import secrets
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -877,7 +881,50 @@ def test_13e_mj_partie_settings(story: Story):
     assert status == 200 and partie.get("session_length_minutes") == 195, partie
     css(mj, "[data-testid=webhook-form]")
     assert webhook.is_displayed()
-    shoot(mj, "19-partie-mj-parametres", sizes=ATTENDANCE_SIZES, section="#partie-settings")
+
+    # A webhook to a receiver of our own on the loopback (run.sh lets the server reach it), tested
+    # from the page: the secret is shown once, the test delivery arrives signed with it.
+    received = []
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (the standard library's name)
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        form = css(mj, "[data-testid=webhook-form]")
+        fill(form, "url", f"http://127.0.0.1:{server.server_address[1]}/crochet")
+        Select(form.find_element(By.NAME, "format")).select_by_value("json")
+        form.find_element(By.CSS_SELECTOR, "[data-testid=webhook-save]").click()
+
+        def outcome(driver):
+            if driver.find_elements(By.CSS_SELECTOR, "[data-testid=webhook-secret]"):
+                return "secret"
+            alerts = driver.find_elements(By.CSS_SELECTOR, "[data-testid=webhook-form] [role=alert]")
+            return alerts[0].text if alerts else False
+        result = wait(mj).until(outcome, "ni secret ni erreur après l'enregistrement du webhook")
+        if result != "secret":
+            if "privées" in result:
+                pytest.skip(f"le serveur refuse le webhook local (ETRANGE_WEBHOOK_ALLOW_PRIVATE) : {result}")
+            raise AssertionError(result)
+        secret = css(mj, "[data-testid=webhook-secret]").get_attribute("value")
+        assert re.fullmatch(r"[0-9a-f]{64}", secret), secret
+        click(mj, "[data-testid=webhook-test]")
+        wait_text(mj, "[data-testid=webhook-delivery][data-status=delivered]", "Test")
+        headers, body = next((h, b) for h, b in received if h.get("x-etrange-event") == "webhook.test")
+        expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        assert headers.get("x-etrange-signature") == expected, (headers, expected)
+        assert json.loads(body)["partie"]["id"] == story.partie_id
+        shoot(mj, "19-partie-mj-parametres", sizes=ATTENDANCE_SIZES, section="#partie-settings")
+    finally:
+        server.shutdown()
 
 
 @step("test_01_both_register")

@@ -136,7 +136,7 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
                 request.headers.contentType = .json
                 request.headers.replaceOrAdd(name: .userAgent, value: "EtrangeFrance-Webhook/1")
                 request.headers.replaceOrAdd(name: "X-Etrange-Event", value: delivery.event)
-                request.headers.replaceOrAdd(name: "X-Etrange-Delivery", value: delivery.id?.uuidString.lowercased() ?? "")
+                request.headers.replaceOrAdd(name: "X-Etrange-Delivery", value: delivery.id?.uuidString ?? "")
                 request.headers.replaceOrAdd(name: "X-Etrange-Signature", value: Webhooks.signature(of: delivery.payload, secret: webhook.secret))
                 request.body = ByteBuffer(string: delivery.payload)
                 request.timeout = timeout
