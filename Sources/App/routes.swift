@@ -14,6 +14,8 @@ func routes(_ app: Application) throws {
     try app.register(collection: ChatController())
     try app.register(collection: CalendarController())
     try app.register(collection: WebhooksController())
+    try app.register(collection: AttendanceController())
+    try app.register(collection: ExportsController())
     try app.register(collection: OpenAPIController())
     try app.register(collection: WebController(publicDirectory: app.directory.publicDirectory))
 }

@@ -5,7 +5,15 @@ plans and starts a session → the player creates a character and joins the sess
 (« Rejoindre ») → each sees the other online, over the live channel (WebSocket) → the player writes
 in the chat and the MJ sees it without reloading → the player draws a card for a test (Agilité 3,
 difficulty 9) and the MJ sees the draw's line in the chat → the MJ draws secretly with advantage →
-the MJ ends the session with a summary → the player reads it.
+the MJ ends the session with a summary (and private notes) → the player reads it.
+
+Then (issue #10): a third member who joined before the session and never came shows ✗ in the
+partie's attendance table, the player ✓, the newcomer who joined afterwards — (both browsers,
+phone 390 px and laptop screenshots of the section) → the campaign log and the session's account
+as Markdown (the player's copy has the session but not the MJ's notes; the MJ's has them) → the
+player subscribes a calendar (the .ics has the session; a new address kills the old one) → the MJ
+sets the usual session length and a webhook to a receiver of the test's own, and « Tester »
+delivers a correctly signed call. Each state in the presence list is written out (« en ligne »).
 
 Needs a running server: `ETRANGE_BASE_URL=http://127.0.0.1:18090 pytest Tests/browser` (see
 run.sh beside this file, which starts one). Headless Debian Chromium and its chromedriver are used
