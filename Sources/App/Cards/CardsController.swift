@@ -187,6 +187,7 @@ struct CardsController: RouteCollection {
             draw.total = result.total
             draw.createdAt = now
             try await draw.create(on: db)
+            try await Participation.active(userID: caller.userID, in: id, at: now, on: db)
 
             let response = try DrawResponse(draw, user: caller.user, characterName: owner.character?.name)
             switch body.visibility {

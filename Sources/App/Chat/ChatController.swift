@@ -64,6 +64,7 @@ struct ChatController: RouteCollection {
                     throw AppError.forbidden("Rejoignez la session pour écrire dans son chat.")
                 }
             }
+            try await Participation.active(userID: caller.userID, in: id, at: now, on: db)
             return try await Chat.post(.text, body: text, by: caller.userID, in: id, at: now, on: db)
         }
         await req.announce(id)

@@ -112,6 +112,11 @@ struct LiveController: RouteCollection {
                                  message: LiveMessages.closing("Trop de messages : ralentissez puis reconnectez-vous."))
                 return
             }
+            if text.contains(#""type":"active""#) {
+                // The page saw a touch or a key: the person is there, not only their phone.
+                Task { await app.live.guarded { await markOnline(grant, active: true, app: app) } }
+                return
+            }
             touch()
             if text.contains(#""type":"ping""#) {
                 socket.send(#"{"type":"pong"}"#, promise: nil)
@@ -142,11 +147,12 @@ struct LiveController: RouteCollection {
 
     /// Opening the channel is a connection, exactly as `POST …/presence`; for the MJ it is also a
     /// seat as master. Nothing to do while the session has not started.
-    private static func markOnline(_ grant: Grant, app: Application) async {
+    private static func markOnline(_ grant: Grant, active: Bool = false, app: Application) async {
         let now = app.clock.now()
         do {
             try await app.db.transaction { db in
-                try await Participation.heartbeat(userID: grant.caller.userID, isMJ: grant.isMJ, in: grant.sessionID, at: now, on: db)
+                try await Participation.heartbeat(userID: grant.caller.userID, isMJ: grant.isMJ, in: grant.sessionID,
+                                                  active: active, at: now, on: db)
             }
             await app.live.poke(grant.sessionID)
         } catch {

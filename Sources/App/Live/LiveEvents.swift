@@ -8,6 +8,8 @@ import Vapor
 enum LiveEventType: String, Sendable, CaseIterable {
     case presenceOnline = "presence.online"
     case presenceOffline = "presence.offline"
+    case presenceIdle = "presence.idle"
+    case presenceActive = "presence.active"
     case participantJoined = "participant.joined"
     case participantLeft = "participant.left"
     case sessionStatus = "session.status"

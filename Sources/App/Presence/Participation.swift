@@ -105,7 +105,7 @@ enum Participation {
 
     /// A connection or a heartbeat of a seated participant, inside the caller's transaction. The
     /// partie's MJ needs no seat first: they are seated as master.
-    static func heartbeat(userID: Int, isMJ: Bool, in sessionID: UUID, at now: Date, on db: any Database) async throws {
+    static func heartbeat(userID: Int, isMJ: Bool, in sessionID: UUID, active: Bool = false, at now: Date, on db: any Database) async throws {
         guard let session = try await lockSession(sessionID, on: db) else {
             throw AppError.notFound("Session introuvable.")
         }
@@ -120,12 +120,12 @@ enum Participation {
                                lateJoinExempt: true, at: now, on: db)
             return
         }
-        try await connect(participant, session: session, at: now, on: db)
+        try await connect(participant, session: session, active: active, at: now, on: db)
     }
 
     /// Marks the participant online (a connection or a heartbeat) and starts their clock when the
     /// session is active.
-    static func connect(_ participant: SessionParticipant, session: Session, at now: Date, on db: any Database) async throws {
+    static func connect(_ participant: SessionParticipant, session: Session, active: Bool = true, at now: Date, on db: any Database) async throws {
         let sessionID = try session.requireID()
         let presence = try await SessionPresence.query(on: db)
             .filter(\.$session.$id == sessionID).filter(\.$user.$id == participant.$user.id).first()
@@ -137,26 +137,89 @@ enum Participation {
                 return presence
             }()
         let cameOnline = !(presence.id != nil && presence.isOnline)
+        let cameBack = !cameOnline && active && presence.idleSince != nil
         presence.$character.id = participant.$character.id
         presence.isOnline = true
         presence.lastSeen = now
         presence.leftAt = nil
+        if cameOnline || active || presence.lastActiveAt == nil {
+            presence.lastActiveAt = now
+            presence.idleSince = nil
+        }
         try await presence.save(on: db)
         if session.status == .active, participant.playingSince == nil {
             participant.playingSince = now
             try await participant.save(on: db)
         }
-        if cameOnline {
-            try await LiveEvents.record(.presenceOnline, in: sessionID, data: try await LiveEvents.person(
+        if cameOnline || cameBack {
+            try await LiveEvents.record(cameOnline ? .presenceOnline : .presenceActive, in: sessionID, data: try await LiveEvents.person(
                 userID: participant.$user.id, characterID: participant.$character.id, role: participant.role, on: db), at: now, on: db)
         }
+    }
+
+    /// A sign of the person themselves (a message, a draw), inside a transaction holding the
+    /// session's lock: they are active again if they were idle.
+    static func active(userID: Int, in sessionID: UUID, at now: Date, on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        let woke = try await sql.update(SessionPresence.schema)
+            .set("last_active_at", to: now).set("idle_since", to: SQLLiteral.null)
+            .where("session_id", .equal, sessionID).where("user_id", .equal, userID)
+            .where("idle_since", .isNot, SQLLiteral.null)
+            .returning("character_id")
+            .all()
+        guard woke.isEmpty else {
+            let participant = try await seat(of: userID, in: sessionID, on: db)
+            try await LiveEvents.record(.presenceActive, in: sessionID, data: try await LiveEvents.person(
+                userID: userID, characterID: participant?.$character.id, role: participant?.role, on: db), at: now, on: db)
+            return
+        }
+        try await sql.update(SessionPresence.schema)
+            .set("last_active_at", to: now)
+            .where("session_id", .equal, sessionID).where("user_id", .equal, userID)
+            .run()
+    }
+
+    /// Announces idle every online person with no sign of their own since `now - after`.
+    /// Returns the sessions that changed.
+    @discardableResult
+    static func markIdle(now: Date, after: TimeInterval, on db: any Database) async throws -> Set<UUID> {
+        let cutoff = now.addingTimeInterval(-after)
+        let quiet = try await SessionPresence.query(on: db)
+            .filter(\.$isOnline == true)
+            .filter(\.$idleSince == nil)
+            .filter(\.$lastActiveAt < cutoff)
+            .all()
+        var changed: Set<UUID> = []
+        for presence in quiet {
+            let sessionID = presence.$session.id
+            let userID = presence.$user.id
+            let since = (presence.lastActiveAt ?? now).addingTimeInterval(after)
+            let took = try await db.transaction { db -> Bool in
+                _ = try await lockSession(sessionID, on: db)
+                // Still quiet under the lock: a message that arrived meanwhile wins.
+                let rows = try await (db as! any SQLDatabase).update(SessionPresence.schema)
+                    .set("idle_since", to: since)
+                    .where("session_id", .equal, sessionID).where("user_id", .equal, userID)
+                    .where("is_online", .equal, true).where("idle_since", .is, SQLLiteral.null)
+                    .where("last_active_at", .lessThan, cutoff)
+                    .returning("id")
+                    .all()
+                guard !rows.isEmpty else { return false }
+                let participant = try await seat(of: userID, in: sessionID, on: db)
+                try await LiveEvents.record(.presenceIdle, in: sessionID, data: try await LiveEvents.person(
+                    userID: userID, characterID: participant?.$character.id, role: participant?.role, on: db), at: now, on: db)
+                return true
+            }
+            if took { changed.insert(sessionID) }
+        }
+        return changed
     }
 
     /// Marks the user offline and stops their clock at `until` (now, or the last sign of life when
     /// the sweeper finds a silent phone). The seat is kept.
     static func disconnect(userID: Int, from sessionID: UUID, until: Date, at now: Date, on db: any Database) async throws {
         let wentOffline = try await (db as! any SQLDatabase).update(SessionPresence.schema)
-            .set("is_online", to: false).set("left_at", to: until)
+            .set("is_online", to: false).set("left_at", to: until).set("idle_since", to: SQLLiteral.null)
             .where("session_id", .equal, sessionID).where("user_id", .equal, userID).where("is_online", .equal, true)
             .returning("id")
             .all()

@@ -69,10 +69,11 @@ struct PresenceController: RouteCollection {
         let caller = try req.caller
         try req.limit("presence:\(caller.userID)", req.application.config.limits.heartbeats, reason: "Trop de signaux de présence.")
         let id = try req.uuidParameter()
+        let active = req.hasBody ? try req.json(HeartbeatRequest.self).active ?? false : false
         let visible = try await Session.visible(id, to: caller, on: req.db)
         let now = req.now
         try await req.db.transaction { db in
-            try await Participation.heartbeat(userID: caller.userID, isMJ: visible.partie.isMJ, in: id, at: now, on: db)
+            try await Participation.heartbeat(userID: caller.userID, isMJ: visible.partie.isMJ, in: id, active: active, at: now, on: db)
         }
         await req.announce(id)
         let row = try await SessionPresence.query(on: req.db)
@@ -150,8 +151,8 @@ struct PresenceController: RouteCollection {
         let characterIDs = Set(participants.compactMap { $0.$character.id })
         let characters = characterIDs.isEmpty ? [:] : Dictionary(uniqueKeysWithValues:
             try await Character.query(on: db).filter(\.$id ~~ characterIDs).all().map { ($0.id!, $0.name) })
-        let online = Set(try await SessionPresence.query(on: db)
-            .filter(\.$session.$id == sessionID).filter(\.$isOnline == true).all().map { $0.$user.id })
+        let presence = Dictionary(try await SessionPresence.query(on: db)
+            .filter(\.$session.$id == sessionID).filter(\.$isOnline == true).all().map { ($0.$user.id, $0.status) }) { first, _ in first }
         return try participants.map { participant in
             guard let user = users[participant.$user.id] else { throw Abort(.internalServerError) }
             return ParticipantResponse(
@@ -161,7 +162,8 @@ struct PresenceController: RouteCollection {
                 characterName: participant.$character.id.flatMap { characters[$0] },
                 role: participant.role, joinedAt: participant.joinedAt, leftAt: participant.leftAt,
                 totalTimeMinutes: participant.playedTime.minutes(at: now),
-                isActive: participant.isActive, isOnline: online.contains(participant.$user.id))
+                isActive: participant.isActive, isOnline: presence[participant.$user.id] != nil,
+                presence: presence[participant.$user.id] ?? .offline)
         }
     }
 }
@@ -171,6 +173,7 @@ extension PresenceResponse {
         self.init(
             userId: row.$user.id, username: row.user.username, displayName: row.user.displayName,
             characterId: row.$character.id, characterName: row.character?.name,
-            isOnline: row.isOnline, joinedAt: row.joinedAt, lastSeen: row.lastSeen, leftAt: row.leftAt)
+            isOnline: row.isOnline, status: row.status, joinedAt: row.joinedAt, lastSeen: row.lastSeen,
+            lastActiveAt: row.lastActiveAt ?? row.lastSeen, idleSince: row.isOnline ? row.idleSince : nil, leftAt: row.leftAt)
     }
 }

@@ -30,6 +30,12 @@ struct ParticipantResponse: Content {
     let totalTimeMinutes: Int
     let isActive: Bool
     let isOnline: Bool
+    let presence: PresenceStatus
+}
+
+/// The optional body of a heartbeat: `active` when the person did something since the last one.
+struct HeartbeatRequest: Content {
+    var active: Bool?
 }
 
 /// One line of « Voir qui est connecté ».
@@ -40,7 +46,10 @@ struct PresenceResponse: Content {
     let characterId: UUID?
     let characterName: String?
     let isOnline: Bool
+    let status: PresenceStatus
     let joinedAt: Date
     let lastSeen: Date
+    let lastActiveAt: Date?
+    let idleSince: Date?
     let leftAt: Date?
 }

@@ -20,7 +20,8 @@ final class PresenceSweeper: LifecycleHandler, Sendable {
                     do {
                         let swept = try await Participation.sweep(now: application.clock.now(), timeout: timeout, on: application.db)
                         if !swept.isEmpty { logger.info("presence sweeper: \(swept.count) taken offline") }
-                        for sessionID in Set(swept.map(\.0)) { await application.live.poke(sessionID) }
+                        let idle = try await Participation.markIdle(now: application.clock.now(), after: application.config.idleAfter, on: application.db)
+                        for sessionID in Set(swept.map(\.0)).union(idle) { await application.live.poke(sessionID) }
                         try await SessionEvent.query(on: application.db)
                             .filter(\.$at < application.clock.now().addingTimeInterval(-application.config.eventRetention))
                             .delete()

@@ -14,6 +14,23 @@ final class SessionPresence: Model, @unchecked Sendable {
     @Field(key: "last_seen") var lastSeen: Date
     @Field(key: "joined_at") var joinedAt: Date
     @OptionalField(key: "left_at") var leftAt: Date?
+    /// The last sign of the person themselves (a message, a draw, a touch reported by their
+    /// page), as opposed to their phone keeping the connection.
+    @OptionalField(key: "last_active_at") var lastActiveAt: Date?
+    /// Set by the sweeper when they were announced idle; cleared by their next sign.
+    @OptionalField(key: "idle_since") var idleSince: Date?
 
     init() {}
+}
+
+/// What « Voir qui est connecté » shows of someone.
+enum PresenceStatus: String, Codable, Sendable {
+    case online, idle, offline
+}
+
+extension SessionPresence {
+    var status: PresenceStatus {
+        guard isOnline else { return .offline }
+        return idleSince == nil ? .online : .idle
+    }
 }
