@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/fluent-sqlite-driver", from: "4.9.0"),
         .package(url: "https://github.com/vapor/fluent-postgres-driver", from: "2.14.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(name: "EtrangeDomain"),
@@ -31,12 +32,16 @@ let package = Package(
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             resources: [.copy("Resources/openapi.json")]
         ),
         .executableTarget(
             name: "etrange",
-            dependencies: [.target(name: "App")]
+            dependencies: [
+                .target(name: "App"),
+                .product(name: "Vapor", package: "vapor"),
+            ]
         ),
         .testTarget(name: "EtrangeDomainTests", dependencies: ["EtrangeDomain"]),
         .testTarget(

@@ -18,6 +18,8 @@ public func configure(_ app: Application, config: AppConfig? = nil) async throws
     app.routes.defaultMaxBodySize = config.maxBodySize
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
     app.middleware = Middlewares()
+    app.middleware.use(RequestIDMiddleware())
+    app.middleware.use(MetricsMiddleware())
     app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
     app.middleware.use(APIErrorMiddleware(environment: app.environment))
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory, defaultFile: nil))

@@ -16,6 +16,7 @@ func routes(_ app: Application) throws {
     try app.register(collection: WebhooksController())
     try app.register(collection: AttendanceController())
     try app.register(collection: ExportsController())
+    try app.register(collection: MetricsController())
     try app.register(collection: OpenAPIController())
     try app.register(collection: WebController(publicDirectory: app.directory.publicDirectory))
 }

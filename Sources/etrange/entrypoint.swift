@@ -6,10 +6,15 @@ import Vapor
 enum Entrypoint {
     static func main() async throws {
         var env = try Environment.detect()
-        try LoggingSystem.bootstrap(from: &env)
+        let config = try AppConfig.fromEnvironment()
+        if config.jsonLogs {
+            try LoggingSystem.bootstrap(from: &env) { level in { label in JSONLogHandler(label: label, level: level) } }
+        } else {
+            try LoggingSystem.bootstrap(from: &env)
+        }
         let app = try await Application.make(env)
         do {
-            try await configure(app)
+            try await configure(app, config: config)
             try await app.execute()
         } catch {
             app.logger.report(error: error)

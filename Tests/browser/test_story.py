@@ -798,6 +798,10 @@ def test_13b_attendance_on_the_partie_page(story: Story):
         assert row.find_element(By.CSS_SELECTOR, "[data-testid=attendance-missed]").text == "1", row.text
         if story.newcomer_name:
             assert attendance_mark(attendance_row(browser, story.newcomer_name)) == ("not_member", "—")
+        # The MJ, seated as master while the session ran, attended too.
+        row = attendance_row(browser, story.mj_name)
+        assert attendance_mark(row) == ("attended", "✓"), row.text
+        assert "MJ" in row.find_element(By.CSS_SELECTOR, "th").text, row.text
         # Screen readers hear the words, not only the marks; headers name rows and columns.
         assert browser.find_elements(By.CSS_SELECTOR, "[data-testid=attendance-table] thead th[scope=col]")
         assert browser.find_elements(By.CSS_SELECTOR, "[data-testid=attendance-table] tbody th[scope=row]")
@@ -820,7 +824,7 @@ def test_13c_markdown_exports(story: Story):
     assert story.session_name in text, text
     assert story.summary in text, text
     assert story.mj_notes not in text, "le journal du joueur contient les notes du MJ"
-    shoot(player, "17-export-journal-joueur", sizes=ATTENDANCE_SIZES)
+    shoot(player, "17-export-journal-joueur", sizes=ATTENDANCE_SIZES, section="dialog[open]")
     close_dialog(player)
 
     # The session's account, from the session page.

@@ -98,6 +98,7 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
         guard let claim else { return }
 
         let outcome = await send(delivery, app: app)
+        app.metrics.webhookAttempt(outcome.verdict == .delivered ? "delivered" : outcome.verdict == .retry ? "retry" : "refused")
         let finished = app.clock.now()
         var update = sql.update(WebhookDelivery.schema)
             .set("claimed_until", to: SQLLiteral.null)
