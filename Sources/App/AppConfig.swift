@@ -14,6 +14,8 @@ public struct AppConfig: Sendable {
     public var databaseSchema: String?
     /// Connections per event loop in the database pool.
     public var databasePoolSize: Int
+    /// How long a request waits for a free database connection before failing.
+    public var databasePoolTimeout: TimeInterval = 30
     /// The address people reach the server at; the invitation QR codes point there.
     public var publicURL: String
     public var tokenLifetime: TimeInterval
@@ -82,6 +84,7 @@ public struct AppConfig: Sendable {
             throw Invalid(variable: "ETRANGE_DB_SCHEMA", problem: "lowercase letters, digits and _ only")
         }
         config.databasePoolSize = try integer(env, "ETRANGE_DB_POOL", default: config.databasePoolSize, in: 1...64)
+        config.databasePoolTimeout = TimeInterval(try integer(env, "ETRANGE_DB_POOL_TIMEOUT", default: 30, in: 1...600))
         if let url = env["ETRANGE_PUBLIC_URL"], !url.isEmpty {
             guard let parsed = URL(string: url), parsed.scheme == "http" || parsed.scheme == "https", parsed.host != nil else {
                 throw Invalid(variable: "ETRANGE_PUBLIC_URL", problem: "an http(s) URL is expected")

@@ -46,7 +46,7 @@ private func configureDatabase(_ app: Application, config: AppConfig) async thro
         let url = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         app.databases.use(
-            .sqlite(.file(url.path), maxConnectionsPerEventLoop: config.databasePoolSize, connectionPoolTimeout: .seconds(30)),
+            .sqlite(.file(url.path), maxConnectionsPerEventLoop: config.databasePoolSize, connectionPoolTimeout: .seconds(Int64(config.databasePoolTimeout))),
             as: .sqlite)
         // WAL lets readers go on while one connection writes; the setting is kept in the file.
         try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()
@@ -58,7 +58,7 @@ private func configureDatabase(_ app: Application, config: AppConfig) async thro
         app.lifecycle.use(PostgresListener(configuration: postgres.coreConfiguration))
         app.databases.use(
             .postgres(configuration: postgres, maxConnectionsPerEventLoop: config.databasePoolSize,
-                      connectionPoolTimeout: .seconds(30)),
+                      connectionPoolTimeout: .seconds(Int64(config.databasePoolTimeout))),
             as: .psql)
         if let schema = config.databaseSchema {
             try await (app.db as! any SQLDatabase).raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()

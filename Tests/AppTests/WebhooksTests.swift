@@ -182,6 +182,30 @@ private func withReceiver(_ body: (Receiver) async throws -> Void) async throws 
     }
 
     @Test(arguments: TestDatabase.enabled)
+    func dispatchersRacingSendEachDeliveryOnce(db: TestDatabase) async throws {
+        try await withReceiver { receiver in
+            try await withApp(db, configure: { $0.webhooksMayReachPrivateAddresses = true }) { api in
+                let table = try await Table.make(api)
+                _ = try await configure(api, table, receiver)
+                for index in 0..<12 {
+                    try #require(try await api.send(.POST, "/api/parties/\(table.partie.id)/webhook/test", token: table.mj.token).status == .accepted,
+                                 "test \(index)")
+                }
+                // Six passes at once, as six instances would: each delivery is claimed by one.
+                await withTaskGroup(of: Void.self) { group in
+                    for _ in 0..<6 { group.addTask { await WebhookDispatcher.deliverDue(api.app) } }
+                }
+                await WebhookDispatcher.deliverDue(api.app)
+                let ids = receiver.received.compactMap { $0.headers.first(name: "X-Etrange-Delivery") }
+                #expect(ids.count == 12, "every delivery sent")
+                #expect(Set(ids).count == 12, "none twice")
+                let listed = try await deliveries(api, table)
+                #expect(listed.count == 12 && listed.allSatisfy { $0["status"] as? String == "delivered" && $0["attempts"] as? Int == 1 })
+            }
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
     func aSlowReceiverNeverHoldsTheRequest(db: TestDatabase) async throws {
         try await withReceiver { receiver in
             try await withApp(db, configure: { $0.webhooksMayReachPrivateAddresses = true }) { api in

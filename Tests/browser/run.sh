@@ -26,9 +26,12 @@ fi
 cp "$binary" "$work/etrange"
 
 base="http://127.0.0.1:$port"
-# Webhooks may reach the loopback here: the story's own receiver listens on 127.0.0.1.
+# Webhooks may reach the loopback here: the story's own receiver listens on 127.0.0.1. People
+# turn idle after 30 s without activity (the least the server takes), looked for every 2 s, so
+# that the story can watch a player go idle and come back.
+idle_after=30
 DATABASE_URL="sqlite://$work/etrange.sqlite" ETRANGE_BCRYPT_COST=4 ETRANGE_PUBLIC_URL="$base" \
-  ETRANGE_WEBHOOK_ALLOW_PRIVATE=on \
+  ETRANGE_WEBHOOK_ALLOW_PRIVATE=on ETRANGE_IDLE_AFTER="$idle_after" ETRANGE_SWEEP_INTERVAL=2 \
   "$work/etrange" serve --hostname 127.0.0.1 --port "$port" >"$work/server.log" 2>&1 &
 server_pid=$!
 
@@ -43,7 +46,7 @@ for _ in $(seq 1 100); do
 done
 
 status=0
-ETRANGE_BASE_URL="$base" python3 -m pytest -v Tests/browser "$@" || status=$?
+ETRANGE_BASE_URL="$base" ETRANGE_TEST_IDLE_AFTER="$idle_after" python3 -m pytest -v Tests/browser "$@" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- journal du serveur (fin) ---" >&2
   tail -n 40 "$work/server.log" >&2

@@ -13,7 +13,9 @@ phone 390 px and laptop screenshots of the section) → the campaign log and the
 as Markdown (the player's copy has the session but not the MJ's notes; the MJ's has them) → the
 player subscribes a calendar (the .ics has the session; a new address kills the old one) → the MJ
 sets the usual session length and a webhook to a receiver of the test's own, and « Tester »
-delivers a correctly signed call. Each state in the presence list is written out (« en ligne »).
+delivers a correctly signed call. Each state in the presence list is written out (« en ligne »);
+left alone, the player turns « inactif » on the MJ's page, live, and a click brings them back
+(run.sh sets ETRANGE_IDLE_AFTER=30 on the server and tells the test).
 
 Needs a running server: `ETRANGE_BASE_URL=http://127.0.0.1:18090 pytest Tests/browser` (see
 run.sh beside this file, which starts one). Headless Debian Chromium and its chromedriver are used
@@ -57,6 +59,7 @@ if not BASE_URL:
 try:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -69,6 +72,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(os.environ.get("ETRANGE_SCREENSHOTS", ROOT / "artifacts" / "screenshots"))
 SIZES = [("telephone", 360, 740), ("portable", 1280, 800)]
 WAIT = float(os.environ.get("ETRANGE_BROWSER_WAIT", "25"))
+# The server's ETRANGE_IDLE_AFTER, when the test knows it (run.sh sets both): the idle step needs it.
+IDLE_AFTER = int(os.environ.get("ETRANGE_TEST_IDLE_AFTER") or 0)
 PASSWORD = "mot-de-passe-solide"
 
 # Selenium Manager must never fetch a browser or a driver: both paths are given, and offline.
@@ -506,9 +511,10 @@ def test_07_each_sees_the_other_online(story: Story):
     css(mj, f"[data-testid=presence-item][data-username='{story.player_name}'][data-online=true]")
     css(player, f"[data-testid=presence-item][data-username='{story.mj_name}'][data-online=true]")
     # Each person's state is written out (en ligne / inactif / hors ligne), not only a coloured dot.
-    for browser, other in ((mj, story.player_name), (player, story.mj_name)):
-        label = wait_text(browser, f"[data-testid=presence-item][data-username='{other}'] [data-testid=presence-state]", "en ligne")
-        assert label.get_attribute("data-status") == "online", label.get_attribute("outerHTML")
+    label = wait_text(mj, f"[data-testid=presence-item][data-username='{story.player_name}'] [data-testid=presence-state]", "en ligne")
+    assert label.get_attribute("data-status") == "online", label.get_attribute("outerHTML")
+    for browser in (mj, player):
+        # (The MJ, busy in the other browser for a while, may already be « inactif ».)
         states = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "[data-testid=presence-list] [data-testid=presence-state]")]
         items = browser.find_elements(By.CSS_SELECTOR, "[data-testid=presence-item]")
         assert len(states) == len(items) and set(states) <= {"en ligne", "inactif", "hors ligne"}, states
@@ -655,6 +661,33 @@ def test_10_mj_draws_secretly_with_advantage(story: Story):
         time.sleep(1.5)  # time enough for a live event to arrive, had it been sent
         texts = [e.text for e in player.find_elements(By.CSS_SELECTOR, "[data-testid=draw-item]")]
         assert not any("Le menhir" in t for t in texts), f"le joueur voit un tirage réservé au MJ : {texts}"
+
+
+@step("test_06_player_joins_the_session_with_the_character")
+def test_10b_an_idle_player_turns_inactive_then_back(story: Story):
+    """Nobody touches the player's page: the MJ sees them « inactif », live; a click, and the
+    page's `{"type":"active"}` brings them back « en ligne »."""
+    if not IDLE_AFTER:
+        pytest.skip("ETRANGE_TEST_IDLE_AFTER n'est pas défini (run.sh le règle avec ETRANGE_IDLE_AFTER du serveur)")
+    if not story.joined:
+        pytest.skip("le joueur n'a pas pu rejoindre la session")
+    status, presence = api("GET", f"/api/sessions/{story.session_id}/presence", token_of(story.mj))
+    if status != 200 or not presence or "status" not in presence[0]:
+        pytest.skip("la présence n'a pas encore d'état « inactif » (champ status) dans ce serveur")
+    mj, player = story.mj, story.player
+    on_session_page(story, mj)
+    on_session_page(story, player)
+    mark_no_reload(mj)
+    selector = f"[data-testid=presence-item][data-username='{story.player_name}'] [data-testid=presence-state]"
+    wait_text(mj, selector, "inactif", timeout=IDLE_AFTER + WAIT)
+    player_id = next(p["user_id"] for p in presence if p["username"] == story.player_name)
+    css(mj, f"[data-testid=participant][data-user-id='{player_id}'][data-status=idle]")
+    assert_not_reloaded(mj, "MJ")
+    shoot(mj, "10b-session-mj-joueur-inactif", sizes=ATTENDANCE_SIZES, section="#presence-panel")
+
+    ActionChains(player).move_to_element(player.find_element(By.CSS_SELECTOR, "main h1")).click().perform()
+    wait_text(mj, selector, "en ligne")
+    assert_not_reloaded(mj, "MJ")
 
 
 @step("test_04_mj_plans_and_starts_a_session")
@@ -870,8 +903,8 @@ def test_13d_calendar_feed(story: Story):
     # A new address: the old one stops working at once.
     click(player, "[data-testid=calendar-rotate]")
     css(player, "dialog[open]").find_element(By.CSS_SELECTOR, "[data-role=confirm]").click()
-    wait(player).until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid=calendar-url]").get_attribute("value") not in ("", url),
-                       "la nouvelle adresse n'apparaît pas")
+    current = "const e = document.querySelector('[data-testid=calendar-url]'); return e ? e.value : null;"
+    wait(player).until(lambda d: d.execute_script(current) not in (None, "", url), "la nouvelle adresse n'apparaît pas")
     assert ics(path)[0] == 404, "l'ancienne adresse fonctionne encore"
 
 

@@ -52,6 +52,9 @@ func withApp<T>(
         config.databasePoolSize = 2
     }
     config.publicURL = "http://etrange.test"
+    // The whole suite runs at once on two cores: a request may wait long for a connection, and
+    // a pool timeout would fail it for the machine's sake rather than the code's.
+    config.databasePoolTimeout = 300
     adjust(&config)
 
     let result: Result<T, any Error>
