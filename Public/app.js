@@ -2,6 +2,7 @@
 //   #/connexion            sign in            #/inscription          create an account
 //   #/parties              my parties         #/parties/{id}         a partie
 //   #/sessions/{uuid}      a session          #/invitation/{code}    join a partie by its code
+//   #/compte               my account (the calendar feed)
 // The server also answers /invitation/{code} with this page: that address is turned into
 // #/invitation/{code} on load.
 
@@ -13,6 +14,7 @@ import { renderParties } from '/js/views/parties.js';
 import { renderPartie } from '/js/views/partie.js';
 import { renderSession } from '/js/views/session.js';
 import { renderInvitation, pendingInvitation } from '/js/views/invitation.js';
+import { renderAccount } from '/js/views/account.js';
 
 const main = document.getElementById('main');
 
@@ -23,6 +25,7 @@ const routes = [
   { pattern: /^\/parties$/, view: (ctx) => renderParties(ctx) },
   { pattern: /^\/parties\/(\d+)$/, view: (ctx, id) => renderPartie(ctx, Number(id)) },
   { pattern: /^\/sessions\/([0-9a-fA-F-]{36})$/, view: (ctx, id) => renderSession(ctx, id) },
+  { pattern: /^\/compte$/, view: (ctx) => renderAccount(ctx) },
 ];
 
 let current = null; // { controller, cleanups }
@@ -127,8 +130,10 @@ function renderUserBox() {
     return;
   }
   replace(box,
-    h('span', { class: 'user-box__name', 'data-testid': 'current-user', title: `Connecté·e en tant que ${user.username}` },
-      h('span', { class: 'sr-only' }, 'Connecté·e : '), displayName(user)),
+    h('a', {
+      class: 'user-box__name', href: '#/compte', 'data-testid': 'current-user',
+      title: `Connecté·e en tant que ${user.username} — mon compte et mon agenda`,
+    }, h('span', { class: 'sr-only' }, 'Mon compte : '), displayName(user)),
     h('button', {
       type: 'button', class: 'btn btn--small btn--ghost', 'data-testid': 'logout',
       onClick: async () => {

@@ -8,7 +8,9 @@
 // with the presence heartbeat. Pages only listen to these events, whatever carries them:
 //
 //   'session'      (Session)            the session as the caller sees it
-//   'presence'     ([Presence])         who is connected
+//   'presence'     ([Presence])         who is connected (`status`: online, idle or offline)
+//   'presence-event' ({type, person})   a presence.* event as it happens (live only), before the
+//                                      list is read again: the page may show it at once
 //   'participants' ([Participant])      who took a seat
 //   'chat'         (Message)            a chat message, as it happens (live only)
 //   'draw'         (Draw)               a card draw, as it happens (live only)
@@ -31,6 +33,12 @@ const SILENCE_MS = 50000; // no frame at all (not even our ping's pong): the soc
 const RETRY_SOCKET_MS = 60000; // from polling, when the socket failed for no known reason
 const MAX_FRAME_BYTES = 4096;
 const MAX_FRAMES_PER_SECOND = 5; // the server closes above 10
+const ACTIVE_FRAME_MS = 30000; // `{"type":"active"}` at most this often over the socket
+// What counts as the person doing something (the server turns them `idle` after a while without),
+// listened to on the window while capturing. Scrolling counts through the gestures that scroll
+// (wheel, touch, keys) and the page's own `scroll` event, not through the scroll events of inner
+// lists: the chat scrolls its list by itself when a message arrives, with nobody there.
+const ACTIVITY_EVENTS = ['pointerdown', 'keydown', 'touchstart', 'wheel'];
 
 class Emitter {
   constructor() { this.listeners = new Map(); }
@@ -94,12 +102,19 @@ export class SessionChannel extends Emitter {
     this.sentAt = [];
     this.fallback = null; // why we poll: 'refused' | 'finished' | 'missing' | 'blocked'
 
+    // Activity: whether the person did something since the last heartbeat (opening the page is
+    // something), and when the socket last said so.
+    this.activeSinceHeartbeat = true;
+    this.activeSentAt = 0;
+    this.onActivity = () => this.markActive();
+
     this.countdownTimer = null;
     this.onPageHide = () => {
       this.sendOffline();
     };
     this.onVisible = () => {
       if (document.visibilityState !== 'visible' || !this.running) return;
+      this.markActive();
       if (this.mode === 'live' || this.socket) {
         this.refresh();
       } else if (this.mode === 'polling') {
@@ -118,6 +133,8 @@ export class SessionChannel extends Emitter {
     window.addEventListener('pagehide', this.onPageHide);
     window.addEventListener('online', this.onOnline);
     document.addEventListener('visibilitychange', this.onVisible);
+    for (const type of ACTIVITY_EVENTS) window.addEventListener(type, this.onActivity, { capture: true, passive: true });
+    window.addEventListener('scroll', this.onActivity, { passive: true }); // the page's, not a list's
     // The session first: a finished one is not followed live, and its state decides the rest.
     this.refresh().then(() => this.tryLive());
     // Should the page never tell whether the caller is seated, polling keeps the page alive.
@@ -162,6 +179,8 @@ export class SessionChannel extends Emitter {
     window.removeEventListener('pagehide', this.onPageHide);
     window.removeEventListener('online', this.onOnline);
     document.removeEventListener('visibilitychange', this.onVisible);
+    for (const type of ACTIVITY_EVENTS) window.removeEventListener(type, this.onActivity, { capture: true });
+    window.removeEventListener('scroll', this.onActivity);
     this.closeSocket();
     this.sendOffline();
   }
@@ -286,13 +305,32 @@ export class SessionChannel extends Emitter {
     }
   }
 
+  // --- Activity (the server tells `online` from `idle`).
+
+  /**
+   * The person touched, typed or scrolled (or came back to the tab). The next heartbeat says so;
+   * over the socket, a `{"type":"active"}` frame at most every 30 s.
+   */
+  markActive() {
+    if (!this.running) return;
+    this.activeSinceHeartbeat = true;
+    if (this.mode !== 'live' || !this.socket || this.socket.readyState !== WebSocket.OPEN) return;
+    const now = Date.now();
+    if (now - this.activeSentAt < ACTIVE_FRAME_MS) return;
+    if (this.send({ type: 'active' })) this.activeSentAt = now;
+  }
+
   // --- Presence by heartbeat (polling only).
 
   async heartbeat() {
     clearTimeout(this.heartbeatTimer);
     if (!this.running || this.mode !== 'polling' || !this.wantsPresence || !this.features.presence) return;
+    // Whether they did something since the previous heartbeat; without it, the heartbeat only
+    // keeps the connection alive.
+    const active = this.activeSinceHeartbeat;
+    this.activeSinceHeartbeat = false;
     try {
-      await api(`${this.base}/presence`, { method: 'POST', body: {} });
+      await api(`${this.base}/presence`, { method: 'POST', body: { active } });
       this.announced = true;
     } catch (error) {
       if (error.isMissingEndpoint) {
@@ -300,6 +338,7 @@ export class SessionChannel extends Emitter {
         this.emit('unavailable', 'presence');
         return;
       }
+      if (active) this.activeSinceHeartbeat = true; // not delivered: the next one says it
     }
     if (this.running && this.mode === 'polling' && this.wantsPresence) {
       this.heartbeatTimer = setTimeout(() => this.heartbeat(), this.heartbeatMs);
@@ -360,6 +399,8 @@ export class SessionChannel extends Emitter {
       this.setMode('live');
       this.connectionOk();
       this.startPings();
+      // Opening the socket counts as activity for the server: the next frame is due in 30 s.
+      this.activeSentAt = Date.now();
       // Events from before this socket were missed unless `since` picked up where we were.
       this.refresh();
       if (!resuming) this.emit('sync');
@@ -464,6 +505,10 @@ export class SessionChannel extends Emitter {
     } else if (type === 'cards.drawn') {
       if (event.data) this.emit('draw', event.data);
     } else if (type.startsWith('presence.') || type.startsWith('participant.') || type.startsWith('session.')) {
+      // presence.online / offline / idle / active: shown at once, then read again.
+      if (type.startsWith('presence.') && event.data && typeof event.data === 'object') {
+        this.emit('presence-event', { type: type.slice('presence.'.length), person: event.data });
+      }
       // Simple and exact: read again what the event concerns (several events make one read).
       this.refreshSoon();
     }

@@ -68,6 +68,18 @@ import Vapor
                 Row(method: .POST, path: "/api/sessions/\(scheduled)/start", expected: [U, N, N, F, O]),
                 Row(method: .POST, path: "/api/sessions/\(toCancel)/cancel", expected: [U, N, N, F, O]),
                 Row(method: .DELETE, path: "/api/sessions/\(toDelete)", expected: [U, N, N, F, NC]),
+                Row(method: .PUT, path: "/api/parties/\(p)", body: ["session_length_minutes": 200], expected: [U, N, N, F, O]),
+                Row(method: .GET, path: "/api/parties/\(p)/attendance", expected: [U, N, N, O, O]),
+                Row(method: .GET, path: "/api/parties/\(p)/log.md", expected: [U, N, N, O, O]),
+                Row(method: .GET, path: "/api/sessions/\(s)/recap.md", expected: [U, N, N, O, O]),
+                Row(method: .PUT, path: "/api/parties/\(p)/webhook", body: ["url": "https://discord.com/api/webhooks/1/x"], expected: [U, N, N, F, O]),
+                Row(method: .GET, path: "/api/parties/\(p)/webhook", expected: [U, N, N, F, O]),
+                Row(method: .POST, path: "/api/parties/\(p)/webhook/test", expected: [U, N, N, F, .accepted]),
+                Row(method: .GET, path: "/api/parties/\(p)/webhook/deliveries", expected: [U, N, N, F, O]),
+                Row(method: .DELETE, path: "/api/parties/\(p)/webhook", expected: [U, N, N, F, NC]),
+                Row(method: .GET, path: "/api/calendar/feed", expected: [U, O, O, O, O]),
+                Row(method: .POST, path: "/api/calendar/feed", expected: [U, Cr, Cr, Cr, Cr]),
+                Row(method: .DELETE, path: "/api/calendar/feed", expected: [U, NC, NC, NC, NC]),
                 Row(method: .POST, path: "/api/auth/logout", expected: [U, NC, NC, NC, NC]),
             ]
 

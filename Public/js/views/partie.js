@@ -7,6 +7,8 @@ import { confirmDialog, formError, notice, onSubmit, panel, reasonOf, roleBadge,
 import { every } from '../live.js';
 import { backLink, empty, loadOrExplain } from './common.js';
 import { characterForm, myCharacters } from './characters.js';
+import { attendancePanel } from './attendance.js';
+import { partieSettingsPanel } from './partie-settings.js';
 
 const REFRESH_MS = 8000;
 
@@ -51,11 +53,19 @@ export async function renderPartie(ctx, partieId) {
   // While nobody has joined yet, the MJ's first task is to invite: the QR code comes first.
   const invitation = isMJ ? invitationPanel(ctx, partie, (updated) => { partie = updated; }) : null;
   const lonely = members.length <= 1;
+  const attendance = attendancePanel(ctx, partie);
   const mainPanels = [
     lonely && invitation,
     isMJ && createSessionPanel(ctx, partieId, { open: sessions.length === 0 && !lonely }),
     panel('Sessions', { id: 'sessions' }, sessionsBox, refreshNote),
+    attendance.element,
     !lonely && invitation,
+    isMJ && partieSettingsPanel(ctx, partie, (updated) => {
+      partie = { ...partie, ...updated };
+      const title = ctx.main.querySelector('h1');
+      if (title) title.textContent = partie.name;
+      ctx.setTitle(partie.name);
+    }),
   ];
 
   replace(ctx.main,
@@ -78,10 +88,18 @@ export async function renderPartie(ctx, partieId) {
         api(`/api/parties/${partieId}/members`, { signal: ctx.signal }),
       ]);
       refreshNote.textContent = '';
-      if (JSON.stringify(freshSessions) !== JSON.stringify(sessions)) { sessions = freshSessions; drawSessions(); }
+      if (JSON.stringify(freshSessions) !== JSON.stringify(sessions)) {
+        // A session that starts, ends or changes state also changes who attended what.
+        const played = (list) => JSON.stringify(list.map((s) => [s.id, s.status, s.duration_minutes]));
+        const attendanceChanged = played(freshSessions) !== played(sessions);
+        sessions = freshSessions;
+        drawSessions();
+        if (attendanceChanged) attendance.refresh();
+      }
       if (JSON.stringify(freshMembers) !== JSON.stringify(members)) {
         members = freshMembers;
         drawMembers();
+        attendance.refresh(); // a newcomer gets a row (« — » for the sessions before them)
         const title = document.getElementById('members-title');
         if (title) title.textContent = `Membres (${members.length})`;
       }

@@ -33,7 +33,10 @@ export async function renderParties(ctx) {
           'Vous ne jouez dans aucune partie : ouvrez le lien d’invitation de votre MJ, ou saisissez son code.')),
       h('div', { class: 'layout__side' },
         createPartiePanel(ctx, scenarios),
-        joinPanel(ctx))));
+        joinPanel(ctx),
+        panel('Agenda', { id: 'agenda-hint' },
+          h('p', { class: 'muted' }, 'Vos sessions prévues dans l’agenda de votre téléphone, mises à jour d’elles-mêmes.'),
+          h('a', { class: 'btn btn--small', href: '#/compte', 'data-testid': 'agenda-link' }, 'Abonner mon agenda')))));
 }
 
 function partieList(title, id, parties, emptyText) {

@@ -14,6 +14,7 @@ import { backLink, empty, loadOrExplain, showPageError } from './common.js';
 import { characterForm, myCharacters } from './characters.js';
 import { chatPanel } from './chat.js';
 import { drawPanels } from './draws.js';
+import { markdownExportButton } from './exports.js';
 
 const ACTIONS = {
   start: { label: 'Démarrer', done: 'Session démarrée.', primary: true },
@@ -65,12 +66,21 @@ export async function renderSession(ctx, sessionId) {
 
   const joinPanel = isMJ ? null : panel('À la table', { id: 'join-panel' }, joinBox);
   const seatPanel = isMJ ? panel('Ma place', { id: 'join-panel' }, joinBox) : null;
-  const readerPanel = isMJ ? null : panel('Compte rendu', { id: 'account' }, readerBox);
+  // The account as a Markdown file (the MJ's own copy holds their notes and secret draws).
+  const recapButton = markdownExportButton({
+    path: `/api/sessions/${sessionId}/recap.md`,
+    label: 'Compte rendu (.md)',
+    title: `Compte rendu — ${state.session.name}`,
+    filename: 'compte-rendu.md',
+    testid: 'export-recap',
+    note: isMJ ? 'Votre version contient vos notes privées et vos tirages secrets : celle des joueurs ne les a pas.' : null,
+  });
+  const readerPanel = isMJ ? null : panel('Compte rendu', { id: 'account', actions: recapButton }, readerBox);
   const liveNote = h('p', { class: 'live-note muted', 'data-testid': 'live-state', role: 'status' });
   const presencePanel = panel('Connecté·e·s', { id: 'presence-panel', class: 'panel--live' }, presenceBox, liveNote);
   // A player is let into the live channel once seated; the MJ always.
   const channel = openSessionChannel(sessionId, { awaitSeat: !isMJ });
-  const editor = isMJ ? accountEditor(state, channel, () => state.session) : null;
+  const editor = isMJ ? accountEditor(state, channel, () => state.session, recapButton) : null;
   const settings = isMJ ? settingsEditor(state, channel) : null;
   const chat = chatPanel({ sessionId, me });
   const draws = drawPanels({ sessionId, me, isMJ });
@@ -115,6 +125,8 @@ export async function renderSession(ctx, sessionId) {
     titleText.textContent = s.name;
     ctx.setTitle(s.name);
     replace(badgeBox, statusBadge(s.status));
+    // Nothing to export before the session is played.
+    recapButton.hidden = s.status === 'scheduled';
     const facts = [];
     const fact = (term, ...value) => facts.push(h('div', {}, h('dt', {}, term), h('dd', {}, ...value)));
     if (s.scheduled_date) fact('Prévue', timeElement(s.scheduled_date));
@@ -365,26 +377,57 @@ export async function renderSession(ctx, sessionId) {
       replace(presenceBox, h('p', { class: 'loading' }, 'Chargement…'));
       return;
     }
-    const list = [...state.presence].sort((a, b) => Number(b.is_online) - Number(a.is_online)
+    const list = [...state.presence].sort((a, b) => PRESENCE_ORDER[presenceOf(a)] - PRESENCE_ORDER[presenceOf(b)]
       || displayName(a).localeCompare(displayName(b), 'fr'));
-    const online = list.filter((p) => p.is_online);
+    const online = list.filter((p) => presenceOf(p) === 'online').length;
+    const idle = list.filter((p) => presenceOf(p) === 'idle').length;
+    const counts = [
+      online && `${online} personne${online > 1 ? 's' : ''} en ligne`,
+      idle && `${idle} inactive${idle > 1 ? 's' : ''}`,
+    ].filter(Boolean);
     replace(presenceBox,
-      h('p', { class: 'muted' }, online.length
-        ? `${online.length} personne${online.length > 1 ? 's' : ''} en ligne.`
-        : 'Personne n’est connecté pour l’instant.'),
-      list.length > 0 && h('ul', { class: 'people', 'data-testid': 'presence-list' }, list.map((p) =>
-        h('li', {
-          class: ['person', p.is_online ? 'is-online' : 'is-offline'],
+      h('p', { class: 'muted' }, counts.length ? `${counts.join(', ')}.` : 'Personne n’est connecté pour l’instant.'),
+      list.length > 0 && h('ul', { class: 'people', 'data-testid': 'presence-list' }, list.map((p) => {
+        const status = presenceOf(p);
+        const detail = [
+          p.character_name ? `joue ${p.character_name}` : '',
+          status === 'idle' && p.idle_since ? `inactif depuis ${formatTime(p.idle_since)}` : '',
+          status === 'offline' && p.last_seen ? `vu·e à ${formatTime(p.last_seen)}` : '',
+        ].filter(Boolean).join(' · ');
+        return h('li', {
+          class: ['person', `is-${status}`],
           'data-testid': 'presence-item',
-          dataset: { userId: p.user_id, username: p.username, online: String(Boolean(p.is_online)) },
+          dataset: { userId: p.user_id, username: p.username, online: String(Boolean(p.is_online)), status },
         },
         h('span', { class: 'person__dot', 'aria-hidden': 'true' }),
         h('div', { class: 'person__body' },
-          h('span', { class: 'person__name' }, displayName(p), p.user_id === me.id ? ' (vous)' : ''),
-          h('span', { class: 'sr-only' }, p.is_online ? ' : en ligne' : ' : hors ligne'),
-          (p.character_name || (!p.is_online && p.last_seen)) && h('span', { class: 'person__detail' },
-            p.character_name ? `joue ${p.character_name}` : '',
-            !p.is_online && p.last_seen ? `${p.character_name ? ' · ' : ''}vu·e à ${formatTime(p.last_seen)}` : ''))))));
+          h('span', { class: 'person__name' }, displayName(p), p.user_id === me.id ? ' (vous)' : '',
+            ' ', presenceLabel(status)),
+          detail && h('span', { class: 'person__detail' }, detail)));
+      })));
+  }
+
+  /** A presence.* event, shown at once (the lists are read again right after). */
+  function applyPresenceEvent({ type, person }) {
+    const status = { online: 'online', active: 'online', idle: 'idle', offline: 'offline' }[type];
+    if (!status || !person || person.user_id == null) return;
+    const now = new Date().toISOString();
+    const patch = (p) => {
+      if (p.user_id !== person.user_id) return p;
+      const next = { ...p, status, is_online: status !== 'offline' };
+      if (status === 'idle' && !p.idle_since) next.idle_since = now;
+      if (status !== 'idle') next.idle_since = null;
+      return next;
+    };
+    if (state.presence && state.presence.some((p) => p.user_id === person.user_id)) {
+      state.presence = state.presence.map(patch);
+      drawPresence();
+    }
+    if (state.participants && state.participants.some((p) => p.user_id === person.user_id)) {
+      state.participants = state.participants.map((p) => (p.user_id === person.user_id
+        ? { ...p, presence: status, is_online: status !== 'offline' } : p));
+      drawParticipants();
+    }
   }
 
   function drawParticipants() {
@@ -403,13 +446,12 @@ export async function renderSession(ctx, sessionId) {
     }
     replace(participantsBox, h('ul', { class: 'people people--lined', 'data-testid': 'participants-list' },
       state.participants.map((p) => h('li', {
-        class: ['person', p.is_online ? 'is-online' : 'is-offline', !p.is_active && 'is-gone'],
-        'data-testid': 'participant', dataset: { userId: p.user_id },
+        class: ['person', `is-${presenceOf(p)}`, !p.is_active && 'is-gone'],
+        'data-testid': 'participant', dataset: { userId: p.user_id, status: presenceOf(p) },
       },
       h('span', { class: 'person__dot', 'aria-hidden': 'true' }),
       h('div', { class: 'person__body' },
-        h('span', { class: 'person__name' }, displayName(p), ' ', roleBadge(p.role)),
-        h('span', { class: 'sr-only' }, p.is_online ? ' : en ligne' : ' : hors ligne'),
+        h('span', { class: 'person__name' }, displayName(p), ' ', roleBadge(p.role), ' ', presenceLabel(presenceOf(p))),
         h('span', { class: 'person__detail' },
           p.character_name ? `joue ${p.character_name} · ` : '',
           `arrivé·e à ${formatTime(p.joined_at)}`,
@@ -499,6 +541,7 @@ export async function renderSession(ctx, sessionId) {
   // --- Live updates.
   channel.on('session', (s) => applySession(s));
   channel.on('presence', (list) => { state.presence = list; drawPresence(); if (!isMJ) drawReader(); });
+  channel.on('presence-event', applyPresenceEvent);
   channel.on('participants', (list) => {
     state.participants = list;
     drawParticipants();
@@ -559,6 +602,25 @@ export async function renderSession(ctx, sessionId) {
   ctx.onCleanup(() => { channel.stop(); connectionBanner.hide(); });
 }
 
+const PRESENCE_LABELS = { online: 'en ligne', idle: 'inactif', offline: 'hors ligne' };
+const PRESENCE_ORDER = { online: 0, idle: 1, offline: 2 };
+
+/**
+ * online, idle or offline: the server's `status` (presence list) or `presence` (participants);
+ * from `is_online` alone with a server that does not tell idle people apart.
+ */
+function presenceOf(p) {
+  const told = p.status || p.presence;
+  if (told === 'online' || told === 'idle' || told === 'offline') return told;
+  return p.is_online ? 'online' : 'offline';
+}
+
+/** The state, in words (not only the dot's colour). */
+function presenceLabel(status) {
+  return h('span', { class: `presence-state presence-state--${status}`, 'data-testid': 'presence-state', dataset: { status } },
+    PRESENCE_LABELS[status] || status);
+}
+
 /** The account of a session as players read it. */
 function accountView(s, characterName) {
   const parts = [];
@@ -591,7 +653,7 @@ function accountView(s, characterName) {
 }
 
 /** The MJ's editor of the account: summary, key events, character developments, private notes. */
-function accountEditor(state, channel, currentSession) {
+function accountEditor(state, channel, currentSession, exportButton) {
   const sessionId = state.session.id;
   let dirty = false;
   let known = new Map();
@@ -718,7 +780,7 @@ function accountEditor(state, channel, currentSession) {
   fill(state.session);
 
   return {
-    element: panel('Compte rendu', { id: 'account' }, form),
+    element: panel('Compte rendu', { id: 'account', actions: exportButton }, form),
     value: () => ({ summary: form.querySelector('[name=summary]').value }),
     collect,
     setSummary(text) { form.querySelector('[name=summary]').value = text; },

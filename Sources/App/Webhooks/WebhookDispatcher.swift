@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Fluent
 import NIOConcurrencyHelpers
 import NIOCore
@@ -12,11 +13,17 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
     /// Longest wait for a receiver's answer.
     static let timeout: TimeAmount = .seconds(10)
 
+    /// A client of their own: no redirects (they would carry the signed body somewhere the MJ
+    /// never named), short timeouts, and no effect on the application's shared client.
+    let client: HTTPClient
     private let stream: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
     private let tasks = NIOLockedValueBox<[Task<Void, Never>]>([])
 
-    init() {
+    init(eventLoopGroup: any EventLoopGroup) {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10)))
+        configuration.httpVersion = .http1Only
+        client = HTTPClient(eventLoopGroupProvider: .shared(eventLoopGroup), configuration: configuration)
         (stream, wake) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -51,6 +58,7 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
         }
         for task in running { task.cancel() }
         for task in running { await task.value }
+        try? await client.shutdown()
     }
 
     /// Sends every delivery due now, at once, and records each outcome.
@@ -133,15 +141,17 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
     private static func send(_ delivery: WebhookDelivery, app: Application) async -> Outcome {
         let webhook = delivery.webhook
         do {
-            let response = try await app.client.post(URI(string: webhook.url)) { request in
-                request.headers.contentType = .json
-                request.headers.replaceOrAdd(name: .userAgent, value: "EtrangeFrance-Webhook/1")
-                request.headers.replaceOrAdd(name: "X-Etrange-Event", value: delivery.event)
-                request.headers.replaceOrAdd(name: "X-Etrange-Delivery", value: delivery.id?.uuidString ?? "")
-                request.headers.replaceOrAdd(name: "X-Etrange-Signature", value: Webhooks.signature(of: delivery.payload, secret: webhook.secret))
-                request.body = ByteBuffer(string: delivery.payload)
-                request.timeout = timeout
-            }
+            var request = HTTPClientRequest(url: webhook.url)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "User-Agent", value: "EtrangeFrance-Webhook/1")
+            request.headers.add(name: "X-Etrange-Event", value: delivery.event)
+            request.headers.add(name: "X-Etrange-Delivery", value: delivery.id?.uuidString ?? "")
+            request.headers.add(name: "X-Etrange-Signature", value: Webhooks.signature(of: delivery.payload, secret: webhook.secret))
+            request.body = .bytes(ByteBuffer(string: delivery.payload))
+            let response = try await app.webhooks.client.execute(request, timeout: timeout)
+            // The body is not needed, but it must be read for the connection to be reused.
+            _ = try? await response.body.collect(upTo: 64 * 1024)
             let code = Int(response.status.code)
             switch code {
             case 200..<300: return Outcome(verdict: .delivered, statusCode: code, error: nil)
@@ -166,11 +176,8 @@ extension Application {
     }
 
     func installWebhooks() {
-        let dispatcher = WebhookDispatcher()
+        let dispatcher = WebhookDispatcher(eventLoopGroup: eventLoopGroup)
         webhooks = dispatcher
         lifecycle.use(dispatcher)
-        // A redirect would send the signed body somewhere the MJ never named.
-        http.client.configuration.redirectConfiguration = .disallow
-        http.client.configuration.timeout = .init(connect: .seconds(5), read: .seconds(10))
     }
 }
