@@ -33,6 +33,8 @@ public struct AppConfig: Sendable {
     public var webhooksMayReachPrivateAddresses = false
     /// Without activity for this long, an online participant shows as idle.
     public var idleAfter: TimeInterval = 300
+    /// The zone the Markdown exports write dates in, unless the reader asks for another.
+    public var timeZone = TimeZone(identifier: "Europe/Paris")!
     /// When set, `/metrics` wants it as a bearer token.
     public var metricsToken: String?
     /// `json` writes one JSON object per log line, for log collectors.
@@ -100,6 +102,12 @@ public struct AppConfig: Sendable {
         config.eventRetention = TimeInterval(try integer(env, "ETRANGE_EVENT_RETENTION_HOURS", default: 48, in: 1...8760)) * 3600
         config.webhooksMayReachPrivateAddresses = try flag(env, "ETRANGE_WEBHOOK_ALLOW_PRIVATE", default: false)
         config.idleAfter = TimeInterval(try integer(env, "ETRANGE_IDLE_AFTER", default: 300, in: 30...86_400))
+        if let name = env["ETRANGE_TIMEZONE"], !name.isEmpty {
+            guard let zone = TimeZone(identifier: name) else {
+                throw Invalid(variable: "ETRANGE_TIMEZONE", problem: "an IANA time zone such as Europe/Paris is expected")
+            }
+            config.timeZone = zone
+        }
         config.metricsToken = env["ETRANGE_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         switch env["ETRANGE_LOG_FORMAT"] ?? "" {
         case "", "text": config.jsonLogs = false

@@ -24,7 +24,10 @@ import Testing
     @Test func unusableValuesStopTheStartNamingTheVariable() {
         for (name, value) in [("ETRANGE_BCRYPT_COST", "3"), ("ETRANGE_PRESENCE_TIMEOUT", "soixante"),
                               ("ETRANGE_PUBLIC_URL", "ftp://x"), ("ETRANGE_DB_SCHEMA", "Robert'); DROP"),
-                              ("ETRANGE_TOKEN_TTL_HOURS", "0")] {
+                              ("ETRANGE_TOKEN_TTL_HOURS", "0"), ("ETRANGE_IDLE_AFTER", "5"),
+                              ("ETRANGE_WEBHOOK_ALLOW_PRIVATE", "oui"), ("ETRANGE_LOG_FORMAT", "xml"),
+                              ("ETRANGE_TIMEZONE", "Europe/Atlantide"), ("ETRANGE_RATE_LIMITS", "parfois"),
+                              ("ETRANGE_DB_POOL_TIMEOUT", "0")] {
             do {
                 _ = try AppConfig.fromEnvironment([name: value])
                 Issue.record("\(name)=\(value) was accepted")
@@ -43,5 +46,17 @@ import Testing
         #expect(config.databaseSchema == "etrange")
         #expect(config.publicURL == "https://jeu.example")
         #expect(config.tokenLifetime == 7200 && config.presenceTimeout == 90 && config.liveQueueLimit == 64)
+
+        let operations = try AppConfig.fromEnvironment([
+            "ETRANGE_IDLE_AFTER": "120", "ETRANGE_WEBHOOK_ALLOW_PRIVATE": "on", "ETRANGE_METRICS_TOKEN": "t0ken",
+            "ETRANGE_LOG_FORMAT": "json", "ETRANGE_TIMEZONE": "America/Montreal", "ETRANGE_RATE_LIMITS": "off",
+            "ETRANGE_DB_POOL_TIMEOUT": "45",
+        ])
+        #expect(operations.idleAfter == 120 && operations.webhooksMayReachPrivateAddresses && operations.metricsToken == "t0ken")
+        #expect(operations.jsonLogs && operations.timeZone.identifier == "America/Montreal" && !operations.limits.enabled)
+        #expect(operations.databasePoolTimeout == 45)
+        let defaults = try AppConfig.fromEnvironment([:])
+        #expect(defaults.idleAfter == 300 && !defaults.webhooksMayReachPrivateAddresses && defaults.metricsToken == nil)
+        #expect(!defaults.jsonLogs && defaults.timeZone.identifier == "Europe/Paris" && defaults.limits.enabled)
     }
 }

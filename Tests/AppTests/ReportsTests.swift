@@ -86,11 +86,15 @@ import Vapor
             let text = forPlayer.text
             #expect(text.hasPrefix("# Vers active\n"))
             #expect(text.contains("Les personnages ont ouvert la crypte."))
-            #expect(text.contains("- **20:30** — La crypte s'ouvre"))
+            #expect(text.contains("- **21:30** — La crypte s'ouvre"), "in Paris time")
             #expect(text.contains("- **Armand \\*le Brave\\*** : Armand perd la foi."), "names escaped, not turned into markup")
             #expect(text.contains("| armand | Armand \\*le Brave\\* | joueur | 1 h 30 |"))
             #expect(text.contains("Forcer la porte"))
-            #expect(text.contains("lundi 20 janvier 2025 à 20:00 UTC"))
+            #expect(text.contains("lundi 20 janvier 2025 à 21:00 (Europe/Paris)"))
+            let montreal = try await api.send(.GET, path + "?tz=America/Montreal", token: c.zoe.token).text
+            #expect(montreal.contains("lundi 20 janvier 2025 à 15:00 (America/Montreal)"))
+            let badZone = try await api.send(.GET, path + "?tz=Mars/Olympus", token: c.zoe.token)
+            #expect(badZone.status == .badRequest && badZone.error?.field == "tz")
             #expect(!text.contains("Mentir au curé"), "a secret draw stays the MJ's")
             #expect(!text.contains("Le curé est le coupable"), "the MJ's notes never reach a player")
 

@@ -14,11 +14,13 @@ struct ExportsController: RouteCollection {
 
     func recap(req: Request) async throws -> Response {
         let visible = try await Session.visible(req.uuidParameter(), to: req.caller, on: req.db)
-        let recaps = try await Self.recaps(of: [visible.session], partie: visible.partie, on: req.db, now: req.now)
+        let recaps = try await Self.recaps(of: [visible.session], partie: visible.partie, timeZone: try Self.timeZone(req),
+                                           on: req.db, now: req.now)
         return Self.file(recaps[0].markdown(), name: visible.session.name)
     }
 
     func log(req: Request) async throws -> Response {
+        let zone = try Self.timeZone(req)
         let partie = try await Partie.visible(req.intParameter(), to: req.caller, on: req.db)
         let sessions = try await Session.query(on: req.db)
             .filter(\.$partie.$id == partie.id)
@@ -29,14 +31,23 @@ struct ExportsController: RouteCollection {
         text += sessions.isEmpty
             ? "*Aucune session terminée pour l'instant.*\n"
             : "\(sessions.count) session\(sessions.count > 1 ? "s" : "") terminée\(sessions.count > 1 ? "s" : ""), de la plus ancienne à la plus récente.\n\n"
-        for recap in try await Self.recaps(of: sessions, partie: partie, on: req.db, now: req.now) {
+        for recap in try await Self.recaps(of: sessions, partie: partie, timeZone: zone, on: req.db, now: req.now) {
             text += recap.markdown(level: 2)
         }
         return Self.file(text, name: "journal " + partie.partie.name)
     }
 
     /// Everything the accounts need, in a fixed number of queries whatever the number of sessions.
-    static func recaps(of sessions: [Session], partie: VisiblePartie, on db: any Database, now: Date) async throws -> [Recap] {
+    /// `?tz=America/Montreal` for a table abroad; the server's zone otherwise.
+    static func timeZone(_ req: Request) throws -> TimeZone {
+        guard let name = req.query[String.self, at: "tz"] else { return req.application.config.timeZone }
+        guard name.count <= 64, let zone = TimeZone(identifier: name) else {
+            throw AppError.invalid(field: "tz", reason: "un fuseau horaire IANA est attendu, par exemple Europe/Paris.")
+        }
+        return zone
+    }
+
+    static func recaps(of sessions: [Session], partie: VisiblePartie, timeZone: TimeZone, on db: any Database, now: Date) async throws -> [Recap] {
         guard !sessions.isEmpty else { return [] }
         let ids = try sessions.map { try $0.requireID() }
         let seats = try await SessionParticipant.query(on: db).filter(\.$session.$id ~~ ids).sort(\.$joinedAt).all()
@@ -62,7 +73,7 @@ struct ExportsController: RouteCollection {
                            reason: draw.reason, secret: draw.visibility == .mj)
             }
             return Recap(session: session, partieName: partie.partie.name, seats: sessionSeats, draws: sessionDraws,
-                         characterNames: characterNames, forMJ: partie.isMJ, now: now)
+                         characterNames: characterNames, forMJ: partie.isMJ, timeZone: timeZone, now: now)
         }
     }
 

@@ -25,6 +25,7 @@ struct Recap {
     let draws: [Draw]
     let characterNames: [UUID: String]
     let forMJ: Bool
+    let timeZone: TimeZone
     let now: Date
 
     /// The account under a heading of `level` (1 for a file of its own, 2 inside the campaign log).
@@ -33,9 +34,9 @@ struct Recap {
         var out = "\(h) \(Markdown.inline(session.name))\n\n"
         var facts = ["Partie « \(Markdown.inline(partieName)) »", "session \(session.status.label)"]
         if let started = session.startedAt {
-            facts.append("jouée le \(French.dateTime(started))")
+            facts.append("jouée le \(French.dateTime(started, timeZone))")
         } else if let scheduled = session.scheduledDate {
-            facts.append("prévue le \(French.dateTime(scheduled))")
+            facts.append("prévue le \(French.dateTime(scheduled, timeZone))")
         }
         out += "*" + facts.joined(separator: " — ") + "*\n\n"
         let minutes = session.durationMinutes ?? session.activeTime.minutes(at: now)
@@ -48,7 +49,7 @@ struct Recap {
         if !events.isEmpty {
             out += "\(h)# Moments clés\n\n"
             for event in events {
-                out += "- **\(French.time(event.timestamp))** — \(Markdown.inline(event.event))\n"
+                out += "- **\(French.time(event.timestamp, timeZone))** — \(Markdown.inline(event.event))\n"
             }
             out += "\n"
         }
@@ -75,7 +76,7 @@ struct Recap {
         if !shown.isEmpty {
             out += "\(h)# Tirages\n\n"
             for draw in shown {
-                var line = "- \(French.time(draw.at)) — \(Markdown.inline(draw.line))"
+                var line = "- \(French.time(draw.at, timeZone)) — \(Markdown.inline(draw.line))"
                 if let reason = draw.reason, !reason.isEmpty { line += " (\(Markdown.inline(reason)))" }
                 if draw.secret { line += " *[secret, MJ]*" }
                 out += line + "\n"
@@ -105,17 +106,15 @@ enum Markdown {
 }
 
 enum French {
-    private static let utc = TimeZone(identifier: "UTC")!
     private static let locale = Locale(identifier: "fr_FR")
 
-    /// « lundi 20 janvier 2025 à 20:00 UTC »: the server does not know the reader's time zone,
-    /// so it says which one it writes in.
-    static func dateTime(_ date: Date) -> String {
-        date.formatted(Date.FormatStyle(date: .complete, time: .shortened, locale: locale, timeZone: utc)) + " UTC"
+    /// « lundi 20 janvier 2025 à 21:00 (Europe/Paris) »: the zone is named, since a file travels.
+    static func dateTime(_ date: Date, _ zone: TimeZone) -> String {
+        date.formatted(Date.FormatStyle(date: .complete, time: .shortened, locale: locale, timeZone: zone)) + " (\(zone.identifier))"
     }
 
-    static func time(_ date: Date) -> String {
-        date.formatted(Date.FormatStyle(date: .omitted, time: .shortened, locale: locale, timeZone: utc))
+    static func time(_ date: Date, _ zone: TimeZone) -> String {
+        date.formatted(Date.FormatStyle(date: .omitted, time: .shortened, locale: locale, timeZone: zone))
     }
 
     static func duration(_ minutes: Int) -> String {
