@@ -17,6 +17,7 @@ public func configure(_ app: Application, config: AppConfig? = nil) async throws
 
     app.routes.defaultMaxBodySize = config.maxBodySize
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
+    app.installMetrics()
     app.middleware = Middlewares()
     app.middleware.use(RequestIDMiddleware())
     app.middleware.use(MetricsMiddleware())

@@ -29,6 +29,8 @@ import Vapor
             #expect(!text.contains(session.id.uuidString), "patterns, never concrete paths")
             #expect(text.contains(#"etrange_http_request_duration_seconds_count{method="GET",route="/api/sessions/:id"} 5"#))
             #expect(text.contains("etrange_live_connections 1"))
+            let published = text.split(separator: "\n").first { $0.hasPrefix("etrange_live_events_published_total ") }
+            #expect(published.flatMap { Int($0.split(separator: " ").last ?? "") }.map { $0 >= 1 } == true, "the MJ's own presence.online at least")
             #expect(text.contains(#"etrange_sessions{status="active"} 1"#))
             #expect(text.contains(#"etrange_sessions{status="scheduled"} 1"#))
             #expect(text.contains(#"etrange_sessions{status="completed"} 0"#))

@@ -122,11 +122,14 @@ actor LiveHub {
     private var drained: [CheckedContinuation<Void, Never>] = []
     private let database: @Sendable () -> any Database
     private let logger: Logger
+    /// Told how many events each fetch brought, for the metrics.
+    private let published: @Sendable (Int) -> Void
     static let batchSize = 500
 
-    init(database: @escaping @Sendable () -> any Database, logger: Logger) {
+    init(database: @escaping @Sendable () -> any Database, logger: Logger, published: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.database = database
         self.logger = logger
+        self.published = published
     }
 
     var connectionCount: Int { channels.values.reduce(0) { $0 + $1.subscribers.count } }
@@ -244,6 +247,7 @@ actor LiveHub {
                 channels[sessionID]?.fetching = false
                 return
             }
+            if !events.isEmpty { published(events.count) }
             guard var channel = channels[sessionID] else { return }
             if let last = events.last { channel.lastFetched = max(channel.lastFetched, last.seq) }
             if events.count == Self.batchSize { channel.again = true }
@@ -335,7 +339,8 @@ extension Application {
     }
 
     func installLiveHub() {
-        let hub = LiveHub(database: { [unowned self] in self.db }, logger: logger)
+        let metrics = metrics
+        let hub = LiveHub(database: { [unowned self] in self.db }, logger: logger, published: { metrics.livePublished($0) })
         storage[HubKey.self] = hub
         lifecycle.use(LiveHubLifecycle(hub: hub))
     }

@@ -68,10 +68,13 @@ extension Application {
     private struct MetricsKey: StorageKey { typealias Value = Metrics }
 
     var metrics: Metrics {
-        if let metrics = storage[MetricsKey.self] { return metrics }
-        let metrics = Metrics()
-        storage[MetricsKey.self] = metrics
+        guard let metrics = storage[MetricsKey.self] else { fatalError("configure(_:) installs the metrics") }
         return metrics
+    }
+
+    /// Made once at configuration: storage is not for writing from concurrent requests.
+    func installMetrics() {
+        storage[MetricsKey.self] = Metrics()
     }
 }
 
