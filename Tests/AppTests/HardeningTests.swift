@@ -75,15 +75,24 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
             _ = try await api.send(.GET, "/api/me", token: "jeton-invente-44")
             let partie = try await api.createPartie(user)
             _ = try await api.upgradeRequest("/api/sessions/\(UUID())/live?token=\(login.token)")
+            let feed = try await api.send(.POST, "/api/calendar/feed", token: login.token)
+            let feedURL = try #require(feed.object["url"] as? String)
+            let feedPath = String(feedURL.dropFirst("http://etrange.test".count))
+            #expect(try await api.send(.GET, feedPath).status == .ok)
+            _ = try await api.send(.GET, "/invitation/\(partie.inviteCode ?? "-")")
             _ = try await api.send(.POST, "/api/auth/logout", token: user.token)
+            let calendarSecret = String(feedPath.dropFirst("/api/calendar/".count).dropLast(".ics".count))
+            #expect(lines(captured).contains { $0.contains("GET /api/calendar/… 200") }, "the request is logged, masked")
             let stored = try #require(try await User.find(user.id, on: api.db))
             let lines = captured.lines.withLockedValue { $0 }
             #expect(!lines.isEmpty)
             for secret in ["phrase-secrete-42", "mauvaise-phrase-43", "jeton-invente-44", user.token, login.token,
-                           stored.passwordHash, partie.inviteCode ?? "-"] {
+                           stored.passwordHash, partie.inviteCode ?? "-", calendarSecret] {
                 let leaks = lines.filter { $0.contains(secret) }
                 #expect(leaks.isEmpty, "a secret reached the log: \(leaks.prefix(2))")
             }
         }
     }
+
+    private func lines(_ log: CapturedLog) -> [String] { log.lines.withLockedValue { $0 } }
 }

@@ -84,7 +84,9 @@ struct MetricsMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let start = ContinuousClock.now
         let response = try await next.respond(to: request)
-        let route = request.route.map { "/" + $0.path.map(\.description).joined(separator: "/") } ?? "unmatched"
+        // Files of the web interface have no route; everything else without one is a 404.
+        let route = request.route.map { "/" + $0.path.map(\.description).joined(separator: "/") }
+            ?? (response.status == .notFound ? "unmatched" : "static")
         let method = request.method.rawValue
         let metrics = request.application.metrics
         metrics.requests(method: method, route: route, status: Int(response.status.code)).increment()
