@@ -44,6 +44,8 @@ struct CreateWebhookDeliveries: AsyncMigration {
             .create()
         try await database.index("idx_webhook_deliveries_due", on: "webhook_deliveries", ["status", "next_attempt_at"])
         try await database.index("idx_webhook_deliveries_webhook", on: "webhook_deliveries", ["webhook_id", "created_at"])
+        // Deleting a session sets its deliveries' session_id to null: found through this index.
+        try await database.index("idx_webhook_deliveries_session", on: "webhook_deliveries", ["session_id"])
     }
 
     func revert(on database: any Database) async throws {
