@@ -61,6 +61,23 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
         }
     }
 
+    @Test(arguments: TestDatabase.enabled)
+    func badValuesAreExplainedInFrench(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let table = try await Table.make(api)
+            let session = try await api.session(in: .active, table)
+            let badID = try await api.send(.POST, "/api/sessions/\(session.id)/join", token: table.player.token,
+                                           json: ["character_id": "pas-un-uuid"])
+            #expect(badID.status == .badRequest)
+            #expect(badID.error?.field == "character_id")
+            #expect(badID.reason.contains("doit être un UUID"), "\(badID.reason)")
+            let badRole = try await api.send(.POST, "/api/sessions/\(session.id)/participants", token: table.mj.token,
+                                             json: ["user_id": table.player.id, "role": "barde"])
+            #expect(badRole.error?.field == "role")
+            #expect(badRole.reason == "role : valeur non reconnue.", "\(badRole.reason)")
+        }
+    }
+
     /// Passwords, hashes and tokens never reach the log at the levels a deployment runs with
     /// (`info` and above; `debug` and `trace` print SQL with its values, for developers only).
     @Test func noSecretInTheLog() async throws {

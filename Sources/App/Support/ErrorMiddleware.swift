@@ -62,6 +62,14 @@ struct APIErrorMiddleware: AsyncMiddleware {
 
     /// A readable reason for a body that does not fit the expected shape, naming the field in the
     /// API's own spelling (snake_case, with indexes for arrays).
+    /// Foundation explains a bad value in English; the API's own date message is already French.
+    static func frenchReason(_ text: String) -> String {
+        if text.hasPrefix("date invalide") { return text }
+        if text.contains("UUID") { return "doit être un UUID, par exemple 5F1C8E2A-3B4D-4C6E-8F90-1A2B3C4D5E6F." }
+        if text.hasPrefix("Cannot initialize") { return "valeur non reconnue." }
+        return "valeur invalide."
+    }
+
     static func describe(_ error: DecodingError) -> (HTTPResponseStatus, String, String?) {
         func path(_ codingPath: [any CodingKey]) -> String? {
             let parts = codingPath.map { key in
@@ -87,7 +95,7 @@ struct APIErrorMiddleware: AsyncMiddleware {
             if field == nil {
                 return (.badRequest, "Le corps de la requête n'est pas un JSON valide.", nil)
             }
-            return (.badRequest, "\(field!) : \(context.debugDescription)", field)
+            return (.badRequest, "\(field!) : \(frenchReason(context.debugDescription))", field)
         @unknown default:
             return (.badRequest, "Requête invalide.", nil)
         }
