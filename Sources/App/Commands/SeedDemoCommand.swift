@@ -46,19 +46,10 @@ struct SeedDemoCommand: AsyncCommand {
             for (user, name) in zip(users.dropFirst(), ["Armand de Montfort", "Bérénice Lacroix"]) {
                 try await Character(name: name, userID: try user.requireID(), partieID: partieID, now: now).create(on: db)
             }
-            let session = Session()
-            session.$partie.id = partieID
-            session.name = "Session 1 - La rencontre mystérieuse"
-            session.description = "Première session de la campagne"
-            session.status = .scheduled
-            session.scheduledDate = now.addingTimeInterval(7 * 24 * 3600)
-            session.maxPlayers = 4
-            session.allowLateJoin = true
-            session.activeSeconds = 0
-            session.cardValues = CardValueTable.current.name
-            session.createdAt = now
-            session.updatedAt = now
-            try await session.create(on: db)
+            try await Session(partieID: partieID, name: "Session 1 - La rencontre mystérieuse",
+                              description: "Première session de la campagne",
+                              scheduledDate: now.addingTimeInterval(7 * 24 * 3600), maxPlayers: 4,
+                              allowLateJoin: true, now: now).create(on: db)
         }
         context.console.print("Démo prête : partie « \(partie.name) », code d'invitation \(partie.inviteCode)")
         for (username, displayName) in Self.accounts {

@@ -77,6 +77,23 @@ final class Session: Model, @unchecked Sendable {
 
     init() {}
 
+    /// A new session, not started: every column set, none left to a default the model would not see.
+    init(partieID: Int, name: String, description: String?, scheduledDate: Date?, maxPlayers: Int,
+         allowLateJoin: Bool, now: Date) {
+        self.$partie.id = partieID
+        self.name = name
+        self.description = description
+        self.status = .scheduled
+        self.scheduledDate = scheduledDate
+        self.maxPlayers = maxPlayers
+        self.allowLateJoin = allowLateJoin
+        self.activeSeconds = 0
+        self.cardValues = CardValueTable.current.name
+        self.revision = 0
+        self.createdAt = now
+        self.updatedAt = now
+    }
+
     var activeTime: RunningTime {
         RunningTime(accumulatedSeconds: activeSeconds, runningSince: activeSince)
     }

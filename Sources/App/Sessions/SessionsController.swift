@@ -56,19 +56,12 @@ struct SessionsController: RouteCollection {
         let body = try req.json(CreateSessionRequest.self)
         let partie = try await Partie.managed(body.partieId, by: caller, on: req.db)
         let now = req.now
-        let session = Session()
-        session.$partie.id = partie.id
-        session.name = try SessionFields.name(body.name)
-        session.description = try SessionFields.description(body.description)
-        session.status = .scheduled
-        session.scheduledDate = try SessionFields.scheduledDate(body.scheduledDate)
-        session.maxPlayers = try SessionFields.maxPlayers(body.maxPlayers ?? 6)
-        session.allowLateJoin = body.allowLateJoin ?? true
-        session.activeSeconds = 0
-        session.cardValues = CardValueTable.current.name
-        session.revision = 0
-        session.createdAt = now
-        session.updatedAt = now
+        let session = Session(
+            partieID: partie.id, name: try SessionFields.name(body.name),
+            description: try SessionFields.description(body.description),
+            scheduledDate: try SessionFields.scheduledDate(body.scheduledDate),
+            maxPlayers: try SessionFields.maxPlayers(body.maxPlayers ?? 6),
+            allowLateJoin: body.allowLateJoin ?? true, now: now)
         try await req.db.transaction { db in
             try await session.create(on: db)
             if session.scheduledDate != nil {
