@@ -36,12 +36,14 @@ struct TokenAuthMiddleware: AsyncMiddleware {
     }
 
     static func authenticate(_ value: String, on db: any Database, now: Date) async throws -> Caller {
+        // One query for the token and its account: it runs before every authenticated request.
         guard value.utf8.count <= 128,
               let token = try await UserToken.query(on: db)
                 .filter(\.$tokenHash == UserToken.digest(value))
-                .with(\.$user)
+                .join(User.self, on: \UserToken.$user.$id == \User.$id)
                 .first(),
-              let tokenID = token.id, let userID = token.user.id
+              let user = try? token.joined(User.self),
+              let tokenID = token.id, let userID = user.id
         else {
             throw AppError.unauthorized("Jeton invalide ou révoqué.")
         }
@@ -49,6 +51,6 @@ struct TokenAuthMiddleware: AsyncMiddleware {
             try await token.delete(on: db)
             throw AppError.unauthorized("Jeton expiré : reconnectez-vous.")
         }
-        return Caller(user: token.user, userID: userID, tokenID: tokenID)
+        return Caller(user: user, userID: userID, tokenID: tokenID)
     }
 }

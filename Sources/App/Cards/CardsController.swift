@@ -193,7 +193,7 @@ struct CardsController: RouteCollection {
             switch body.visibility {
             case .public:
                 try await LiveEvents.record(.cardsDrawn, in: id, data: response, at: now, on: db)
-                try await Chat.post(.draw, body: result.chatLines.joined(separator: "\n"), by: caller.userID,
+                try await Chat.post(.draw, body: result.chatLines.joined(separator: "\n"), by: caller.user,
                                     drawID: draw.id, in: id, at: now, on: db)
             case .mj:
                 try await LiveEvents.record(.cardsDrawn, in: id, data: response, at: now,

@@ -65,7 +65,7 @@ struct ChatController: RouteCollection {
                 }
             }
             try await Participation.active(userID: caller.userID, in: id, at: now, on: db)
-            return try await Chat.post(.text, body: text, by: caller.userID, in: id, at: now, on: db)
+            return try await Chat.post(.text, body: text, by: caller.user, in: id, at: now, on: db)
         }
         await req.announce(id)
         return try await MessageResponse(message, author: caller.user).encodeResponse(status: .created, for: req)
@@ -108,16 +108,15 @@ enum Chat {
     /// Adds a message inside the caller's transaction (which holds the session's lock) and
     /// announces it on the live channel.
     @discardableResult
-    static func post(_ kind: MessageKind, body: String, by userID: Int?, drawID: UUID? = nil, in sessionID: UUID, at now: Date, on db: any Database) async throws -> SessionMessage {
+    static func post(_ kind: MessageKind, body: String, by author: User?, drawID: UUID? = nil, in sessionID: UUID, at now: Date, on db: any Database) async throws -> SessionMessage {
         let message = SessionMessage()
         message.$session.id = sessionID
-        message.$user.id = userID
+        message.$user.id = author?.id
         message.kind = kind
         message.body = body
         message.$draw.id = drawID
         message.createdAt = now
         try await message.create(on: db)
-        let author = try await userID.asyncMap { try await User.find($0, on: db) } ?? nil
         try await LiveEvents.record(.chatMessage, in: sessionID, data: try MessageResponse(message, author: author), at: now, on: db)
         return message
     }

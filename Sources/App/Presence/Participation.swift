@@ -12,13 +12,27 @@ enum Participation {
     /// session is gone. The lock is taken by the transaction's first statement, a write, which
     /// also keeps SQLite from having to upgrade a read transaction.
     static func lockSession(_ id: UUID, on db: any Database) async throws -> Session? {
-        let locked = try await (db as! any SQLDatabase).update(Session.schema)
+        try await (db as! any SQLDatabase).update(Session.schema)
             .set(SQLIdentifier("updated_at"), to: SQLIdentifier("updated_at"))
             .where("id", .equal, id)
-            .returning("id")
-            .all()
-        guard !locked.isEmpty else { return nil }
-        return try await Session.find(id, on: db)
+            .returning(SQLLiteral.all)
+            .first()
+            .map { try $0.decode(fluentModel: Session.self) }
+    }
+
+    /// A heartbeat of someone already online and not idle changes nothing that depends on seats
+    /// or clocks: one conditional write, without the session's lock. Nil when that is not the
+    /// case (offline, idle, or not seated), for the full path to decide.
+    static func touch(userID: Int, in sessionID: UUID, active: Bool, at now: Date, on db: any Database) async throws -> SessionPresence? {
+        var update = (db as! any SQLDatabase).update(SessionPresence.schema)
+            .set("last_seen", to: now)
+        if active { update = update.set("last_active_at", to: now) }
+        return try await update
+            .where("session_id", .equal, sessionID).where("user_id", .equal, userID)
+            .where("is_online", .equal, true).where("idle_since", .is, SQLLiteral.null)
+            .returning(SQLLiteral.all)
+            .first()
+            .map { try $0.decode(fluentModel: SessionPresence.self) }
     }
 
     /// The participant's place if it is still held.

@@ -72,15 +72,20 @@ struct PresenceController: RouteCollection {
         let active = req.hasBody ? try req.json(HeartbeatRequest.self).active ?? false : false
         let visible = try await Session.visible(id, to: caller, on: req.db)
         let now = req.now
+        // Most heartbeats come from someone already online: nothing to announce, nothing locked.
+        if let row = try await Participation.touch(userID: caller.userID, in: id, active: active, at: now, on: req.db) {
+            let character = try await row.$character.id.asyncMap { try await Character.find($0, on: req.db) }
+            return PresenceResponse(row, user: caller.user, character: character ?? nil)
+        }
         try await req.db.transaction { db in
             try await Participation.heartbeat(userID: caller.userID, isMJ: visible.partie.isMJ, in: id, active: active, at: now, on: db)
         }
         await req.announce(id)
         let row = try await SessionPresence.query(on: req.db)
             .filter(\.$session.$id == id).filter(\.$user.$id == caller.userID)
-            .with(\.$user).with(\.$character).first()
+            .with(\.$character).first()
         guard let row else { throw AppError.notFound("Session introuvable.") }
-        return PresenceResponse(row)
+        return PresenceResponse(row, user: caller.user, character: row.character)
     }
 
     /// Disconnects but keeps the seat. Disconnecting twice is harmless.
@@ -170,9 +175,13 @@ struct PresenceController: RouteCollection {
 
 extension PresenceResponse {
     init(_ row: SessionPresence) {
+        self.init(row, user: row.user, character: row.character)
+    }
+
+    init(_ row: SessionPresence, user: User, character: Character?) {
         self.init(
-            userId: row.$user.id, username: row.user.username, displayName: row.user.displayName,
-            characterId: row.$character.id, characterName: row.character?.name,
+            userId: row.$user.id, username: user.username, displayName: user.displayName,
+            characterId: row.$character.id, characterName: character?.name,
             isOnline: row.isOnline, status: row.status, joinedAt: row.joinedAt, lastSeen: row.lastSeen,
             lastActiveAt: row.lastActiveAt ?? row.lastSeen, idleSince: row.isOnline ? row.idleSince : nil, leftAt: row.leftAt)
     }

@@ -14,15 +14,20 @@ extension Session {
     /// The session if the caller belongs to its partie; a 404 for anyone else, as for a session
     /// that does not exist.
     static func visible(_ id: UUID, to caller: Caller, on db: any Database) async throws -> VisibleSession {
-        guard let session = try await Session.find(id, on: db) else {
+        // One query for the session, its partie and the caller's membership: nearly every session
+        // endpoint starts here.
+        guard let session = try await Session.query(on: db)
+            .filter(\.$id == id)
+            .join(Partie.self, on: \Session.$partie.$id == \Partie.$id)
+            .join(PartieMember.self, on: \Partie.$id == \PartieMember.$partie.$id)
+            .filter(PartieMember.self, \.$user.$id == caller.userID)
+            .first(),
+            let partie = try? session.joined(Partie.self), let partieID = partie.id
+        else {
             throw AppError.notFound("Session introuvable.")
         }
-        do {
-            let partie = try await Partie.visible(session.$partie.id, to: caller, on: db)
-            return VisibleSession(session: session, id: id, partie: partie)
-        } catch AppError.notFound {
-            throw AppError.notFound("Session introuvable.")
-        }
+        return VisibleSession(session: session, id: id,
+                              partie: VisiblePartie(partie: partie, id: partieID, isMJ: partie.$mj.id == caller.userID))
     }
 
     /// Like `visible`, for what only the partie's MJ may do; other members get a 403.
