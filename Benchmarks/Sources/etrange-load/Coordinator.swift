@@ -110,6 +110,7 @@ struct Coordinator {
         let held = try all("status")
         let stillOpen = held.reduce(0) { $0 + ($1["open"] as? Int ?? 0) }
         result["connections_held"] = stillOpen
+        result["closed_while_held"] = held.reduce(0) { $0 + ($1["closed_by_server"] as? Int ?? 0) }
         result["rss_with_connections_kib"] = restEnd.rssKiB
         result["rss_per_connection_kib"] = openedCount > 0 ? Double(restEnd.rssKiB - baseline.rssKiB) / Double(openedCount) : 0
         result["cpu_at_rest_cores"] = cores(from: restStart, to: restEnd, seconds: hold)
@@ -141,6 +142,11 @@ struct Coordinator {
                         "control_frames", "disconnected", "closed_by_server"] {
                 result[key] = reports.reduce(0) { $0 + ($1[key] as? Int ?? 0) }
             }
+            var codes: [String: Int] = [:]
+            for report in reports {
+                for (code, count) in report["close_codes"] as? [String: Int] ?? [:] { codes[code, default: 0] += count }
+            }
+            result["close_codes"] = codes
             var statuses: [String: Int] = [:]
             for report in reports {
                 for (status, count) in report["statuses"] as? [String: Int] ?? [:] { statuses[status, default: 0] += count }

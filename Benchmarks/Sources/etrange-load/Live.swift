@@ -41,6 +41,8 @@ final class Recorder: Sendable {
         var outOfOrder = 0
         var controlFrames = 0
         var closedByServer = 0
+        /// Close codes the server sent, with how many sockets got each.
+        var closeCodes: [Int: Int] = [:]
         var disconnected = 0
         var chatLatency = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
         var drawLatency = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
@@ -89,7 +91,12 @@ final class Recorder: Sendable {
         }
     }
 
-    func closedByServer() { state.withLockedValue { $0.closedByServer += 1 } }
+    func closedByServer(code: Int) {
+        state.withLockedValue {
+            $0.closedByServer += 1
+            $0.closeCodes[code, default: 0] += 1
+        }
+    }
 
     func disconnected(_ index: Int) {
         state.withLockedValue {
@@ -123,7 +130,8 @@ final class LiveFrameHandler: ChannelInboundHandler {
             let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData)
             context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
         case .connectionClose:
-            recorder.closedByServer()
+            var data = frame.unmaskedData
+            recorder.closedByServer(code: Int(data.readInteger(as: UInt16.self) ?? 0))
             context.close(promise: nil)
         default:
             break
@@ -170,8 +178,11 @@ func openLive(group: any EventLoopGroup, host: String, port: Int, source: Socket
                     notUpgradingCompletionHandler: { channel in
                         channel.eventLoop.makeCompletedFuture { .refused(channel, 0) }
                     })
-                return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
-                    configuration: .init(upgradeConfiguration: configuration))
+                // The server pings as soon as the socket opens: that frame can share a read with
+                // the 101 answer, and NIO drops such bytes unless told to pass them on.
+                var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: configuration)
+                pipeline.leftOverBytesStrategy = .forwardBytes
+                return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline)
             }
         }
     return try await negotiation.get()

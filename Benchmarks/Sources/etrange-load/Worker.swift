@@ -93,7 +93,7 @@ final class Worker: Sendable {
     func status() -> [String: Any] {
         recorder.state.withLockedValue { state in
             ["open": state.sockets.filter(\.open).count, "disconnected": state.disconnected,
-             "closed_by_server": state.closedByServer, "frames": state.sockets.reduce(0) { $0 + $1.frames }]
+             "closed_by_server": state.closedByServer, "close_codes": closeCodes(state), "frames": state.sockets.reduce(0) { $0 + $1.frames }]
         }
     }
 
@@ -185,6 +185,7 @@ final class Worker: Sendable {
                 "duplicates_or_unexpected": extra, "deliveries_to_others": toOthers,
                 "seq_gaps": state.gaps, "seq_missing": state.missingBySeq, "out_of_order": state.outOfOrder,
                 "control_frames": state.controlFrames, "disconnected": state.disconnected, "closed_by_server": state.closedByServer,
+                "close_codes": closeCodes(state),
                 "chat_latency": encode(state.chatLatency), "draw_latency": encode(state.drawLatency),
                 "post_latency": encode(sent.postLatency),
             ]
@@ -196,6 +197,10 @@ final class Worker: Sendable {
         for client in clients { await client.close() }
         try? await group.shutdownGracefully()
     }
+}
+
+private func closeCodes(_ state: Recorder.State) -> [String: Int] {
+    Dictionary(uniqueKeysWithValues: state.closeCodes.map { (String($0.key), $0.value) })
 }
 
 func encode(_ histogram: Histogram<UInt64>) -> String {
