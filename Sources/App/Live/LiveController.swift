@@ -81,7 +81,7 @@ struct LiveController: RouteCollection {
                 last = now
                 return true
             }
-            if due { Task { await app.live.guarded { await markOnline(grant, app: app) } } }
+            if due { app.live.touches.add(grant, app: app) }
         }
         // WebSocketKit keeps its callbacks bound to the socket's event loop: set them there. The
         // ping interval too: set from another thread, the first ping can be answered before
@@ -145,7 +145,7 @@ struct LiveController: RouteCollection {
 
     /// Opening the channel is a connection, exactly as `POST …/presence`; for the MJ it is also a
     /// seat as master. Nothing to do while the session has not started.
-    private static func markOnline(_ grant: Grant, app: Application) async {
+    static func markOnline(_ grant: Grant, app: Application) async {
         let now = app.clock.now()
         do {
             try await app.db.transaction { db in
