@@ -75,12 +75,15 @@ struct EncodedEvent: Sendable {
     let recipientID: Int?
     let text: String
 
-    init(_ event: SessionEvent) {
-        seq = event.seq
-        type = event.type
-        visibility = event.visibility
-        recipientID = event.recipientID
-        text = #"{"at":"\#(JSONCoding.format(event.at))","data":\#(event.data),"seq":\#(event.seq),"type":"\#(event.type)"}"#
+    /// A row of the journal, read without a Fluent model: the hub reads one per event and instance.
+    init(row: any SQLRow) throws {
+        seq = try row.decode(column: "seq", as: Int.self)
+        type = try row.decode(column: "type", as: String.self)
+        visibility = EventVisibility(rawValue: try row.decode(column: "visibility", as: String.self)) ?? .mj
+        recipientID = try row.decode(column: "recipient_id", as: Int?.self)
+        let at = try row.decode(column: "at", as: Date.self)
+        let data = try row.decode(column: "data", as: String.self)
+        text = #"{"at":"\#(JSONCoding.format(at))","data":\#(data),"seq":\#(seq),"type":"\#(type)"}"#
     }
 }
 
@@ -309,13 +312,15 @@ actor LiveHub {
     }
 
     private func fetch(_ sessionID: UUID, after seq: Int) async throws -> [EncodedEvent] {
-        try await SessionEvent.query(on: database())
-            .filter(\.$session.$id == sessionID)
-            .filter(\.$seq > seq)
-            .sort(\.$seq)
+        try await (database() as! any SQLDatabase).select()
+            .columns("seq", "type", "at", "data", "visibility", "recipient_id")
+            .from(SessionEvent.schema)
+            .where("session_id", .equal, sessionID)
+            .where("seq", .greaterThan, seq)
+            .orderBy("seq")
             .limit(Self.batchSize)
             .all()
-            .map(EncodedEvent.init)
+            .map(EncodedEvent.init(row:))
     }
 
     private func lastSeq(of sessionID: UUID) async throws -> Int {
