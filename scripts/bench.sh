@@ -80,7 +80,7 @@ ensure_postgres() {
 # Notes what else the machine was doing, next to each measurement.
 note_load() { echo "$(date -u +%FT%TZ) $1: loadavg $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.log"; }
 
-: >"$OUT/machine.log"
+touch "$OUT/machine.log"
 { echo "date: $(date -u +%FT%TZ)"; echo "kernel: $(uname -r)"; echo "cores: $(nproc)";
   echo "memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"; echo "swift: $(swift --version 2>&1 | head -1)";
   echo "fd limit: $(ulimit -n)"; echo "connections: $CONNECTIONS; rate: $RATE msg/s for $DURATION s; hold: $HOLD s"; } >"$OUT/machine.txt"
