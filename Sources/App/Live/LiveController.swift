@@ -74,7 +74,6 @@ struct LiveController: RouteCollection {
         let limiter = NIOLockedValueBox(RateLimiter(capacity: burst, perSecond: perSecond))
         let lastTouch = NIOLockedValueBox(app.clock.now())
 
-        socket.pingInterval = pingInterval
         let touch: @Sendable () -> Void = {
             let now = app.clock.now()
             let due = lastTouch.withLockedValue { last -> Bool in
@@ -82,11 +81,15 @@ struct LiveController: RouteCollection {
                 last = now
                 return true
             }
-            if due { Task { await app.live.guarded { await markOnline(grant, app: app) } } }
+            if due { app.live.touches.add(grant, app: app) }
         }
-        // WebSocketKit keeps its callbacks bound to the socket's event loop: set them there.
+        // WebSocketKit keeps its callbacks bound to the socket's event loop: set them there. The
+        // ping interval too: set from another thread, the first ping can be answered before
+        // WebSocketKit notes that it waits for the pong, and the next ping then closes a healthy
+        // connection as timed out (1 socket in 16 on loopback, 40 s after opening).
         try? await socket.eventLoop.submit {
             registerCallbacks(socket, subscriber: subscriber, limiter: limiter, touch: touch, grant: grant, app: app)
+            socket.pingInterval = pingInterval
         }.get()
 
         await app.live.subscribe(subscriber, since: grant.since)
@@ -147,7 +150,7 @@ struct LiveController: RouteCollection {
 
     /// Opening the channel is a connection, exactly as `POST …/presence`; for the MJ it is also a
     /// seat as master. Nothing to do while the session has not started.
-    private static func markOnline(_ grant: Grant, active: Bool = false, app: Application) async {
+    static func markOnline(_ grant: Grant, active: Bool = false, app: Application) async {
         let now = app.clock.now()
         do {
             try await app.db.transaction { db in

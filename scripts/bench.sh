@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# The benchmarks of BENCHMARKS.md, run by hand (too long for CI): builds the server and the load
+# tool in release, starts a throwaway PostgreSQL cluster if none answers, then on SQLite and on
+# PostgreSQL seeds sessions through the API, measures the API against /health, holds the live
+# connections (density) and fans chat and draws out to them; on PostgreSQL the fan-out runs again
+# over two instances. Results land in artifacts/bench/ (JSON) and the table is printed at the end.
+#
+# Knobs (environment): BENCH_CONNECTIONS (19600: 2,800 sessions of 7, the most that fits the
+# 20,000 file descriptors of one server process), BENCH_HOLD (60 s), BENCH_RATE (50 msg/s: what
+# this 2-core box carries with the server, the database and the load tool on it; see BENCHMARKS.md),
+# BENCH_DURATION (60 s), BENCH_DRAW_EVERY (10: one message in ten is a draw), BENCH_WORKERS (3),
+# BENCH_BACKENDS ("sqlite postgres"), BENCH_API_SECONDS (10), BENCH_PG_PORT (54500).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+OUT=$ROOT/artifacts/bench
+CONNECTIONS=${BENCH_CONNECTIONS:-19600}
+SESSIONS=$((CONNECTIONS / 7))
+HOLD=${BENCH_HOLD:-60}
+RATE=${BENCH_RATE:-50}
+DURATION=${BENCH_DURATION:-60}
+DRAW_EVERY=${BENCH_DRAW_EVERY:-10}
+WORKERS=${BENCH_WORKERS:-3}
+BACKENDS=${BENCH_BACKENDS:-sqlite postgres}
+API_SECONDS=${BENCH_API_SECONDS:-10}
+PG_PORT=${BENCH_PG_PORT:-54500}
+PG_BIN=/usr/lib/postgresql/15/bin
+PG_DIR=/tmp/benchpg
+PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/etrange_bench?sslmode=disable"
+SERVER=$ROOT/.build-release/release/etrange
+LOAD=$ROOT/Benchmarks/.build/release/etrange-load
+mkdir -p "$OUT"
+
+say() { printf '\n== %s\n' "$*" >&2; }
+
+say "building the server and the load tool (release)"
+swift build -c release --scratch-path .build-release --product etrange
+swift build -c release --package-path Benchmarks
+
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
+for cmd in $PG_BIN/pg_ctl python3 curl; do command -v "$cmd" >/dev/null || { echo "$cmd is needed" >&2; exit 1; }; done
+
+SERVER_PIDS=()
+stop_servers() {
+    for pid in "${SERVER_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${SERVER_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    SERVER_PIDS=()
+}
+trap stop_servers EXIT
+
+# start_server NAME PORT DATABASE_URL: one instance in the background, quiet, limits lifted.
+start_server() {
+    local name=$1 port=$2 url=$3 pool=4
+    # SQLite has one writer: more connections only spin on its lock (BENCHMARKS.md, "SQLite").
+    [ "$name" = sqlite ] && pool=1
+    ETRANGE_DB_POOL=${ETRANGE_DB_POOL:-$pool} DATABASE_URL=$url ETRANGE_BCRYPT_COST=4 ETRANGE_RATE_LIMITS=off ETRANGE_PRESENCE_TIMEOUT=3600 \
+        ETRANGE_LIVE_QUEUE=${ETRANGE_LIVE_QUEUE:-256} \
+        "$SERVER" serve --hostname 127.0.0.1 --port "$port" --log warning >"$OUT/server-$name-$port.log" 2>&1 &
+    SERVER_PIDS+=($!)
+    for _ in $(seq 1 150); do
+        curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    echo "server $name on $port did not start; see $OUT/server-$name-$port.log" >&2
+    exit 1
+}
+
+ensure_postgres() {
+    if ! "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; then
+        say "starting a throwaway PostgreSQL 15 cluster in $PG_DIR on port $PG_PORT"
+        mkdir -p "$PG_DIR" && chown postgres "$PG_DIR"
+        [ -d "$PG_DIR/data" ] || runuser -u postgres -- "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust --no-sync >/dev/null
+        runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w start \
+            -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=400" >/dev/null
+    fi
+    "$PG_BIN/dropdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres --if-exists etrange_bench
+    "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres etrange_bench
+}
+
+# Notes what else the machine was doing, next to each measurement.
+note_load() { echo "$(date -u +%FT%TZ) $1: loadavg $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.log"; }
+
+touch "$OUT/machine.log"
+{ echo "date: $(date -u +%FT%TZ)"; echo "kernel: $(uname -r)"; echo "cores: $(nproc)";
+  echo "memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"; echo "swift: $(swift --version 2>&1 | head -1)";
+  echo "fd limit: $(ulimit -n)"; echo "connections: $CONNECTIONS; rate: $RATE msg/s for $DURATION s; hold: $HOLD s"; } >"$OUT/machine.txt"
+
+for backend in $BACKENDS; do
+    case $backend in
+        sqlite) rm -f "$OUT"/etrange.sqlite*; url="sqlite://$OUT/etrange.sqlite" ;;
+        postgres) ensure_postgres; url=$PG_URL ;;
+        *) echo "unknown backend $backend" >&2; exit 1 ;;
+    esac
+    say "$backend: seeding $SESSIONS sessions"
+    start_server "$backend" 8080 "$url"
+    "$LOAD" seed --target 127.0.0.1:8080 --sessions "$SESSIONS" --out "$OUT/seed-$backend.json"
+
+    say "$backend: API against /health"
+    note_load "$backend api"
+    "$LOAD" api --seed "$OUT/seed-$backend.json" --target 127.0.0.1:8080 --seconds "$API_SECONDS" \
+        --label "$backend" --out "$OUT/api-$backend.json" >/dev/null
+
+    # A fresh process, so the baseline memory is that of a server that has served the API only.
+    stop_servers
+    start_server "$backend" 8080 "$url"
+    say "$backend, one instance: density and fan-out"
+    note_load "$backend run 1 instance"
+    "$LOAD" run --seed "$OUT/seed-$backend.json" --targets 127.0.0.1:8080 --server-pids "${SERVER_PIDS[0]}" \
+        --workers "$WORKERS" --connections "$CONNECTIONS" --hold "$HOLD" --rate "$RATE" --duration "$DURATION" \
+        --draw-every "$DRAW_EVERY" --label "$backend-1" --out "$OUT/run-$backend-1.json" >/dev/null
+    stop_servers
+
+    if [ "$backend" = postgres ]; then
+        say "$backend, two instances: density and fan-out across instances"
+        start_server "$backend" 8080 "$url"
+        start_server "$backend" 8081 "$url"
+        note_load "$backend run 2 instances"
+        "$LOAD" run --seed "$OUT/seed-$backend.json" --targets 127.0.0.1:8080,127.0.0.1:8081 \
+            --server-pids "${SERVER_PIDS[0]},${SERVER_PIDS[1]}" --workers "$WORKERS" --connections "$CONNECTIONS" \
+            --hold "$HOLD" --rate "$RATE" --duration "$DURATION" --draw-every "$DRAW_EVERY" \
+            --label "$backend-2" --out "$OUT/run-$backend-2.json" >/dev/null
+        stop_servers
+    fi
+done
+
+python3 "$ROOT/scripts/bench-table.py" "$OUT" | tee "$OUT/table.md"
