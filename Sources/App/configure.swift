@@ -47,7 +47,7 @@ private func configureDatabase(_ app: Application, config: AppConfig) async thro
         let url = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         app.databases.use(
-            .sqlite(.file(url.path), maxConnectionsPerEventLoop: config.databasePoolSize, connectionPoolTimeout: .seconds(Int64(config.databasePoolTimeout))),
+            .sqlite(.file(url.path), maxConnectionsPerEventLoop: config.effectivePoolSize, connectionPoolTimeout: .seconds(Int64(config.databasePoolTimeout))),
             as: .sqlite)
         // WAL lets readers go on while one connection writes; the setting is kept in the file.
         try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()
@@ -58,7 +58,7 @@ private func configureDatabase(_ app: Application, config: AppConfig) async thro
         }
         app.lifecycle.use(PostgresListener(configuration: postgres.coreConfiguration))
         app.databases.use(
-            .postgres(configuration: postgres, maxConnectionsPerEventLoop: config.databasePoolSize,
+            .postgres(configuration: postgres, maxConnectionsPerEventLoop: config.effectivePoolSize,
                       connectionPoolTimeout: .seconds(Int64(config.databasePoolTimeout))),
             as: .psql)
         if let schema = config.databaseSchema {

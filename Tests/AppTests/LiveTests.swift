@@ -101,6 +101,11 @@ import Vapor
             let phone = try await LiveClient.connect(api, session: session.id, token: table.player.token)
             let laptop = try await LiveClient.connect(api, session: session.id, token: table.player.token)
             try await watcher.waitFor("online") { $0.contains { $0.type == "presence.online" && $0.data["user_id"] as? Int == table.player.id } }
+            // The upgrade answers before the hub has taken the socket in: wait until it holds both.
+            for _ in 0..<500 where await api.app.live.connections(of: table.player.id, in: session.id) < 2 {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(await api.app.live.connections(of: table.player.id, in: session.id) == 2)
             try await phone.close()
             try await laptop.waitFor("laptop still served") { _ in true }
             #expect(try await api.presence(session, as: table.mj).contains { $0.userId == table.player.id })
