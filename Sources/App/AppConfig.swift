@@ -31,6 +31,8 @@ public struct AppConfig: Sendable {
     public var eventRetention: TimeInterval
     /// Whether webhooks may point at loopback and private networks (tests, a receiver on the LAN).
     public var webhooksMayReachPrivateAddresses = false
+    /// Off, webhook deliveries are queued but never sent (a test that must not reach out).
+    public var webhookDelivery = true
     /// Without activity for this long, an online participant shows as idle.
     public var idleAfter: TimeInterval = 300
     /// The zone the Markdown exports write dates in, unless the reader asks for another.
@@ -103,6 +105,7 @@ public struct AppConfig: Sendable {
         config.liveQueueLimit = try integer(env, "ETRANGE_LIVE_QUEUE", default: config.liveQueueLimit, in: 8...100_000)
         config.eventRetention = TimeInterval(try integer(env, "ETRANGE_EVENT_RETENTION_HOURS", default: 48, in: 1...8760)) * 3600
         config.webhooksMayReachPrivateAddresses = try flag(env, "ETRANGE_WEBHOOK_ALLOW_PRIVATE", default: false)
+        config.webhookDelivery = try flag(env, "ETRANGE_WEBHOOK_DELIVERY", default: true)
         config.idleAfter = TimeInterval(try integer(env, "ETRANGE_IDLE_AFTER", default: 300, in: 30...86_400))
         if let name = env["ETRANGE_TIMEZONE"], !name.isEmpty {
             guard let zone = TimeZone(identifier: name) else {

@@ -206,6 +206,23 @@ private func withReceiver(_ body: (Receiver) async throws -> Void) async throws 
     }
 
     @Test(arguments: TestDatabase.enabled)
+    func deliveryOffKeepsThemQueued(db: TestDatabase) async throws {
+        try await withReceiver { receiver in
+            try await withApp(db, configure: { $0.webhooksMayReachPrivateAddresses = true; $0.webhookDelivery = false }) { api in
+                let table = try await Table.make(api)
+                _ = try await configure(api, table, receiver)
+                try await api.app.webhooks.didBootAsync(api.app)
+                _ = try await api.createSession(table, name: "Le manoir", extra: ["scheduled_date": "2025-02-07T19:30:00Z"])
+                api.app.webhooks.poke()
+                try await Task.sleep(for: .milliseconds(300))
+                #expect(receiver.received.isEmpty)
+                #expect(try await deliveries(api, table).map { $0["status"] as? String } == ["pending"])
+                await api.app.webhooks.shutdownAsync(api.app)
+            }
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
     func aSlowReceiverNeverHoldsTheRequest(db: TestDatabase) async throws {
         try await withReceiver { receiver in
             try await withApp(db, configure: { $0.webhooksMayReachPrivateAddresses = true }) { api in

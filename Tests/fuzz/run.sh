@@ -77,7 +77,9 @@ done
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
 # The working directory stays the repository, whose Public/ holds the page GET / serves.
-DATABASE_URL="sqlite://$work/etrange.sqlite" ETRANGE_BCRYPT_COST=4 ETRANGE_PUBLIC_URL="$base" \
+# Webhooks stay queued: the fuzzer configures URLs of its own invention, and only loopback may be
+# the target of a test.
+DATABASE_URL="sqlite://$work/etrange.sqlite" ETRANGE_BCRYPT_COST=4 ETRANGE_PUBLIC_URL="$base" ETRANGE_WEBHOOK_DELIVERY=off \
     "$work/etrange" serve --hostname 127.0.0.1 --port "$port" >"$work/server.log" 2>&1 &
 server_pid=$!
 

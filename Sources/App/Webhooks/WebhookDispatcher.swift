@@ -33,6 +33,10 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
     }
 
     func didBootAsync(_ application: Application) async throws {
+        guard application.config.webhookDelivery else {
+            application.logger.notice("webhooks: delivery off (ETRANGE_WEBHOOK_DELIVERY=off); deliveries stay queued")
+            return
+        }
         let stream = stream
         let wake = wake
         let worker = Task { [weak application] in
