@@ -33,6 +33,11 @@ final class UserToken: Model, @unchecked Sendable {
     }
 
     static func digest(_ value: String) -> String {
-        SHA256.hash(data: Data(value.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(value.utf8)).hex
     }
+}
+
+extension Sequence<UInt8> {
+    /// Lowercase hexadecimal, as digests, signatures and secrets are written.
+    var hex: String { map { String(format: "%02x", $0) }.joined() }
 }

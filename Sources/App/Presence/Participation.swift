@@ -182,15 +182,20 @@ enum Participation {
             .returning("character_id")
             .all()
         guard woke.isEmpty else {
-            let participant = try await seat(of: userID, in: sessionID, on: db)
-            try await LiveEvents.record(.presenceActive, in: sessionID, data: try await LiveEvents.person(
-                userID: userID, characterID: participant?.$character.id, role: participant?.role, on: db), at: now, on: db)
+            try await announce(.presenceActive, of: userID, in: sessionID, at: now, on: db)
             return
         }
         try await sql.update(SessionPresence.schema)
             .set("last_active_at", to: now)
             .where("session_id", .equal, sessionID).where("user_id", .equal, userID)
             .run()
+    }
+
+    /// Journals a presence change of `userID`, described by their seat as the other presence events are.
+    private static func announce(_ type: LiveEventType, of userID: Int, in sessionID: UUID, at now: Date, on db: any Database) async throws {
+        let participant = try await seat(of: userID, in: sessionID, on: db)
+        try await LiveEvents.record(type, in: sessionID, data: try await LiveEvents.person(
+            userID: userID, characterID: participant?.$character.id, role: participant?.role, on: db), at: now, on: db)
     }
 
     /// Announces idle every online person with no sign of their own since `now - after`.
@@ -219,9 +224,7 @@ enum Participation {
                     .returning("id")
                     .all()
                 guard !rows.isEmpty else { return false }
-                let participant = try await seat(of: userID, in: sessionID, on: db)
-                try await LiveEvents.record(.presenceIdle, in: sessionID, data: try await LiveEvents.person(
-                    userID: userID, characterID: participant?.$character.id, role: participant?.role, on: db), at: now, on: db)
+                try await announce(.presenceIdle, of: userID, in: sessionID, at: now, on: db)
                 return true
             }
             if took { changed.insert(sessionID) }
