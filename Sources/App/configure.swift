@@ -33,6 +33,7 @@ public func configure(_ app: Application, config: AppConfig? = nil) async throws
     app.decoyPasswordHash = decoy
 
     app.throttle = Throttle()
+    app.installTokenCache()
     app.installLiveHub()
     app.installWebhooks()
     try routes(app)

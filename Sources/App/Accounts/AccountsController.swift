@@ -94,7 +94,10 @@ struct AccountsController: RouteCollection {
             throw AppError.invalid(field: "current_password", reason: "mot de passe actuel incorrect.")
         }
         let hash = try await req.password.async.hash(password).get()
-        let user = caller.user
+        // The caller's account may be shared with other requests through the token cache: change a copy.
+        guard let user = try await User.find(caller.userID, on: req.db) else {
+            throw AppError.unauthorized("Jeton invalide ou révoqué.")
+        }
         user.passwordHash = hash
         user.updatedAt = req.now
         let revoked = try await req.db.transaction { db -> [UUID] in
@@ -112,6 +115,7 @@ struct AccountsController: RouteCollection {
         if req.db is any PostgresDatabase {
             try await (req.db as! any SQLDatabase).raw("SELECT pg_notify(\(bind: LiveEvents.channel), \(bind: "t:" + tokenID.uuidString))").run()
         }
+        req.application.tokenCache.revoke(tokenID: tokenID)
         await req.application.live.revoke(tokenID: tokenID)
     }
 

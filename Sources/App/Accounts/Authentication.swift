@@ -31,15 +31,17 @@ struct TokenAuthMiddleware: AsyncMiddleware {
         else {
             throw AppError.unauthorized("Authentification requise : envoyez « Authorization: Bearer <jeton> ».")
         }
-        request.setCaller(try await Self.authenticate(value, on: request.db, now: request.now))
+        request.setCaller(try await Self.authenticate(value, on: request.db, cache: request.application.tokenCache, now: request.now))
         return try await next.respond(to: request)
     }
 
-    static func authenticate(_ value: String, on db: any Database, now: Date) async throws -> Caller {
-        // One query for the token and its account: it runs before every authenticated request.
-        guard value.utf8.count <= 128,
-              let token = try await UserToken.query(on: db)
-                .filter(\.$tokenHash == UserToken.digest(value))
+    static func authenticate(_ value: String, on db: any Database, cache: TokenCache, now: Date) async throws -> Caller {
+        guard value.utf8.count <= 128 else { throw AppError.unauthorized("Jeton invalide ou révoqué.") }
+        let digest = UserToken.digest(value)
+        if let caller = cache.caller(digest: digest, now: now) { return caller }
+        // One query for the token and its account when the cache does not know it.
+        guard let token = try await UserToken.query(on: db)
+                .filter(\.$tokenHash == digest)
                 .join(User.self, on: \UserToken.$user.$id == \User.$id)
                 .first(),
               let user = try? token.joined(User.self),
@@ -51,6 +53,8 @@ struct TokenAuthMiddleware: AsyncMiddleware {
             try await token.delete(on: db)
             throw AppError.unauthorized("Jeton expiré : reconnectez-vous.")
         }
-        return Caller(user: user, userID: userID, tokenID: tokenID)
+        let caller = Caller(user: user, userID: userID, tokenID: tokenID)
+        cache.store(caller, digest: digest, expiresAt: token.expiresAt, now: now)
+        return caller
     }
 }

@@ -21,6 +21,7 @@ final class PostgresListener: LifecycleHandler, Sendable {
         let configuration = configuration
         let logger = application.logger
         let eventLoop = application.eventLoopGroup.any()
+        let tokens = application.tokenCache
         task.withLockedValue { current in
             current = Task { [weak application] in
                 var attempt = 0
@@ -32,9 +33,11 @@ final class PostgresListener: LifecycleHandler, Sendable {
                         defer { Task { try? await connection.close() } }
                         try await connection.listen(on: LiveEvents.channel) { notifications in
                             attempt = 0
+                            // Revocations may have been missed while the connection was down.
+                            tokens.removeAll()
                             await hub.pokeAll()
                             for try await notification in notifications {
-                                await Self.handle(notification.payload, hub: hub)
+                                await Self.handle(notification.payload, hub: hub, tokens: tokens)
                             }
                         }
                     } catch {
@@ -48,11 +51,12 @@ final class PostgresListener: LifecycleHandler, Sendable {
         }
     }
 
-    static func handle(_ payload: String, hub: LiveHub) async {
+    static func handle(_ payload: String, hub: LiveHub, tokens: TokenCache) async {
         let reference = payload.dropFirst(2)
         if payload.hasPrefix("e:"), let sessionID = UUID(uuidString: String(reference)) {
             await hub.poke(sessionID)
         } else if payload.hasPrefix("t:"), let tokenID = UUID(uuidString: String(reference)) {
+            tokens.revoke(tokenID: tokenID)
             await hub.revoke(tokenID: tokenID)
         }
     }

@@ -34,5 +34,6 @@ enum Migrations {
         CreateCalendarFeeds(),
         CreatePartieWebhooks(),
         CreateWebhookDeliveries(),
+        IndexOnlinePresence(),
     ]
 }

@@ -20,19 +20,58 @@ enum Participation {
             .map { try $0.decode(fluentModel: Session.self) }
     }
 
-    /// A heartbeat of someone already online and not idle changes nothing that depends on seats
-    /// or clocks: one conditional write, without the session's lock. Nil when that is not the
-    /// case (offline, idle, or not seated), for the full path to decide.
-    static func touch(userID: Int, in sessionID: UUID, active: Bool, at now: Date, on db: any Database) async throws -> SessionPresence? {
-        var update = (db as! any SQLDatabase).update(SessionPresence.schema)
-            .set("last_seen", to: now)
-        if active { update = update.set("last_active_at", to: now) }
-        return try await update
-            .where("session_id", .equal, sessionID).where("user_id", .equal, userID)
-            .where("is_online", .equal, true).where("idle_since", .is, SQLLiteral.null)
-            .returning(SQLLiteral.all)
+    /// A heartbeat of someone already online changes nothing that depends on seats or clocks, and
+    /// announces nothing unless it wakes them from idle: one conditional write, without the
+    /// session's lock, which also checks that they are still a member of the partie. Nil when that
+    /// is not the case (offline, waking, not seated, not a member), for the full path to decide
+    /// and explain.
+    static func touch(_ caller: Caller, in sessionID: UUID, active: Bool, at now: Date, on db: any Database) async throws -> PresenceResponse? {
+        let activity: SQLQueryString = active ? ", last_active_at = \(bind: now)" : ""
+        let awake: SQLQueryString = active ? " AND idle_since IS NULL" : ""
+        let update: SQLQueryString = """
+            UPDATE \(ident: SessionPresence.schema) SET last_seen = \(bind: now)
+            """
+        let condition: SQLQueryString = """
+             WHERE session_id = \(bind: sessionID) AND user_id = \(bind: caller.userID)
+              AND is_online = \(bind: true)
+            """
+        let member: SQLQueryString = """
+             AND EXISTS (SELECT 1 FROM \(ident: Session.schema) s
+                JOIN \(ident: PartieMember.schema) m ON m.partie_id = s.partie_id AND m.user_id = \(bind: caller.userID)
+                WHERE s.id = \(bind: sessionID))
+            RETURNING character_id, joined_at, last_seen, last_active_at, idle_since, left_at,
+              (SELECT c.name FROM \(ident: Character.schema) c WHERE c.id = character_id) AS character_name
+            """
+        guard let row = try await (db as! any SQLDatabase).raw(update + activity + condition + awake + member).first() else { return nil }
+        let lastSeen = try row.decode(column: "last_seen", as: Date.self)
+        let idleSince = try row.decode(column: "idle_since", as: Date?.self)
+        return PresenceResponse(
+            userId: caller.userID, username: caller.user.username, displayName: caller.user.displayName,
+            characterId: try row.decode(column: "character_id", as: UUID?.self),
+            characterName: try row.decode(column: "character_name", as: String?.self),
+            isOnline: true, status: idleSince == nil ? .online : .idle,
+            joinedAt: try row.decode(column: "joined_at", as: Date.self), lastSeen: lastSeen,
+            lastActiveAt: try row.decode(column: "last_active_at", as: Date?.self) ?? lastSeen,
+            idleSince: idleSince, leftAt: try row.decode(column: "left_at", as: Date?.self))
+    }
+
+    /// The same lock as `lockSession`, for callers that need only the session's state: no model
+    /// to decode on the chat's path.
+    static func lockStatus(_ id: UUID, on db: any Database) async throws -> SessionStatus? {
+        try await (db as! any SQLDatabase).update(Session.schema)
+            .set(SQLIdentifier("updated_at"), to: SQLIdentifier("updated_at"))
+            .where("id", .equal, id)
+            .returning("status")
             .first()
-            .map { try $0.decode(fluentModel: SessionPresence.self) }
+            .flatMap { SessionStatus(rawValue: try $0.decode(column: "status", as: String.self)) }
+    }
+
+    /// Whether the participant's place is still held, without reading it.
+    static func holdsSeat(_ userID: Int, in sessionID: UUID, on db: any Database) async throws -> Bool {
+        try await (db as! any SQLDatabase).select().column(SQLLiteral.numeric("1"))
+            .from(SessionParticipant.schema)
+            .where("session_id", .equal, sessionID).where("user_id", .equal, userID).where("is_active", .equal, true)
+            .first() != nil
     }
 
     /// The participant's place if it is still held.

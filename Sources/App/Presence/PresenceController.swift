@@ -1,5 +1,6 @@
 import EtrangeDomain
 import Fluent
+import SQLKit
 import Vapor
 
 /// Joining and leaving a session, presence (who is connected now) and participants (who took
@@ -55,13 +56,34 @@ struct PresenceController: RouteCollection {
     func presence(req: Request) async throws -> [PresenceResponse] {
         let caller = try req.caller
         let id = try req.uuidParameter()
-        _ = try await Session.visible(id, to: caller, on: req.db)
-        let rows = try await SessionPresence.query(on: req.db)
-            .filter(\.$session.$id == id).filter(\.$isOnline == true)
-            .with(\.$user).with(\.$character)
-            .sort(\.$joinedAt).sort(\.$user.$id)
-            .all()
-        return rows.map(PresenceResponse.init)
+        // Visibility and the list in one statement: no row at all means not a member (or no such
+        // session); a member's empty list still has the session's row, with nobody in it.
+        let rows = try await (req.db as! any SQLDatabase).raw("""
+            SELECT o.user_id, u.username, u.display_name, o.character_id, c.name AS character_name,
+              o.joined_at, o.last_seen, o.last_active_at, o.idle_since, o.left_at
+            FROM \(ident: Session.schema) s
+            JOIN \(ident: PartieMember.schema) m ON m.partie_id = s.partie_id AND m.user_id = \(bind: caller.userID)
+            LEFT JOIN \(ident: SessionPresence.schema) o ON o.session_id = s.id AND o.is_online = \(bind: true)
+            LEFT JOIN \(ident: User.schema) u ON u.id = o.user_id
+            LEFT JOIN \(ident: Character.schema) c ON c.id = o.character_id
+            WHERE s.id = \(bind: id)
+            ORDER BY o.joined_at, o.user_id
+            """).all()
+        guard !rows.isEmpty else { throw AppError.notFound("Session introuvable.") }
+        return try rows.compactMap { row in
+            guard let userID = try row.decode(column: "user_id", as: Int?.self) else { return nil }
+            let lastSeen = try row.decode(column: "last_seen", as: Date.self)
+            let idleSince = try row.decode(column: "idle_since", as: Date?.self)
+            return PresenceResponse(
+                userId: userID, username: try row.decode(column: "username", as: String.self),
+                displayName: try row.decode(column: "display_name", as: String?.self),
+                characterId: try row.decode(column: "character_id", as: UUID?.self),
+                characterName: try row.decode(column: "character_name", as: String?.self),
+                isOnline: true, status: idleSince == nil ? .online : .idle,
+                joinedAt: try row.decode(column: "joined_at", as: Date.self), lastSeen: lastSeen,
+                lastActiveAt: try row.decode(column: "last_active_at", as: Date?.self) ?? lastSeen,
+                idleSince: idleSince, leftAt: try row.decode(column: "left_at", as: Date?.self))
+        }
     }
 
     /// A connection or a heartbeat, for a seated participant of a session being played.
@@ -70,13 +92,12 @@ struct PresenceController: RouteCollection {
         try req.limit("presence:\(caller.userID)", req.application.config.limits.heartbeats, reason: "Trop de signaux de présence.")
         let id = try req.uuidParameter()
         let active = req.hasBody ? try req.json(HeartbeatRequest.self).active ?? false : false
-        let visible = try await Session.visible(id, to: caller, on: req.db)
         let now = req.now
         // Most heartbeats come from someone already online: nothing to announce, nothing locked.
-        if let row = try await Participation.touch(userID: caller.userID, in: id, active: active, at: now, on: req.db) {
-            let character = try await row.$character.id.asyncMap { try await Character.find($0, on: req.db) }
-            return PresenceResponse(row, user: caller.user, character: character ?? nil)
+        if let response = try await Participation.touch(caller, in: id, active: active, at: now, on: req.db) {
+            return response
         }
+        let visible = try await Session.visible(id, to: caller, on: req.db)
         try await req.db.transaction { db in
             try await Participation.heartbeat(userID: caller.userID, isMJ: visible.partie.isMJ, in: id, active: active, at: now, on: db)
         }
@@ -174,10 +195,6 @@ struct PresenceController: RouteCollection {
 }
 
 extension PresenceResponse {
-    init(_ row: SessionPresence) {
-        self.init(row, user: row.user, character: row.character)
-    }
-
     init(_ row: SessionPresence, user: User, character: Character?) {
         self.init(
             userId: row.$user.id, username: user.username, displayName: user.displayName,

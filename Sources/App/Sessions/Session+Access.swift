@@ -10,7 +10,28 @@ struct VisibleSession {
     let partie: VisiblePartie
 }
 
+/// What hot paths need to know of a session and its caller, read without models.
+struct SessionAccess {
+    let partieID: Int
+    let isMJ: Bool
+}
+
 extension Session {
+    /// `visible` for paths that need no more than the partie and the caller's role: one small read.
+    static func access(_ id: UUID, of caller: Caller, on db: any Database) async throws -> SessionAccess {
+        guard let row = try await (db as! any SQLDatabase).raw("""
+            SELECT s.partie_id, p.mj_id FROM \(ident: Session.schema) s
+            JOIN \(ident: Partie.schema) p ON p.id = s.partie_id
+            JOIN \(ident: PartieMember.schema) m ON m.partie_id = p.id AND m.user_id = \(bind: caller.userID)
+            WHERE s.id = \(bind: id)
+            """).first()
+        else {
+            throw AppError.notFound("Session introuvable.")
+        }
+        return SessionAccess(partieID: try row.decode(column: "partie_id", as: Int.self),
+                             isMJ: try row.decode(column: "mj_id", as: Int.self) == caller.userID)
+    }
+
     /// The session if the caller belongs to its partie; a 404 for anyone else, as for a session
     /// that does not exist.
     static func visible(_ id: UUID, to caller: Caller, on db: any Database) async throws -> VisibleSession {
@@ -97,19 +118,22 @@ extension SessionResponse {
         let counts = try await SessionCounts.load(for: sessions.map { try $0.requireID() }, callerID: caller.userID, on: db)
         return try sessions.map { session in
             let id = try session.requireID()
-            let seated = counts.seated[id] ?? 0
-            let held = counts.callerSeat[id]
-            let request = SeatRequest(
-                status: session.status, allowLateJoin: session.allowLateJoin, maxPlayers: session.maxPlayers,
-                seatedPlayers: seated, heldASeat: held != nil, stillSeated: held == true,
-                role: partie.isMJ ? .master : .player)
-            let canJoin = request.refusal == nil
-            return try SessionResponse(session: session, isMJ: partie.isMJ, seatedPlayers: seated,
-                                       onlineCount: counts.online[id] ?? 0, canJoin: canJoin, now: now)
+            return SessionResponse(record: try SessionRecord(session), isMJ: partie.isMJ, seatedPlayers: counts.seated[id] ?? 0,
+                                   onlineCount: counts.online[id] ?? 0, callerSeat: counts.callerSeat[id], now: now)
         }
     }
 
     static func build(_ visible: VisibleSession, caller: Caller, on db: any Database, now: Date) async throws -> SessionResponse {
         try await build([visible.session], partie: visible.partie, caller: caller, on: db, now: now)[0]
+    }
+
+    /// `callerSeat`: nil when the caller never held a place in the session, else whether they still do.
+    init(record: SessionRecord, isMJ: Bool, seatedPlayers: Int, onlineCount: Int, callerSeat: Bool?, now: Date) {
+        let request = SeatRequest(
+            status: record.status, allowLateJoin: record.allowLateJoin, maxPlayers: record.maxPlayers,
+            seatedPlayers: seatedPlayers, heldASeat: callerSeat != nil, stillSeated: callerSeat == true,
+            role: isMJ ? .master : .player)
+        self.init(record: record, isMJ: isMJ, seatedPlayers: seatedPlayers, onlineCount: onlineCount,
+                  canJoin: request.refusal == nil, now: now)
     }
 }

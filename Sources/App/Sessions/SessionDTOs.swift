@@ -177,9 +177,9 @@ struct SessionResponse: Content {
         try c.encode(allowedActions, forKey: .allowedActions)
     }
 
-    init(session: Session, isMJ: Bool, seatedPlayers: Int, onlineCount: Int, canJoin: Bool, now: Date) throws {
-        id = try session.requireID()
-        partieId = session.$partie.id
+    init(record session: SessionRecord, isMJ: Bool, seatedPlayers: Int, onlineCount: Int, canJoin: Bool, now: Date) {
+        id = session.id
+        partieId = session.partieID
         name = session.name
         description = session.description
         status = session.status
@@ -189,8 +189,10 @@ struct SessionResponse: Content {
         durationMinutes = session.status == .scheduled ? session.durationMinutes
             : session.durationMinutes ?? session.activeTime.minutes(at: now)
         summary = session.summary
-        keyEvents = session.keyEventPayloads
-        characterDevelopments = session.characterDevelopmentPayloads
+        keyEvents = session.keyEvents?.map { KeyEventPayload(event: $0.event, timestamp: $0.timestamp) }
+        characterDevelopments = session.characterDevelopments?.map {
+            CharacterDevelopmentPayload(characterId: $0.characterId, description: $0.description)
+        }
         notes = isMJ ? .some(session.notes) : .none
         maxPlayers = session.maxPlayers
         allowLateJoin = session.allowLateJoin

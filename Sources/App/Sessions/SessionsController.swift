@@ -27,22 +27,72 @@ struct SessionsController: RouteCollection {
             throw AppError.invalid(field: "partie_id", reason: "doit être un entier.")
         }
         let page = try PageQuery(req)
-        let partie = try await Partie.visible(partieID, to: caller, on: req.db)
-        let query = Session.query(on: req.db).filter(\.$partie.$id == partieID)
+        var status: SessionStatus?
         if let rawStatus = req.query[String.self, at: "status"] {
-            guard let status = SessionStatus(rawValue: rawStatus) else {
+            guard let known = SessionStatus(rawValue: rawStatus) else {
                 throw AppError.invalid(field: "status", reason: "valeurs possibles : \(SessionStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
             }
-            query.filter(\.$status == status)
+            status = known
         }
-        let total = try await query.count()
-        let sessions = try await query
-            .sort(\.$createdAt, .descending).sort(\.$id, .descending)
-            .range(page.offset..<(page.offset + page.per))
-            .all()
-        return PageResponse(
-            items: try await SessionResponse.build(sessions, partie: partie, caller: caller, on: req.db, now: req.now),
-            metadata: PageMetadata(page: page.page, per: page.per, total: total))
+        let sql = req.db as! any SQLDatabase
+        // The caller's membership, the page, its total and every count the responses show, in one
+        // statement: a phone refreshes this list often, and each round trip and model decoded was
+        // most of its cost. Only an empty page needs a second look, to tell 404 from nothing.
+        let rows = try await sql.raw(Self.pageQuery(partieID: partieID, status: status, callerID: caller.userID, page: page)).all()
+        let isMJ: Bool
+        var total = 0
+        if let first = rows.first {
+            isMJ = try first.decode(column: "mj_id", as: Int.self) == caller.userID
+            total = try first.decode(column: "total_count", as: Int.self)
+        } else {
+            isMJ = try await Partie.isMJ(of: partieID, caller: caller, on: req.db)
+            if page.offset > 0 {
+                // Past the last page the window has no row to count on.
+                total = try await sql.raw(Self.countQuery(partieID: partieID, status: status)).first()?.decode(column: "total_count", as: Int.self) ?? 0
+            }
+        }
+        let now = req.now
+        let items = try rows.map { row in
+            let callerSeats = try row.decode(column: "caller_seats", as: Int.self)
+            return SessionResponse(
+                record: try SessionRecord(row: row), isMJ: isMJ,
+                seatedPlayers: try row.decode(column: "seated_count", as: Int.self),
+                onlineCount: try row.decode(column: "online_count", as: Int.self),
+                callerSeat: callerSeats == 0 ? nil : try row.decode(column: "caller_active_seats", as: Int.self) > 0,
+                now: now)
+        }
+        return PageResponse(items: items, metadata: PageMetadata(page: page.page, per: page.per, total: total))
+    }
+
+    private static func filter(partieID: Int, status: SessionStatus?) -> SQLQueryString {
+        var filter: SQLQueryString = "s.partie_id = \(bind: partieID)"
+        if let status { filter = filter + " AND s.status = \(bind: status.rawValue)" }
+        return filter
+    }
+
+    /// Newest first, as `SessionResponse.build` would answer each, with `COUNT(*) OVER ()` for the total.
+    static func pageQuery(partieID: Int, status: SessionStatus?, callerID: Int, page: PageQuery) -> SQLQueryString {
+        let participants = SQLIdentifier(SessionParticipant.schema)
+        let presence = SQLIdentifier(SessionPresence.schema)
+        let query: SQLQueryString = """
+            SELECT s.*, pt.mj_id, COUNT(*) OVER () AS total_count,
+              (SELECT COUNT(*) FROM \(participants) p WHERE p.session_id = s.id
+                 AND p.role = \(bind: SeatRole.player.rawValue) AND p.is_active = \(bind: true)) AS seated_count,
+              (SELECT COUNT(*) FROM \(presence) o WHERE o.session_id = s.id AND o.is_online = \(bind: true)) AS online_count,
+              (SELECT COUNT(*) FROM \(participants) c WHERE c.session_id = s.id AND c.user_id = \(bind: callerID)) AS caller_seats,
+              (SELECT COUNT(*) FROM \(participants) c WHERE c.session_id = s.id AND c.user_id = \(bind: callerID)
+                 AND c.is_active = \(bind: true)) AS caller_active_seats
+            FROM \(ident: Session.schema) s
+            JOIN \(ident: Partie.schema) pt ON pt.id = s.partie_id
+            JOIN \(ident: PartieMember.schema) m ON m.partie_id = pt.id AND m.user_id = \(bind: callerID)
+            WHERE
+            """
+        return query + " " + filter(partieID: partieID, status: status)
+            + " ORDER BY s.created_at DESC, s.id DESC LIMIT \(bind: page.per) OFFSET \(bind: page.offset)"
+    }
+
+    static func countQuery(partieID: Int, status: SessionStatus?) -> SQLQueryString {
+        "SELECT COUNT(*) AS total_count FROM \(ident: Session.schema) s WHERE " + filter(partieID: partieID, status: status)
     }
 
     func show(req: Request) async throws -> SessionResponse {
