@@ -357,3 +357,36 @@ def test_reconnect_with_since_on_the_other_instance(step: Story):
     assert_contiguous(player_b)
     if back is None:
         log("presence.online du MJ non vu sur MJ@B en 5 s après la reconnexion")
+
+
+def test_logout_on_one_instance_revokes_the_token_on_the_other():
+    """B keeps verified tokens a minute; a logout through A must reach it at once (NOTIFY)."""
+    token, _ = register(A, "partant")
+    call(B, "GET", "/api/me", token)          # B now holds the token in its cache
+    call(B, "GET", "/api/me", token)
+    call(A, "POST", "/api/auth/logout", token)
+    t0 = time.monotonic()
+    while True:
+        status = requests.get(B + "/api/me", headers={"Authorization": f"Bearer {token}"}, timeout=15).status_code
+        if status == 401:
+            break
+        assert status == 200, f"GET /api/me sur B : {status}"
+        assert time.monotonic() - t0 < LIMIT, "B accepte encore le jeton une seconde après la déconnexion sur A"
+        time.sleep(0.02)
+    log(f"jeton révoqué sur B {1000 * (time.monotonic() - t0):.1f} ms après la déconnexion sur A")
+
+
+def test_new_password_on_one_instance_revokes_every_token_on_the_other():
+    token, _ = register(A, "prudent")
+    second = call(A, "POST", "/api/auth/login", body={"username": call(A, "GET", "/api/me", token)["username"],
+                                                      "password": PASSWORD})["token"]
+    call(B, "GET", "/api/me", token)
+    call(B, "GET", "/api/me", second)
+    fresh = call(A, "POST", "/api/auth/password", token,
+                 {"current_password": PASSWORD, "new_password": PASSWORD + "-neuf"})["token"]
+    deadline = time.monotonic() + LIMIT
+    for old in (token, second):
+        while requests.get(B + "/api/me", headers={"Authorization": f"Bearer {old}"}, timeout=15).status_code != 401:
+            assert time.monotonic() < deadline, "B accepte encore un ancien jeton après le changement de mot de passe sur A"
+            time.sleep(0.02)
+    call(B, "GET", "/api/me", fresh)

@@ -1,0 +1,162 @@
+@testable import App
+import EtrangeDomain
+import Fluent
+import Foundation
+import Testing
+import Vapor
+
+/// The paths rewritten for speed (issue #9) answer exactly what the general paths answer, and the
+/// token cache never outlives a revocation or an expiry.
+@Suite struct HotPathTests {
+    @Test func tokenCacheTrustsAnEntryAMinuteAtMostAndNeverPastExpiry() throws {
+        let cache = TokenCache()
+        let user = User()
+        let caller = Caller(user: user, userID: 7, tokenID: UUID())
+        cache.store(caller, digest: "d", expiresAt: pinnedStart.addingTimeInterval(3600), now: pinnedStart)
+        #expect(cache.caller(digest: "d", now: pinnedStart.addingTimeInterval(59))?.tokenID == caller.tokenID)
+        #expect(cache.caller(digest: "other", now: pinnedStart) == nil)
+        #expect(cache.caller(digest: "d", now: pinnedStart.addingTimeInterval(TokenCache.lifetime)) == nil)
+        // Dropped, not only skipped: verified again, it is kept again.
+        cache.store(caller, digest: "d", expiresAt: pinnedStart.addingTimeInterval(30), now: pinnedStart)
+        #expect(cache.caller(digest: "d", now: pinnedStart.addingTimeInterval(29)) != nil)
+        #expect(cache.caller(digest: "d", now: pinnedStart.addingTimeInterval(30)) == nil)
+        // A clock set back does not make an old entry young.
+        cache.store(caller, digest: "d", expiresAt: pinnedStart.addingTimeInterval(3600), now: pinnedStart)
+        #expect(cache.caller(digest: "d", now: pinnedStart.addingTimeInterval(-120)) == nil)
+        cache.store(caller, digest: "d", expiresAt: pinnedStart.addingTimeInterval(3600), now: pinnedStart)
+        cache.revoke(tokenID: caller.tokenID)
+        #expect(cache.caller(digest: "d", now: pinnedStart) == nil)
+        cache.store(caller, digest: "d", expiresAt: pinnedStart.addingTimeInterval(3600), now: pinnedStart)
+        cache.removeAll()
+        #expect(cache.caller(digest: "d", now: pinnedStart) == nil)
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func revokedTokensAreRefusedAtOnceThoughCached(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let user = try await api.register("celeste")
+            let second = try await api.send(.POST, "/api/auth/login", json: ["username": "celeste", "password": "motdepasse"])
+                .decode(AuthResponse.self).token
+            for token in [user.token, second] {
+                #expect(try await api.send(.GET, "/api/me", token: token).status == .ok)
+            }
+            #expect(try await api.send(.POST, "/api/auth/logout", token: user.token).status == .noContent)
+            #expect(try await api.send(.GET, "/api/me", token: user.token).status == .unauthorized)
+            let changed = try await api.send(.POST, "/api/auth/password", token: second,
+                                             json: ["current_password": "motdepasse", "new_password": "autre-secret-solide"])
+            #expect(changed.status == .ok)
+            #expect(try await api.send(.GET, "/api/me", token: second).status == .unauthorized)
+            #expect(try await api.send(.GET, "/api/me", token: try changed.decode(AuthResponse.self).token).status == .ok)
+            // A cached token still expires on time.
+            let third = try await api.send(.POST, "/api/auth/login", json: ["username": "celeste", "password": "autre-secret-solide"])
+                .decode(AuthResponse.self)
+            #expect(try await api.send(.GET, "/api/me", token: third.token).status == .ok)
+            api.clock.set(third.expiresAt)
+            #expect(try await api.send(.GET, "/api/me", token: third.token).status == .unauthorized)
+        }
+    }
+
+    /// A token removed without this instance hearing of it (another instance's logout while the
+    /// notification was lost) works at most `TokenCache.lifetime` longer.
+    @Test(arguments: TestDatabase.enabled)
+    func aTokenDeletedBehindTheCacheStopsWithinItsLifetime(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let user = try await api.register("discrete")
+            #expect(try await api.send(.GET, "/api/me", token: user.token).status == .ok)
+            try await UserToken.query(on: api.db).filter(\.$user.$id == user.id).delete()
+            api.clock.advance(by: TokenCache.lifetime)
+            #expect(try await api.send(.GET, "/api/me", token: user.token).status == .unauthorized)
+        }
+    }
+
+    /// The list reads every session in one statement; each item must be what the single-session
+    /// endpoint, built by the general path, says of it — counts, seat and notes included.
+    @Test(arguments: TestDatabase.enabled)
+    func theListAgreesWithEachSessionItLists(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let table = try await Table.make(api)
+            let armand = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
+            let (berenice, hers) = try await api.newPlayer(table, "berenice")
+            let full = try await api.createSession(table, name: "Complète", extra: ["max_players": 1, "allow_late_join": false])
+            try await api.joinSession(full, table.player, character: armand)
+            try await api.move(full, .start, table)
+            try await api.move(full, .pause, table)
+            let running = try await api.createSession(table, name: "Ouverte")
+            try await api.send(.PUT, "/api/sessions/\(running.id)", token: table.mj.token, json: ["notes": "secret du MJ"])
+            let left = try await api.createSession(table, name: "Quittée")
+            try await api.joinSession(left, berenice, character: hers)
+            try await api.send(.POST, "/api/sessions/\(left.id)/leave", token: berenice.token)
+            _ = try await api.createSession(table, name: "Vide")
+
+            for viewer in [table.mj, table.player, berenice] {
+                let page = try await api.send(.GET, "/api/sessions?partie_id=\(table.partie.id)", token: viewer.token)
+                    .decode(PageResponse<SessionResponse>.self)
+                #expect(page.items.count == 4 && page.metadata.total == 4)
+                for item in page.items {
+                    let single = try await api.send(.GET, "/api/sessions/\(item.id)", token: viewer.token)
+                    #expect(single.status == .ok)
+                    let expected = try single.decode(SessionResponse.self)
+                    #expect(item.seatedPlayers == expected.seatedPlayers, "\(item.name) vue par \(viewer.username)")
+                    #expect(item.onlineCount == expected.onlineCount, "\(item.name) vue par \(viewer.username)")
+                    #expect(item.canJoin == expected.canJoin, "\(item.name) vue par \(viewer.username)")
+                    #expect(item.notes == expected.notes && item.allowedActions == expected.allowedActions)
+                    #expect(item.status == expected.status && item.durationMinutes == expected.durationMinutes)
+                }
+                let notes = page.items.first { $0.id == running.id }?.notes
+                #expect(viewer.id == table.mj.id ? notes == .some("secret du MJ") : notes == nil)
+            }
+            let complete = try await api.send(.GET, "/api/sessions?partie_id=\(table.partie.id)", token: berenice.token)
+                .decode(PageResponse<SessionResponse>.self).items.first { $0.id == full.id }
+            #expect(complete?.seatedPlayers == 1 && complete?.canJoin == false)
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func emptyPagesTellAMemberFromAStranger(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let table = try await Table.make(api)
+            let path = "/api/sessions?partie_id=\(table.partie.id)"
+            let none = try await api.send(.GET, path, token: table.player.token).decode(PageResponse<SessionResponse>.self)
+            #expect(none.items.isEmpty && none.metadata.total == 0)
+            #expect(try await api.send(.GET, path, token: table.outsider.token).status == .notFound)
+            #expect(try await api.send(.GET, "/api/sessions?partie_id=999999", token: table.player.token).status == .notFound)
+            for index in 1...3 { _ = try await api.createSession(table, name: "S\(index)") }
+            let beyond = try await api.send(.GET, path + "&per=2&page=5", token: table.player.token).decode(PageResponse<SessionResponse>.self)
+            #expect(beyond.items.isEmpty && beyond.metadata.total == 3)
+            #expect(try await api.send(.GET, path + "&per=2&page=5", token: table.outsider.token).status == .notFound)
+            let scheduledOnly = try await api.send(.GET, path + "&status=active", token: table.player.token).decode(PageResponse<SessionResponse>.self)
+            #expect(scheduledOnly.items.isEmpty && scheduledOnly.metadata.total == 0)
+        }
+    }
+
+    /// The heartbeat's single write answers what the presence list says, idle included, and a
+    /// member removed from the partie no longer takes that path.
+    @Test(arguments: TestDatabase.enabled)
+    func aHeartbeatAnswersWhatThePresenceListSays(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let table = try await Table.make(api)
+            let armand = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
+            let session = try await api.session(in: .active, table)
+            try await api.joinSession(session, table.player, character: armand)
+            let path = "/api/sessions/\(session.id)/presence"
+            api.clock.advance(by: 10)
+            let beat = try await api.send(.POST, path, token: table.player.token).decode(PresenceResponse.self)
+            let listed = try #require(try await api.presence(session, as: table.mj).first { $0.userId == table.player.id })
+            #expect(beat.lastSeen == pinnedStart.addingTimeInterval(10) && listed.lastSeen == beat.lastSeen)
+            #expect(beat.characterName == "Armand" && listed.characterName == "Armand")
+            #expect(beat.status == .online && beat.joinedAt == listed.joinedAt && beat.lastActiveAt == listed.lastActiveAt)
+
+            api.clock.advance(by: 400)
+            _ = try await Participation.markIdle(now: api.clock.now(), after: 300, on: api.db)
+            let idle = try await api.send(.POST, path, token: table.player.token).decode(PresenceResponse.self)
+            #expect(idle.status == .idle && idle.idleSince != nil)
+            #expect(try await api.presence(session, as: table.mj).first { $0.userId == table.player.id }?.status == .idle)
+            let woken = try await api.send(.POST, path, token: table.player.token, json: ["active": true]).decode(PresenceResponse.self)
+            #expect(woken.status == .online && woken.idleSince == nil && woken.lastActiveAt == api.clock.now())
+
+            try await PartieMember.query(on: api.db).filter(\.$user.$id == table.player.id).delete()
+            #expect(try await api.send(.POST, path, token: table.player.token).status == .notFound)
+            #expect(try await api.send(.GET, path, token: table.player.token).status == .notFound)
+        }
+    }
+}
