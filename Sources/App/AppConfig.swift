@@ -123,12 +123,14 @@ public struct AppConfig: Sendable {
         return config
     }
 
-    /// SQLite has one writer: more connections only spin on its lock (measured in BENCHMARKS.md:
-    /// delivery p50 1.8 s with four per event loop, 27 ms with one). PostgreSQL works in parallel.
+    /// Connections per event loop on PostgreSQL, which works in parallel. On SQLite, the whole
+    /// server's, all on one event loop (`OneLoopDatabaseConfiguration`): it has one writer, and
+    /// writers from several pools spin on its lock (BENCHMARKS.md); two let a read go on beside a
+    /// write transaction.
     public var effectivePoolSize: Int {
         if let databasePoolSize { return databasePoolSize }
         switch database {
-        case .sqlite: return 1
+        case .sqlite: return 2
         case .postgres: return 4
         }
     }

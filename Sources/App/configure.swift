@@ -47,8 +47,12 @@ private func configureDatabase(_ app: Application, config: AppConfig) async thro
     case let .sqlite(path):
         let url = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let sqlite: DatabaseConfigurationFactory = .sqlite(
+            .file(url.path), maxConnectionsPerEventLoop: config.effectivePoolSize,
+            connectionPoolTimeout: .seconds(Int64(config.databasePoolTimeout)))
+        let loop = app.eventLoopGroup.next()
         app.databases.use(
-            .sqlite(.file(url.path), maxConnectionsPerEventLoop: config.effectivePoolSize, connectionPoolTimeout: .seconds(Int64(config.databasePoolTimeout))),
+            DatabaseConfigurationFactory { OneLoopDatabaseConfiguration(base: sqlite.make(), eventLoop: loop) },
             as: .sqlite)
         // WAL lets readers go on while one connection writes; the setting is kept in the file.
         try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()

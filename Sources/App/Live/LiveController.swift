@@ -130,10 +130,11 @@ struct LiveController: RouteCollection {
         }
         socket.onPong { _, _ in touch() }
         socket.onClose.whenComplete { _ in
+            let closedAt = app.clock.now()
             Task {
                 await app.live.unsubscribe(subscriber)
                 guard await app.live.connections(of: grant.caller.userID, in: grant.sessionID) == 0 else { return }
-                await app.live.guarded { await markOffline(grant, app: app) }
+                app.live.departures.add(grant, at: closedAt, app: app)
             }
         }
     }
@@ -161,19 +162,6 @@ struct LiveController: RouteCollection {
         } catch {
             // A session not started yet: the connection will count once it is.
             app.logger.debug("live presence not marked: \(String(reflecting: error))")
-        }
-    }
-
-    private static func markOffline(_ grant: Grant, app: Application) async {
-        let now = app.clock.now()
-        do {
-            try await app.db.transaction { db in
-                _ = try await Participation.lockSession(grant.sessionID, on: db)
-                try await Participation.disconnect(userID: grant.caller.userID, from: grant.sessionID, until: now, at: now, on: db)
-            }
-            await app.live.poke(grant.sessionID)
-        } catch {
-            app.logger.warning("live presence not cleared: \(String(reflecting: error))")
         }
     }
 }
