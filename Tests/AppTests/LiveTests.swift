@@ -88,6 +88,61 @@ import Vapor
         }
     }
 
+    /// Every socket of two tables closes at once (a network drop): each player goes offline with
+    /// their own event, their time stopped at the instant their socket closed.
+    @Test(arguments: TestDatabase.enabled)
+    func aWaveOfDisconnectionsIsSettledSessionBySession(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            var watchers: [(LiveClient, Table, SessionResponse, [TestUser])] = []
+            var sockets: [LiveClient] = []
+            for name in ["nord", "sud"] {
+                let table = try await Table.make(api, suffix: name)
+                let session = try await api.session(in: .active, table)
+                var players: [TestUser] = []
+                for index in 1...3 {
+                    let (player, character) = try await api.newPlayer(table, "\(name)-joueur\(index)")
+                    try await api.joinSession(session, player, character: character)
+                    try await api.send(.DELETE, "/api/sessions/\(session.id)/presence", token: player.token)
+                    players.append(player)
+                }
+                let watcher = try await LiveClient.connect(api, session: session.id, token: table.mj.token)
+                for player in players {
+                    sockets.append(try await LiveClient.connect(api, session: session.id, token: player.token))
+                }
+                let ids = Set(players.map(\.id))
+                try await watcher.waitFor("everyone online") { messages in
+                    ids.isSubset(of: Set(messages.filter { $0.type == "presence.online" }.compactMap { $0.data["user_id"] as? Int }))
+                }
+                for player in players {
+                    for _ in 0..<500 where await api.app.live.connections(of: player.id, in: session.id) < 1 {
+                        try await Task.sleep(for: .milliseconds(10))
+                    }
+                }
+                watchers.append((watcher, table, session, players))
+            }
+            api.clock.advance(by: 600)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for socket in sockets { group.addTask { try await socket.close() } }
+                try await group.waitForAll()
+            }
+            for (watcher, table, session, players) in watchers {
+                let ids = Set(players.map(\.id))
+                let events = try await watcher.waitFor("everyone offline") { messages in
+                    ids.isSubset(of: Set(messages.filter { $0.type == "presence.offline" }.compactMap { $0.data["user_id"] as? Int }))
+                }
+                #expect(events.filter { $0.type == "presence.offline" }.count == players.count)
+                api.clock.advance(by: 300)
+                let participants = try await api.participants(session, as: table.mj).filter { ids.contains($0.userId) }
+                #expect(participants.count == 3)
+                for participant in participants {
+                    #expect(!participant.isOnline && participant.isActive)
+                    #expect(participant.totalTimeMinutes == 10, "\(participant.username): \(participant.totalTimeMinutes)")
+                }
+                #expect(try await api.presence(session, as: table.mj).allSatisfy { !ids.contains($0.userId) })
+            }
+        }
+    }
+
     /// A phone and a laptop are one presence with two connections.
     @Test(arguments: TestDatabase.enabled)
     func oneUserTwoDevices(db: TestDatabase) async throws {
