@@ -66,18 +66,16 @@ struct ChatController: RouteCollection {
         try req.limit("chat:\(caller.userID)", req.application.config.limits.chat, reason: "Trop de messages d'affilée.")
         let now = req.now
         let message = try await req.db.transaction { db -> MessageResponse in
-            guard let status = try await Participation.lockStatus(id, on: db) else {
+            guard let writer = try await Participation.lockForWriter(caller.userID, in: id, on: db) else {
                 throw AppError.notFound("Session introuvable.")
             }
-            guard !status.isFinal else {
-                throw AppError.conflict("La session est « \(status.rawValue) » (\(status.label)) : sa discussion est fermée.")
+            guard !writer.status.isFinal else {
+                throw AppError.conflict("La session est « \(writer.status.rawValue) » (\(writer.status.label)) : sa discussion est fermée.")
             }
-            if !access.isMJ {
-                guard try await Participation.holdsSeat(caller.userID, in: id, on: db) else {
-                    throw AppError.forbidden("Rejoignez la session pour écrire dans son chat.")
-                }
+            guard access.isMJ || writer.seated else {
+                throw AppError.forbidden("Rejoignez la session pour écrire dans son chat.")
             }
-            try await Participation.active(userID: caller.userID, in: id, at: now, on: db)
+            try await Participation.active(userID: caller.userID, in: id, idle: writer.idle, at: now, on: db)
             return try await Chat.post(.text, body: text, by: caller.user, in: id, at: now, on: db)
         }
         await req.announce(id)

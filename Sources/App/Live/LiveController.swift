@@ -134,7 +134,8 @@ struct LiveController: RouteCollection {
             Task {
                 await app.live.unsubscribe(subscriber)
                 guard await app.live.connections(of: grant.caller.userID, in: grant.sessionID) == 0 else { return }
-                app.live.departures.add(grant, at: closedAt, app: app)
+                let hub = app.live
+                hub.departures.add(grant, at: closedAt, hub: hub, app: app)
             }
         }
     }

@@ -366,9 +366,11 @@ final class PresenceTouches: Sendable {
             return !state.scheduled
         }
         guard first else { return }
+        // Taken now: after the delay the application may be shutting down, and its hub refuses work.
+        let hub = app.live
         Task {
             try? await Task.sleep(for: Self.delay)
-            await app.live.guarded { await self.flush(app: app) }
+            await hub.guarded { await self.flush(app: app) }
         }
     }
 
@@ -427,7 +429,9 @@ final class PresenceDepartures: Sendable {
     /// Sessions settled side by side, within the database pool.
     static let parallelism = 4
 
-    func add(_ grant: LiveController.Grant, at now: Date, app: Application) {
+    /// `hub` is captured now: the flush may come after the application has let go of it at
+    /// shutdown, and the hub then refuses the work.
+    func add(_ grant: LiveController.Grant, at now: Date, hub: LiveHub, app: Application) {
         let first = pending.withLockedValue { state -> Bool in
             state.departures[grant.sessionID, default: [:]][grant.caller.userID] = Departure(grant: grant, at: now)
             defer { state.scheduled = true }
@@ -436,11 +440,11 @@ final class PresenceDepartures: Sendable {
         guard first else { return }
         Task {
             try? await Task.sleep(for: Self.delay)
-            await app.live.guarded { await self.flush(app: app) }
+            await hub.guarded { await self.flush(hub: hub, app: app) }
         }
     }
 
-    private func flush(app: Application) async {
+    private func flush(hub: LiveHub, app: Application) async {
         let sessions = pending.withLockedValue { state -> [(UUID, [Departure])] in
             defer { state = Pending() }
             return state.departures.map { ($0.key, Array($0.value.values)) }
@@ -448,15 +452,15 @@ final class PresenceDepartures: Sendable {
         await withTaskGroup(of: Void.self) { group in
             for (index, (sessionID, departures)) in sessions.enumerated() {
                 if index >= Self.parallelism { await group.next() }
-                group.addTask { await Self.settle(departures, in: sessionID, app: app) }
+                group.addTask { await Self.settle(departures, in: sessionID, hub: hub, app: app) }
             }
         }
     }
 
-    private static func settle(_ departures: [Departure], in sessionID: UUID, app: Application) async {
+    private static func settle(_ departures: [Departure], in sessionID: UUID, hub: LiveHub, app: Application) async {
         var stillAway: [Departure] = []
         // Back meanwhile on another socket of this instance: still here.
-        for departure in departures where await app.live.connections(of: departure.grant.caller.userID, in: sessionID) == 0 {
+        for departure in departures where await hub.connections(of: departure.grant.caller.userID, in: sessionID) == 0 {
             stillAway.append(departure)
         }
         let leaving = stillAway
@@ -469,7 +473,7 @@ final class PresenceDepartures: Sendable {
                                                        until: departure.at, at: departure.at, on: db)
                 }
             }
-            await app.live.poke(sessionID)
+            await hub.poke(sessionID)
         } catch {
             app.logger.warning("live presence not cleared: \(String(reflecting: error))")
         }

@@ -55,23 +55,33 @@ enum Participation {
             idleSince: idleSince, leftAt: try row.decode(column: "left_at", as: Date?.self))
     }
 
-    /// The same lock as `lockSession`, for callers that need only the session's state: no model
-    /// to decode on the chat's path.
-    static func lockStatus(_ id: UUID, on db: any Database) async throws -> SessionStatus? {
-        try await (db as! any SQLDatabase).update(Session.schema)
-            .set(SQLIdentifier("updated_at"), to: SQLIdentifier("updated_at"))
-            .where("id", .equal, id)
-            .returning("status")
-            .first()
-            .flatMap { SessionStatus(rawValue: try $0.decode(column: "status", as: String.self)) }
+    /// What a writer in the chat needs to know, read by the statement that takes the session's
+    /// lock (as `lockSession` does): its state, whether `userID` holds a seat, and whether they
+    /// are idle, which under the lock no one else can change.
+    struct Writer {
+        let status: SessionStatus
+        let seated: Bool
+        let idle: Bool
     }
 
-    /// Whether the participant's place is still held, without reading it.
-    static func holdsSeat(_ userID: Int, in sessionID: UUID, on db: any Database) async throws -> Bool {
-        try await (db as! any SQLDatabase).select().column(SQLLiteral.numeric("1"))
-            .from(SessionParticipant.schema)
-            .where("session_id", .equal, sessionID).where("user_id", .equal, userID).where("is_active", .equal, true)
-            .first() != nil
+    static func lockForWriter(_ userID: Int, in id: UUID, on db: any Database) async throws -> Writer? {
+        let participants = SQLIdentifier(SessionParticipant.schema)
+        let presence = SQLIdentifier(SessionPresence.schema)
+        guard let row = try await (db as! any SQLDatabase).raw("""
+            UPDATE \(ident: Session.schema) SET updated_at = updated_at WHERE id = \(bind: id)
+            RETURNING status,
+              EXISTS (SELECT 1 FROM \(participants) p WHERE p.session_id = \(bind: id) AND p.user_id = \(bind: userID)
+                AND p.is_active = \(bind: true)) AS seated,
+              EXISTS (SELECT 1 FROM \(presence) o WHERE o.session_id = \(bind: id) AND o.user_id = \(bind: userID)
+                AND o.idle_since IS NOT NULL) AS idle
+            """).first()
+        else {
+            return nil
+        }
+        let rawStatus = try row.decode(column: "status", as: String.self)
+        guard let status = SessionStatus(rawValue: rawStatus) else { return nil }
+        return Writer(status: status, seated: try row.decode(column: "seated", as: Bool.self),
+                      idle: try row.decode(column: "idle", as: Bool.self))
     }
 
     /// The participant's place if it is still held.
@@ -211,9 +221,18 @@ enum Participation {
     }
 
     /// A sign of the person themselves (a message, a draw), inside a transaction holding the
-    /// session's lock: they are active again if they were idle.
-    static func active(userID: Int, in sessionID: UUID, at now: Date, on db: any Database) async throws {
+    /// session's lock: they are active again if they were idle. `idle`, when the caller already
+    /// read it under the lock, saves a statement.
+    static func active(userID: Int, in sessionID: UUID, idle: Bool? = nil, at now: Date, on db: any Database) async throws {
         let sql = db as! any SQLDatabase
+        if let idle {
+            try await sql.update(SessionPresence.schema)
+                .set("last_active_at", to: now).set("idle_since", to: SQLLiteral.null)
+                .where("session_id", .equal, sessionID).where("user_id", .equal, userID)
+                .run()
+            if idle { try await announce(.presenceActive, of: userID, in: sessionID, at: now, on: db) }
+            return
+        }
         let woke = try await sql.update(SessionPresence.schema)
             .set("last_active_at", to: now).set("idle_since", to: SQLLiteral.null)
             .where("session_id", .equal, sessionID).where("user_id", .equal, userID)
