@@ -6,7 +6,7 @@
 # over two instances. Results land in artifacts/bench/ (JSON) and the table is printed at the end.
 #
 # Knobs (environment): BENCH_CONNECTIONS (19600: 2,800 sessions of 7, the most that fits the
-# 20,000 file descriptors of one server process), BENCH_HOLD (60 s), BENCH_RATE (50 msg/s: what
+# 20,000 file descriptors of one server process), BENCH_HOLD (60 s), BENCH_RATE (100 msg/s: half of what
 # this 2-core box carries with the server, the database and the load tool on it; see BENCHMARKS.md),
 # BENCH_DURATION (60 s), BENCH_DRAW_EVERY (10: one message in ten is a draw), BENCH_WORKERS (3),
 # BENCH_BACKENDS ("sqlite postgres"), BENCH_API_SECONDS (10), BENCH_PG_PORT (54500).
@@ -17,7 +17,7 @@ OUT=$ROOT/artifacts/bench
 CONNECTIONS=${BENCH_CONNECTIONS:-19600}
 SESSIONS=$((CONNECTIONS / 7))
 HOLD=${BENCH_HOLD:-60}
-RATE=${BENCH_RATE:-50}
+RATE=${BENCH_RATE:-100}
 DURATION=${BENCH_DURATION:-60}
 DRAW_EVERY=${BENCH_DRAW_EVERY:-10}
 WORKERS=${BENCH_WORKERS:-3}
@@ -50,10 +50,9 @@ trap stop_servers EXIT
 
 # start_server NAME PORT DATABASE_URL: one instance in the background, quiet, limits lifted.
 start_server() {
-    local name=$1 port=$2 url=$3 pool=4
-    # SQLite has one writer: more connections only spin on its lock (BENCHMARKS.md, "SQLite").
-    [ "$name" = sqlite ] && pool=1
-    ETRANGE_DB_POOL=${ETRANGE_DB_POOL:-$pool} DATABASE_URL=$url ETRANGE_BCRYPT_COST=4 ETRANGE_RATE_LIMITS=off ETRANGE_PRESENCE_TIMEOUT=3600 \
+    local name=$1 port=$2 url=$3
+    # The server's own pool sizes unless ETRANGE_DB_POOL says otherwise (BENCHMARKS.md, "SQLite").
+    ${ETRANGE_DB_POOL:+env ETRANGE_DB_POOL=$ETRANGE_DB_POOL} DATABASE_URL=$url ETRANGE_BCRYPT_COST=4 ETRANGE_RATE_LIMITS=off ETRANGE_PRESENCE_TIMEOUT=3600 \
         ETRANGE_LIVE_QUEUE=${ETRANGE_LIVE_QUEUE:-256} \
         "$SERVER" serve --hostname 127.0.0.1 --port "$port" --log warning >"$OUT/server-$name-$port.log" 2>&1 &
     SERVER_PIDS+=($!)
