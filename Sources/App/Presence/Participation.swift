@@ -43,16 +43,8 @@ enum Participation {
               (SELECT c.name FROM \(ident: Character.schema) c WHERE c.id = character_id) AS character_name
             """
         guard let row = try await (db as! any SQLDatabase).raw(update + activity + condition + awake + member).first() else { return nil }
-        let lastSeen = try row.decode(column: "last_seen", as: Date.self)
-        let idleSince = try row.decode(column: "idle_since", as: Date?.self)
-        return PresenceResponse(
-            userId: caller.userID, username: caller.user.username, displayName: caller.user.displayName,
-            characterId: try row.decode(column: "character_id", as: UUID?.self),
-            characterName: try row.decode(column: "character_name", as: String?.self),
-            isOnline: true, status: idleSince == nil ? .online : .idle,
-            joinedAt: try row.decode(column: "joined_at", as: Date.self), lastSeen: lastSeen,
-            lastActiveAt: try row.decode(column: "last_active_at", as: Date?.self) ?? lastSeen,
-            idleSince: idleSince, leftAt: try row.decode(column: "left_at", as: Date?.self))
+        return try PresenceResponse(onlineRow: row, userID: caller.userID, username: caller.user.username,
+                                    displayName: caller.user.displayName)
     }
 
     /// What a writer in the chat needs to know, read by the statement that takes the session's

@@ -72,17 +72,8 @@ struct PresenceController: RouteCollection {
         guard !rows.isEmpty else { throw AppError.notFound("Session introuvable.") }
         return try rows.compactMap { row in
             guard let userID = try row.decode(column: "user_id", as: Int?.self) else { return nil }
-            let lastSeen = try row.decode(column: "last_seen", as: Date.self)
-            let idleSince = try row.decode(column: "idle_since", as: Date?.self)
-            return PresenceResponse(
-                userId: userID, username: try row.decode(column: "username", as: String.self),
-                displayName: try row.decode(column: "display_name", as: String?.self),
-                characterId: try row.decode(column: "character_id", as: UUID?.self),
-                characterName: try row.decode(column: "character_name", as: String?.self),
-                isOnline: true, status: idleSince == nil ? .online : .idle,
-                joinedAt: try row.decode(column: "joined_at", as: Date.self), lastSeen: lastSeen,
-                lastActiveAt: try row.decode(column: "last_active_at", as: Date?.self) ?? lastSeen,
-                idleSince: idleSince, leftAt: try row.decode(column: "left_at", as: Date?.self))
+            return try PresenceResponse(onlineRow: row, userID: userID, username: try row.decode(column: "username", as: String.self),
+                                        displayName: try row.decode(column: "display_name", as: String?.self))
         }
     }
 
@@ -195,6 +186,21 @@ struct PresenceController: RouteCollection {
 }
 
 extension PresenceResponse {
+    /// An online presence read with plain SQL: its `character_id`, `character_name`, `joined_at`,
+    /// `last_seen`, `last_active_at`, `idle_since` and `left_at` columns.
+    init(onlineRow row: any SQLRow, userID: Int, username: String, displayName: String?) throws {
+        let lastSeen = try row.decode(column: "last_seen", as: Date.self)
+        let idleSince = try row.decode(column: "idle_since", as: Date?.self)
+        self.init(
+            userId: userID, username: username, displayName: displayName,
+            characterId: try row.decode(column: "character_id", as: UUID?.self),
+            characterName: try row.decode(column: "character_name", as: String?.self),
+            isOnline: true, status: idleSince == nil ? .online : .idle,
+            joinedAt: try row.decode(column: "joined_at", as: Date.self), lastSeen: lastSeen,
+            lastActiveAt: try row.decode(column: "last_active_at", as: Date?.self) ?? lastSeen,
+            idleSince: idleSince, leftAt: try row.decode(column: "left_at", as: Date?.self))
+    }
+
     init(_ row: SessionPresence, user: User, character: Character?) {
         self.init(
             userId: row.$user.id, username: user.username, displayName: user.displayName,
