@@ -87,11 +87,17 @@ import Vapor
             try await api.joinSession(left, berenice, character: hers)
             try await api.send(.POST, "/api/sessions/\(left.id)/leave", token: berenice.token)
             _ = try await api.createSession(table, name: "Vide")
+            let told = try await api.createSession(table, name: "Racontée")
+            try await api.move(told, .cancel, table)
+            try await api.send(.PUT, "/api/sessions/\(told.id)", token: table.mj.token, json: [
+                "summary": "Le manoir", "key_events": [["event": "La porte cède", "timestamp": "2025-01-20T21:05:00Z"]],
+                "character_developments": [["character_id": armand.id.uuidString, "description": "A peur du noir"]],
+            ])
 
             for viewer in [table.mj, table.player, berenice] {
                 let page = try await api.send(.GET, "/api/sessions?partie_id=\(table.partie.id)", token: viewer.token)
                     .decode(PageResponse<SessionResponse>.self)
-                #expect(page.items.count == 4 && page.metadata.total == 4)
+                #expect(page.items.count == 5 && page.metadata.total == 5)
                 for item in page.items {
                     let single = try await api.send(.GET, "/api/sessions/\(item.id)", token: viewer.token)
                     #expect(single.status == .ok)
@@ -101,6 +107,8 @@ import Vapor
                     #expect(item.canJoin == expected.canJoin, "\(item.name) vue par \(viewer.username)")
                     #expect(item.notes == expected.notes && item.allowedActions == expected.allowedActions)
                     #expect(item.status == expected.status && item.durationMinutes == expected.durationMinutes)
+                    #expect(item.keyEvents == expected.keyEvents && item.characterDevelopments == expected.characterDevelopments)
+                    #expect(item.summary == expected.summary && item.updatedAt == expected.updatedAt)
                 }
                 let notes = page.items.first { $0.id == running.id }?.notes
                 #expect(viewer.id == table.mj.id ? notes == .some("secret du MJ") : notes == nil)
@@ -108,6 +116,11 @@ import Vapor
             let complete = try await api.send(.GET, "/api/sessions?partie_id=\(table.partie.id)", token: berenice.token)
                 .decode(PageResponse<SessionResponse>.self).items.first { $0.id == full.id }
             #expect(complete?.seatedPlayers == 1 && complete?.canJoin == false)
+            let account = try await api.send(.GET, "/api/sessions?partie_id=\(table.partie.id)&status=cancelled", token: berenice.token)
+                .decode(PageResponse<SessionResponse>.self).items
+            #expect(account.map(\.id) == [told.id])
+            #expect(account.first?.keyEvents == [KeyEventPayload(event: "La porte cède", timestamp: Date(timeIntervalSince1970: 1_737_407_100))])
+            #expect(account.first?.characterDevelopments?.first?.description == "A peur du noir")
         }
     }
 
