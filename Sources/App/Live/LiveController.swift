@@ -159,7 +159,7 @@ struct LiveController: RouteCollection {
                 try await Participation.heartbeat(userID: grant.caller.userID, isMJ: grant.isMJ, in: grant.sessionID,
                                                   active: active, at: now, on: db)
             }
-            await app.live.poke(grant.sessionID)
+            await app.live.publish(grant.sessionID)
         } catch {
             // A session not started yet: the connection will count once it is.
             app.logger.debug("live presence not marked: \(String(reflecting: error))")

@@ -68,32 +68,24 @@ enum LiveEvents {
 
     /// Appends an event to the session's journal, inside the transaction that made the change.
     /// The caller holds the session's row lock, so numbers are handed out one at a time and commit
-    /// in order. On PostgreSQL the notification leaves with the commit, and only then.
-    /// One statement does it all (number, row and, on PostgreSQL, notification): on the path of
-    /// every chat line and draw, each round trip and each Fluent model costs.
+    /// in order. One statement gives the number and writes the row: on the path of every chat
+    /// line and draw, each round trip and each Fluent model costs. The other instances are told
+    /// after the commit (`LiveHub.publish`), not by this transaction: PostgreSQL commits the
+    /// transactions that notify one at a time, each holding a database-wide lock through its WAL
+    /// flush (BENCHMARKS.md, the tail at 19,600 connections).
     @discardableResult
     static func record<Data: Encodable>(
         _ type: LiveEventType, in sessionID: UUID, data: Data, at now: Date,
         visibility: EventVisibility = .all, recipientID: Int? = nil, on db: any Database
     ) async throws -> Int {
         let text = String(decoding: try JSONCoding.encoder.encode(data), as: UTF8.self)
-        let insert: SQLQueryString = """
+        let row = try await (db as! any SQLDatabase).raw("""
             INSERT INTO \(ident: SessionEvent.schema) (id, session_id, seq, type, at, data, visibility, recipient_id)
             SELECT \(bind: UUID()), \(bind: sessionID), COALESCE(MAX(seq), 0) + 1, \(bind: type.rawValue), \(bind: now),
                    \(bind: text), \(bind: visibility.rawValue), \(bind: recipientID)
             FROM \(ident: SessionEvent.schema) WHERE session_id = \(bind: sessionID)
             RETURNING seq
-            """
-        let sql = db as! any SQLDatabase
-        let row: (any SQLRow)?
-        if db is any PostgresDatabase {
-            row = try await sql.raw("""
-                WITH event AS (\(insert))
-                SELECT seq, pg_notify(\(bind: channel), \(bind: "e:" + sessionID.uuidString)) FROM event
-                """).first()
-        } else {
-            row = try await sql.raw(insert).first()
-        }
+            """).first()
         guard let row else { throw AppError.notFound("Session introuvable.") }
         return try row.decode(column: "seq", as: Int.self)
     }

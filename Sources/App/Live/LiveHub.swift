@@ -1,4 +1,5 @@
 import Fluent
+import FluentPostgresDriver
 import NIOConcurrencyHelpers
 import NIOWebSocket
 import SQLKit
@@ -312,6 +313,26 @@ actor LiveHub {
 
     /// Every session with connections here, for a PostgreSQL listener that reconnected and may
     /// have missed notifications.
+    /// New events of `sessionID` have committed here: this instance's sockets get them, and on
+    /// PostgreSQL the other instances are told. The notification is its own transaction, with
+    /// `synchronous_commit` off so that it does not wait for a WAL flush while it holds the lock
+    /// PostgreSQL takes to notify: one lost to a crash delays nothing that matters, since the
+    /// events are in the journal and a listener that reconnects reads every followed session.
+    nonisolated func publish(_ sessionID: UUID) async {
+        let db = database()
+        if db is any PostgresDatabase {
+            do {
+                try await (db as! any SQLDatabase).raw("""
+                    SELECT set_config('synchronous_commit', 'off', true),
+                           pg_notify(\(bind: LiveEvents.channel), \(bind: "e:" + sessionID.uuidString))
+                    """).run()
+            } catch {
+                logger.warning("live notification not sent: \(String(reflecting: error))")
+            }
+        }
+        await poke(sessionID)
+    }
+
     func pokeAll() async {
         for sessionID in channels.keys { await poke(sessionID) }
     }
@@ -473,7 +494,7 @@ final class PresenceDepartures: Sendable {
                                                        until: departure.at, at: departure.at, on: db)
                 }
             }
-            await hub.poke(sessionID)
+            await hub.publish(sessionID)
         } catch {
             app.logger.warning("live presence not cleared: \(String(reflecting: error))")
         }
@@ -510,6 +531,6 @@ extension Request {
     /// Tells this instance's hub that `sessionID` has new events, once their transaction has
     /// committed. On PostgreSQL the other instances hear it through NOTIFY.
     func announce(_ sessionID: UUID) async {
-        await application.live.poke(sessionID)
+        await application.live.publish(sessionID)
     }
 }

@@ -21,7 +21,7 @@ final class PresenceSweeper: LifecycleHandler, Sendable {
                         let swept = try await Participation.sweep(now: application.clock.now(), timeout: timeout, on: application.db)
                         if !swept.isEmpty { logger.info("presence sweeper: \(swept.count) taken offline") }
                         let idle = try await Participation.markIdle(now: application.clock.now(), after: application.config.idleAfter, on: application.db)
-                        for sessionID in Set(swept.map(\.0)).union(idle) { await application.live.poke(sessionID) }
+                        for sessionID in Set(swept.map(\.0)).union(idle) { await application.live.publish(sessionID) }
                         try await SessionEvent.query(on: application.db)
                             .filter(\.$at < application.clock.now().addingTimeInterval(-application.config.eventRetention))
                             .delete()
