@@ -55,14 +55,14 @@ struct CardsController: RouteCollection {
         return DeckOwner(key: characterID.uuidString, ownerID: character.$user.id, character: character)
     }
 
-    static func loadDeck(_ owner: DeckOwner, in session: Session, now: Date, on db: any Database) async throws -> (SessionDeck, Deck) {
-        let sessionID = try session.requireID()
+    /// The owner's deck in the session, dealt and shuffled on first use with the session's card values.
+    static func loadDeck(_ owner: DeckOwner, in sessionID: UUID, cardValues: String, now: Date, on db: any Database) async throws -> (SessionDeck, Deck) {
         if let row = try await SessionDeck.query(on: db).filter(\.$session.$id == sessionID).filter(\.$deckKey == owner.key).first() {
             return (row, try row.deck())
         }
         var random = SystemRandomNumberGenerator()
         var deck = Deck(figure: owner.character?.figure.flatMap(Suit.init(rawValue:)) ?? .spades,
-                        valueTable: CardValueTable.named(session.cardValues) ?? .current)
+                        valueTable: CardValueTable.named(cardValues) ?? .current)
         deck.shuffle(using: &random)
         let row = SessionDeck()
         row.$session.id = sessionID
@@ -88,7 +88,7 @@ struct CardsController: RouteCollection {
         let caller = try req.caller
         let visible = try await Session.visible(req.uuidParameter(), to: caller, on: req.db)
         let owner = try await owner(of: req, caller: caller, visible: visible)
-        let (_, deck) = try await Self.loadDeck(owner, in: visible.session, now: req.now, on: req.db)
+        let (_, deck) = try await Self.loadDeck(owner, in: visible.id, cardValues: visible.session.cardValues, now: req.now, on: req.db)
         return response(deck, owner: owner, sessionID: visible.id)
     }
 
@@ -110,7 +110,7 @@ struct CardsController: RouteCollection {
             guard !session.status.isFinal else {
                 throw AppError.conflict("La session est « \(session.status.rawValue) » (\(session.status.label)) : ses paquets sont rangés.")
             }
-            var (row, deck) = try await Self.loadDeck(owner, in: session, now: now, on: db)
+            var (row, deck) = try await Self.loadDeck(owner, in: visible.id, cardValues: session.cardValues, now: now, on: db)
             var random = SystemRandomNumberGenerator()
             do {
                 try change(&deck, &random)
@@ -125,11 +125,13 @@ struct CardsController: RouteCollection {
         return response(deck, owner: owner, sessionID: visible.id)
     }
 
+    /// The hottest write after chat, so it goes the same way: a light membership read, then one
+    /// statement that locks the session and reads its state, the seat and idleness.
     func draw(req: Request) async throws -> Response {
         let caller = try req.caller
         let id = try req.uuidParameter()
         let body = try req.json(DrawRequest.self)
-        let visible = try await Session.visible(id, to: caller, on: req.db)
+        let access = try await Session.access(id, of: caller, on: req.db)
         let request = try Self.validate(body)
         try req.limit("draw:\(caller.userID)", req.application.config.limits.draws, reason: "Trop de tirages d'affilée.")
         let reason = try Check.optionalText(body.reason, field: "reason", maxLength: 200)
@@ -137,13 +139,13 @@ struct CardsController: RouteCollection {
         let owner: DeckOwner
         if let characterID = body.characterId {
             guard let character = try await Character.find(characterID, on: req.db), character.$user.id == caller.userID,
-                  character.$partie.id == nil || character.$partie.id == visible.partie.id
+                  character.$partie.id == nil || character.$partie.id == access.partieID
             else {
                 throw AppError.invalid(field: "character_id", reason: "aucun de vos personnages de cette partie n'a cet identifiant.")
             }
             owner = DeckOwner(key: characterID.uuidString, ownerID: caller.userID, character: character)
         } else {
-            guard visible.partie.isMJ else {
+            guard access.isMJ else {
                 throw AppError.invalid(field: "character_id", reason: "choisissez le personnage qui fait le test.")
             }
             owner = DeckOwner(key: "mj:\(caller.userID)", ownerID: caller.userID, character: nil)
@@ -151,18 +153,16 @@ struct CardsController: RouteCollection {
 
         let now = req.now
         let drawn = try await req.db.transaction { db -> SessionDraw in
-            guard let session = try await Participation.lockSession(id, on: db) else {
+            guard let writer = try await Participation.lockForWriter(caller.userID, in: id, on: db) else {
                 throw AppError.notFound("Session introuvable.")
             }
-            guard session.status == .active else {
-                throw AppError.conflict("On ne tire des cartes que pendant une session en cours ; celle-ci est « \(session.status.rawValue) » (\(session.status.label)).")
+            guard writer.status == .active else {
+                throw AppError.conflict("On ne tire des cartes que pendant une session en cours ; celle-ci est « \(writer.status.rawValue) » (\(writer.status.label)).")
             }
-            if !visible.partie.isMJ {
-                guard try await Participation.seat(of: caller.userID, in: id, on: db) != nil else {
-                    throw AppError.forbidden("Rejoignez la session pour tirer des cartes.")
-                }
+            guard access.isMJ || writer.seated else {
+                throw AppError.forbidden("Rejoignez la session pour tirer des cartes.")
             }
-            var (row, deck) = try await Self.loadDeck(owner, in: session, now: now, on: db)
+            var (row, deck) = try await Self.loadDeck(owner, in: id, cardValues: writer.cardValues, now: now, on: db)
             var random = SystemRandomNumberGenerator()
             var named = request
             named.characterName = owner.character?.name ?? caller.user.shownName
@@ -187,7 +187,7 @@ struct CardsController: RouteCollection {
             draw.total = result.total
             draw.createdAt = now
             try await draw.create(on: db)
-            try await Participation.active(userID: caller.userID, in: id, at: now, on: db)
+            try await Participation.active(userID: caller.userID, in: id, idle: writer.idle, at: now, on: db)
 
             let response = try DrawResponse(draw, user: caller.user, characterName: owner.character?.name)
             switch body.visibility {

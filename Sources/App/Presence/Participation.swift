@@ -37,7 +37,7 @@ enum Participation {
             """
         let member: SQLQueryString = """
              AND EXISTS (SELECT 1 FROM \(ident: Session.schema) s
-                JOIN \(ident: PartieMember.schema) m ON m.partie_id = s.partie_id AND m.user_id = \(bind: caller.userID)
+                \(PartieMember.membership(of: caller.userID, inPartie: "s.partie_id"))
                 WHERE s.id = \(bind: sessionID))
             RETURNING character_id, joined_at, last_seen, last_active_at, idle_since, left_at,
               (SELECT c.name FROM \(ident: Character.schema) c WHERE c.id = character_id) AS character_name
@@ -47,11 +47,12 @@ enum Participation {
                                     displayName: caller.user.displayName)
     }
 
-    /// What a writer in the chat needs to know, read by the statement that takes the session's
-    /// lock (as `lockSession` does): its state, whether `userID` holds a seat, and whether they
-    /// are idle, which under the lock no one else can change.
+    /// What a writer in the chat or a drawer of cards needs to know, read by the statement that
+    /// takes the session's lock (as `lockSession` does): its state and card values, whether
+    /// `userID` holds a seat, and whether they are idle, which under the lock no one else can change.
     struct Writer {
         let status: SessionStatus
+        let cardValues: String
         let seated: Bool
         let idle: Bool
     }
@@ -61,7 +62,7 @@ enum Participation {
         let presence = SQLIdentifier(SessionPresence.schema)
         guard let row = try await (db as! any SQLDatabase).raw("""
             UPDATE \(ident: Session.schema) SET updated_at = updated_at WHERE id = \(bind: id)
-            RETURNING status,
+            RETURNING status, card_values,
               EXISTS (SELECT 1 FROM \(participants) p WHERE p.session_id = \(bind: id) AND p.user_id = \(bind: userID)
                 AND p.is_active = \(bind: true)) AS seated,
               EXISTS (SELECT 1 FROM \(presence) o WHERE o.session_id = \(bind: id) AND o.user_id = \(bind: userID)
@@ -72,7 +73,8 @@ enum Participation {
         }
         let rawStatus = try row.decode(column: "status", as: String.self)
         guard let status = SessionStatus(rawValue: rawStatus) else { return nil }
-        return Writer(status: status, seated: try row.decode(column: "seated", as: Bool.self),
+        return Writer(status: status, cardValues: try row.decode(column: "card_values", as: String.self),
+                      seated: try row.decode(column: "seated", as: Bool.self),
                       idle: try row.decode(column: "idle", as: Bool.self))
     }
 
@@ -213,32 +215,13 @@ enum Participation {
     }
 
     /// A sign of the person themselves (a message, a draw), inside a transaction holding the
-    /// session's lock: they are active again if they were idle. `idle`, when the caller already
-    /// read it under the lock, saves a statement.
-    static func active(userID: Int, in sessionID: UUID, idle: Bool? = nil, at now: Date, on db: any Database) async throws {
-        let sql = db as! any SQLDatabase
-        if let idle {
-            try await sql.update(SessionPresence.schema)
-                .set("last_active_at", to: now).set("idle_since", to: SQLLiteral.null)
-                .where("session_id", .equal, sessionID).where("user_id", .equal, userID)
-                .run()
-            if idle { try await announce(.presenceActive, of: userID, in: sessionID, at: now, on: db) }
-            return
-        }
-        let woke = try await sql.update(SessionPresence.schema)
+    /// session's lock: they are active again if they were `idle`, as read under that lock.
+    static func active(userID: Int, in sessionID: UUID, idle: Bool, at now: Date, on db: any Database) async throws {
+        try await (db as! any SQLDatabase).update(SessionPresence.schema)
             .set("last_active_at", to: now).set("idle_since", to: SQLLiteral.null)
             .where("session_id", .equal, sessionID).where("user_id", .equal, userID)
-            .where("idle_since", .isNot, SQLLiteral.null)
-            .returning("character_id")
-            .all()
-        guard woke.isEmpty else {
-            try await announce(.presenceActive, of: userID, in: sessionID, at: now, on: db)
-            return
-        }
-        try await sql.update(SessionPresence.schema)
-            .set("last_active_at", to: now)
-            .where("session_id", .equal, sessionID).where("user_id", .equal, userID)
             .run()
+        if idle { try await announce(.presenceActive, of: userID, in: sessionID, at: now, on: db) }
     }
 
     /// Journals a presence change of `userID`, described by their seat as the other presence events are.
