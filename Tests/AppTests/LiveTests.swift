@@ -237,6 +237,37 @@ import Vapor
             stalled.close()
         }
     }
+
+    /// An instance hears its own notifications through its listener. It skips them, since its
+    /// `publish` handed those events out before notifying; another instance's it reads.
+    @Test(arguments: TestDatabase.enabled)
+    func ownNotificationsAreNotReadTwice(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let table = try await Table.make(api)
+            let session = try await api.session(in: .active, table)
+            let mj = try await LiveClient.connect(api, session: session.id, token: table.mj.token)
+            try await mj.waitFor("online") { $0.contains { $0.type == "presence.online" } }
+            let hub = api.app.live
+            // Journaled without `publish`, as another instance's change would be.
+            try await LiveEvents.record(.sessionUpdated, in: session.id, data: ["name": "Hors bande"], at: Date(), on: api.app.db)
+            let before = try await api.publishedEvents()
+            await PostgresListener.handle("e:\(session.id.uuidString)/\(hub.instanceID.uuidString)", hub: hub, tokens: api.app.tokenCache)
+            #expect(try await api.publishedEvents() == before)
+            await PostgresListener.handle("e:\(session.id.uuidString)/\(UUID().uuidString)", hub: hub, tokens: api.app.tokenCache)
+            #expect(try await api.publishedEvents() == before + 1)
+            try await mj.waitFor("the event") { $0.contains { $0.data["name"] as? String == "Hors bande" } }
+            try await mj.close()
+        }
+    }
+}
+
+extension TestAPI {
+    /// Events this instance's hub has read from the journal and handed out, from `/metrics`.
+    func publishedEvents() async throws -> Int {
+        let text = try await send(.GET, "/metrics").text
+        let line = text.split(separator: "\n").first { $0.hasPrefix("etrange_live_events_published_total ") }
+        return try #require(line.flatMap { Int($0.split(separator: " ").last ?? "") })
+    }
 }
 
 /// A WebSocket client that completes the handshake and then never reads again, with a tiny

@@ -1,6 +1,5 @@
 import EtrangeDomain
 import Fluent
-import FluentPostgresDriver
 import SQLKit
 import Vapor
 

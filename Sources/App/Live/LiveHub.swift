@@ -124,6 +124,9 @@ actor LiveHub {
     private var channels: [UUID: Channel] = [:]
     nonisolated let touches = PresenceTouches()
     nonisolated let departures = PresenceDepartures()
+    /// Signs this instance's notifications, so that its listener skips them: `publish` has
+    /// already read those events, and a second read per event is the busiest query of a fan-out.
+    nonisolated let instanceID = UUID()
     private var stopped = false
     private var inFlight = 0
     private var drained: [CheckedContinuation<Void, Never>] = []
@@ -318,13 +321,14 @@ actor LiveHub {
     /// `synchronous_commit` off so that it does not wait for a WAL flush while it holds the lock
     /// PostgreSQL takes to notify: one lost to a crash delays nothing that matters, since the
     /// events are in the journal and a listener that reconnects reads every followed session.
+    /// The payload is `e:<session>/<instance>`.
     nonisolated func publish(_ sessionID: UUID) async {
         let db = database()
         if db is any PostgresDatabase {
             do {
                 try await (db as! any SQLDatabase).raw("""
                     SELECT set_config('synchronous_commit', 'off', true),
-                           pg_notify(\(bind: LiveEvents.channel), \(bind: "e:" + sessionID.uuidString))
+                           pg_notify(\(bind: LiveEvents.channel), \(bind: "e:\(sessionID.uuidString)/\(instanceID.uuidString)"))
                     """).run()
             } catch {
                 logger.warning("live notification not sent: \(String(reflecting: error))")

@@ -5,8 +5,8 @@ import PostgresNIO
 import Vapor
 
 /// On PostgreSQL, listens for other instances' events (`NOTIFY etrange_live`) on a connection of
-/// its own, and pokes this instance's hub. The payload is only a reference (`e:<session>` or
-/// `t:<token>`), well under NOTIFY's 8000-byte limit; the events themselves are read from the
+/// its own, and pokes this instance's hub. The payload is only a reference (`e:<session>/<instance>`
+/// or `t:<token>`), well under NOTIFY's 8000-byte limit; the events themselves are read from the
 /// journal. After a lost connection it reconnects and re-reads every followed session, so a
 /// notification missed meanwhile delays an event but never loses it.
 final class PostgresListener: LifecycleHandler, Sendable {
@@ -53,7 +53,11 @@ final class PostgresListener: LifecycleHandler, Sendable {
 
     static func handle(_ payload: String, hub: LiveHub, tokens: TokenCache) async {
         let reference = payload.dropFirst(2)
-        if payload.hasPrefix("e:"), let sessionID = UUID(uuidString: String(reference)) {
+        if payload.hasPrefix("e:") {
+            let parts = reference.split(separator: "/", maxSplits: 1)
+            guard let sessionID = parts.first.flatMap({ UUID(uuidString: String($0)) }) else { return }
+            // An instance's own events were handed out by its `publish` before it notified.
+            if parts.count == 2, UUID(uuidString: String(parts[1])) == hub.instanceID { return }
             await hub.poke(sessionID)
         } else if payload.hasPrefix("t:"), let tokenID = UUID(uuidString: String(reference)) {
             tokens.revoke(tokenID: tokenID)
