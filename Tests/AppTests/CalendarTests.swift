@@ -14,8 +14,8 @@ func runPython(_ script: String, input: String) async throws -> String {
     let outputURL = directory.appendingPathComponent("output")
     let errorURL = directory.appendingPathComponent("errors")
     try Data(input.utf8).write(to: inputURL)
-    FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
     let status: Int32 = try await withCheckedThrowingContinuation { continuation in
         DispatchQueue.global().async {
             do {

@@ -24,20 +24,6 @@ extension Partie {
         return VisiblePartie(partie: partie, id: id, isMJ: partie.$mj.id == caller.userID)
     }
 
-    /// Whether the caller is the partie's MJ, for a member; the same 404 as `visible` for anyone
-    /// else. One small read, without the partie's model, for hot paths that need nothing more.
-    static func isMJ(of id: Int, caller: Caller, on db: any Database) async throws -> Bool {
-        guard let row = try await (db as! any SQLDatabase).raw("""
-            SELECT p.mj_id FROM \(ident: Partie.schema) p
-            JOIN \(ident: PartieMember.schema) m ON m.partie_id = p.id AND m.user_id = \(bind: caller.userID)
-            WHERE p.id = \(bind: id)
-            """).first()
-        else {
-            throw AppError.notFound("Partie introuvable.")
-        }
-        return try row.decode(column: "mj_id", as: Int.self) == caller.userID
-    }
-
     /// Like `visible`, but only for the MJ; members who are not get a 403.
     static func managed(_ id: Int, by caller: Caller, on db: any Database) async throws -> VisiblePartie {
         let visible = try await visible(id, to: caller, on: db)
@@ -52,6 +38,15 @@ extension Partie {
             .filter(\.$partie.$id == partieID)
             .filter(\.$user.$id == userID)
             .count() > 0
+    }
+}
+
+extension PartieMember {
+    /// Who may see a partie's sessions, for the hot paths written in SQL: joins `m`, the member
+    /// row of `userID` in the partie that the column `partie` names, so that a stranger's query
+    /// finds no row and gets the same 404 as for what does not exist.
+    static func membership(of userID: Int, inPartie partie: String) -> SQLQueryString {
+        "JOIN \(ident: schema) m ON m.partie_id = \(unsafeRaw: partie) AND m.user_id = \(bind: userID)"
     }
 }
 

@@ -62,7 +62,7 @@ struct PresenceController: RouteCollection {
             SELECT o.user_id, u.username, u.display_name, o.character_id, c.name AS character_name,
               o.joined_at, o.last_seen, o.last_active_at, o.idle_since, o.left_at
             FROM \(ident: Session.schema) s
-            JOIN \(ident: PartieMember.schema) m ON m.partie_id = s.partie_id AND m.user_id = \(bind: caller.userID)
+            \(PartieMember.membership(of: caller.userID, inPartie: "s.partie_id"))
             LEFT JOIN \(ident: SessionPresence.schema) o ON o.session_id = s.id AND o.is_online = \(bind: true)
             LEFT JOIN \(ident: User.schema) u ON u.id = o.user_id
             LEFT JOIN \(ident: Character.schema) c ON c.id = o.character_id

@@ -22,7 +22,7 @@ extension Session {
         guard let row = try await (db as! any SQLDatabase).raw("""
             SELECT s.partie_id, p.mj_id FROM \(ident: Session.schema) s
             JOIN \(ident: Partie.schema) p ON p.id = s.partie_id
-            JOIN \(ident: PartieMember.schema) m ON m.partie_id = p.id AND m.user_id = \(bind: caller.userID)
+            \(PartieMember.membership(of: caller.userID, inPartie: "p.id"))
             WHERE s.id = \(bind: id)
             """).first()
         else {
@@ -79,52 +79,47 @@ extension Session {
     }
 }
 
-struct SessionCounts {
-    var seated: [UUID: Int] = [:]
-    var online: [UUID: Int] = [:]
-    /// Sessions where the caller holds a place, and whether it is still active.
-    var callerSeat: [UUID: Bool] = [:]
-
-    static func load(for ids: [UUID], callerID: Int, on db: any Database) async throws -> SessionCounts {
-        guard !ids.isEmpty else { return SessionCounts() }
-        let sql = db as! any SQLDatabase
-        struct Count: Decodable { let sessionId: UUID; let count: Int }
-        let seated = try await sql.select()
-            .column("session_id").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "count")
-            .from(SessionParticipant.schema)
-            .where("session_id", .in, ids).where("role", .equal, SeatRole.player.rawValue).where("is_active", .equal, true)
-            .groupBy("session_id")
-            .all(decoding: Count.self, keyDecodingStrategy: .convertFromSnakeCase)
-        let online = try await sql.select()
-            .column("session_id").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "count")
-            .from(SessionPresence.schema)
-            .where("session_id", .in, ids).where("is_online", .equal, true)
-            .groupBy("session_id")
-            .all(decoding: Count.self, keyDecodingStrategy: .convertFromSnakeCase)
-        let seats = try await SessionParticipant.query(on: db)
-            .filter(\.$session.$id ~~ ids).filter(\.$user.$id == callerID)
-            .all()
-        var counts = SessionCounts()
-        counts.seated = Dictionary(uniqueKeysWithValues: seated.map { ($0.sessionId, $0.count) })
-        counts.online = Dictionary(uniqueKeysWithValues: online.map { ($0.sessionId, $0.count) })
-        counts.callerSeat = Dictionary(seats.map { ($0.$session.id, $0.isActive) }, uniquingKeysWith: { $0 || $1 })
-        return counts
-    }
-}
-
 extension SessionResponse {
-    /// Responses for sessions of one partie, with a fixed number of queries.
-    static func build(_ sessions: [Session], partie: VisiblePartie, caller: Caller, on db: any Database, now: Date) async throws -> [SessionResponse] {
-        let counts = try await SessionCounts.load(for: sessions.map { try $0.requireID() }, callerID: caller.userID, on: db)
-        return try sessions.map { session in
-            let id = try session.requireID()
-            return SessionResponse(record: try SessionRecord(session), isMJ: partie.isMJ, seatedPlayers: counts.seated[id] ?? 0,
-                                   onlineCount: counts.online[id] ?? 0, callerSeat: counts.callerSeat[id], now: now)
-        }
+    /// Sessions as `callerID` sees them, with every count their responses show and
+    /// `COUNT(*) OVER ()` for a list's total, in one statement: the list pages through it and
+    /// single-session answers filter it by id, so the two never disagree. A session outside the
+    /// caller's parties gives no row.
+    static func query(callerID: Int, where filter: SQLQueryString) -> SQLQueryString {
+        let participants = SQLIdentifier(SessionParticipant.schema)
+        let presence = SQLIdentifier(SessionPresence.schema)
+        let query: SQLQueryString = """
+            SELECT s.*, pt.mj_id, COUNT(*) OVER () AS total_count,
+              (SELECT COUNT(*) FROM \(participants) p WHERE p.session_id = s.id
+                 AND p.role = \(bind: SeatRole.player.rawValue) AND p.is_active = \(bind: true)) AS seated_count,
+              (SELECT COUNT(*) FROM \(presence) o WHERE o.session_id = s.id AND o.is_online = \(bind: true)) AS online_count,
+              (SELECT COUNT(*) FROM \(participants) c WHERE c.session_id = s.id AND c.user_id = \(bind: callerID)) AS caller_seats,
+              (SELECT COUNT(*) FROM \(participants) c WHERE c.session_id = s.id AND c.user_id = \(bind: callerID)
+                 AND c.is_active = \(bind: true)) AS caller_active_seats
+            FROM \(ident: Session.schema) s
+            JOIN \(ident: Partie.schema) pt ON pt.id = s.partie_id
+            \(PartieMember.membership(of: callerID, inPartie: "pt.id"))
+            WHERE
+            """
+        return query + " " + filter
     }
 
-    static func build(_ visible: VisibleSession, caller: Caller, on db: any Database, now: Date) async throws -> SessionResponse {
-        try await build([visible.session], partie: visible.partie, caller: caller, on: db, now: now)[0]
+    /// The session as `caller` sees it now: on `GET` and after each change.
+    static func load(_ id: UUID, caller: Caller, on db: any Database, now: Date) async throws -> SessionResponse {
+        guard let row = try await (db as! any SQLDatabase).raw(query(callerID: caller.userID, where: "s.id = \(bind: id)")).first() else {
+            throw AppError.notFound("Session introuvable.")
+        }
+        return try SessionResponse(row: row, callerID: caller.userID, now: now)
+    }
+
+    /// A row of `query`.
+    init(row: any SQLRow, callerID: Int, now: Date) throws {
+        let callerSeats = try row.decode(column: "caller_seats", as: Int.self)
+        self.init(
+            record: try SessionRecord(row: row), isMJ: try row.decode(column: "mj_id", as: Int.self) == callerID,
+            seatedPlayers: try row.decode(column: "seated_count", as: Int.self),
+            onlineCount: try row.decode(column: "online_count", as: Int.self),
+            callerSeat: callerSeats == 0 ? nil : try row.decode(column: "caller_active_seats", as: Int.self) > 0,
+            now: now)
     }
 
     /// `callerSeat`: nil when the caller never held a place in the session, else whether they still do.

@@ -2,9 +2,8 @@ import EtrangeDomain
 import Foundation
 import SQLKit
 
-/// A session's columns as plain values, which responses are built from. It comes from the model,
-/// or straight from a row where a hot path reads sessions without Fluent's reflection over the
-/// model (the session list).
+/// A session's columns as plain values, which responses are built from, read straight from a row
+/// without Fluent's reflection over the model: the session list is a hot path.
 struct SessionRecord {
     let id: UUID
     let partieID: Int
@@ -26,29 +25,6 @@ struct SessionRecord {
     let cardValues: String
     let createdAt: Date
     let updatedAt: Date
-
-    init(_ session: Session) throws {
-        id = try session.requireID()
-        partieID = session.$partie.id
-        name = session.name
-        description = session.description
-        status = session.status
-        scheduledDate = session.scheduledDate
-        startedAt = session.startedAt
-        endedAt = session.endedAt
-        durationMinutes = session.durationMinutes
-        summary = session.summary
-        keyEvents = session.keyEvents?.items
-        characterDevelopments = session.characterDevelopments?.items
-        notes = session.notes
-        maxPlayers = session.maxPlayers
-        allowLateJoin = session.allowLateJoin
-        voiceChannelID = session.voiceChannelID
-        activeTime = session.activeTime
-        cardValues = session.cardValues
-        createdAt = session.createdAt
-        updatedAt = session.updatedAt
-    }
 
     /// A row of `SELECT * FROM sessions`, through the same driver decoding as the model's.
     init(row: any SQLRow) throws {

@@ -39,28 +39,20 @@ struct SessionsController: RouteCollection {
         // statement: a phone refreshes this list often, and each round trip and model decoded was
         // most of its cost. Only an empty page needs a second look, to tell 404 from nothing.
         let rows = try await sql.raw(Self.pageQuery(partieID: partieID, status: status, callerID: caller.userID, page: page)).all()
-        let isMJ: Bool
         var total = 0
         if let first = rows.first {
-            isMJ = try first.decode(column: "mj_id", as: Int.self) == caller.userID
             total = try first.decode(column: "total_count", as: Int.self)
         } else {
-            isMJ = try await Partie.isMJ(of: partieID, caller: caller, on: req.db)
+            guard try await Partie.isMember(partieID, userID: caller.userID, on: req.db) else {
+                throw AppError.notFound("Partie introuvable.")
+            }
             if page.offset > 0 {
                 // Past the last page the window has no row to count on.
                 total = try await sql.raw(Self.countQuery(partieID: partieID, status: status)).first()?.decode(column: "total_count", as: Int.self) ?? 0
             }
         }
         let now = req.now
-        let items = try rows.map { row in
-            let callerSeats = try row.decode(column: "caller_seats", as: Int.self)
-            return SessionResponse(
-                record: try SessionRecord(row: row), isMJ: isMJ,
-                seatedPlayers: try row.decode(column: "seated_count", as: Int.self),
-                onlineCount: try row.decode(column: "online_count", as: Int.self),
-                callerSeat: callerSeats == 0 ? nil : try row.decode(column: "caller_active_seats", as: Int.self) > 0,
-                now: now)
-        }
+        let items = try rows.map { try SessionResponse(row: $0, callerID: caller.userID, now: now) }
         return PageResponse(items: items, metadata: PageMetadata(page: page.page, per: page.per, total: total))
     }
 
@@ -70,24 +62,9 @@ struct SessionsController: RouteCollection {
         return filter
     }
 
-    /// Newest first, as `SessionResponse.build` would answer each, with `COUNT(*) OVER ()` for the total.
+    /// Newest first, each as `GET /api/sessions/{id}` answers it.
     static func pageQuery(partieID: Int, status: SessionStatus?, callerID: Int, page: PageQuery) -> SQLQueryString {
-        let participants = SQLIdentifier(SessionParticipant.schema)
-        let presence = SQLIdentifier(SessionPresence.schema)
-        let query: SQLQueryString = """
-            SELECT s.*, pt.mj_id, COUNT(*) OVER () AS total_count,
-              (SELECT COUNT(*) FROM \(participants) p WHERE p.session_id = s.id
-                 AND p.role = \(bind: SeatRole.player.rawValue) AND p.is_active = \(bind: true)) AS seated_count,
-              (SELECT COUNT(*) FROM \(presence) o WHERE o.session_id = s.id AND o.is_online = \(bind: true)) AS online_count,
-              (SELECT COUNT(*) FROM \(participants) c WHERE c.session_id = s.id AND c.user_id = \(bind: callerID)) AS caller_seats,
-              (SELECT COUNT(*) FROM \(participants) c WHERE c.session_id = s.id AND c.user_id = \(bind: callerID)
-                 AND c.is_active = \(bind: true)) AS caller_active_seats
-            FROM \(ident: Session.schema) s
-            JOIN \(ident: Partie.schema) pt ON pt.id = s.partie_id
-            JOIN \(ident: PartieMember.schema) m ON m.partie_id = pt.id AND m.user_id = \(bind: callerID)
-            WHERE
-            """
-        return query + " " + filter(partieID: partieID, status: status)
+        SessionResponse.query(callerID: callerID, where: filter(partieID: partieID, status: status))
             + " ORDER BY s.created_at DESC, s.id DESC LIMIT \(bind: page.per) OFFSET \(bind: page.offset)"
     }
 
@@ -97,8 +74,7 @@ struct SessionsController: RouteCollection {
 
     func show(req: Request) async throws -> SessionResponse {
         let caller = try req.caller
-        let visible = try await Session.visible(req.uuidParameter(), to: caller, on: req.db)
-        return try await SessionResponse.build(visible, caller: caller, on: req.db, now: req.now)
+        return try await SessionResponse.load(req.uuidParameter(), caller: caller, on: req.db, now: req.now)
     }
 
     func create(req: Request) async throws -> Response {
@@ -119,7 +95,7 @@ struct SessionsController: RouteCollection {
             }
         }
         req.application.webhooks.poke()
-        let response = try await SessionResponse.build([session], partie: partie, caller: caller, on: req.db, now: now)[0]
+        let response = try await SessionResponse.load(session.requireID(), caller: caller, on: req.db, now: now)
         return try await response.encodeResponse(status: .created, for: req)
     }
 
@@ -176,7 +152,7 @@ struct SessionsController: RouteCollection {
         }
         await req.announce(id)
         req.application.webhooks.poke()
-        return try await SessionResponse.build(visible, caller: caller, on: req.db, now: req.now)
+        return try await SessionResponse.load(id, caller: caller, on: req.db, now: req.now)
     }
 
     func delete(req: Request) async throws -> HTTPStatus {
@@ -265,7 +241,7 @@ struct SessionsController: RouteCollection {
             throw AppError.conflict("Une autre session de cette partie est déjà en cours : terminez-la ou mettez-la en pause avant d'en démarrer une autre.")
         }
 
-        guard let fresh = moved else {
+        guard moved != nil else {
             guard let current = try await Session.find(id, on: req.db) else {
                 throw AppError.notFound("Session introuvable.")
             }
@@ -276,8 +252,7 @@ struct SessionsController: RouteCollection {
         }
         await req.announce(id)
         req.application.webhooks.poke()
-        return try await SessionResponse.build(
-            VisibleSession(session: fresh, id: id, partie: visible.partie), caller: caller, on: req.db, now: now)
+        return try await SessionResponse.load(id, caller: caller, on: req.db, now: now)
     }
 }
 
