@@ -12,8 +12,11 @@ public struct AppConfig: Sendable {
     public var database: DatabaseTarget
     /// PostgreSQL schema holding the tables, for a database shared with other programs.
     public var databaseSchema: String?
-    /// Connections per event loop in the database pool; nil for the database's own default.
+    /// PostgreSQL connections per event loop; nil for the default. SQLite has one connection.
     public var databasePoolSize: Int?
+    /// SQLite waits for its journal to reach the disk at every commit (`full`), or lets the
+    /// system write it (`normal`): see `configureDatabase`.
+    public var sqliteFullSync = false
     /// How long a request waits for a free database connection before failing.
     public var databasePoolTimeout: TimeInterval = 30
     /// The address people reach the server at; the invitation QR codes point there.
@@ -90,6 +93,11 @@ public struct AppConfig: Sendable {
         if env["ETRANGE_DB_POOL"].map({ !$0.isEmpty }) == true {
             config.databasePoolSize = try integer(env, "ETRANGE_DB_POOL", default: 0, in: 1...64)
         }
+        switch env["ETRANGE_SQLITE_SYNC"] ?? "" {
+        case "", "normal": config.sqliteFullSync = false
+        case "full": config.sqliteFullSync = true
+        default: throw Invalid(variable: "ETRANGE_SQLITE_SYNC", problem: "normal or full is expected")
+        }
         config.databasePoolTimeout = TimeInterval(try integer(env, "ETRANGE_DB_POOL_TIMEOUT", default: 30, in: 1...600))
         if let url = env["ETRANGE_PUBLIC_URL"], !url.isEmpty {
             guard let parsed = URL(string: url), parsed.scheme == "http" || parsed.scheme == "https", parsed.host != nil else {
@@ -123,16 +131,11 @@ public struct AppConfig: Sendable {
         return config
     }
 
-    /// Connections per event loop on PostgreSQL, which works in parallel. On SQLite, the whole
-    /// server's, all on one event loop (`OneLoopDatabaseConfiguration`): it has one writer, and
-    /// writers from several pools spin on its lock (BENCHMARKS.md); two let a read go on beside a
-    /// write transaction.
+    /// Connections per event loop on PostgreSQL, which works in parallel. SQLite's driver keeps
+    /// one connection per event loop whatever it is asked, and the server uses one loop
+    /// (`OneLoopDatabaseConfiguration`): one connection in all, which SQLite's single writer suits.
     public var effectivePoolSize: Int {
-        if let databasePoolSize { return databasePoolSize }
-        switch database {
-        case .sqlite: return 2
-        case .postgres: return 4
-        }
+        databasePoolSize ?? 4
     }
 
     static func parseDatabaseURL(_ url: String) throws -> DatabaseTarget {

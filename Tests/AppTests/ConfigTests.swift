@@ -27,7 +27,8 @@ import Testing
                               ("ETRANGE_TOKEN_TTL_HOURS", "0"), ("ETRANGE_IDLE_AFTER", "5"),
                               ("ETRANGE_WEBHOOK_ALLOW_PRIVATE", "oui"), ("ETRANGE_LOG_FORMAT", "xml"),
                               ("ETRANGE_TIMEZONE", "Europe/Atlantide"), ("ETRANGE_RATE_LIMITS", "parfois"),
-                              ("ETRANGE_DB_POOL_TIMEOUT", "0"), ("ETRANGE_WEBHOOK_DELIVERY", "1")] {
+                              ("ETRANGE_DB_POOL_TIMEOUT", "0"), ("ETRANGE_WEBHOOK_DELIVERY", "1"),
+                              ("ETRANGE_SQLITE_SYNC", "toujours")] {
             do {
                 _ = try AppConfig.fromEnvironment([name: value])
                 Issue.record("\(name)=\(value) was accepted")
@@ -50,13 +51,14 @@ import Testing
         let operations = try AppConfig.fromEnvironment([
             "ETRANGE_IDLE_AFTER": "120", "ETRANGE_WEBHOOK_ALLOW_PRIVATE": "on", "ETRANGE_METRICS_TOKEN": "t0ken",
             "ETRANGE_LOG_FORMAT": "json", "ETRANGE_TIMEZONE": "America/Montreal", "ETRANGE_RATE_LIMITS": "off",
-            "ETRANGE_DB_POOL_TIMEOUT": "45", "ETRANGE_WEBHOOK_DELIVERY": "off",
+            "ETRANGE_DB_POOL_TIMEOUT": "45", "ETRANGE_WEBHOOK_DELIVERY": "off", "ETRANGE_SQLITE_SYNC": "full",
         ])
         #expect(operations.idleAfter == 120 && operations.webhooksMayReachPrivateAddresses && operations.metricsToken == "t0ken")
         #expect(operations.jsonLogs && operations.timeZone.identifier == "America/Montreal" && !operations.limits.enabled)
-        #expect(operations.databasePoolTimeout == 45 && !operations.webhookDelivery)
+        #expect(operations.databasePoolTimeout == 45 && !operations.webhookDelivery && operations.sqliteFullSync)
         let defaults = try AppConfig.fromEnvironment([:])
         #expect(defaults.idleAfter == 300 && !defaults.webhooksMayReachPrivateAddresses && defaults.metricsToken == nil)
         #expect(!defaults.jsonLogs && defaults.timeZone.identifier == "Europe/Paris" && defaults.limits.enabled)
+        #expect(!defaults.sqliteFullSync && defaults.effectivePoolSize == 4)
     }
 }

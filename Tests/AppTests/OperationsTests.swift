@@ -1,6 +1,7 @@
 @testable import App
 import Foundation
 import Logging
+import SQLKit
 import Testing
 import Vapor
 
@@ -80,5 +81,20 @@ import Vapor
         #expect(object["status"] as? String == "401")
         #expect(object["source"] as? String == "RequestID.swift:12")
         #expect((object["ts"] as? String)?.hasSuffix("Z") == true)
+    }
+
+    /// SQLite's only connection runs in WAL with `synchronous` NORMAL, unless told FULL; both
+    /// checked after the server has worked, through the connection its requests use.
+    @Test(arguments: [false, true])
+    func sqliteCommitsWithoutWaitingForTheDiskUnlessTold(fullSync: Bool) async throws {
+        try await withApp(.sqlite, configure: { $0.sqliteFullSync = fullSync }) { api in
+            let table = try await Table.make(api)
+            for _ in 1...5 { _ = try await api.createSession(table) }
+            let sql = api.app.db as! any SQLDatabase
+            let synchronous = try await sql.raw("PRAGMA synchronous").first()?.decode(column: "synchronous", as: Int.self)
+            #expect(synchronous == (fullSync ? 2 : 1))
+            let journal = try await sql.raw("PRAGMA journal_mode").first()?.decode(column: "journal_mode", as: String.self)
+            #expect(journal == "wal")
+        }
     }
 }
