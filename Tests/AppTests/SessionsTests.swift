@@ -313,6 +313,12 @@ extension TestAPI {
             #expect(all.metadata.total == 5)
             let page = try await api.send(.GET, path + "&per=2&page=2", token: table.player.token).decode(PageResponse<SessionResponse>.self)
             #expect(page.items.map(\.id) == [ids[2], ids[1]])
+            // Every shape of page tells the same total: full (counted), last (told by itself).
+            #expect(page.metadata.total == 5)
+            let last = try await api.send(.GET, path + "&per=2&page=3", token: table.player.token).decode(PageResponse<SessionResponse>.self)
+            #expect(last.items.map(\.id) == [ids[0]] && last.metadata.total == 5)
+            let exact = try await api.send(.GET, path + "&per=5", token: table.player.token).decode(PageResponse<SessionResponse>.self)
+            #expect(exact.items.count == 5 && exact.metadata.total == 5)
             let cancelled = try await api.send(.GET, path + "&status=cancelled", token: table.player.token).decode(PageResponse<SessionResponse>.self)
             #expect(cancelled.items.map(\.id) == [ids[1]])
             #expect(try await api.send(.GET, path + "&status=finie", token: table.player.token).error?.field == "status")

@@ -80,21 +80,21 @@ extension Session {
 }
 
 extension SessionResponse {
-    /// Sessions as `callerID` sees them, with every count their responses show and
-    /// `COUNT(*) OVER ()` for a list's total, in one statement: the list pages through it and
-    /// single-session answers filter it by id, so the two never disagree. A session outside the
-    /// caller's parties gives no row.
+    /// Sessions as `callerID` sees them, with every count their responses show, in one
+    /// statement: the list pages through it and single-session answers filter it by id, so the
+    /// two never disagree. A session outside the caller's parties gives no row. SQLiteNIO keeps no
+    /// prepared statements, so this text is compiled at every call: each subquery and window
+    /// costs there (BENCHMARKS.md), hence one subquery for the caller's seat, and no total.
     static func query(callerID: Int, where filter: SQLQueryString) -> SQLQueryString {
         let participants = SQLIdentifier(SessionParticipant.schema)
         let presence = SQLIdentifier(SessionPresence.schema)
         let query: SQLQueryString = """
-            SELECT s.*, pt.mj_id, COUNT(*) OVER () AS total_count,
+            SELECT s.*, pt.mj_id,
               (SELECT COUNT(*) FROM \(participants) p WHERE p.session_id = s.id
                  AND p.role = \(bind: SeatRole.player.rawValue) AND p.is_active = \(bind: true)) AS seated_count,
               (SELECT COUNT(*) FROM \(presence) o WHERE o.session_id = s.id AND o.is_online = \(bind: true)) AS online_count,
-              (SELECT COUNT(*) FROM \(participants) c WHERE c.session_id = s.id AND c.user_id = \(bind: callerID)) AS caller_seats,
-              (SELECT COUNT(*) FROM \(participants) c WHERE c.session_id = s.id AND c.user_id = \(bind: callerID)
-                 AND c.is_active = \(bind: true)) AS caller_active_seats
+              (SELECT MAX(CASE WHEN c.is_active THEN 2 ELSE 1 END) FROM \(participants) c
+                 WHERE c.session_id = s.id AND c.user_id = \(bind: callerID)) AS caller_seat
             FROM \(ident: Session.schema) s
             JOIN \(ident: Partie.schema) pt ON pt.id = s.partie_id
             \(PartieMember.membership(of: callerID, inPartie: "pt.id"))
@@ -111,14 +111,15 @@ extension SessionResponse {
         return try SessionResponse(row: row, callerID: caller.userID, now: now)
     }
 
-    /// A row of `query`.
+    /// A row of `query`. `caller_seat` is null when the caller never held a place, 1 for a place
+    /// given up, 2 for one still held.
     init(row: any SQLRow, callerID: Int, now: Date) throws {
-        let callerSeats = try row.decode(column: "caller_seats", as: Int.self)
+        let callerSeat = try row.decode(column: "caller_seat", as: Int?.self)
         self.init(
             record: try SessionRecord(row: row), isMJ: try row.decode(column: "mj_id", as: Int.self) == callerID,
             seatedPlayers: try row.decode(column: "seated_count", as: Int.self),
             onlineCount: try row.decode(column: "online_count", as: Int.self),
-            callerSeat: callerSeats == 0 ? nil : try row.decode(column: "caller_active_seats", as: Int.self) > 0,
+            callerSeat: callerSeat.map { $0 == 2 },
             now: now)
     }
 

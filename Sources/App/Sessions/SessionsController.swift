@@ -35,21 +35,19 @@ struct SessionsController: RouteCollection {
             status = known
         }
         let sql = req.db as! any SQLDatabase
-        // The caller's membership, the page, its total and every count the responses show, in one
-        // statement: a phone refreshes this list often, and each round trip and model decoded was
-        // most of its cost. Only an empty page needs a second look, to tell 404 from nothing.
+        // The caller's membership, the page and every count the responses show, in one statement:
+        // a phone refreshes this list often, and each round trip and model decoded was most of
+        // its cost. A page that is not full tells the total itself, which is the usual case (a
+        // partie has fewer sessions than a page holds); a full one, or an empty one, takes a count.
         let rows = try await sql.raw(Self.pageQuery(partieID: partieID, status: status, callerID: caller.userID, page: page)).all()
-        var total = 0
-        if let first = rows.first {
-            total = try first.decode(column: "total_count", as: Int.self)
+        if rows.isEmpty, try await !Partie.isMember(partieID, userID: caller.userID, on: req.db) {
+            throw AppError.notFound("Partie introuvable.")
+        }
+        let total: Int
+        if (1..<page.per).contains(rows.count) || (rows.isEmpty && page.offset == 0) {
+            total = page.offset + rows.count
         } else {
-            guard try await Partie.isMember(partieID, userID: caller.userID, on: req.db) else {
-                throw AppError.notFound("Partie introuvable.")
-            }
-            if page.offset > 0 {
-                // Past the last page the window has no row to count on.
-                total = try await sql.raw(Self.countQuery(partieID: partieID, status: status)).first()?.decode(column: "total_count", as: Int.self) ?? 0
-            }
+            total = try await sql.raw(Self.countQuery(partieID: partieID, status: status)).first()?.decode(column: "total_count", as: Int.self) ?? 0
         }
         let now = req.now
         let items = try rows.map { try SessionResponse(row: $0, callerID: caller.userID, now: now) }
