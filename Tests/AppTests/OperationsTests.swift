@@ -97,4 +97,32 @@ import Vapor
             #expect(journal == "wal")
         }
     }
+
+    /// Every migration goes back and forth on both databases, and the schema it leaves works.
+    @Test(arguments: TestDatabase.enabled)
+    func migrationsRevertAndRunAgain(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let sql = api.app.db as! any SQLDatabase
+            try await api.app.autoRevert()
+            let left = try await sql.raw("SELECT COUNT(*) AS n FROM \(ident: "_fluent_migrations")").first()?.decode(column: "n", as: Int.self)
+            #expect(left == 0)
+            try await api.app.autoMigrate()
+            let table = try await Table.make(api)
+            let session = try await api.session(in: .active, table)
+            api.clock.advance(by: 5)
+            #expect(try await api.send(.POST, "/api/sessions/\(session.id)/presence", token: table.mj.token).status == .ok)
+            // What LetHeartbeatsUpdateInPlace leaves: no index on last_seen, and room for HOT updates.
+            let sweepIndex: SQLQueryString = db == .sqlite
+                ? "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'index' AND name = 'idx_session_presence_sweep'"
+                : "SELECT COUNT(*) AS n FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'idx_session_presence_sweep'"
+            #expect(try await sql.raw(sweepIndex).first()?.decode(column: "n", as: Int.self) == 0)
+            if db == .postgres {
+                let options = try await sql.raw("""
+                    SELECT array_to_string(reloptions, ',') AS options FROM pg_class
+                    WHERE oid = to_regclass(current_schema() || '.session_presence')
+                    """).first()?.decode(column: "options", as: String?.self)
+                #expect(options == "fillfactor=70")
+            }
+        }
+    }
 }

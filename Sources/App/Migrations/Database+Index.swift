@@ -35,5 +35,6 @@ enum Migrations {
         CreatePartieWebhooks(),
         CreateWebhookDeliveries(),
         IndexOnlinePresence(),
+        LetHeartbeatsUpdateInPlace(),
     ]
 }
