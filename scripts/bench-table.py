@@ -67,6 +67,8 @@ if apis:
         cells = []
         for _, api in apis:
             e = api[key]
-            errors = f", {e['errors']} errors" if e["errors"] else ""
-            cells.append(f"{e['requests_per_second']:.0f} (**{e['ratio']:.2f}**, p99 {e['p99']}{errors})")
+            errors = e["errors"] + e.get("cold_errors", 0)
+            errors = f", {errors} errors" if errors else ""
+            cold = f"; cold tokens {e['cold_requests_per_second']:.0f} ({e['cold_ratio']:.2f})" if "cold_ratio" in e else ""
+            cells.append(f"{e['requests_per_second']:.0f} (**{e['ratio']:.2f}**, p99 {e['p99']}{errors}{cold})")
         print(f"| {name} | " + " | ".join(cells) + f" | {target} |")
