@@ -493,10 +493,7 @@ final class PresenceDepartures: Sendable {
         do {
             try await app.db.transaction { db in
                 _ = try await Participation.lockSession(sessionID, on: db)
-                for departure in leaving {
-                    try await Participation.disconnect(userID: departure.grant.caller.userID, from: sessionID,
-                                                       until: departure.at, at: departure.at, on: db)
-                }
+                try await Participation.disconnect(leaving.map { ($0.grant.caller.userID, $0.at) }, from: sessionID, on: db)
             }
             await hub.publish(sessionID)
         } catch {

@@ -108,7 +108,7 @@ struct PresenceController: RouteCollection {
         let now = req.now
         try await req.db.transaction { db in
             _ = try await Participation.lockSession(id, on: db)
-            try await Participation.disconnect(userID: caller.userID, from: id, until: now, at: now, on: db)
+            try await Participation.disconnect([(caller.userID, now)], from: id, on: db)
         }
         await req.announce(id)
         return .noContent
