@@ -53,7 +53,7 @@ private func configureDatabase(_ app: Application, config: AppConfig) async thro
         app.databases.use(
             DatabaseConfigurationFactory { OneLoopDatabaseConfiguration(base: sqlite.make(), eventLoop: loop) },
             as: .sqlite)
-        // The server's only connection (`effectivePoolSize`), so these reach every statement.
+        // The server's only SQLite connection (`OneLoopDatabaseConfiguration`), so these reach every statement.
         // WAL is kept in the file. `synchronous` is not: at its default (FULL) every commit
         // waits for an fsync of the journal, 0.2 to 4 ms on this machine's disk, and the single
         // writer queues everyone behind it. NORMAL, which SQLite advises with WAL, lets the system

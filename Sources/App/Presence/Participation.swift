@@ -314,11 +314,7 @@ enum Participation {
     }
 
     static func stopClock(_ participant: SessionParticipant, at instant: Date, on db: any Database) async throws {
-        var time = participant.playedTime
-        time.stop(at: instant)
-        participant.playedSeconds = time.accumulatedSeconds
-        participant.playingSince = nil
-        participant.totalTimeMinutes = time.minutes(at: instant)
+        participant.stopClock(at: instant)
         try await participant.save(on: db)
     }
 
@@ -344,11 +340,7 @@ enum Participation {
                 .set(\.$isOnline, to: false).set(\.$leftAt, to: now)
                 .update()
             for participant in participants {
-                var time = participant.playedTime
-                time.stop(at: now)
-                participant.playedSeconds = time.accumulatedSeconds
-                participant.playingSince = nil
-                participant.totalTimeMinutes = time.minutes(at: now)
+                participant.stopClock(at: now)
                 if participant.isActive {
                     participant.isActive = false
                     participant.leftAt = now
@@ -395,5 +387,14 @@ enum Participation {
 extension SessionParticipant {
     var playedTime: RunningTime {
         RunningTime(accumulatedSeconds: playedSeconds, runningSince: playingSince)
+    }
+
+    /// Stops the clock at `instant`: the time played so far is kept, and the total in minutes.
+    func stopClock(at instant: Date) {
+        var time = playedTime
+        time.stop(at: instant)
+        playedSeconds = time.accumulatedSeconds
+        playingSince = nil
+        totalTimeMinutes = time.minutes(at: instant)
     }
 }
