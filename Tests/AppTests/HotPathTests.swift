@@ -1,6 +1,7 @@
 @testable import App
 import EtrangeDomain
 import Fluent
+import SQLKit
 import Foundation
 import Testing
 import Vapor
@@ -66,6 +67,56 @@ import Vapor
             try await UserToken.query(on: api.db).filter(\.$user.$id == user.id).delete()
             api.clock.advance(by: TokenCache.lifetime)
             #expect(try await api.send(.GET, "/api/me", token: user.token).status == .unauthorized)
+        }
+    }
+
+    /// SQLite numbers `$n` parameters in the order they first appear, PostgreSQL by their digits:
+    /// both agree only if every statement names them 1, 2, 3… the first time, and binds as many.
+    @Test func hotStatementsNameTheirParametersInOrder() throws {
+        let statements: [(sql: String, binds: Int)] = [
+            (SessionPage.sql, SessionPage(callerID: 1, partieID: 1, status: nil, per: 20, offset: 0).binds.count),
+            (SessionByID.sql, SessionByID(callerID: 1, sessionID: UUID()).binds.count),
+            (AccessStatement.sql, AccessStatement(callerID: 1, sessionID: UUID()).binds.count),
+            (OnlineStatement.sql, OnlineStatement(callerID: 1, sessionID: UUID()).binds.count),
+            (TouchStatement.sql, TouchStatement(1, in: UUID(), active: true, at: pinnedStart).binds.count),
+        ]
+        for (sql, binds) in statements {
+            var firstSeen: [Int] = []
+            for match in sql.matches(of: /\$([0-9]+)/) {
+                let number = try #require(Int(match.1))
+                if !firstSeen.contains(number) { firstSeen.append(number) }
+            }
+            #expect(firstSeen == Array(1...binds), "\(sql)")
+            #expect(sql.firstMatch(of: /\.\*|SELECT\s+\*/) == nil, "a prepared statement names its columns: \(sql)")
+        }
+    }
+
+    /// On PostgreSQL each hot statement is parsed once per connection and reused: the server's own
+    /// view of the connection's prepared statements counts every execution under one name. It
+    /// answers what the endpoint answers, and nothing to a stranger.
+    @Test(arguments: TestDatabase.enabled.filter { $0 == .postgres })
+    func hotStatementsArePreparedOncePerConnection(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let table = try await Table.make(api)
+            let session = try await api.createSession(table, name: "Préparée")
+            let read = try await api.db.transaction { db in
+                for _ in 1...7 {
+                    _ = try await db.all(SessionByID(callerID: table.player.id, sessionID: session.id))
+                }
+                let row = try await db.first(SessionByID(callerID: table.player.id, sessionID: session.id))
+                let prepared = try await (db as! any SQLDatabase).raw("""
+                    SELECT name, generic_plans + custom_plans AS runs FROM pg_prepared_statements
+                    WHERE name = \(bind: SessionByID.name)
+                    """).all()
+                #expect(prepared.count == 1)
+                let runs = try prepared.first?.decode(column: "runs", as: Int.self)
+                // The call that first weighs a generic plan against a custom one counts in both.
+                #expect((8...9).contains(runs ?? 0), "\(String(describing: runs))")
+                return try row.map { try SessionResponse(row: $0, callerID: table.player.id, now: pinnedStart) }
+            }
+            let served = try await api.send(.GET, "/api/sessions/\(session.id)", token: table.player.token).decode(SessionResponse.self)
+            #expect(read?.id == served.id && read?.name == "Préparée" && read?.isMj == false && read?.notes == nil)
+            #expect(try await api.db.first(SessionByID(callerID: table.outsider.id, sessionID: session.id)) == nil)
         }
     }
 

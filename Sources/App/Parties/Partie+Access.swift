@@ -44,9 +44,10 @@ extension Partie {
 extension PartieMember {
     /// Who may see a partie's sessions, for the hot paths written in SQL: joins `m`, the member
     /// row of `userID` in the partie that the column `partie` names, so that a stranger's query
-    /// finds no row and gets the same 404 as for what does not exist.
-    static func membership(of userID: Int, inPartie partie: String) -> SQLQueryString {
-        "JOIN \(ident: schema) m ON m.partie_id = \(unsafeRaw: partie) AND m.user_id = \(bind: userID)"
+    /// finds no row and gets the same 404 as for what does not exist. `user` is the parameter
+    /// (`$1`…) of a `HotStatement` that holds the user's id.
+    static func membership(of user: String, inPartie partie: String) -> String {
+        "JOIN \(schema) m ON m.partie_id = \(partie) AND m.user_id = \(user)"
     }
 }
 

@@ -26,23 +26,7 @@ enum Participation {
     /// is not the case (offline, waking, not seated, not a member), for the full path to decide
     /// and explain.
     static func touch(_ caller: Caller, in sessionID: UUID, active: Bool, at now: Date, on db: any Database) async throws -> PresenceResponse? {
-        let activity: SQLQueryString = active ? ", last_active_at = \(bind: now)" : ""
-        let awake: SQLQueryString = active ? " AND idle_since IS NULL" : ""
-        let update: SQLQueryString = """
-            UPDATE \(ident: SessionPresence.schema) SET last_seen = \(bind: now)
-            """
-        let condition: SQLQueryString = """
-             WHERE session_id = \(bind: sessionID) AND user_id = \(bind: caller.userID)
-              AND is_online = \(bind: true)
-            """
-        let member: SQLQueryString = """
-             AND EXISTS (SELECT 1 FROM \(ident: Session.schema) s
-                \(PartieMember.membership(of: caller.userID, inPartie: "s.partie_id"))
-                WHERE s.id = \(bind: sessionID))
-            RETURNING character_id, joined_at, last_seen, last_active_at, idle_since, left_at,
-              (SELECT c.name FROM \(ident: Character.schema) c WHERE c.id = character_id) AS character_name
-            """
-        guard let row = try await (db as! any SQLDatabase).raw(update + activity + condition + awake + member).first() else { return nil }
+        guard let row = try await db.first(TouchStatement(caller.userID, in: sessionID, active: active, at: now)) else { return nil }
         return try PresenceResponse(onlineRow: row, userID: caller.userID, username: caller.user.username,
                                     displayName: caller.user.displayName)
     }
@@ -396,5 +380,26 @@ extension SessionParticipant {
         playedSeconds = time.accumulatedSeconds
         playingSince = nil
         totalTimeMinutes = time.minutes(at: instant)
+    }
+}
+
+/// A heartbeat of someone online, if they are a member of the session's partie: `$1` the time,
+/// `$2` whether they touched the screen (which does not wake an idle person: that is announced,
+/// so it takes the locked path).
+struct TouchStatement: HotStatement {
+    static let sql = """
+        UPDATE \(SessionPresence.schema)
+        SET last_seen = $1, last_active_at = CASE WHEN $2 THEN $1 ELSE last_active_at END
+        WHERE session_id = $3 AND user_id = $4 AND is_online = TRUE AND (NOT $2 OR idle_since IS NULL)
+          AND EXISTS (SELECT 1 FROM \(Session.schema) s
+            \(PartieMember.membership(of: "$4", inPartie: "s.partie_id"))
+            WHERE s.id = $3)
+        RETURNING character_id, joined_at, last_seen, last_active_at, idle_since, left_at,
+          (SELECT c.name FROM \(Character.schema) c WHERE c.id = character_id) AS character_name
+        """
+    let binds: [HotBind]
+
+    init(_ userID: Int, in sessionID: UUID, active: Bool, at now: Date) {
+        binds = [.date(now), .bool(active), .uuid(sessionID), .int(userID)]
     }
 }

@@ -58,17 +58,7 @@ struct PresenceController: RouteCollection {
         let id = try req.uuidParameter()
         // Visibility and the list in one statement: no row at all means not a member (or no such
         // session); a member's empty list still has the session's row, with nobody in it.
-        let rows = try await (req.db as! any SQLDatabase).raw("""
-            SELECT o.user_id, u.username, u.display_name, o.character_id, c.name AS character_name,
-              o.joined_at, o.last_seen, o.last_active_at, o.idle_since, o.left_at
-            FROM \(ident: Session.schema) s
-            \(PartieMember.membership(of: caller.userID, inPartie: "s.partie_id"))
-            LEFT JOIN \(ident: SessionPresence.schema) o ON o.session_id = s.id AND o.is_online = \(bind: true)
-            LEFT JOIN \(ident: User.schema) u ON u.id = o.user_id
-            LEFT JOIN \(ident: Character.schema) c ON c.id = o.character_id
-            WHERE s.id = \(bind: id)
-            ORDER BY o.joined_at, o.user_id
-            """).all()
+        let rows = try await req.db.all(OnlineStatement(callerID: caller.userID, sessionID: id))
         guard !rows.isEmpty else { throw AppError.notFound("Session introuvable.") }
         return try rows.compactMap { row in
             guard let userID = try row.decode(column: "user_id", as: Int?.self) else { return nil }
@@ -207,5 +197,26 @@ extension PresenceResponse {
             characterId: row.$character.id, characterName: character?.name,
             isOnline: row.isOnline, status: row.status, joinedAt: row.joinedAt, lastSeen: row.lastSeen,
             lastActiveAt: row.lastActiveAt ?? row.lastSeen, idleSince: row.isOnline ? row.idleSince : nil, leftAt: row.leftAt)
+    }
+}
+
+/// `GET /api/sessions/{id}/presence`: who is online, in the order they came, if the caller (`$1`)
+/// is a member of the session's partie.
+struct OnlineStatement: HotStatement {
+    static let sql = """
+        SELECT o.user_id, u.username, u.display_name, o.character_id, c.name AS character_name,
+          o.joined_at, o.last_seen, o.last_active_at, o.idle_since, o.left_at
+        FROM \(Session.schema) s
+        \(PartieMember.membership(of: "$1", inPartie: "s.partie_id"))
+        LEFT JOIN \(SessionPresence.schema) o ON o.session_id = s.id AND o.is_online = TRUE
+        LEFT JOIN \(User.schema) u ON u.id = o.user_id
+        LEFT JOIN \(Character.schema) c ON c.id = o.character_id
+        WHERE s.id = $2
+        ORDER BY o.joined_at, o.user_id
+        """
+    let binds: [HotBind]
+
+    init(callerID: Int, sessionID: UUID) {
+        binds = [.int(callerID), .uuid(sessionID)]
     }
 }

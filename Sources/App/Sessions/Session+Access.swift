@@ -19,13 +19,7 @@ struct SessionAccess {
 extension Session {
     /// `visible` for paths that need no more than the partie and the caller's role: one small read.
     static func access(_ id: UUID, of caller: Caller, on db: any Database) async throws -> SessionAccess {
-        guard let row = try await (db as! any SQLDatabase).raw("""
-            SELECT s.partie_id, p.mj_id FROM \(ident: Session.schema) s
-            JOIN \(ident: Partie.schema) p ON p.id = s.partie_id
-            \(PartieMember.membership(of: caller.userID, inPartie: "p.id"))
-            WHERE s.id = \(bind: id)
-            """).first()
-        else {
+        guard let row = try await db.first(AccessStatement(callerID: caller.userID, sessionID: id)) else {
             throw AppError.notFound("Session introuvable.")
         }
         return SessionAccess(partieID: try row.decode(column: "partie_id", as: Int.self),
@@ -80,38 +74,35 @@ extension Session {
 }
 
 extension SessionResponse {
-    /// Sessions as `callerID` sees them, with every count their responses show, in one
+    /// Sessions as the caller (`$1`) sees them, with every count their responses show, in one
     /// statement: the list pages through it and single-session answers filter it by id, so the
     /// two never disagree. A session outside the caller's parties gives no row. SQLiteNIO keeps no
-    /// prepared statements, so this text is compiled at every call: each subquery and window
-    /// costs there (BENCHMARKS.md), hence one subquery for the caller's seat, and no total.
-    static func query(callerID: Int, where filter: SQLQueryString) -> SQLQueryString {
-        let participants = SQLIdentifier(SessionParticipant.schema)
-        let presence = SQLIdentifier(SessionPresence.schema)
-        let query: SQLQueryString = """
-            SELECT s.*, pt.mj_id,
-              (SELECT COUNT(*) FROM \(participants) p WHERE p.session_id = s.id
-                 AND p.role = \(bind: SeatRole.player.rawValue) AND p.is_active = \(bind: true)) AS seated_count,
-              (SELECT COUNT(*) FROM \(presence) o WHERE o.session_id = s.id AND o.is_online = \(bind: true)) AS online_count,
-              (SELECT MAX(CASE WHEN c.is_active THEN 2 ELSE 1 END) FROM \(participants) c
-                 WHERE c.session_id = s.id AND c.user_id = \(bind: callerID)) AS caller_seat
-            FROM \(ident: Session.schema) s
-            JOIN \(ident: Partie.schema) pt ON pt.id = s.partie_id
-            \(PartieMember.membership(of: callerID, inPartie: "pt.id"))
-            WHERE
-            """
-        return query + " " + filter
-    }
+    /// prepared statements, so this text is compiled at every call there: each subquery and window
+    /// costs (BENCHMARKS.md), hence one subquery for the caller's seat, and no total.
+    static let select = """
+        SELECT s.id, s.partie_id, s.name, s.description, s.status, s.scheduled_date, s.started_at,
+          s.ended_at, s.duration_minutes, s.summary, s.key_events, s.character_developments, s.notes,
+          s.max_players, s.allow_late_join, s.voice_channel_id, s.active_seconds, s.active_since,
+          s.card_values, s.created_at, s.updated_at, pt.mj_id,
+          (SELECT MAX(CASE WHEN c.is_active THEN 2 ELSE 1 END) FROM \(SessionParticipant.schema) c
+             WHERE c.session_id = s.id AND c.user_id = $1) AS caller_seat,
+          (SELECT COUNT(*) FROM \(SessionParticipant.schema) p WHERE p.session_id = s.id
+             AND p.role = '\(SeatRole.player.rawValue)' AND p.is_active = TRUE) AS seated_count,
+          (SELECT COUNT(*) FROM \(SessionPresence.schema) o WHERE o.session_id = s.id AND o.is_online = TRUE) AS online_count
+        FROM \(Session.schema) s
+        JOIN \(Partie.schema) pt ON pt.id = s.partie_id
+        \(PartieMember.membership(of: "$1", inPartie: "pt.id"))
+        """
 
     /// The session as `caller` sees it now: on `GET` and after each change.
     static func load(_ id: UUID, caller: Caller, on db: any Database, now: Date) async throws -> SessionResponse {
-        guard let row = try await (db as! any SQLDatabase).raw(query(callerID: caller.userID, where: "s.id = \(bind: id)")).first() else {
+        guard let row = try await db.first(SessionByID(callerID: caller.userID, sessionID: id)) else {
             throw AppError.notFound("Session introuvable.")
         }
         return try SessionResponse(row: row, callerID: caller.userID, now: now)
     }
 
-    /// A row of `query`. `caller_seat` is null when the caller never held a place, 1 for a place
+    /// A row of `select`. `caller_seat` is null when the caller never held a place, 1 for a place
     /// given up, 2 for one still held.
     init(row: any SQLRow, callerID: Int, now: Date) throws {
         let callerSeat = try row.decode(column: "caller_seat", as: Int?.self)
@@ -131,5 +122,45 @@ extension SessionResponse {
             role: isMJ ? .master : .player)
         self.init(record: record, isMJ: isMJ, seatedPlayers: seatedPlayers, onlineCount: onlineCount,
                   canJoin: request.refusal == nil, now: now)
+    }
+}
+
+/// `Session.access`: the partie and its MJ, if the caller (`$1`) is a member.
+struct AccessStatement: HotStatement {
+    static let sql = """
+        SELECT s.partie_id, p.mj_id FROM \(Session.schema) s
+        JOIN \(Partie.schema) p ON p.id = s.partie_id
+        \(PartieMember.membership(of: "$1", inPartie: "p.id"))
+        WHERE s.id = $2
+        """
+    let binds: [HotBind]
+
+    init(callerID: Int, sessionID: UUID) {
+        binds = [.int(callerID), .uuid(sessionID)]
+    }
+}
+
+/// One session as `SessionResponse.select` reads it.
+struct SessionByID: HotStatement {
+    static let sql = SessionResponse.select + "\nWHERE s.id = $2"
+    let binds: [HotBind]
+
+    init(callerID: Int, sessionID: UUID) {
+        binds = [.int(callerID), .uuid(sessionID)]
+    }
+}
+
+/// A page of a partie's sessions, newest first, optionally of one status (the cast types `$3`
+/// for PostgreSQL when the call that prepares it binds no status).
+struct SessionPage: HotStatement {
+    static let sql = SessionResponse.select + """
+
+        WHERE s.partie_id = $2 AND (CAST($3 AS TEXT) IS NULL OR s.status = $3)
+        ORDER BY s.created_at DESC, s.id DESC LIMIT $4 OFFSET $5
+        """
+    let binds: [HotBind]
+
+    init(callerID: Int, partieID: Int, status: SessionStatus?, per: Int, offset: Int) {
+        binds = [.int(callerID), .int(partieID), .text(status?.rawValue), .int(per), .int(offset)]
     }
 }

@@ -34,12 +34,11 @@ struct SessionsController: RouteCollection {
             }
             status = known
         }
-        let sql = req.db as! any SQLDatabase
         // The caller's membership, the page and every count the responses show, in one statement:
         // a phone refreshes this list often, and each round trip and model decoded was most of
         // its cost. A page that is not full tells the total itself, which is the usual case (a
         // partie has fewer sessions than a page holds); a full one, or an empty one, takes a count.
-        let rows = try await sql.raw(Self.pageQuery(partieID: partieID, status: status, callerID: caller.userID, page: page)).all()
+        let rows = try await req.db.all(SessionPage(callerID: caller.userID, partieID: partieID, status: status, per: page.per, offset: page.offset))
         if rows.isEmpty, try await !Partie.isMember(partieID, userID: caller.userID, on: req.db) {
             throw AppError.notFound("Partie introuvable.")
         }
@@ -47,27 +46,17 @@ struct SessionsController: RouteCollection {
         if (1..<page.per).contains(rows.count) || (rows.isEmpty && page.offset == 0) {
             total = page.offset + rows.count
         } else {
-            total = try await sql.raw(Self.countQuery(partieID: partieID, status: status)).first()?.decode(column: "total_count", as: Int.self) ?? 0
+            total = try await (req.db as! any SQLDatabase).raw(Self.countQuery(partieID: partieID, status: status)).first()?.decode(column: "total_count", as: Int.self) ?? 0
         }
         let now = req.now
         let items = try rows.map { try SessionResponse(row: $0, callerID: caller.userID, now: now) }
         return PageResponse(items: items, metadata: PageMetadata(page: page.page, per: page.per, total: total))
     }
 
-    private static func filter(partieID: Int, status: SessionStatus?) -> SQLQueryString {
-        var filter: SQLQueryString = "s.partie_id = \(bind: partieID)"
-        if let status { filter = filter + " AND s.status = \(bind: status.rawValue)" }
-        return filter
-    }
-
-    /// Newest first, each as `GET /api/sessions/{id}` answers it.
-    static func pageQuery(partieID: Int, status: SessionStatus?, callerID: Int, page: PageQuery) -> SQLQueryString {
-        SessionResponse.query(callerID: callerID, where: filter(partieID: partieID, status: status))
-            + " ORDER BY s.created_at DESC, s.id DESC LIMIT \(bind: page.per) OFFSET \(bind: page.offset)"
-    }
-
     static func countQuery(partieID: Int, status: SessionStatus?) -> SQLQueryString {
-        "SELECT COUNT(*) AS total_count FROM \(ident: Session.schema) s WHERE " + filter(partieID: partieID, status: status)
+        let count: SQLQueryString = "SELECT COUNT(*) AS total_count FROM \(ident: Session.schema) s WHERE s.partie_id = \(bind: partieID)"
+        guard let status else { return count }
+        return count + " AND s.status = \(bind: status.rawValue)"
     }
 
     func show(req: Request) async throws -> SessionResponse {

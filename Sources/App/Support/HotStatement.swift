@@ -1,0 +1,104 @@
+import FluentKit
+import FluentPostgresDriver
+import Foundation
+import SQLKit
+
+/// A statement of a hot path (the session list, presence, heartbeats), written once for both
+/// databases with `$1…$n` placeholders.
+///
+/// On PostgreSQL it runs as a named prepared statement: each connection parses and plans it once,
+/// where an unnamed statement is planned at every call, which was two thirds of the list's and the
+/// heartbeat's time in the database (BENCHMARKS.md). SQLite reads `$1…$n` as named parameters,
+/// numbered in the order they first appear, so a statement must name them in that order the first
+/// time (`HotStatementTests` checks every one).
+///
+/// Columns are always named, never `*`: a prepared statement whose result changes shape fails until
+/// its connection closes, and another instance may add a column to a table while this one runs.
+protocol HotStatement: PostgresPreparedStatement where Row == PostgresRow {
+    /// The values of `$1…$n`, in order.
+    var binds: [HotBind] { get }
+}
+
+/// A value bound to a hot statement. PostgreSQL takes the parameters' types from the first call's
+/// values; a null has none, so a parameter that may be null is cast where it first appears.
+enum HotBind: Sendable {
+    case int(Int)
+    case text(String?)
+    case uuid(UUID)
+    case bool(Bool)
+    case date(Date)
+
+    /// The same value for SQLKit's encoders, which SQLite's driver binds.
+    var sqlValue: any Encodable & Sendable {
+        switch self {
+        case let .int(value): value
+        case let .text(value): value
+        case let .uuid(value): value
+        case let .bool(value): value
+        case let .date(value): value
+        }
+    }
+}
+
+extension HotStatement {
+    static var name: String { "etrange_\(Self.self)" }
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: binds.count)
+        for bind in binds {
+            switch bind {
+            case let .int(value): bindings.append(value)
+            case let .text(value): bindings.append(value)
+            case let .uuid(value): bindings.append(value)
+            case let .bool(value): bindings.append(value)
+            case let .date(value): bindings.append(value)
+            }
+        }
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+}
+
+extension Database {
+    /// Every row of `statement`, prepared once per connection on PostgreSQL.
+    func all<Statement: HotStatement>(_ statement: Statement) async throws -> [any SQLRow] {
+        guard let postgres = self as? any PostgresDatabase else {
+            return try await HotStatementFetcher(statement, on: self as! any SQLDatabase).all()
+        }
+        let logger = logger
+        return try await postgres.withConnection { connection in
+            connection.eventLoop.makeFutureWithTask {
+                var rows: [any SQLRow] = []
+                for try await row in try await connection.execute(statement, logger: logger) {
+                    rows.append(row.sql())
+                }
+                return rows
+            }
+        }.get()
+    }
+
+    func first<Statement: HotStatement>(_ statement: Statement) async throws -> (any SQLRow)? {
+        try await all(statement).first
+    }
+}
+
+/// Hands a hot statement's text and values to SQLKit as they are, for SQLite.
+private final class HotStatementFetcher: SQLQueryFetcher, SQLExpression {
+    let database: any SQLDatabase
+    let sql: String
+    let binds: [any Encodable & Sendable]
+
+    init<Statement: HotStatement>(_ statement: Statement, on database: any SQLDatabase) {
+        self.database = database
+        sql = Statement.sql
+        binds = statement.binds.map(\.sqlValue)
+    }
+
+    var query: any SQLExpression { self }
+
+    func serialize(to serializer: inout SQLSerializer) {
+        serializer.write(sql)
+        serializer.binds.append(contentsOf: binds)
+    }
+}
