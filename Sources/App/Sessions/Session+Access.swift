@@ -150,17 +150,29 @@ struct SessionByID: HotStatement {
     }
 }
 
-/// A page of a partie's sessions, newest first, optionally of one status (the cast types `$3`
-/// for PostgreSQL when the call that prepares it binds no status).
-struct SessionPage: HotStatement {
+/// The first page of a partie's sessions, newest first, optionally of one status (the cast types
+/// `$3` for PostgreSQL when the call that prepares it binds no status). Without an `OFFSET`, whose
+/// value PostgreSQL cannot guess, its generic plan costs what a custom one does, so it keeps that
+/// plan after five calls instead of planning every call again.
+struct FirstSessionPage: HotStatement {
     static let sql = SessionResponse.select + """
 
         WHERE s.partie_id = $2 AND (CAST($3 AS TEXT) IS NULL OR s.status = $3)
-        ORDER BY s.created_at DESC, s.id DESC LIMIT $4 OFFSET $5
+        ORDER BY s.created_at DESC, s.id DESC LIMIT $4
         """
     let binds: [HotBind]
 
+    init(callerID: Int, partieID: Int, status: SessionStatus?, per: Int) {
+        binds = [.int(callerID), .int(partieID), .text(status?.rawValue), .int(per)]
+    }
+}
+
+/// The pages after the first, rarer, planned at each call.
+struct LaterSessionPage: HotStatement {
+    static let sql = FirstSessionPage.sql + " OFFSET $5"
+    let binds: [HotBind]
+
     init(callerID: Int, partieID: Int, status: SessionStatus?, per: Int, offset: Int) {
-        binds = [.int(callerID), .int(partieID), .text(status?.rawValue), .int(per), .int(offset)]
+        binds = FirstSessionPage(callerID: callerID, partieID: partieID, status: status, per: per).binds + [.int(offset)]
     }
 }

@@ -38,7 +38,9 @@ struct SessionsController: RouteCollection {
         // a phone refreshes this list often, and each round trip and model decoded was most of
         // its cost. A page that is not full tells the total itself, which is the usual case (a
         // partie has fewer sessions than a page holds); a full one, or an empty one, takes a count.
-        let rows = try await req.db.all(SessionPage(callerID: caller.userID, partieID: partieID, status: status, per: page.per, offset: page.offset))
+        let rows = page.offset == 0
+            ? try await req.db.all(FirstSessionPage(callerID: caller.userID, partieID: partieID, status: status, per: page.per))
+            : try await req.db.all(LaterSessionPage(callerID: caller.userID, partieID: partieID, status: status, per: page.per, offset: page.offset))
         if rows.isEmpty, try await !Partie.isMember(partieID, userID: caller.userID, on: req.db) {
             throw AppError.notFound("Partie introuvable.")
         }
