@@ -121,11 +121,7 @@ enum Chat {
     @discardableResult
     static func post(_ kind: MessageKind, body: String, by author: User?, drawID: UUID? = nil, in sessionID: UUID, at now: Date, on db: any Database) async throws -> MessageResponse {
         // Written without the model: chat lines are the live channel's busiest write.
-        guard let row = try await (db as! any SQLDatabase).raw("""
-            INSERT INTO \(ident: SessionMessage.schema) (session_id, user_id, kind, body, draw_id, created_at)
-            VALUES (\(bind: sessionID), \(bind: author?.id), \(bind: kind.rawValue), \(bind: body), \(bind: drawID), \(bind: now))
-            RETURNING id
-            """).first()
+        guard let row = try await db.first(ChatLineStatement(kind, body: body, by: author?.id, drawID: drawID, in: sessionID, at: now))
         else {
             throw AppError.notFound("Session introuvable.")
         }
@@ -144,5 +140,19 @@ enum Chat {
         case .completed: "La session est terminée."
         case .cancelled: "La session est annulée."
         }
+    }
+}
+
+/// `Chat.post`'s line; PostgreSQL types a null author or draw by its column.
+struct ChatLineStatement: HotStatement {
+    static let sql = """
+        INSERT INTO \(SessionMessage.schema) (session_id, user_id, kind, body, draw_id, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        RETURNING id
+        """
+    let binds: [HotBind]
+
+    init(_ kind: MessageKind, body: String, by authorID: Int?, drawID: UUID?, in sessionID: UUID, at now: Date) {
+        binds = [.uuid(sessionID), .int(authorID), .text(kind.rawValue), .text(body), .uuid(drawID), .date(now)]
     }
 }

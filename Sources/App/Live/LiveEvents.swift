@@ -78,13 +78,8 @@ enum LiveEvents {
         visibility: EventVisibility = .all, recipientID: Int? = nil, on db: any Database
     ) async throws -> Int {
         let text = String(decoding: try JSONCoding.encoder.encode(data), as: UTF8.self)
-        let row = try await (db as! any SQLDatabase).raw("""
-            INSERT INTO \(ident: SessionEvent.schema) (id, session_id, seq, type, at, data, visibility, recipient_id)
-            SELECT \(bind: UUID()), \(bind: sessionID), COALESCE(MAX(seq), 0) + 1, \(bind: type.rawValue), \(bind: now),
-                   \(bind: text), \(bind: visibility.rawValue), \(bind: recipientID)
-            FROM \(ident: SessionEvent.schema) WHERE session_id = \(bind: sessionID)
-            RETURNING seq
-            """).first()
+        let row = try await db.first(RecordEventStatement(
+            type, in: sessionID, text: text, at: now, visibility: visibility, recipientID: recipientID))
         guard let row else { throw AppError.notFound("Session introuvable.") }
         return try row.decode(column: "seq", as: Int.self)
     }
@@ -100,5 +95,22 @@ enum LiveEvents {
         StatusEventData(
             status: session.status, startedAt: session.startedAt, endedAt: session.endedAt,
             durationMinutes: session.status == .scheduled ? nil : session.durationMinutes ?? session.activeTime.minutes(at: now))
+    }
+}
+
+/// `LiveEvents.record`: the next number of the session's journal and its row, in one statement
+/// (the cast types a null recipient for PostgreSQL, which a `SELECT` does not take from the column).
+struct RecordEventStatement: HotStatement {
+    static let sql = """
+        INSERT INTO \(SessionEvent.schema) (id, session_id, seq, type, at, data, visibility, recipient_id)
+        SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, CAST($7 AS BIGINT)
+        FROM \(SessionEvent.schema) WHERE session_id = $2
+        RETURNING seq
+        """
+    let binds: [HotBind]
+
+    init(_ type: LiveEventType, in sessionID: UUID, text: String, at now: Date, visibility: EventVisibility, recipientID: Int?) {
+        binds = [.uuid(UUID()), .uuid(sessionID), .text(type.rawValue), .date(now), .text(text),
+                 .text(visibility.rawValue), .int(recipientID)]
     }
 }

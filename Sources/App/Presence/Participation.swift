@@ -42,19 +42,7 @@ enum Participation {
     }
 
     static func lockForWriter(_ userID: Int, in id: UUID, on db: any Database) async throws -> Writer? {
-        let participants = SQLIdentifier(SessionParticipant.schema)
-        let presence = SQLIdentifier(SessionPresence.schema)
-        guard let row = try await (db as! any SQLDatabase).raw("""
-            UPDATE \(ident: Session.schema) SET updated_at = updated_at WHERE id = \(bind: id)
-            RETURNING status, card_values,
-              EXISTS (SELECT 1 FROM \(participants) p WHERE p.session_id = \(bind: id) AND p.user_id = \(bind: userID)
-                AND p.is_active = \(bind: true)) AS seated,
-              EXISTS (SELECT 1 FROM \(presence) o WHERE o.session_id = \(bind: id) AND o.user_id = \(bind: userID)
-                AND o.idle_since IS NOT NULL) AS idle
-            """).first()
-        else {
-            return nil
-        }
+        guard let row = try await db.first(WriterStatement(userID, in: id)) else { return nil }
         let rawStatus = try row.decode(column: "status", as: String.self)
         guard let status = SessionStatus(rawValue: rawStatus) else { return nil }
         return Writer(status: status, cardValues: try row.decode(column: "card_values", as: String.self),
@@ -401,5 +389,23 @@ struct TouchStatement: HotStatement {
 
     init(_ userID: Int, in sessionID: UUID, active: Bool, at now: Date) {
         binds = [.date(now), .bool(active), .uuid(sessionID), .int(userID)]
+    }
+}
+
+/// `Participation.lockForWriter`: the session's row lock, taken by a write that changes nothing,
+/// and what a writer needs to know under it.
+struct WriterStatement: HotStatement {
+    static let sql = """
+        UPDATE \(Session.schema) SET updated_at = updated_at WHERE id = $1
+        RETURNING status, card_values,
+          EXISTS (SELECT 1 FROM \(SessionParticipant.schema) p WHERE p.session_id = $1 AND p.user_id = $2
+            AND p.is_active = TRUE) AS seated,
+          EXISTS (SELECT 1 FROM \(SessionPresence.schema) o WHERE o.session_id = $1 AND o.user_id = $2
+            AND o.idle_since IS NOT NULL) AS idle
+        """
+    let binds: [HotBind]
+
+    init(_ userID: Int, in sessionID: UUID) {
+        binds = [.uuid(sessionID), .int(userID)]
     }
 }

@@ -22,9 +22,9 @@ protocol HotStatement: PostgresPreparedStatement where Row == PostgresRow {
 /// A value bound to a hot statement. PostgreSQL takes the parameters' types from the first call's
 /// values; a null has none, so a parameter that may be null is cast where it first appears.
 enum HotBind: Sendable {
-    case int(Int)
+    case int(Int?)
     case text(String?)
-    case uuid(UUID)
+    case uuid(UUID?)
     case bool(Bool)
     case date(Date)
 
