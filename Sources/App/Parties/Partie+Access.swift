@@ -42,10 +42,10 @@ extension Partie {
 }
 
 extension PartieMember {
-    /// Who may see a partie's sessions, for the hot paths written in SQL: joins `m`, the member
-    /// row of `userID` in the partie that the column `partie` names, so that a stranger's query
-    /// finds no row and gets the same 404 as for what does not exist. `user` is the parameter
-    /// (`$1`…) of a `HotStatement` that holds the user's id.
+    /// Who may see a partie's sessions, for the hot statements: joins `m`, the member row of the
+    /// user whose id the parameter `user` (`$1`…) holds, in the partie that the column `partie`
+    /// names, so that a stranger's query finds no row and gets the same 404 as for what does not
+    /// exist.
     static func membership(of user: String, inPartie partie: String) -> String {
         "JOIN \(schema) m ON m.partie_id = \(partie) AND m.user_id = \(user)"
     }
