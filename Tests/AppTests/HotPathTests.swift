@@ -81,6 +81,7 @@ import Vapor
             (OnlineStatement.sql, OnlineStatement(callerID: 1, sessionID: UUID()).binds.count),
             (TouchStatement.sql, TouchStatement(1, in: UUID(), active: true, at: pinnedStart).binds.count),
             (WriterStatement.sql, WriterStatement(1, in: UUID()).binds.count),
+            (JournalStatement.sql, JournalStatement(UUID(), after: 0, limit: 100).binds.count),
             (RecordEventStatement.sql, RecordEventStatement(.chatMessage, in: UUID(), text: "{}", at: pinnedStart,
                                                             visibility: .all, recipientID: nil).binds.count),
             (ChatLineStatement.sql, ChatLineStatement(.text, body: "Bonsoir", by: nil, drawID: nil, in: UUID(), at: pinnedStart).binds.count),
@@ -115,13 +116,15 @@ import Vapor
                     _ = try await db.all(AccessStatement(callerID: player, sessionID: session.id))
                     _ = try await db.all(OnlineStatement(callerID: player, sessionID: session.id))
                     _ = try await db.all(TouchStatement(player, in: session.id, active: false, at: pinnedStart))
+                    _ = try await db.all(WriterStatement(player, in: session.id))
+                    _ = try await db.all(JournalStatement(session.id, after: 0, limit: 100))
                 }
                 let prepared = try await (db as! any SQLDatabase).raw("""
                     SELECT name, generic_plans FROM pg_prepared_statements ORDER BY name
                     """).all()
                 // The connection may have served requests before, with statements of their own.
                 let exercised = [AccessStatement.name, FirstSessionPage.name, OnlineStatement.name,
-                                 SessionByID.name, TouchStatement.name]
+                                 SessionByID.name, TouchStatement.name, WriterStatement.name, JournalStatement.name]
                 let plans = try Dictionary(uniqueKeysWithValues: prepared.map {
                     (try $0.decode(column: "name", as: String.self), try $0.decode(column: "generic_plans", as: Int.self))
                 })

@@ -342,14 +342,7 @@ actor LiveHub {
     }
 
     private func fetch(_ sessionID: UUID, after seq: Int) async throws -> [EncodedEvent] {
-        try await (database() as! any SQLDatabase).select()
-            .columns("seq", "type", "at", "data", "visibility", "recipient_id")
-            .from(SessionEvent.schema)
-            .where("session_id", .equal, sessionID)
-            .where("seq", .greaterThan, seq)
-            .orderBy("seq")
-            .limit(Self.batchSize)
-            .all()
+        try await database().all(JournalStatement(sessionID, after: seq, limit: Self.batchSize))
             .map(EncodedEvent.init(row:))
     }
 
@@ -533,5 +526,18 @@ extension Request {
     /// committed. On PostgreSQL the other instances hear it through NOTIFY.
     func announce(_ sessionID: UUID) async {
         await application.live.publish(sessionID)
+    }
+}
+
+/// `LiveHub.fetch`: a session's events after a number, read once per event and instance.
+struct JournalStatement: HotStatement {
+    static let sql = """
+        SELECT seq, type, at, data, visibility, recipient_id FROM \(SessionEvent.schema)
+        WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3
+        """
+    let binds: [HotBind]
+
+    init(_ sessionID: UUID, after seq: Int, limit: Int) {
+        binds = [.uuid(sessionID), .int(seq), .int(limit)]
     }
 }
