@@ -105,9 +105,7 @@ import Vapor
     func hotStatementsArePreparedAndPlannedOncePerConnection(db: TestDatabase) async throws {
         try await withApp(db) { api in
             let table = try await Table.make(api)
-            let armand = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
-            let session = try await api.session(in: .active, table)
-            try await api.joinSession(session, table.player, character: armand)
+            let (session, armand) = try await api.armandPlaying(table)
             let player = table.player.id
             let (read, online) = try await api.db.transaction { db in
                 for _ in 1...7 {
@@ -222,9 +220,7 @@ import Vapor
     func aHeartbeatAnswersWhatThePresenceListSays(db: TestDatabase) async throws {
         try await withApp(db) { api in
             let table = try await Table.make(api)
-            let armand = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
-            let session = try await api.session(in: .active, table)
-            try await api.joinSession(session, table.player, character: armand)
+            let (session, armand) = try await api.armandPlaying(table)
             let path = "/api/sessions/\(session.id)/presence"
             api.clock.advance(by: 10)
             let beat = try await api.send(.POST, path, token: table.player.token).decode(PresenceResponse.self)

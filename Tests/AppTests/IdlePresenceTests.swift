@@ -13,9 +13,7 @@ import Vapor
     func quietPeopleTurnIdleAndComeBackAnnounced(db: TestDatabase) async throws {
         try await withApp(db) { api in
             let table = try await Table.make(api)
-            let armand = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
-            let session = try await api.session(in: .active, table)
-            try #require(try await api.joinSession(session, table.player, character: armand).status.code < 300)
+            let (session, armand) = try await api.armandPlaying(table)
             let watcher = try await LiveClient.connect(api, session: session.id, token: table.mj.token)
             // The MJ's connection counts at the pinned start, before the clock moves.
             try await watcher.waitFor("the MJ online") {

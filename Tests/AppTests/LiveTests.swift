@@ -148,9 +148,7 @@ import Vapor
     func oneUserTwoDevices(db: TestDatabase) async throws {
         try await withApp(db) { api in
             let table = try await Table.make(api)
-            let armand = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
-            let session = try await api.session(in: .active, table)
-            try await api.joinSession(session, table.player, character: armand)
+            let (session, armand) = try await api.armandPlaying(table)
             try await api.send(.DELETE, "/api/sessions/\(session.id)/presence", token: table.player.token)
             let watcher = try await LiveClient.connect(api, session: session.id, token: table.mj.token)
             let phone = try await LiveClient.connect(api, session: session.id, token: table.player.token)
@@ -176,9 +174,7 @@ import Vapor
     func leavingOrLoggingOutClosesTheChannel(db: TestDatabase) async throws {
         try await withApp(db) { api in
             let table = try await Table.make(api)
-            let armand = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
-            let session = try await api.session(in: .active, table)
-            try await api.joinSession(session, table.player, character: armand)
+            let (session, armand) = try await api.armandPlaying(table)
             let leaving = try await LiveClient.connect(api, session: session.id, token: table.player.token)
             try await api.send(.POST, "/api/sessions/\(session.id)/leave", token: table.player.token)
             #expect(try await leaving.waitForClose() != nil)

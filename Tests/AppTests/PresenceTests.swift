@@ -13,6 +13,14 @@ extension TestAPI {
         return try await send(.POST, "/api/sessions/\(session.id)/join", token: user.token, json: body)
     }
 
+    /// The usual evening: the table's player seated, as Armand, in a session under way.
+    func armandPlaying(_ table: Table) async throws -> (session: SessionResponse, armand: CharacterResponse) {
+        let armand = try await createCharacter(table.player, name: "Armand", partieID: table.partie.id)
+        let session = try await session(in: .active, table)
+        try #require(try await joinSession(session, table.player, character: armand).status == .ok)
+        return (session, armand)
+    }
+
     func presence(_ session: SessionResponse, as user: TestUser) async throws -> [PresenceResponse] {
         try await send(.GET, "/api/sessions/\(session.id)/presence", token: user.token).decode()
     }
