@@ -169,6 +169,16 @@ struct Coordinator {
                 }
             }
             result["delivery_latency"] = summary(both)
+            // Each worker counts seconds from its own start, a few milliseconds apart: close enough
+            // to place a stall in time against the server's and the database's logs.
+            var slowest: [Double] = []
+            for report in reports {
+                let series = report["slowest_post_by_second"] as? [Int] ?? []
+                if slowest.count < series.count { slowest += Array(repeating: 0, count: series.count - slowest.count) }
+                for (second, micros) in series.enumerated() { slowest[second] = max(slowest[second], Double(micros) / 1000) }
+            }
+            result["slowest_post_ms_by_second"] = slowest
+            result["fanout_started_at"] = ISO8601DateFormatter().string(from: started)
             log("fan-out done: \(result["delivery_latency"]!) lost \(result["lost"]!) out of order \(result["out_of_order"]!)")
         }
         return result

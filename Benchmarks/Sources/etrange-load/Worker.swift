@@ -23,6 +23,9 @@ final class Worker: Sendable {
         var errors = 0
         var statuses: [Int: Int] = [:]
         var postLatency = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+        /// The slowest answer (µs) among the messages due in each second of the fan-out: a tail
+        /// made of one stall and one made of many slow answers look alike in a histogram.
+        var slowestBySecond: [UInt64] = []
     }
 
     let sends: NIOLockedValueBox<SendState>
@@ -105,7 +108,10 @@ final class Worker: Sendable {
             $0.chatLatency.reset()
             $0.drawLatency.reset()
         }
-        sends.withLockedValue { $0.postLatency.reset() }
+        sends.withLockedValue {
+            $0.postLatency.reset()
+            $0.slowestBySecond = []
+        }
         let total = Int(rate * seconds)
         let interval = 1e9 / rate
         let start = monotonicNanos() + 50_000_000
@@ -116,7 +122,8 @@ final class Worker: Sendable {
                 if due > now { try? await Task.sleep(nanoseconds: due - now) }
                 let slot = i % sessions.count
                 let isDraw = drawEvery > 0 && i % drawEvery == drawEvery - 1
-                group.addTask { await self.send(slot: slot, isDraw: isDraw, due: due) }
+                let second = Int(Double(i) / rate)
+                group.addTask { await self.send(slot: slot, isDraw: isDraw, due: due, second: second) }
             }
         }
         let sendingSeconds = Double(monotonicNanos() - start) / 1e9
@@ -129,7 +136,7 @@ final class Worker: Sendable {
         return report(sendingSeconds: sendingSeconds)
     }
 
-    private func send(slot: Int, isDraw: Bool, due: UInt64) async {
+    private func send(slot: Int, isDraw: Bool, due: UInt64, second: Int) async {
         let (global, session) = sessions[slot]
         let client = clients[global % clients.count]
         let mj = session.members[0]
@@ -146,7 +153,12 @@ final class Worker: Sendable {
         let done = monotonicNanos()
         sends.withLockedValue { state in
             state.statuses[status, default: 0] += 1
-            _ = state.postLatency.record((done &- due) / 1000)
+            let latency = (done &- due) / 1000
+            _ = state.postLatency.record(latency)
+            if state.slowestBySecond.count <= second {
+                state.slowestBySecond += Array(repeating: 0, count: second + 1 - state.slowestBySecond.count)
+            }
+            state.slowestBySecond[second] = max(state.slowestBySecond[second], latency)
             if status == 201 {
                 if isDraw { state.draws[slot] += 1 } else { state.chats[slot] += 1 }
             } else {
@@ -188,6 +200,7 @@ final class Worker: Sendable {
                 "close_codes": closeCodes(state),
                 "chat_latency": encode(state.chatLatency), "draw_latency": encode(state.drawLatency),
                 "post_latency": encode(sent.postLatency),
+                "slowest_post_by_second": sent.slowestBySecond.map(Int.init),
             ]
         }
     }
