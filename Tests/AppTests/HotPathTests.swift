@@ -82,6 +82,7 @@ import Vapor
             (TouchStatement.sql, TouchStatement(1, in: UUID(), active: true, at: pinnedStart).binds.count),
             (WriterStatement.sql, WriterStatement(1, in: UUID()).binds.count),
             (JournalStatement.sql, JournalStatement(UUID(), after: 0, limit: 100).binds.count),
+            (PersonStatement.sql, PersonStatement(userID: 1, characterID: nil).binds.count),
             (RecordEventStatement.sql, RecordEventStatement(.chatMessage, in: UUID(), text: "{}", at: pinnedStart,
                                                             visibility: .all, recipientID: nil).binds.count),
             (ChatLineStatement.sql, ChatLineStatement(.text, body: "Bonsoir", by: nil, drawID: nil, in: UUID(), at: pinnedStart).binds.count),

@@ -85,10 +85,13 @@ enum LiveEvents {
     }
 
     static func person(userID: Int, characterID: UUID?, role: SeatRole?, on db: any Database) async throws -> PersonEventData {
-        guard let user = try await User.find(userID, on: db) else { throw AppError.notFound("Utilisateur introuvable.") }
-        let character = try await characterID.asyncMap { try await Character.find($0, on: db) } ?? nil
-        return PersonEventData(userId: userID, username: user.username, displayName: user.displayName,
-                               characterId: character?.id, characterName: character?.name, role: role)
+        guard let row = try await db.first(PersonStatement(userID: userID, characterID: characterID)) else {
+            throw AppError.notFound("Utilisateur introuvable.")
+        }
+        return PersonEventData(userId: userID, username: try row.decode(column: "username", as: String.self),
+                               displayName: try row.decode(column: "display_name", as: String?.self),
+                               characterId: try row.decode(column: "character_id", as: UUID?.self),
+                               characterName: try row.decode(column: "character_name", as: String?.self), role: role)
     }
 
     static func status(of session: Session, at now: Date) -> StatusEventData {
@@ -112,5 +115,19 @@ struct RecordEventStatement: HotStatement {
     init(_ type: LiveEventType, in sessionID: UUID, text: String, at now: Date, visibility: EventVisibility, recipientID: Int?) {
         binds = [.uuid(UUID()), .uuid(sessionID), .text(type.rawValue), .date(now), .text(text),
                  .text(visibility.rawValue), .int(recipientID)]
+    }
+}
+
+/// `LiveEvents.person`: someone and the character they play, if any, in one read.
+struct PersonStatement: HotStatement {
+    static let sql = """
+        SELECT u.username, u.display_name, c.id AS character_id, c.name AS character_name
+        FROM \(User.schema) u LEFT JOIN \(Character.schema) c ON c.id = $1
+        WHERE u.id = $2
+        """
+    let binds: [HotBind]
+
+    init(userID: Int, characterID: UUID?) {
+        binds = [.uuid(characterID), .int(userID)]
     }
 }
