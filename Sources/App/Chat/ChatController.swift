@@ -1,6 +1,5 @@
 import EtrangeDomain
 import Fluent
-import SQLKit
 import Vapor
 
 struct PostMessageRequest: Content {
