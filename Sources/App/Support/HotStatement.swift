@@ -10,7 +10,7 @@ import SQLKit
 /// where an unnamed statement is planned at every call, which was two thirds of the list's and the
 /// heartbeat's time in the database (BENCHMARKS.md). SQLite reads `$1…$n` as named parameters,
 /// numbered in the order they first appear, so a statement must name them in that order the first
-/// time (`HotStatementTests` checks every one).
+/// time (`HotPathTests.hotStatementsNameTheirParametersInOrder` checks those it lists).
 ///
 /// Columns are always named, never `*`: a prepared statement whose result changes shape fails until
 /// its connection closes, and another instance may add a column to a table while this one runs.
