@@ -106,7 +106,7 @@ import Vapor
     func hotStatementsArePreparedAndPlannedOncePerConnection(db: TestDatabase) async throws {
         try await withApp(db) { api in
             let table = try await Table.make(api)
-            let (session, armand) = try await api.armandPlaying(table)
+            let session = try await api.armandPlaying(table).session
             let player = table.player.id
             let (read, online) = try await api.db.transaction { db in
                 for _ in 1...7 {
@@ -221,7 +221,7 @@ import Vapor
     func aHeartbeatAnswersWhatThePresenceListSays(db: TestDatabase) async throws {
         try await withApp(db) { api in
             let table = try await Table.make(api)
-            let (session, armand) = try await api.armandPlaying(table)
+            let session = try await api.armandPlaying(table).session
             let path = "/api/sessions/\(session.id)/presence"
             api.clock.advance(by: 10)
             let beat = try await api.send(.POST, path, token: table.player.token).decode(PresenceResponse.self)

@@ -13,7 +13,7 @@ import Vapor
     func quietPeopleTurnIdleAndComeBackAnnounced(db: TestDatabase) async throws {
         try await withApp(db) { api in
             let table = try await Table.make(api)
-            let (session, armand) = try await api.armandPlaying(table)
+            let session = try await api.armandPlaying(table).session
             let watcher = try await LiveClient.connect(api, session: session.id, token: table.mj.token)
             // The MJ's connection counts at the pinned start, before the clock moves.
             try await watcher.waitFor("the MJ online") {

@@ -148,7 +148,7 @@ import Vapor
     func oneUserTwoDevices(db: TestDatabase) async throws {
         try await withApp(db) { api in
             let table = try await Table.make(api)
-            let (session, armand) = try await api.armandPlaying(table)
+            let session = try await api.armandPlaying(table).session
             try await api.send(.DELETE, "/api/sessions/\(session.id)/presence", token: table.player.token)
             let watcher = try await LiveClient.connect(api, session: session.id, token: table.mj.token)
             let phone = try await LiveClient.connect(api, session: session.id, token: table.player.token)
