@@ -73,29 +73,41 @@ import Vapor
     /// SQLite numbers `$n` parameters in the order they first appear, PostgreSQL by their digits:
     /// both agree only if every statement names them 1, 2, 3… the first time, and binds as many.
     @Test func hotStatementsNameTheirParametersInOrder() throws {
-        let statements: [(sql: String, binds: Int)] = [
-            (FirstSessionPage.sql, FirstSessionPage(callerID: 1, partieID: 1, status: nil, per: 20).binds.count),
-            (LaterSessionPage.sql, LaterSessionPage(callerID: 1, partieID: 1, status: nil, per: 20, offset: 20).binds.count),
-            (SessionByID.sql, SessionByID(callerID: 1, sessionID: UUID()).binds.count),
-            (AccessStatement.sql, AccessStatement(callerID: 1, sessionID: UUID()).binds.count),
-            (OnlineStatement.sql, OnlineStatement(callerID: 1, sessionID: UUID()).binds.count),
-            (TouchStatement.sql, TouchStatement(1, in: UUID(), active: true, at: pinnedStart).binds.count),
-            (WriterStatement.sql, WriterStatement(1, in: UUID()).binds.count),
-            (JournalStatement.sql, JournalStatement(UUID(), after: 0, limit: 100).binds.count),
-            (PersonStatement.sql, PersonStatement(userID: 1, characterID: nil).binds.count),
-            (RecordEventStatement.sql, RecordEventStatement(.chatMessage, in: UUID(), text: "{}", at: pinnedStart,
-                                                            visibility: .all, recipientID: nil).binds.count),
-            (ChatLineStatement.sql, ChatLineStatement(.text, body: "Bonsoir", by: nil, drawID: nil, in: UUID(), at: pinnedStart).binds.count),
+        let statements: [any HotStatement] = [
+            FirstSessionPage(callerID: 1, partieID: 1, status: nil, per: 20),
+            LaterSessionPage(callerID: 1, partieID: 1, status: nil, per: 20, offset: 20),
+            SessionByID(callerID: 1, sessionID: UUID()),
+            AccessStatement(callerID: 1, sessionID: UUID()),
+            OnlineStatement(callerID: 1, sessionID: UUID()),
+            TouchStatement(1, in: UUID(), active: true, at: pinnedStart),
+            WriterStatement(1, in: UUID()),
+            JournalStatement(UUID(), after: 0, limit: 100),
+            PersonStatement(userID: 1, characterID: nil),
+            RecordEventStatement(.chatMessage, in: UUID(), text: "{}", at: pinnedStart, visibility: .all, recipientID: nil),
+            ChatLineStatement(.text, body: "Bonsoir", by: nil, drawID: nil, in: UUID(), at: pinnedStart),
         ]
-        for (sql, binds) in statements {
-            var firstSeen: [Int] = []
-            for match in sql.matches(of: /\$([0-9]+)/) {
-                let number = try #require(Int(match.1))
-                if !firstSeen.contains(number) { firstSeen.append(number) }
-            }
-            #expect(firstSeen == Array(1...binds), "\(sql)")
-            #expect(sql.firstMatch(of: /\.\*|SELECT\s+\*/) == nil, "a prepared statement names its columns: \(sql)")
+        for statement in statements {
+            #expect(statement.isWellFormed, "\(type(of: statement))")
         }
+        // The check itself refuses what SQLite would bind the wrong way round, too few values, and `*`.
+        #expect(!Backwards().isWellFormed)
+        #expect(!Short().isWellFormed)
+        #expect(!Star().isWellFormed)
+    }
+
+    struct Backwards: HotStatement {
+        static let sql = "SELECT id FROM sessions WHERE partie_id = $2 AND status = $1"
+        let binds: [HotBind] = [.text("active"), .int(1)]
+    }
+
+    struct Short: HotStatement {
+        static let sql = "SELECT id FROM sessions WHERE partie_id = $1 AND status = $2"
+        let binds: [HotBind] = [.int(1)]
+    }
+
+    struct Star: HotStatement {
+        static let sql = "SELECT s.* FROM sessions s WHERE s.partie_id = $1"
+        let binds: [HotBind] = [.int(1)]
     }
 
     /// On PostgreSQL each hot statement is parsed once per connection and, after PostgreSQL's five

@@ -10,7 +10,7 @@ import SQLKit
 /// where an unnamed statement is planned at every call, which was two thirds of the list's and the
 /// heartbeat's time in the database (BENCHMARKS.md). SQLite reads `$1…$n` as named parameters,
 /// numbered in the order they first appear, so a statement must name them in that order the first
-/// time (`HotPathTests.hotStatementsNameTheirParametersInOrder` checks those it lists).
+/// time (`isWellFormed`, asserted in debug builds).
 ///
 /// Columns are always named, never `*`: a prepared statement whose result changes shape fails until
 /// its connection closes, and another instance may add a column to a table while this one runs.
@@ -58,11 +58,24 @@ extension HotStatement {
     }
 
     func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+
+    /// Whether the text names `$1…$n` in that order the first time, binds n values and never
+    /// reads `*`. Debug builds check it at every run, so a statement any test runs is checked.
+    var isWellFormed: Bool {
+        let count = binds.count
+        var firstSeen: [Int] = []
+        for match in Self.sql.matches(of: /\$([0-9]+)/) {
+            guard let number = Int(match.1) else { return false }
+            if !firstSeen.contains(number) { firstSeen.append(number) }
+        }
+        return firstSeen == (0..<count).map { $0 + 1 } && Self.sql.firstMatch(of: /\.\*|SELECT\s+\*/) == nil
+    }
 }
 
 extension Database {
     /// Every row of `statement`, prepared once per connection on PostgreSQL.
     func all<Statement: HotStatement>(_ statement: Statement) async throws -> [any SQLRow] {
+        assert(statement.isWellFormed, "\(Statement.self) must name $1…$\(statement.binds.count) in order, and no *")
         guard let postgres = self as? any PostgresDatabase else {
             return try await HotStatementFetcher(statement, on: self as! any SQLDatabase).all()
         }

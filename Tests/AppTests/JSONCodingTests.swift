@@ -1,0 +1,41 @@
+@testable import App
+import Foundation
+import Testing
+
+@Suite struct JSONCodingTests {
+    /// Foundation's format style, which `JSONCoding.format` replaces on the hot paths.
+    static func foundation(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().dateSeparator(.dash)
+            .time(includingFractionalSeconds: false).timeSeparator(.colon).timeZone(separator: .omitted))
+    }
+
+    @Test func datesAreWrittenAsFoundationWritesThem() {
+        let edges: [TimeInterval] = [
+            0, -1, -0.5, 0.999, 59, 86_399.9, 86_400, -86_400, -86_401,
+            951_782_400, 951_868_799, 1_709_164_800, // 29 February 2000 and 2024
+            4_107_542_399, 4_107_542_400, // the end of 2099, which is not a leap year
+            -12_219_292_800, -12_219_292_801, 253_402_300_799, 253_402_300_800, // the Gregorian calendar's first day, 9999, beyond
+            1_737_403_200, // 2025-01-20T20:00:00Z
+        ]
+        for seconds in edges {
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(JSONCoding.format(date) == Self.foundation(date), "\(seconds)")
+        }
+        // Seeded (SplitMix64), so a failure names a date that fails again.
+        var state: UInt64 = 0x4554_5241_4E47_4521
+        for _ in 0..<20_000 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var mixed = (state ^ (state >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+            mixed ^= mixed >> 31
+            let seconds = Double(Int64(mixed % 316_000_000_000) - 63_000_000_000) + Double(mixed % 1000) / 1000
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(JSONCoding.format(date) == Self.foundation(date), "\(seconds)")
+            // One in five of those written by hand is read back, as a client would send it.
+            if (0..<1000).contains(mixed % 5000), (-12_219_292_800..<253_402_300_800).contains(seconds) {
+                #expect(JSONCoding.parse(JSONCoding.format(date)).map(\.timeIntervalSince1970) == seconds.rounded(.down), "\(seconds)")
+            }
+        }
+        #expect(JSONCoding.format(Date(timeIntervalSince1970: 1_737_403_200)) == "2025-01-20T20:00:00Z")
+    }
+}
