@@ -89,10 +89,12 @@ import Vapor
         for statement in statements {
             #expect(statement.isWellFormed, "\(type(of: statement))")
         }
-        // The check itself refuses what SQLite would bind the wrong way round, too few values, and `*`.
+        // The check itself refuses what SQLite would bind the wrong way round, too few values, `*`,
+        // and a bare `LIMIT $n`, which SQLite compiles twice.
         #expect(!Backwards().isWellFormed)
         #expect(!Short().isWellFormed)
         #expect(!Star().isWellFormed)
+        #expect(!BareLimit().isWellFormed)
     }
 
     struct Backwards: HotStatement {
@@ -103,6 +105,11 @@ import Vapor
     struct Short: HotStatement {
         static let sql = "SELECT id FROM sessions WHERE partie_id = $1 AND status = $2"
         let binds: [HotBind] = [.int(1)]
+    }
+
+    struct BareLimit: HotStatement {
+        static let sql = "SELECT id FROM sessions WHERE partie_id = $1 LIMIT $2"
+        let binds: [HotBind] = [.int(1), .int(20)]
     }
 
     struct Star: HotStatement {
@@ -224,6 +231,32 @@ import Vapor
             #expect(try await api.send(.GET, path + "&per=2&page=5", token: table.outsider.token).status == .notFound)
             let scheduledOnly = try await api.send(.GET, path + "&status=active", token: table.player.token).decode(PageResponse<SessionResponse>.self)
             #expect(scheduledOnly.items.isEmpty && scheduledOnly.metadata.total == 0)
+        }
+    }
+
+    /// The list reads its query without Vapor's form decoder, and reads it as that decoder did:
+    /// escapes and `+` decoded, the last of a repeated name, a name without `=` as absent, and a
+    /// value that does not decode named in the error.
+    @Test(arguments: TestDatabase.enabled)
+    func theQueryIsReadAsSent(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let table = try await Table.make(api)
+            for index in 1...3 { _ = try await api.createSession(table, name: "S\(index)") }
+            func page(_ query: String) async throws -> APIResponse {
+                try await api.send(.GET, "/api/sessions?" + query, token: table.player.token)
+            }
+            let id = table.partie.id
+            let repeated = try await page("per=1&partie_id=\(id)&per=2&status=sch%65duled").decode(PageResponse<SessionResponse>.self)
+            #expect(repeated.metadata.per == 2 && repeated.items.count == 2 && repeated.metadata.total == 3)
+            let escapedName = try await page("partie%5Fid=\(id)&&page=2&per=2").decode(PageResponse<SessionResponse>.self)
+            #expect(escapedName.metadata.page == 2 && escapedName.items.count == 1)
+            #expect(try await page("partie_id").error?.field == "partie_id")
+            #expect(try await page("partie_id=\(id)&status").status == .ok)
+            let spaced = try await page("partie_id=\(id)&status=en+cours")
+            #expect(spaced.status == .badRequest && spaced.error?.field == "status")
+            let broken = try await page("partie_id=\(id)&per=%zz")
+            #expect(broken.status == .badRequest && broken.error?.field == "per")
+            #expect(try await page("partie_id=%31%32x").error?.field == "partie_id")
         }
     }
 

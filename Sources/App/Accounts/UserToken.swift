@@ -36,8 +36,3 @@ final class UserToken: Model, @unchecked Sendable {
         SHA256.hash(data: Data(value.utf8)).hex
     }
 }
-
-extension Sequence<UInt8> {
-    /// Lowercase hexadecimal, as digests, signatures and secrets are written.
-    var hex: String { map { String(format: "%02x", $0) }.joined() }
-}

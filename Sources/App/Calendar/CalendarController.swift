@@ -58,7 +58,7 @@ struct CalendarController: RouteCollection {
         }
         let userID = feed.$user.id
         var partieIDs = try await PartieMember.query(on: req.db).filter(\.$user.$id == userID).all().map { $0.$partie.id }
-        if let raw = req.query[String.self, at: "partie_id"] {
+        if let raw = req.queryValue("partie_id") {
             guard let id = Int(raw), id > 0 else { throw AppError.invalid(field: "partie_id", reason: "doit être un entier positif.") }
             guard partieIDs.contains(id) else { throw AppError.notFound("Partie introuvable.") }
             partieIDs = [id]

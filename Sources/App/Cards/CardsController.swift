@@ -235,11 +235,11 @@ struct CardsController: RouteCollection {
         if !visible.partie.isMJ {
             query.group(.or) { $0.filter(\.$visibility == .public).filter(\.$user.$id == caller.userID) }
         }
-        if let raw = req.query[String.self, at: "user_id"] {
+        if let raw = req.queryValue("user_id") {
             guard let userID = Int(raw) else { throw AppError.invalid(field: "user_id", reason: "doit être un entier.") }
             query.filter(\.$user.$id == userID)
         }
-        if let raw = req.query[String.self, at: "character_id"] {
+        if let raw = req.queryValue("character_id") {
             guard let characterID = UUID(uuidString: raw) else { throw AppError.invalid(field: "character_id", reason: "doit être un UUID.") }
             query.filter(\.$character.$id == characterID)
         }

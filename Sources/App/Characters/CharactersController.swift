@@ -52,7 +52,7 @@ struct CharactersController: RouteCollection {
         let caller = try req.caller
         let page = try PageQuery(req, defaultPer: 50)
         let query = Character.query(on: req.db).filter(\.$user.$id == caller.userID)
-        if let raw = req.query[String.self, at: "partie_id"] {
+        if let raw = req.queryValue("partie_id") {
             guard let partieID = Int(raw) else {
                 throw AppError.invalid(field: "partie_id", reason: "doit être un entier.")
             }

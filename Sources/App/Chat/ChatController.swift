@@ -108,7 +108,7 @@ struct ChatController: RouteCollection {
     }
 
     private static func integer(_ name: String, _ req: Request) throws -> Int? {
-        guard let raw = req.query[String.self, at: name] else { return nil }
+        guard let raw = req.queryValue(name) else { return nil }
         guard let value = Int(raw), value >= 0 else { throw AppError.invalid(field: name, reason: "doit être un entier positif.") }
         return value
     }

@@ -40,7 +40,7 @@ struct ExportsController: RouteCollection {
     /// Everything the accounts need, in a fixed number of queries whatever the number of sessions.
     /// `?tz=America/Montreal` for a table abroad; the server's zone otherwise.
     static func timeZone(_ req: Request) throws -> TimeZone {
-        guard let name = req.query[String.self, at: "tz"] else { return req.application.config.timeZone }
+        guard let name = req.queryValue("tz") else { return req.application.config.timeZone }
         guard name.count <= 64, let zone = TimeZone(identifier: name) else {
             throw AppError.invalid(field: "tz", reason: "un fuseau horaire IANA est attendu, par exemple Europe/Paris.")
         }

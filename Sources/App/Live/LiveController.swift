@@ -43,12 +43,12 @@ struct LiveController: RouteCollection {
     /// Anonymous callers get 401, outsiders 404, members without a seat 403, a finished session 409.
     func authorize(_ req: Request) async throws -> Grant {
         let id = try req.uuidParameter()
-        guard let token = req.headers.bearerAuthorization?.token ?? req.query[String.self, at: "token"], !token.isEmpty else {
+        guard let token = req.headers.bearerAuthorization?.token ?? req.queryValue("token"), !token.isEmpty else {
             throw AppError.unauthorized("Authentification requise : en-tête Authorization ou paramètre token.")
         }
         let caller = try await TokenAuthMiddleware.authenticate(token, on: req.db, cache: req.application.tokenCache, now: req.now)
         var since: Int?
-        if let raw = req.query[String.self, at: "since"] {
+        if let raw = req.queryValue("since") {
             guard let value = Int(raw), value >= 0 else {
                 throw AppError.invalid(field: "since", reason: "doit être un entier positif ou nul.")
             }

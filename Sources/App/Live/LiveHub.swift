@@ -533,7 +533,7 @@ extension Request {
 struct JournalStatement: HotStatement {
     static let sql = """
         SELECT seq, type, at, data, visibility, recipient_id FROM \(SessionEvent.schema)
-        WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3
+        WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT CAST($3 AS BIGINT)
         """
     let binds: [HotBind]
 

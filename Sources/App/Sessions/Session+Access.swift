@@ -158,7 +158,7 @@ struct FirstSessionPage: HotStatement {
     static let sql = SessionResponse.select + """
 
         WHERE s.partie_id = $2 AND (CAST($3 AS TEXT) IS NULL OR s.status = $3)
-        ORDER BY s.created_at DESC, s.id DESC LIMIT $4
+        ORDER BY s.created_at DESC, s.id DESC LIMIT CAST($4 AS BIGINT)
         """
     let binds: [HotBind]
 
@@ -169,7 +169,7 @@ struct FirstSessionPage: HotStatement {
 
 /// The pages after the first, rarer, planned at each call.
 struct LaterSessionPage: HotStatement {
-    static let sql = FirstSessionPage.sql + " OFFSET $5"
+    static let sql = FirstSessionPage.sql + " OFFSET CAST($5 AS BIGINT)"
     let binds: [HotBind]
 
     init(callerID: Int, partieID: Int, status: SessionStatus?, per: Int, offset: Int) {

@@ -20,7 +20,7 @@ struct SessionsController: RouteCollection {
 
     func list(req: Request) async throws -> PageResponse<SessionResponse> {
         let caller = try req.caller
-        guard let rawPartie = req.query[String.self, at: "partie_id"] else {
+        guard let rawPartie = req.queryValue("partie_id") else {
             throw AppError.invalid(field: "partie_id", reason: "paramètre obligatoire.")
         }
         guard let partieID = Int(rawPartie) else {
@@ -28,7 +28,7 @@ struct SessionsController: RouteCollection {
         }
         let page = try PageQuery(req)
         var status: SessionStatus?
-        if let rawStatus = req.query[String.self, at: "status"] {
+        if let rawStatus = req.queryValue("status") {
             guard let known = SessionStatus(rawValue: rawStatus) else {
                 throw AppError.invalid(field: "status", reason: "valeurs possibles : \(SessionStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
             }

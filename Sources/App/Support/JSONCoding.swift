@@ -32,10 +32,10 @@ enum JSONCoding {
         return decoder
     }()
 
-    /// `2025-01-20T20:00:00Z`, the second truncated. Written by hand: a page of sessions formats
-    /// about a hundred dates, and Foundation's format style cost more than the rest of the encoding
-    /// (BENCHMARKS.md). Foundation's calendar is Julian before 15 October 1582, and its parser
-    /// reads those dates so: they go to Foundation, as do years past 9999, which need a fifth digit.
+    /// `2025-01-20T20:00:00Z`, the second truncated. Written by hand for the hot paths (six dates per
+    /// session listed, one per live event), where Foundation's format style was 0.9 % of the session
+    /// list's time (BENCHMARKS.md). Foundation's calendar is Julian before 15 October 1582, and its
+    /// parser reads those dates so: they go to Foundation, as do years past 9999 (a fifth digit).
     static func format(_ date: Date) -> String {
         let seconds = date.timeIntervalSince1970.rounded(.down)
         guard seconds >= -12_219_292_800, seconds < 253_402_300_800 else {

@@ -22,7 +22,7 @@ struct PageQuery {
     var offset: Int { (page - 1) * per }
 
     private static func read(_ name: String, from request: Request) throws -> Int? {
-        guard let raw = request.query[String.self, at: name] else { return nil }
+        guard let raw = request.queryValue(name) else { return nil }
         guard let value = Int(raw) else { throw AppError.invalid(field: name, reason: "doit être un entier.") }
         return value
     }

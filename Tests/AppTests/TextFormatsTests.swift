@@ -1,8 +1,10 @@
 @testable import App
 import Foundation
 import Testing
+import Vapor
 
-@Suite struct JSONCodingTests {
+/// The texts hot paths write by hand instead of through Foundation's formatters.
+@Suite struct TextFormatsTests {
     /// Foundation's format style, which `JSONCoding.format` replaces on the hot paths.
     static func foundation(_ date: Date) -> String {
         date.formatted(.iso8601.year().month().day().dateSeparator(.dash)
@@ -37,5 +39,22 @@ import Testing
             }
         }
         #expect(JSONCoding.format(Date(timeIntervalSince1970: 1_737_403_200)) == "2025-01-20T20:00:00Z")
+    }
+
+    /// Tokens are stored as the lowercase hexadecimal of their SHA-256: a stored token must keep
+    /// matching whichever code writes the digest.
+    @Test func tokenDigestsAreLowercaseHexadecimal() {
+        // FIPS 180-2's example: the digest of "abc".
+        #expect(UserToken.digest("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+
+    @Test func durationsAreWrittenInTenthsOfAMillisecond() {
+        #expect(AccessLogMiddleware.milliseconds(.zero) == "0.0")
+        #expect(AccessLogMiddleware.milliseconds(.microseconds(49)) == "0.0")
+        #expect(AccessLogMiddleware.milliseconds(.microseconds(50)) == "0.1")
+        #expect(AccessLogMiddleware.milliseconds(.microseconds(12_340)) == "12.3")
+        #expect(AccessLogMiddleware.milliseconds(.microseconds(12_360)) == "12.4")
+        #expect(AccessLogMiddleware.milliseconds(.microseconds(999_960)) == "1000.0")
+        #expect(AccessLogMiddleware.milliseconds(.seconds(2)) == "2000.0")
     }
 }
