@@ -81,7 +81,7 @@ extension HotStatement {
 extension Database {
     /// Every row of `statement`, prepared once per connection on PostgreSQL.
     func all<Statement: HotStatement>(_ statement: Statement) async throws -> [any SQLRow] {
-        assert(statement.isWellFormed, "\(Statement.self) must name $1…$\(statement.binds.count) in order, and no *")
+        assert(statement.isWellFormed, "\(Statement.self) must name $1…$\(statement.binds.count) in order, no *, and cast LIMIT and OFFSET")
         guard let postgres = self as? any PostgresDatabase else {
             return try await HotStatementFetcher(statement, on: self as! any SQLDatabase).all()
         }
