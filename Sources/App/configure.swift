@@ -53,8 +53,10 @@ private func configureDatabase(_ app: Application, config: AppConfig) async thro
         app.databases.use(
             DatabaseConfigurationFactory { OneLoopDatabaseConfiguration(base: sqlite.make(), eventLoop: loop) },
             as: .sqlite)
-        // The server's only SQLite connection (`OneLoopDatabaseConfiguration`), so these reach every statement.
-        // WAL is kept in the file. `synchronous` is not: at its default (FULL) every commit
+        app.databases.use(sqlite, as: .sqliteReads, isDefault: false)
+        // These reach the server's only writing connection (`OneLoopDatabaseConfiguration`).
+        // WAL is kept in the file, so the readers open in it too. `synchronous` is not, and only
+        // the writer commits: at its default (FULL) every commit
         // waits for an fsync of the journal, 0.2 to 4 ms on this machine's disk, and the single
         // writer queues everyone behind it. NORMAL, which SQLite advises with WAL, lets the system
         // write the journal: a crash of the server loses nothing; a power cut may lose the last

@@ -216,6 +216,49 @@ import Vapor
         }
     }
 
+    /// The hottest reads (a token not yet cached, the list, a session, its presence) do not wait
+    /// for a write in progress: on SQLite they have their own connections beside the single
+    /// writer. They see what is committed and nothing else. Were they queued behind the writer,
+    /// the reads below would wait for the transaction that waits for them, until the pool's
+    /// timeout failed them.
+    @Test(arguments: TestDatabase.enabled)
+    func readsDoNotQueueBehindAWrite(db: TestDatabase) async throws {
+        try await withApp(db, configure: { $0.databasePoolTimeout = 5 }) { api in
+            let table = try await Table.make(api)
+            let session = try await api.createSession(table, name: "Avant")
+            api.app.tokenCache.removeAll()
+            try await api.db.transaction { db in
+                try await (db as! any SQLDatabase).update(Session.schema)
+                    .set("name", to: "Pendant").where("id", .equal, session.id).run()
+                let list = try await api.send(.GET, "/api/sessions?partie_id=\(table.partie.id)", token: table.player.token)
+                #expect(list.status == .ok, "\(list.reason)")
+                #expect(try list.decode(PageResponse<SessionResponse>.self).items.map(\.name) == ["Avant"])
+                let single = try await api.send(.GET, "/api/sessions/\(session.id)", token: table.mj.token)
+                #expect(single.status == .ok && (try? single.decode(SessionResponse.self).name) == "Avant", "\(single.reason)")
+                let presence = try await api.send(.GET, "/api/sessions/\(session.id)/presence", token: table.player.token)
+                #expect(presence.status == .ok, "\(presence.reason)")
+            }
+            let after = try await api.send(.GET, "/api/sessions/\(session.id)", token: table.player.token)
+            #expect(try after.decode(SessionResponse.self).name == "Pendant")
+        }
+    }
+
+    /// A write that cannot get SQLite's only writing connection within the pool's timeout is an
+    /// overload: 503 with a delay to retry after, and nothing written.
+    @Test func aWriteThatFindsNoConnectionIsToldToRetry() async throws {
+        try await withApp(.sqlite, configure: { $0.databasePoolTimeout = 1 }) { api in
+            let table = try await Table.make(api)
+            let session = try await api.createSession(table, name: "Avant")
+            try await api.db.transaction { _ in
+                let refused = try await api.send(.PUT, "/api/sessions/\(session.id)", token: table.mj.token, json: ["name": "Jamais"])
+                #expect(refused.status == .serviceUnavailable && refused.headers.first(name: .retryAfter) == "5", "\(refused.reason)")
+                #expect(refused.error?.reason.contains("surchargé") == true)
+            }
+            let after = try await api.send(.GET, "/api/sessions/\(session.id)", token: table.mj.token)
+            #expect(try after.decode(SessionResponse.self).name == "Avant")
+        }
+    }
+
     @Test(arguments: TestDatabase.enabled)
     func emptyPagesTellAMemberFromAStranger(db: TestDatabase) async throws {
         try await withApp(db) { api in

@@ -31,16 +31,18 @@ struct TokenAuthMiddleware: AsyncMiddleware {
         else {
             throw AppError.unauthorized("Authentification requise : envoyez « Authorization: Bearer <jeton> ».")
         }
-        request.setCaller(try await Self.authenticate(value, on: request.db, cache: request.application.tokenCache, now: request.now))
+        request.setCaller(try await Self.authenticate(value, for: request))
         return try await next.respond(to: request)
     }
 
-    static func authenticate(_ value: String, on db: any Database, cache: TokenCache, now: Date) async throws -> Caller {
+    static func authenticate(_ value: String, for req: Request) async throws -> Caller {
         guard value.utf8.count <= 128 else { throw AppError.unauthorized("Jeton invalide ou révoqué.") }
         let digest = UserToken.digest(value)
+        let cache = req.application.tokenCache
+        let now = req.now
         if let caller = cache.caller(digest: digest, now: now) { return caller }
         // One query for the token and its account when the cache does not know it.
-        guard let token = try await UserToken.query(on: db)
+        guard let token = try await UserToken.query(on: req.readDB)
                 .filter(\.$tokenHash == digest)
                 .join(User.self, on: \UserToken.$user.$id == \User.$id)
                 .first(),
@@ -50,7 +52,7 @@ struct TokenAuthMiddleware: AsyncMiddleware {
             throw AppError.unauthorized("Jeton invalide ou révoqué.")
         }
         guard token.expiresAt > now else {
-            try await token.delete(on: db)
+            try await token.delete(on: req.db)
             throw AppError.unauthorized("Jeton expiré : reconnectez-vous.")
         }
         let caller = Caller(user: user, userID: userID, tokenID: tokenID)

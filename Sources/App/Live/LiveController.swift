@@ -46,7 +46,7 @@ struct LiveController: RouteCollection {
         guard let token = req.headers.bearerAuthorization?.token ?? req.queryValue("token"), !token.isEmpty else {
             throw AppError.unauthorized("Authentification requise : en-tête Authorization ou paramètre token.")
         }
-        let caller = try await TokenAuthMiddleware.authenticate(token, on: req.db, cache: req.application.tokenCache, now: req.now)
+        let caller = try await TokenAuthMiddleware.authenticate(token, for: req)
         var since: Int?
         if let raw = req.queryValue("since") {
             guard let value = Int(raw), value >= 0 else {

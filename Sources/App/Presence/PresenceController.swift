@@ -58,7 +58,7 @@ struct PresenceController: RouteCollection {
         let id = try req.uuidParameter()
         // Visibility and the list in one statement: no row at all means not a member (or no such
         // session); a member's empty list still has the session's row, with nobody in it.
-        let rows = try await req.db.all(OnlineStatement(callerID: caller.userID, sessionID: id))
+        let rows = try await req.readDB.all(OnlineStatement(callerID: caller.userID, sessionID: id))
         guard !rows.isEmpty else { throw AppError.notFound("Session introuvable.") }
         return try rows.compactMap { row in
             guard let userID = try row.decode(column: "user_id", as: Int?.self) else { return nil }

@@ -39,16 +39,16 @@ struct SessionsController: RouteCollection {
         // its cost. A page that is not full tells the total itself, which is the usual case (a
         // partie has fewer sessions than a page holds); a full one, or an empty one, takes a count.
         let rows = page.offset == 0
-            ? try await req.db.all(FirstSessionPage(callerID: caller.userID, partieID: partieID, status: status, per: page.per))
-            : try await req.db.all(LaterSessionPage(callerID: caller.userID, partieID: partieID, status: status, per: page.per, offset: page.offset))
-        if rows.isEmpty, try await !Partie.isMember(partieID, userID: caller.userID, on: req.db) {
+            ? try await req.readDB.all(FirstSessionPage(callerID: caller.userID, partieID: partieID, status: status, per: page.per))
+            : try await req.readDB.all(LaterSessionPage(callerID: caller.userID, partieID: partieID, status: status, per: page.per, offset: page.offset))
+        if rows.isEmpty, try await !Partie.isMember(partieID, userID: caller.userID, on: req.readDB) {
             throw AppError.notFound("Partie introuvable.")
         }
         let total: Int
         if (1..<page.per).contains(rows.count) || (rows.isEmpty && page.offset == 0) {
             total = page.offset + rows.count
         } else {
-            total = try await (req.db as! any SQLDatabase).raw(Self.countQuery(partieID: partieID, status: status)).first()?.decode(column: "total_count", as: Int.self) ?? 0
+            total = try await (req.readDB as! any SQLDatabase).raw(Self.countQuery(partieID: partieID, status: status)).first()?.decode(column: "total_count", as: Int.self) ?? 0
         }
         let now = req.now
         let items = try rows.map { try SessionResponse(row: $0, callerID: caller.userID, now: now) }
@@ -63,7 +63,7 @@ struct SessionsController: RouteCollection {
 
     func show(req: Request) async throws -> SessionResponse {
         let caller = try req.caller
-        return try await SessionResponse.load(req.uuidParameter(), caller: caller, on: req.db, now: req.now)
+        return try await SessionResponse.load(req.uuidParameter(), caller: caller, on: req.readDB, now: req.now)
     }
 
     func create(req: Request) async throws -> Response {

@@ -40,6 +40,12 @@ struct APIErrorMiddleware: AsyncMiddleware {
             status = error.status
             reason = error.status == .internalServerError ? "Erreur interne du serveur." : error.reason
             headers = error.headers
+        case is ConnectionPoolTimeoutError:
+            // Every connection stayed busy for the whole pool timeout: an overload, which a client
+            // should retry, not a fault of the request.
+            request.logger.warning("no database connection within the pool timeout")
+            (status, reason) = (.serviceUnavailable, "Le serveur est surchargé : réessayez dans quelques secondes.")
+            headers.replaceOrAdd(name: .retryAfter, value: "5")
         case let error as any DatabaseError where error.isConstraintFailure:
             request.logger.notice("constraint failure: \(String(reflecting: error))")
             (status, reason) = (.conflict, "La modification entre en conflit avec l'état actuel des données. Rechargez et réessayez.")

@@ -1,0 +1,20 @@
+import FluentKit
+import Vapor
+
+extension DatabaseID {
+    /// SQLite's readers: a connection on each event loop, beside the single writer.
+    static let sqliteReads = DatabaseID(string: "sqlite-reads")
+}
+
+extension Request {
+    /// For statements that only read, outside any transaction. On SQLite they go to a connection
+    /// of the request's own event loop: in WAL mode readers never wait for the writer, so reads
+    /// run on every core instead of queueing for the one connection every write needs. They see
+    /// every committed change, so a read after a write of an earlier request sees it.
+    var readDB: any Database {
+        switch application.config.database {
+        case .sqlite: db(.sqliteReads)
+        case .postgres: db
+        }
+    }
+}
