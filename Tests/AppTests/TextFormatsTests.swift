@@ -7,8 +7,7 @@ import Vapor
 @Suite struct TextFormatsTests {
     /// Foundation's format style, which `JSONCoding.format` replaces on the hot paths.
     static func foundation(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().dateSeparator(.dash)
-            .time(includingFractionalSeconds: false).timeSeparator(.colon).timeZone(separator: .omitted))
+        date.formatted(JSONCoding.foundationStyle)
     }
 
     @Test func datesAreWrittenAsFoundationWritesThem() {

@@ -32,6 +32,10 @@ enum JSONCoding {
         return decoder
     }()
 
+    /// What `format` writes, in Foundation's words: its fallback, and its test's reference.
+    static let foundationStyle = Date.ISO8601FormatStyle.iso8601.year().month().day().dateSeparator(.dash)
+        .time(includingFractionalSeconds: false).timeSeparator(.colon).timeZone(separator: .omitted)
+
     /// `2025-01-20T20:00:00Z`, the second truncated. Written by hand for the hot paths (six dates per
     /// session listed, one per live event), where Foundation's format style was 0.9 % of the session
     /// list's time (BENCHMARKS.md). Foundation's calendar is Julian before 15 October 1582, and its
@@ -39,8 +43,7 @@ enum JSONCoding {
     static func format(_ date: Date) -> String {
         let seconds = date.timeIntervalSince1970.rounded(.down)
         guard seconds >= -12_219_292_800, seconds < 253_402_300_800 else {
-            return date.formatted(.iso8601.year().month().day().dateSeparator(.dash)
-                .time(includingFractionalSeconds: false).timeSeparator(.colon).timeZone(separator: .omitted))
+            return date.formatted(foundationStyle)
         }
         let total = Int(seconds)
         let days = total >= 0 ? total / 86_400 : (total - 86_399) / 86_400
