@@ -161,6 +161,32 @@ import Vapor
         }
     }
 
+    /// A token the cache does not hold is found through the unique index on its digest, bound as
+    /// the sign-in path binds it. With sequential scans forbidden, a plan that cannot use the index
+    /// still shows a scan of the whole table: the case of the `char(64)` column on PostgreSQL.
+    @Test(arguments: TestDatabase.enabled)
+    func aTokenIsFoundThroughItsIndex(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let digest = UserToken.digest("jeton")
+            let (plan, search) = try await api.db.transaction { db in
+                let sql = db as! any SQLDatabase
+                switch api.database {
+                case .postgres:
+                    try await sql.raw("SET LOCAL enable_seqscan = off").run()
+                    return (try await sql.raw("""
+                        EXPLAIN SELECT id FROM \(ident: UserToken.schema) WHERE token_hash = \(bind: digest)
+                        """).all().map { try $0.decode(column: "QUERY PLAN", as: String.self) }, "Index Scan using uq_user_tokens_hash")
+                case .sqlite:
+                    // SQLite names the index of a UNIQUE constraint itself.
+                    return (try await sql.raw("""
+                        EXPLAIN QUERY PLAN SELECT id FROM \(ident: UserToken.schema) WHERE token_hash = \(bind: digest)
+                        """).all().map { try $0.decode(column: "detail", as: String.self) }, "INDEX sqlite_autoindex_user_tokens_2 (token_hash=?)")
+                }
+            }
+            #expect(plan.contains { $0.contains(search) }, "\(plan)")
+        }
+    }
+
     /// The list reads every session in one statement; each item must be what the single-session
     /// endpoint, built by the general path, says of it — counts, seat and notes included.
     @Test(arguments: TestDatabase.enabled)

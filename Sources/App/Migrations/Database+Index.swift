@@ -36,5 +36,6 @@ enum Migrations {
         CreateWebhookDeliveries(),
         IndexOnlinePresence(),
         LetHeartbeatsUpdateInPlace(),
+        LookUpTokensByIndex(),
     ]
 }
