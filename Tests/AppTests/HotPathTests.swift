@@ -269,6 +269,34 @@ import Vapor
         }
     }
 
+    /// The hub reads the journal to deliver, and that read must not wait for the writer either:
+    /// on SQLite a chat line's transaction otherwise queued behind the deliveries of the lines
+    /// before it. An event already committed reaches the live socket while a write holds the
+    /// writer; pointed at the writer, the hub's read would wait for that write until the pool's
+    /// timeout, and deliver nothing.
+    @Test(arguments: TestDatabase.enabled)
+    func deliveriesDoNotQueueBehindAWrite(db: TestDatabase) async throws {
+        try await withApp(db, configure: { $0.databasePoolTimeout = 3 }) { api in
+            let table = try await Table.make(api)
+            let session = try await api.createSession(table)
+            try await api.move(session, .start, table)
+            let mj = try await LiveClient.connect(api, session: session.id, token: table.mj.token, since: 0)
+            try await mj.waitFor("the start") { $0.contains { $0.data["status"] as? String == "active" } }
+            try await api.db.transaction { db in
+                _ = try await Participation.lockSession(session.id, on: db)
+                try await Chat.post(.text, body: "Déjà écrit", by: nil, in: session.id, at: Date(), on: db)
+            }
+            try await api.db.transaction { db in
+                try await (db as! any SQLDatabase).update(Session.schema)
+                    .set("name", to: "Pendant").where("id", .equal, session.id).run()
+                await api.app.live.poke(session.id)
+                try await mj.waitFor("the line, during the write", seconds: 2) {
+                    $0.contains { $0.type == "chat.message" && $0.data["body"] as? String == "Déjà écrit" }
+                }
+            }
+        }
+    }
+
     /// A write that cannot get SQLite's only writing connection within the pool's timeout is an
     /// overload: 503 with a delay to retry after, and nothing written.
     @Test func aWriteThatFindsNoConnectionIsToldToRetry() async throws {

@@ -131,14 +131,14 @@ struct CardsController: RouteCollection {
         let caller = try req.caller
         let id = try req.uuidParameter()
         let body = try req.json(DrawRequest.self)
-        let access = try await Session.access(id, of: caller, on: req.db)
+        let access = try await Session.access(id, of: caller, on: req.readDB)
         let request = try Self.validate(body)
         try req.limit("draw:\(caller.userID)", req.application.config.limits.draws, reason: "Trop de tirages d'affilée.")
         let reason = try Check.optionalText(body.reason, field: "reason", maxLength: 200)
 
         let owner: DeckOwner
         if let characterID = body.characterId {
-            guard let character = try await Character.find(characterID, on: req.db), character.$user.id == caller.userID,
+            guard let character = try await Character.find(characterID, on: req.readDB), character.$user.id == caller.userID,
                   character.$partie.id == nil || character.$partie.id == access.partieID
             else {
                 throw AppError.invalid(field: "character_id", reason: "aucun de vos personnages de cette partie n'a cet identifiant.")

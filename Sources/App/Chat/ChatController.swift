@@ -61,7 +61,7 @@ struct ChatController: RouteCollection {
         let id = try req.uuidParameter()
         let body = try req.json(PostMessageRequest.self)
         let text = try Check.text(body.body, field: "body", length: 1...2000)
-        let access = try await Session.access(id, of: caller, on: req.db)
+        let access = try await Session.access(id, of: caller, on: req.readDB)
         try req.limit("chat:\(caller.userID)", req.application.config.limits.chat, reason: "Trop de messages d'affilée.")
         let now = req.now
         let message = try await req.db.transaction { db -> MessageResponse in

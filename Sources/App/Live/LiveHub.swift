@@ -131,13 +131,18 @@ actor LiveHub {
     private var inFlight = 0
     private var drained: [CheckedContinuation<Void, Never>] = []
     private let database: @Sendable () -> any Database
+    /// Where the journal is read: on SQLite a reading connection, so that every delivery's read
+    /// leaves the single writer to the writes (a chat line's transaction waited behind them).
+    private let journal: @Sendable () -> any Database
     private let logger: Logger
     /// Told how many events each fetch brought, for the metrics.
     private let published: @Sendable (Int) -> Void
     static let batchSize = 500
 
-    init(database: @escaping @Sendable () -> any Database, logger: Logger, published: @escaping @Sendable (Int) -> Void = { _ in }) {
+    init(database: @escaping @Sendable () -> any Database, journal: @escaping @Sendable () -> any Database,
+         logger: Logger, published: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.database = database
+        self.journal = journal
         self.logger = logger
         self.published = published
     }
@@ -342,16 +347,16 @@ actor LiveHub {
     }
 
     private func fetch(_ sessionID: UUID, after seq: Int) async throws -> [EncodedEvent] {
-        try await database().all(JournalStatement(sessionID, after: seq, limit: Self.batchSize))
+        try await journal().all(JournalStatement(sessionID, after: seq, limit: Self.batchSize))
             .map(EncodedEvent.init(row:))
     }
 
     private func lastSeq(of sessionID: UUID) async throws -> Int {
-        try await SessionEvent.query(on: database()).filter(\.$session.$id == sessionID).max(\.$seq) ?? 0
+        try await SessionEvent.query(on: journal()).filter(\.$session.$id == sessionID).max(\.$seq) ?? 0
     }
 
     private func oldestSeq(of sessionID: UUID) async throws -> Int? {
-        try await SessionEvent.query(on: database()).filter(\.$session.$id == sessionID).min(\.$seq)
+        try await SessionEvent.query(on: journal()).filter(\.$session.$id == sessionID).min(\.$seq)
     }
 }
 
@@ -506,7 +511,7 @@ extension Application {
 
     func installLiveHub() {
         let metrics = metrics
-        let hub = LiveHub(database: { [unowned self] in self.db }, logger: logger, published: { metrics.livePublished($0) })
+        let hub = LiveHub(database: { [unowned self] in self.db }, journal: { [unowned self] in self.readDB }, logger: logger, published: { metrics.livePublished($0) })
         storage[HubKey.self] = hub
         lifecycle.use(LiveHubLifecycle(hub: hub))
     }

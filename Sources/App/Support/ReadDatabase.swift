@@ -6,11 +6,21 @@ extension DatabaseID {
     static let sqliteReads = DatabaseID(string: "sqlite-reads")
 }
 
+extension Application {
+    /// For statements that only read, outside any transaction. On SQLite they go to a reading
+    /// connection: in WAL mode readers never wait for the writer, so reads run on every core
+    /// instead of queueing for the one connection every write needs. They see every committed
+    /// change, so a read after a write that has committed sees it.
+    var readDB: any Database {
+        switch config.database {
+        case .sqlite: db(.sqliteReads)
+        case .postgres: db
+        }
+    }
+}
+
 extension Request {
-    /// For statements that only read, outside any transaction. On SQLite they go to a connection
-    /// of the request's own event loop: in WAL mode readers never wait for the writer, so reads
-    /// run on every core instead of queueing for the one connection every write needs. They see
-    /// every committed change, so a read after a write of an earlier request sees it.
+    /// `Application.readDB`, on a connection of the request's own event loop.
     var readDB: any Database {
         switch application.config.database {
         case .sqlite: db(.sqliteReads)
