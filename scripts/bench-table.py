@@ -72,3 +72,16 @@ if apis:
             cold = f"; cold tokens {e['cold_requests_per_second']:.0f} ({e['cold_ratio']:.2f})" if "cold_ratio" in e else ""
             cells.append(f"{e['requests_per_second']:.0f} (**{e['ratio']:.2f}**, p99 {e['p99']}{errors}{cold})")
         print(f"| {name} | " + " | ".join(cells) + f" | {target} |")
+
+sweeps = sorted(out.glob("sweep-*.json"), key=lambda p: (p.stem.split("-")[1], int(p.stem.split("-")[2])))
+if sweeps:
+    print()
+    print("| Fan-out, one instance | requested msg/s | carried msg/s | delivery p50 / p99 / p99.9 / max (ms) | lost | server CPU (cores) | machine busy |")
+    print("|---|---|---|---|---|---|---|")
+    base = {label.split("-")[0]: run for label, run in runs if label.endswith("-1")}
+    rows = [(b, r) for b, r in base.items()] + [(p.stem.split("-")[1], json.loads(p.read_text())) for p in sweeps]
+    rows.sort(key=lambda row: (row[0], row[1]["fanout_rate_requested"]))
+    for backend, run in rows:
+        latency = " / ".join(lat(run, "delivery_latency", f) for f in ("p50_ms", "p99_ms", "p999_ms", "max_ms"))
+        print(f"| {'SQLite' if backend == 'sqlite' else 'PostgreSQL'} | {run['fanout_rate_requested']:.0f} | {run['messages_per_second']:.0f} "
+              f"| {latency} | {run['lost']} | {run['fanout_cpu_cores']:.2f} | {100 * run['fanout_machine_busy']:.0f} % |")

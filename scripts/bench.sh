@@ -12,7 +12,8 @@
 # 20,000 file descriptors of one server process), BENCH_HOLD (60 s), BENCH_RATE (100 msg/s: half of what
 # this 2-core box carries with the server, the database and the load tool on it; see BENCHMARKS.md),
 # BENCH_DURATION (60 s), BENCH_DRAW_EVERY (10: one message in ten is a draw), BENCH_WORKERS (3),
-# BENCH_BACKENDS ("sqlite postgres"), BENCH_API_SECONDS (10), BENCH_PG_PORT (54500).
+# BENCH_BACKENDS ("sqlite postgres"), BENCH_API_SECONDS (10), BENCH_PG_PORT (54500), BENCH_SWEEP
+# (empty: more total rates for the one-instance fan-out, each on a fresh server, e.g. "250 1000").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -27,6 +28,7 @@ WORKERS=${BENCH_WORKERS:-3}
 BACKENDS=${BENCH_BACKENDS:-sqlite postgres}
 API_SECONDS=${BENCH_API_SECONDS:-10}
 PG_PORT=${BENCH_PG_PORT:-54500}
+SWEEP=${BENCH_SWEEP:-}
 PG_BIN=/usr/lib/postgresql/15/bin
 PG_DIR=/tmp/benchpg
 PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/etrange_bench?sslmode=disable"
@@ -111,6 +113,17 @@ for backend in $BACKENDS; do
         --workers "$WORKERS" --connections "$CONNECTIONS" --hold "$HOLD" --rate "$RATE" --duration "$DURATION" \
         --draw-every "$DRAW_EVERY" --label "$backend-1" --out "$OUT/run-$backend-1.json" >/dev/null
     stop_servers
+
+    # The same fan-out at higher rates, to find where the delays grow and what gives out first.
+    for rate in $SWEEP; do
+        start_server "$backend" 8080 "$url"
+        say "$backend, one instance: fan-out at $rate msg/s"
+        note_load "$backend run 1 instance at $rate msg/s"
+        "$LOAD" run --seed "$OUT/seed-$backend.json" --targets 127.0.0.1:8080 --server-pids "${SERVER_PIDS[0]}" \
+            --workers "$WORKERS" --connections "$CONNECTIONS" --hold "$HOLD" --rate "$rate" --duration "$DURATION" \
+            --draw-every "$DRAW_EVERY" --label "$backend-1-at-$rate" --out "$OUT/sweep-$backend-$rate.json" >/dev/null
+        stop_servers
+    done
 
     if [ "$backend" = postgres ]; then
         say "$backend, two instances: density and fan-out across instances"

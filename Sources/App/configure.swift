@@ -38,6 +38,7 @@ public func configure(_ app: Application, config: AppConfig? = nil) async throws
     app.installWebhooks()
     try routes(app)
     app.lifecycle.use(PresenceSweeper())
+    app.lifecycle.use(GracefulStop(hub: app.live))
     app.asyncCommands.use(MigrateCommand(), as: "migrate")
     app.asyncCommands.use(SeedDemoCommand(), as: "seed-demo")
 }

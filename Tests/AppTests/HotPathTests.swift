@@ -3,6 +3,7 @@ import EtrangeDomain
 import Fluent
 import SQLKit
 import Foundation
+import Logging
 import Testing
 import Vapor
 
@@ -300,7 +301,9 @@ import Vapor
     /// A write that cannot get SQLite's only writing connection within the pool's timeout is an
     /// overload: 503 with a delay to retry after, and nothing written.
     @Test func aWriteThatFindsNoConnectionIsToldToRetry() async throws {
+        let captured = CapturedLog()
         try await withApp(.sqlite, configure: { $0.databasePoolTimeout = 1 }) { api in
+            api.app.logger = Logger(label: "captured") { _ in captured }
             let table = try await Table.make(api)
             let session = try await api.createSession(table, name: "Avant")
             try await api.db.transaction { _ in
@@ -308,6 +311,8 @@ import Vapor
                 #expect(refused.status == .serviceUnavailable && refused.headers.first(name: .retryAfter) == "5", "\(refused.reason)")
                 #expect(refused.error?.reason.contains("surchargé") == true)
             }
+            let warning = captured.lines.withLockedValue { $0 }.filter { $0.contains("pool timeout") }
+            #expect(warning.count == 1 && warning[0].contains("(1 s): PUT /api/sessions/\(session.id)"), "\(warning)")
             let after = try await api.send(.GET, "/api/sessions/\(session.id)", token: table.mj.token)
             #expect(try after.decode(SessionResponse.self).name == "Avant")
         }

@@ -255,6 +255,26 @@ import Vapor
             try await mj.close()
         }
     }
+
+    /// An instance that stops tells its live sockets to reconnect, then closes its HTTP server,
+    /// all while its database still answers: no request can reach a closed database. Vapor closes
+    /// the server and the databases in no set order, and such a request crashed the server.
+    @Test(arguments: TestDatabase.enabled)
+    func stoppingRefusesRequestsBeforeTheDatabaseCloses(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let table = try await Table.make(api)
+            let session = try await api.createSession(table)
+            try await api.move(session, .start, table)
+            let mj = try await LiveClient.connect(api, session: session.id, token: table.mj.token)
+            try await mj.waitFor("own presence") { $0.contains { $0.type == "presence.online" } }
+            await GracefulStop(hub: api.app.live).shutdownAsync(api.app)
+            #expect(try await mj.waitForClose() == .goingAway)
+            #expect(mj.received.contains { $0.type == "stream.closed" })
+            let port = try #require(URL(string: api.base)?.port)
+            #expect(throws: RawSocket.Failure.self) { try RawSocket(port: port) }
+            #expect(try await User.query(on: api.app.db).count() == 3)
+        }
+    }
 }
 
 extension TestAPI {

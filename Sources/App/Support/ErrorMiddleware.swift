@@ -43,7 +43,9 @@ struct APIErrorMiddleware: AsyncMiddleware {
         case is ConnectionPoolTimeoutError:
             // Every connection stayed busy for the whole pool timeout: an overload, which a client
             // should retry, not a fault of the request.
-            request.logger.warning("no database connection within the pool timeout")
+            // The endpoint and the wait tell an operator which load to look at and which knob
+            // (ETRANGE_DB_POOL, ETRANGE_DB_POOL_TIMEOUT) is involved.
+            request.logger.warning("no database connection within the pool timeout (\(Int(request.application.config.databasePoolTimeout)) s): \(request.method) \(request.url.path)")
             (status, reason) = (.serviceUnavailable, "Le serveur est surchargé : réessayez dans quelques secondes.")
             headers.replaceOrAdd(name: .retryAfter, value: "5")
         case let error as any DatabaseError where error.isConstraintFailure:
