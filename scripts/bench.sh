@@ -81,6 +81,13 @@ ensure_postgres() {
     "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres etrange_bench
 }
 
+# one_instance BACKEND RATE LABEL OUT: density, then fan-out at RATE, on the server started last.
+one_instance() {
+    "$LOAD" run --seed "$OUT/seed-$1.json" --targets 127.0.0.1:8080 --server-pids "${SERVER_PIDS[0]}" \
+        --workers "$WORKERS" --connections "$CONNECTIONS" --hold "$HOLD" --rate "$2" --duration "$DURATION" \
+        --draw-every "$DRAW_EVERY" --label "$3" --out "$4" >/dev/null
+}
+
 # Notes what else the machine was doing, next to each measurement.
 note_load() { echo "$(date -u +%FT%TZ) $1: loadavg $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.log"; }
 
@@ -109,9 +116,7 @@ for backend in $BACKENDS; do
     start_server "$backend" 8080 "$url"
     say "$backend, one instance: density and fan-out"
     note_load "$backend run 1 instance"
-    "$LOAD" run --seed "$OUT/seed-$backend.json" --targets 127.0.0.1:8080 --server-pids "${SERVER_PIDS[0]}" \
-        --workers "$WORKERS" --connections "$CONNECTIONS" --hold "$HOLD" --rate "$RATE" --duration "$DURATION" \
-        --draw-every "$DRAW_EVERY" --label "$backend-1" --out "$OUT/run-$backend-1.json" >/dev/null
+    one_instance "$backend" "$RATE" "$backend-1" "$OUT/run-$backend-1.json"
     stop_servers
 
     # The same fan-out at higher rates, to find where the delays grow and what gives out first.
@@ -119,9 +124,7 @@ for backend in $BACKENDS; do
         start_server "$backend" 8080 "$url"
         say "$backend, one instance: fan-out at $rate msg/s"
         note_load "$backend run 1 instance at $rate msg/s"
-        "$LOAD" run --seed "$OUT/seed-$backend.json" --targets 127.0.0.1:8080 --server-pids "${SERVER_PIDS[0]}" \
-            --workers "$WORKERS" --connections "$CONNECTIONS" --hold "$HOLD" --rate "$rate" --duration "$DURATION" \
-            --draw-every "$DRAW_EVERY" --label "$backend-1-at-$rate" --out "$OUT/sweep-$backend-$rate.json" >/dev/null
+        one_instance "$backend" "$rate" "$backend-1-at-$rate" "$OUT/sweep-$backend-$rate.json"
         stop_servers
     done
 

@@ -11,20 +11,18 @@ extension Application {
     /// connection: in WAL mode readers never wait for the writer, so reads run on every core
     /// instead of queueing for the one connection every write needs. They see every committed
     /// change, so a read after a write that has committed sees it.
-    var readDB: any Database {
+    var readDB: any Database { db(readDatabaseID) }
+
+    /// SQLite's readers, or the default database (nil) on PostgreSQL.
+    var readDatabaseID: DatabaseID? {
         switch config.database {
-        case .sqlite: db(.sqliteReads)
-        case .postgres: db
+        case .sqlite: .sqliteReads
+        case .postgres: nil
         }
     }
 }
 
 extension Request {
     /// `Application.readDB`, on a connection of the request's own event loop.
-    var readDB: any Database {
-        switch application.config.database {
-        case .sqlite: db(.sqliteReads)
-        case .postgres: db
-        }
-    }
+    var readDB: any Database { db(application.readDatabaseID) }
 }
