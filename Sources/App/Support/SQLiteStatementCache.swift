@@ -21,6 +21,7 @@ final class SQLiteStatementCache: Sendable {
     private let threadPool: NIOThreadPool
     private let slots: [Slot]
     private let freeSlots: NIOLockedValueBox<[Int]>
+    private let encoder = SQLiteDataEncoder()
 
     init(path: String, threadPool: NIOThreadPool, connections: Int) {
         self.path = path
@@ -30,7 +31,7 @@ final class SQLiteStatementCache: Sendable {
     }
 
     func all(sql: String, binds: [any Encodable & Sendable], on eventLoop: any EventLoop) async throws -> [any SQLRow] {
-        let values = try binds.map { try SQLiteDataEncoder().encode($0) }
+        let values = try binds.map { try encoder.encode($0) }
         let free = freeSlots
         return try await threadPool.runIfActive(eventLoop: eventLoop) { [slots, path] in
             // A slot is always free, as no more jobs run than the pool has threads; the first
