@@ -13,8 +13,10 @@ public func configure(_ app: Application, config: AppConfig? = nil) async throws
     let config = try config ?? AppConfig.fromEnvironment()
     app.config = config
     // SQLite's driver waits for its lock on the blocking thread pool, spinning; the pool must have
-    // more threads than the application has connections, or a writer waiting for a thread and a
-    // reader waiting for the writer would stall each other. Each application gets its own.
+    // more threads than the driver has connections, or a writer waiting for a thread and a
+    // reader waiting for the writer would stall each other. The statement cache's connections
+    // (one per thread) never wait for the writer: they hold a thread only while they read.
+    // Each application gets its own.
     app.threadPool = NIOThreadPool(numberOfThreads: blockingThreads)
     JSONCoding.installGlobally()
 
