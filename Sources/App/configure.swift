@@ -5,19 +5,14 @@ import NIOCore
 import SQLKit
 import Vapor
 
-/// The threads of the blocking pool, where SQLite's work runs.
-let blockingThreads = 8
-
 /// Wires the application: configuration, database, migrations, middleware, routes.
 public func configure(_ app: Application, config: AppConfig? = nil) async throws {
     let config = try config ?? AppConfig.fromEnvironment()
     app.config = config
     // SQLite's driver waits for its lock on the blocking thread pool, spinning; the pool must have
-    // more threads than the driver has connections, or a writer waiting for a thread and a
-    // reader waiting for the writer would stall each other. The statement cache's connections
-    // (one per thread) never wait for the writer: they hold a thread only while they read.
-    // Each application gets its own.
-    app.threadPool = NIOThreadPool(numberOfThreads: blockingThreads)
+    // more threads than the application has connections, or a writer waiting for a thread and a
+    // reader waiting for the writer would stall each other. Each application gets its own.
+    app.threadPool = NIOThreadPool(numberOfThreads: 8)
     JSONCoding.installGlobally()
 
     app.routes.defaultMaxBodySize = config.maxBodySize
@@ -59,10 +54,7 @@ private func configureDatabase(_ app: Application, config: AppConfig) async thro
         app.databases.use(
             DatabaseConfigurationFactory { OneLoopDatabaseConfiguration(base: sqlite.make(), eventLoop: loop) },
             as: .sqlite)
-        let cache = SQLiteStatementCache(path: url.path, threadPool: app.threadPool, connections: blockingThreads)
-        app.databases.use(
-            DatabaseConfigurationFactory { StatementCachingConfiguration(base: sqlite.make(), cache: cache) },
-            as: .sqliteReads, isDefault: false)
+        app.databases.use(sqlite, as: .sqliteReads, isDefault: false)
         // These reach the server's only writing connection (`OneLoopDatabaseConfiguration`).
         // WAL is kept in the file, so the readers open in it too. `synchronous` is not, and only
         // the writer commits: at its default (FULL) every commit
