@@ -5,14 +5,19 @@ import NIOCore
 import SQLKit
 import Vapor
 
+/// The threads of the blocking pool, where SQLite's work runs.
+let blockingThreads = 8
+
 /// Wires the application: configuration, database, migrations, middleware, routes.
 public func configure(_ app: Application, config: AppConfig? = nil) async throws {
     let config = try config ?? AppConfig.fromEnvironment()
     app.config = config
     // SQLite's driver waits for its lock on the blocking thread pool, spinning; the pool must have
-    // more threads than the application has connections, or a writer waiting for a thread and a
-    // reader waiting for the writer would stall each other. Each application gets its own.
-    app.threadPool = NIOThreadPool(numberOfThreads: 8)
+    // more threads than the driver has connections, or a writer waiting for a thread and a
+    // reader waiting for the writer would stall each other. The statement cache's connections
+    // (one per thread) never wait for the writer: they hold a thread only while they read.
+    // Each application gets its own.
+    app.threadPool = NIOThreadPool(numberOfThreads: blockingThreads)
     JSONCoding.installGlobally()
 
     app.routes.defaultMaxBodySize = config.maxBodySize
@@ -54,7 +59,10 @@ private func configureDatabase(_ app: Application, config: AppConfig) async thro
         app.databases.use(
             DatabaseConfigurationFactory { OneLoopDatabaseConfiguration(base: sqlite.make(), eventLoop: loop) },
             as: .sqlite)
-        app.databases.use(sqlite, as: .sqliteReads, isDefault: false)
+        let cache = SQLiteStatementCache(path: url.path, threadPool: app.threadPool, connections: blockingThreads)
+        app.databases.use(
+            DatabaseConfigurationFactory { StatementCachingConfiguration(base: sqlite.make(), cache: cache) },
+            as: .sqliteReads, isDefault: false)
         // These reach the server's only writing connection (`OneLoopDatabaseConfiguration`).
         // WAL is kept in the file, so the readers open in it too. `synchronous` is not, and only
         // the writer commits: at its default (FULL) every commit

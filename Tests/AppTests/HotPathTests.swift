@@ -390,4 +390,59 @@ import Vapor
             #expect(try await api.send(.GET, path, token: table.player.token).status == .notFound)
         }
     }
+
+    /// SQLite's readers keep each hot statement compiled: the same rows as SQLKit reads on the
+    /// writer, each statement compiled once per connection however often it runs, every commit
+    /// seen by the next read, and no connection left open once the application stops.
+    @Test func sqliteHotReadsKeepTheirCompiledStatements() async throws {
+        var path = ""
+        try await withApp(.sqlite) { api in
+            guard case let .sqlite(file) = api.app.config.database else { return }
+            path = file
+            let cache = try #require((api.app.readDB.context.configuration as? StatementCachingConfiguration)?.cache)
+            let table = try await Table.make(api)
+            let session = try await api.armandPlaying(table).session
+            let said = try await api.send(.POST, "/api/sessions/\(session.id)/messages", token: table.player.token, json: ["body": "« Bonsoir » \\ é"])
+            #expect(said.status == .created)
+            let player = table.player.id
+            func same<Statement: HotStatement>(_ statement: Statement) async throws {
+                let cached = try await api.app.readDB.all(statement)
+                let compiled = try await api.db.all(statement)
+                #expect(!cached.isEmpty, "\(Statement.self)")
+                #expect(try cached.map(Self.cells) == compiled.map(Self.cells), "\(Statement.self)")
+            }
+            for _ in 1...3 {
+                try await same(SessionByID(callerID: player, sessionID: session.id))
+                try await same(FirstSessionPage(callerID: player, partieID: table.partie.id, status: nil, per: 20))
+                try await same(LaterSessionPage(callerID: player, partieID: table.partie.id, status: .active, per: 1, offset: 0))
+                try await same(AccessStatement(callerID: player, sessionID: session.id))
+                try await same(OnlineStatement(callerID: player, sessionID: session.id))
+                try await same(JournalStatement(session.id, after: 0, limit: 100))
+            }
+            for _ in 1...100 {
+                #expect(try await api.send(.GET, "/api/sessions?partie_id=\(table.partie.id)", token: table.player.token).status == .ok)
+            }
+            // Six statements, on at most every connection: never one compilation per call.
+            #expect((6...6 * blockingThreads).contains(cache.compilations), "\(cache.compilations)")
+            _ = try await api.createSession(table, name: "Après")
+            let listed = try await api.send(.GET, "/api/sessions?partie_id=\(table.partie.id)", token: table.player.token)
+                .decode(PageResponse<SessionResponse>.self)
+            #expect(listed.items.map(\.name).contains("Après"))
+        }
+        let open = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap {
+            try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")
+        }.filter { $0.hasPrefix(path) }
+        #expect(!path.isEmpty && open.isEmpty, "\(open)")
+    }
+
+    /// A row's cells as text, whatever their type, to compare rows read two ways.
+    static func cells(_ row: any SQLRow) throws -> [String] {
+        try row.allColumns.map { column in
+            if try row.decodeNil(column: column) { return "\(column)=null" }
+            if let value = try? row.decode(column: column, as: Int.self) { return "\(column)=\(value)" }
+            if let value = try? row.decode(column: column, as: Double.self) { return "\(column)=\(value)" }
+            if let value = try? row.decode(column: column, as: String.self) { return "\(column)=\(value)" }
+            return "\(column)=\(try row.decode(column: column, as: Data.self).base64EncodedString())"
+        }
+    }
 }

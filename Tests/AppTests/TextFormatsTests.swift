@@ -1,4 +1,5 @@
 @testable import App
+import EtrangeDomain
 import Foundation
 import Testing
 import Vapor
@@ -22,13 +23,10 @@ import Vapor
             let date = Date(timeIntervalSince1970: seconds)
             #expect(JSONCoding.format(date) == Self.foundation(date), "\(seconds)")
         }
-        // Seeded (SplitMix64), so a failure names a date that fails again.
-        var state: UInt64 = 0x4554_5241_4E47_4521
+        // Seeded, so a failure names a date that fails again.
+        var random = SplitMix64(seed: 0x4554_5241_4E47_4521)
         for _ in 0..<20_000 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var mixed = (state ^ (state >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-            mixed ^= mixed >> 31
+            let mixed = random.next()
             let seconds = Double(Int64(mixed % 316_000_000_000) - 63_000_000_000) + Double(mixed % 1000) / 1000
             let date = Date(timeIntervalSince1970: seconds)
             #expect(JSONCoding.format(date) == Self.foundation(date), "\(seconds)")

@@ -2,22 +2,6 @@ import EtrangeDomain
 import Foundation
 import Testing
 
-/// SplitMix64 (Steele, Lea & Flood 2014): tiny, well mixed, and seedable, so a test sees the same
-/// cards on every run. Tests only; production shuffles with `SystemRandomNumberGenerator`.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 extension Deck {
     /// A deck whose draw pile starts with `top`, then the remaining base cards in new-deck order;
     /// `discard` lies in the discard. Pot cards named in `top` or `discard` bring the rest of the pot

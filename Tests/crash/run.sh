@@ -2,7 +2,8 @@
 # Crash test: the server is killed with SIGKILL while clients write (joins, leaves, presence,
 # chat, draws), restarted on the same database, and checked: every acknowledged write is there,
 # presence from before the crash is swept offline within the timeout, no session is left in an
-# impossible state, and the server starts cleanly again.
+# impossible state, and the server starts cleanly again. Then it is stopped with SIGTERM while
+# live clients reconnect and requests keep coming: it must exit 0, without a crash.
 #
 #   Tests/crash/run.sh BINARY [pytest arguments…]
 #   ETRANGE_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/etrange_test?sslmode=disable \
@@ -16,7 +17,8 @@
 # with pytest's status (2 when it could not start).
 #
 # Knobs (environment): ETRANGE_CRASH_ROUNDS (crash/restart rounds per database, default 2),
-# ETRANGE_CRASH_SEED (random seed, printed), ETRANGE_CRASH_LOG_LINES (log tail length, 60).
+# ETRANGE_CRASH_SEED (random seed, printed), ETRANGE_CRASH_LOG_LINES (log tail length, 60),
+# ETRANGE_STOP_ROUNDS (SIGTERM stops per database, default 3).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 
@@ -38,8 +40,8 @@ if [ -n "$admin_url" ] && ! command -v psql >/dev/null; then
   exit 2
 fi
 
-if ! python3 -c 'import pytest, requests' 2>/dev/null; then
-  python3 -m pip install -q pytest requests
+if ! python3 -c 'import pytest, requests, websockets' 2>/dev/null; then
+  python3 -m pip install -q pytest requests websockets
 fi
 
 work="$(mktemp -d /tmp/etrange-crash.XXXXXX)"

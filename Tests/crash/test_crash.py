@@ -47,6 +47,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
 requests = pytest.importorskip("requests")
 
@@ -61,6 +63,7 @@ POSTGRES_URL = os.environ.get("ETRANGE_CRASH_POSTGRES_URL", "")
 PG_SCHEMA = os.environ.get("ETRANGE_CRASH_PG_SCHEMA", "")
 
 ROUNDS = int(os.environ.get("ETRANGE_CRASH_ROUNDS", "2"))
+STOP_ROUNDS = int(os.environ.get("ETRANGE_STOP_ROUNDS", "3"))
 SEED = int(os.environ.get("ETRANGE_CRASH_SEED") or secrets.randbits(32))
 PRESENCE_TIMEOUT = 5
 SWEEP_INTERVAL = 1
@@ -508,6 +511,80 @@ def test_sigkill_during_writes(server: Server):
     for sid in finished_sessions:
         s = api.call("GET", f"/api/sessions/{sid}", cast.mj.token)
         assert s["status"] == "completed" and s["ended_at"], f"session {sid} : {s['status']}"
+    assert_no_errors_logged(server)
+
+
+def test_sigterm_while_clients_reconnect(server: Server):
+    """A deploy stops the server (SIGTERM) while phones hold live sockets that reconnect at once
+    and requests keep coming: each stop must end with status 0 and no crash, and the live clients
+    must be told why (close code 1001). Before `GracefulStop` the databases could close under a
+    request still arriving: a crash in 5 stops out of 5 with these clients."""
+    server.start()
+    api = Api(server)
+    cast = seed_cast(api, secrets.token_hex(3))
+    sid = api.call("POST", "/api/sessions", cast.mj.token, {"partie_id": cast.partie_id, "name": "Arrêt"})["id"]
+    api.call("POST", f"/api/sessions/{sid}/start", cast.mj.token)
+    for player in cast.players[:MAX_PLAYERS]:
+        api.call("POST", f"/api/sessions/{sid}/join", player.token, {"character_id": player.character})
+    people = [cast.mj] + cast.players[:MAX_PLAYERS]
+    for round_number in range(1, STOP_ROUNDS + 1):
+        if round_number > 1:
+            server.start()
+        stop = threading.Event()
+        seen: Counter = Counter()
+        lock = threading.Lock()
+
+        def count(what: str) -> None:
+            with lock:
+                seen[what] += 1
+
+        def live(person: Person) -> None:
+            url = f"ws://127.0.0.1:{server.port}/api/sessions/{sid}/live?token={person.token}"
+            while not stop.is_set():
+                try:
+                    with connect(url, open_timeout=2, close_timeout=2) as socket_:
+                        count("opened")
+                        while not stop.is_set():
+                            socket_.recv(timeout=1)
+                except TimeoutError:
+                    continue
+                except ConnectionClosed as closed:
+                    count(f"closed {closed.rcvd.code if closed.rcvd else 'without code'}")
+                except OSError:
+                    time.sleep(0.01)
+
+        def requests_loop(person: Person) -> None:
+            http = requests.Session()
+            while not stop.is_set():
+                try:
+                    http.get(f"{server.base}/api/sessions/{sid}/presence",
+                             headers={"Authorization": f"Bearer {person.token}"}, timeout=2)
+                    http.post(f"{server.base}/api/sessions/{sid}/presence",
+                              headers={"Authorization": f"Bearer {person.token}"}, timeout=2)
+                    count("requests")
+                except requests.RequestException:
+                    time.sleep(0.01)
+
+        threads = [threading.Thread(target=live, args=(person,), daemon=True) for person in people for _ in range(3)]
+        threads += [threading.Thread(target=requests_loop, args=(person,), daemon=True) for person in people]
+        for thread in threads:
+            thread.start()
+        began = time.monotonic()
+        while (seen["opened"] < len(people) or seen["requests"] < 20) and time.monotonic() - began < 30:
+            time.sleep(0.05)
+        server.proc.send_signal(signal.SIGTERM)
+        code = server.proc.wait(timeout=30)
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=10)
+        server.stop()
+        text = server.log_text()
+        log(f"[{server.backend}] arrêt n° {round_number} : code {code}, {dict(seen)}")
+        assert code == 0, f"[{server.backend}] arrêt n° {round_number} : code {code}\n{server.log_tail()}"
+        for sign in ("Fatal error", "Unexpectedly found nil", "Crash", "backtrace"):
+            assert sign not in text, f"[{server.backend}] arrêt n° {round_number} : « {sign} »\n{server.log_tail()}"
+        assert seen["opened"] >= len(people), f"[{server.backend}] sockets ouvertes : {dict(seen)}"
+        assert seen["closed 1001"] > 0, f"[{server.backend}] personne n'a reçu 1001 : {dict(seen)}"
     assert_no_errors_logged(server)
 
 

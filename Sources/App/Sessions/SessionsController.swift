@@ -18,7 +18,7 @@ struct SessionsController: RouteCollection {
         }
     }
 
-    func list(req: Request) async throws -> PageResponse<SessionResponse> {
+    func list(req: Request) async throws -> SessionPage {
         let caller = try req.caller
         guard let rawPartie = req.queryValue("partie_id") else {
             throw AppError.invalid(field: "partie_id", reason: "paramètre obligatoire.")
@@ -52,7 +52,7 @@ struct SessionsController: RouteCollection {
         }
         let now = req.now
         let items = try rows.map { try SessionResponse(row: $0, callerID: caller.userID, now: now) }
-        return PageResponse(items: items, metadata: PageMetadata(page: page.page, per: page.per, total: total))
+        return SessionPage(page: PageResponse(items: items, metadata: PageMetadata(page: page.page, per: page.per, total: total)))
     }
 
     static func countQuery(partieID: Int, status: SessionStatus?) -> SQLQueryString {

@@ -83,6 +83,11 @@ extension Database {
     func all<Statement: HotStatement>(_ statement: Statement) async throws -> [any SQLRow] {
         assert(statement.isWellFormed, "\(Statement.self) must name $1…$\(statement.binds.count) in order, no *, and cast LIMIT and OFFSET")
         guard let postgres = self as? any PostgresDatabase else {
+            // SQLite's readers are never used in a transaction, so reading them on a connection of
+            // the cache is the same read.
+            if let cache = (context.configuration as? StatementCachingConfiguration)?.cache {
+                return try await cache.all(sql: Statement.sql, binds: statement.binds.map(\.sqlValue), on: eventLoop)
+            }
             return try await HotStatementFetcher(statement, on: self as! any SQLDatabase).all()
         }
         let logger = logger
