@@ -24,6 +24,7 @@ public func configure(_ app: Application, config: AppConfig? = nil) async throws
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
     app.installMetrics()
     app.middleware = Middlewares()
+    app.middleware.use(InFlightMiddleware(requests: app.requestsInFlight))
     app.middleware.use(RequestIDMiddleware())
     app.middleware.use(MetricsMiddleware())
     app.middleware.use(AccessLogMiddleware())
@@ -43,7 +44,7 @@ public func configure(_ app: Application, config: AppConfig? = nil) async throws
     app.installWebhooks()
     try routes(app)
     app.lifecycle.use(PresenceSweeper())
-    app.lifecycle.use(GracefulStop(hub: app.live))
+    app.lifecycle.use(GracefulStop())
     app.asyncCommands.use(MigrateCommand(), as: "migrate")
     app.asyncCommands.use(SeedDemoCommand(), as: "seed-demo")
 }

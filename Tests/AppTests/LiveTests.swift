@@ -2,6 +2,7 @@
 import EtrangeDomain
 import Fluent
 import Foundation
+import NIOConcurrencyHelpers
 import NIOWebSocket
 import Testing
 import Vapor
@@ -267,12 +268,54 @@ import Vapor
             try await api.move(session, .start, table)
             let mj = try await LiveClient.connect(api, session: session.id, token: table.mj.token)
             try await mj.waitFor("own presence") { $0.contains { $0.type == "presence.online" } }
-            await GracefulStop(hub: api.app.live).shutdownAsync(api.app)
+            await GracefulStop().shutdownAsync(api.app)
             #expect(try await mj.waitForClose() == .goingAway)
             #expect(mj.received.contains { $0.type == "stream.closed" })
             let port = try #require(URL(string: api.base)?.port)
             #expect(throws: RawSocket.Failure.self) { try RawSocket(port: port) }
             #expect(try await User.query(on: api.app.db).count() == 3)
+        }
+    }
+
+    /// A client that hangs up closes its connection at once, and its handler runs on: the stop
+    /// waits for that handler before anything else closes. Fluent crashed the server when such a
+    /// handler asked for a database that had already closed (`Tests/crash`).
+    @Test(arguments: TestDatabase.enabled)
+    func stoppingWaitsForHandlersWhoseClientLeft(db: TestDatabase) async throws {
+        let entered = AsyncStream<Void>.makeStream()
+        let release = AsyncStream<Void>.makeStream()
+        let counted = NIOLockedValueBox<Int?>(nil)
+        try await withApp(db, routes: { routes in
+            routes.get("test", "held") { req async throws -> HTTPStatus in
+                entered.continuation.yield()
+                for await _ in release.stream { break }
+                let users = try await User.query(on: req.db).count()
+                counted.withLockedValue { $0 = users }
+                return .ok
+            }
+        }) { api in
+            _ = try await Table.make(api)
+            let port = try #require(URL(string: api.base)?.port)
+            let client = try await RawSocket.offCooperativePool { try RawSocket(port: port) }
+            client.write("GET /test/held HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            for await _ in entered.stream { break }
+            client.close()
+
+            let stopped = NIOLockedValueBox(false)
+            let stop = Task {
+                await GracefulStop().shutdownAsync(api.app)
+                stopped.withLockedValue { $0 = true }
+            }
+            let requests = api.app.requestsInFlight
+            while !requests.isDraining, !stopped.withLockedValue({ $0 }) {
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            #expect(!stopped.withLockedValue { $0 }, "the stop returned with a handler still running")
+            #expect(requests.count == 1)
+            release.continuation.yield()
+            await stop.value
+            #expect(counted.withLockedValue { $0 } == 3)
+            #expect(requests.count == 0)
         }
     }
 }

@@ -48,7 +48,11 @@ done
 status=0
 ETRANGE_BASE_URL="$base" ETRANGE_TEST_IDLE_AFTER="$idle_after" python3 -m pytest -v Tests/browser "$@" || status=$?
 if [ "$status" -ne 0 ]; then
+  # A server that died leaves its backtrace at the end of a long log: show the end whole.
+  lines=40
+  if ! kill -0 "$server_pid" 2>/dev/null; then lines=400; fi
   echo "--- journal du serveur (fin) ---" >&2
-  tail -n 40 "$work/server.log" >&2
+  tail -n "$lines" "$work/server.log" >&2
+  if [ -n "${ETRANGE_KEEP_LOG:-}" ]; then cp "$work/server.log" "$ETRANGE_KEEP_LOG"; fi
 fi
 exit "$status"

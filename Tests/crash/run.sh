@@ -18,7 +18,8 @@
 #
 # Knobs (environment): ETRANGE_CRASH_ROUNDS (crash/restart rounds per database, default 2),
 # ETRANGE_CRASH_SEED (random seed, printed), ETRANGE_CRASH_LOG_LINES (log tail length, 60),
-# ETRANGE_STOP_ROUNDS (SIGTERM stops per database, default 3).
+# ETRANGE_STOP_ROUNDS (SIGTERM stops with reconnecting clients per database, default 3),
+# ETRANGE_ABANDON_ROUNDS (SIGTERM stops after 2,000 clients hang up, per database, default 6).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 

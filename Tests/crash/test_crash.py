@@ -64,6 +64,11 @@ PG_SCHEMA = os.environ.get("ETRANGE_CRASH_PG_SCHEMA", "")
 
 ROUNDS = int(os.environ.get("ETRANGE_CRASH_ROUNDS", "2"))
 STOP_ROUNDS = int(os.environ.get("ETRANGE_STOP_ROUNDS", "3"))
+ABANDON_ROUNDS = int(os.environ.get("ETRANGE_ABANDON_ROUNDS", "6"))
+# Clients that ask for the session list and hang up before the answer, and how long after they
+# asked: enough to queue up handlers that each read the database several times.
+ABANDONING_CLIENTS = 2000
+ABANDON_AFTER = (0.005, 0.01, 0.02)
 SEED = int(os.environ.get("ETRANGE_CRASH_SEED") or secrets.randbits(32))
 PRESENCE_TIMEOUT = 5
 SWEEP_INTERVAL = 1
@@ -585,6 +590,45 @@ def test_sigterm_while_clients_reconnect(server: Server):
             assert sign not in text, f"[{server.backend}] arrêt n° {round_number} : « {sign} »\n{server.log_tail()}"
         assert seen["opened"] >= len(people), f"[{server.backend}] sockets ouvertes : {dict(seen)}"
         assert seen["closed 1001"] > 0, f"[{server.backend}] personne n'a reçu 1001 : {dict(seen)}"
+    assert_no_errors_logged(server)
+
+
+def test_sigterm_after_clients_hang_up(server: Server):
+    """Browsers that leave a page while the server stops: a client that hangs up closes its
+    connection at once, and the server's own stop waits for connections, not for the handlers
+    still answering them. Before `RequestsInFlight` such a handler could ask for a database that
+    had closed, and Fluent crashed the server: 3 stops in 8 with these clients."""
+    server.start()
+    api = Api(server)
+    tag = secrets.token_hex(3)
+    mj = api.call("POST", "/api/auth/register", body={"username": f"mj_{tag}", "password": PASSWORD})["token"]
+    partie = api.call("POST", "/api/parties", mj, {"name": f"Départs {tag}"})["id"]
+    for index in range(3):
+        api.call("POST", "/api/sessions", mj, {"partie_id": partie, "name": f"Soirée {index}"})
+    ask = (f"GET /api/sessions?partie_id={partie} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+           f"Authorization: Bearer {mj}\r\n\r\n").encode()
+    # Closed with a reset, as a browser tab that goes away: nothing waits for the answer.
+    reset = (1).to_bytes(4, "little") + (0).to_bytes(4, "little")
+    for round_number in range(1, ABANDON_ROUNDS + 1):
+        if round_number > 1:
+            server.start()
+        clients = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(ABANDONING_CLIENTS)]
+        for client in clients:
+            client.sendall(ask)
+        time.sleep(ABANDON_AFTER[round_number % len(ABANDON_AFTER)])
+        for client in clients:
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, reset)
+            client.close()
+        server.proc.send_signal(signal.SIGTERM)
+        code = server.proc.wait(timeout=30)
+        server.stop()
+        text = server.log_text()
+        answered = text.count("GET /api/sessions 200")
+        log(f"[{server.backend}] arrêt n° {round_number} : code {code}, {answered} listes servies")
+        assert code == 0, f"[{server.backend}] arrêt n° {round_number} : code {code}\n{server.log_tail(80)}"
+        for sign in ("Fatal error", "Unexpectedly found nil", "Crash", "backtrace", "still being answered"):
+            assert sign not in text, f"[{server.backend}] arrêt n° {round_number} : « {sign} »\n{server.log_tail(80)}"
+        assert answered > 0, f"[{server.backend}] arrêt n° {round_number} : aucune liste servie"
     assert_no_errors_logged(server)
 
 

@@ -516,23 +516,6 @@ extension Application {
     }
 }
 
-/// How an instance stops (SIGTERM, a deploy): first the live sockets, told to reconnect, then the
-/// HTTP server, which refuses new connections and lets the requests in progress finish, and only
-/// then the other handlers and the databases. Vapor closes the server and the databases together,
-/// in no set order: a request that came in after its database had closed crashed the server
-/// (a reconnecting phone, found by the benchmarks), instead of a clean exit. Registered last, so
-/// that it runs first: handlers stop in the reverse order.
-struct GracefulStop: LifecycleHandler {
-    let hub: LiveHub
-
-    func shutdownAsync(_ application: Application) async {
-        // The sockets close first: the server waits for every connection to close, its grace
-        // period long for a WebSocket.
-        await hub.shutdown()
-        await application.server.shutdown()
-    }
-}
-
 extension Request {
     /// Tells this instance's hub that `sessionID` has new events, once their transaction has
     /// committed. On PostgreSQL the other instances hear it through NOTIFY.

@@ -31,6 +31,7 @@ let pinnedStart = Date(timeIntervalSince1970: 1_737_403_200)
 func withApp<T>(
     _ database: TestDatabase,
     configure adjust: (inout AppConfig) -> Void = { _ in },
+    routes extra: (any RoutesBuilder) -> Void = { _ in },
     _ body: (TestAPI) async throws -> T
 ) async throws -> T {
     let app = try await Application.make(.testing)
@@ -60,6 +61,7 @@ func withApp<T>(
     let result: Result<T, any Error>
     do {
         try await configure(app, config: config)
+        extra(app.routes)
         try await app.server.start(address: .hostname("127.0.0.1", port: 0))
         let port = try #require(app.http.server.shared.localAddress?.port)
         let api = TestAPI(app: app, clock: clock, base: "http://127.0.0.1:\(port)", database: database)
