@@ -46,7 +46,7 @@ final class RequestsInFlight: Sendable {
     }
 
     /// Whether every request has been answered before `limit`. Polled: it runs once, at shutdown,
-    /// and a few milliseconds there are nothing beside the requests it waits for.
+    /// where a few milliseconds more are nothing beside the requests it waits for.
     func drained(within limit: Duration) async -> Bool {
         waiting.withLockedValue { $0 = true }
         defer { waiting.withLockedValue { $0 = false } }
