@@ -590,9 +590,7 @@ def test_sigterm_while_clients_reconnect(server: Server):
         server.stop()
         text = server.log_text()
         log(f"[{server.backend}] arrêt n° {round_number} : code {code}, {dict(seen)}")
-        assert code == 0, f"[{server.backend}] arrêt n° {round_number} : code {code}\n{server.log_tail()}"
-        for sign in ("Fatal error", "Unexpectedly found nil", "Crash", "backtrace"):
-            assert sign not in text, f"[{server.backend}] arrêt n° {round_number} : « {sign} »\n{server.log_tail()}"
+        assert_clean_stop(server, round_number, code, text)
         assert seen["opened"] >= len(people), f"[{server.backend}] sockets ouvertes : {dict(seen)}"
         assert seen["closed 1001"] > 0, f"[{server.backend}] personne n'a reçu 1001 : {dict(seen)}"
     assert_no_errors_logged(server)
@@ -630,11 +628,16 @@ def test_sigterm_after_clients_hang_up(server: Server):
         text = server.log_text()
         answered = text.count("GET /api/sessions 200")
         log(f"[{server.backend}] arrêt n° {round_number} : code {code}, {answered} listes servies")
-        assert code == 0, f"[{server.backend}] arrêt n° {round_number} : code {code}\n{server.log_tail(80)}"
-        for sign in ("Fatal error", "Unexpectedly found nil", "Crash", "backtrace", "still being answered"):
-            assert sign not in text, f"[{server.backend}] arrêt n° {round_number} : « {sign} »\n{server.log_tail(80)}"
+        assert_clean_stop(server, round_number, code, text)
         assert answered > 0, f"[{server.backend}] arrêt n° {round_number} : aucune liste servie"
     assert_no_errors_logged(server)
+
+
+def assert_clean_stop(server: Server, round_number: int, code: int, text: str) -> None:
+    """A SIGTERM stop: status 0, no crash and no request left unanswered in the log."""
+    assert code == 0, f"[{server.backend}] arrêt n° {round_number} : code {code}\n{server.log_tail(80)}"
+    for sign in ("Fatal error", "Unexpectedly found nil", "Crash", "backtrace", "still being answered"):
+        assert sign not in text, f"[{server.backend}] arrêt n° {round_number} : « {sign} »\n{server.log_tail(80)}"
 
 
 def assert_clean_start(server: Server, first: bool) -> None:

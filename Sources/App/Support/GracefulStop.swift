@@ -29,27 +29,31 @@ struct GracefulStop: LifecycleHandler {
 /// such a handler asked for a database after the databases had closed, Fluent's `Request.db`
 /// crashed the server (a browser leaving a page during a deploy; `Tests/crash`, 3 stops in 8).
 final class RequestsInFlight: Sendable {
-    private let running = NIOLockedValueBox(0)
-    private let waiting = NIOLockedValueBox(false)
+    private struct State {
+        var running = 0
+        var draining = false
+    }
 
-    var count: Int { running.withLockedValue { $0 } }
+    private let state = NIOLockedValueBox(State())
+
+    var count: Int { state.withLockedValue { $0.running } }
 
     /// Whether the stop is waiting for the requests, for tests.
-    var isDraining: Bool { waiting.withLockedValue { $0 } }
+    var isDraining: Bool { state.withLockedValue { $0.draining } }
 
     func enter() {
-        running.withLockedValue { $0 += 1 }
+        state.withLockedValue { $0.running += 1 }
     }
 
     func leave() {
-        running.withLockedValue { $0 -= 1 }
+        state.withLockedValue { $0.running -= 1 }
     }
 
     /// Whether every request has been answered before `limit`. Polled: it runs once, at shutdown,
     /// where a few milliseconds more are nothing beside the requests it waits for.
     func drained(within limit: Duration) async -> Bool {
-        waiting.withLockedValue { $0 = true }
-        defer { waiting.withLockedValue { $0 = false } }
+        state.withLockedValue { $0.draining = true }
+        defer { state.withLockedValue { $0.draining = false } }
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: limit)
         while count > 0 {
