@@ -184,7 +184,7 @@ private func withReceiver(_ body: (Receiver) async throws -> Void) async throws 
     @Test(arguments: TestDatabase.enabled)
     func dispatchersRacingSendEachDeliveryOnce(db: TestDatabase) async throws {
         try await withReceiver { receiver in
-            try await withApp(db, configure: { $0.webhooksMayReachPrivateAddresses = true }) { api in
+            try await withApp(db, configure: { $0.webhooksMayReachPrivateAddresses = true; $0.limits.webhookTests.burst = 12 }) { api in
                 let table = try await Table.make(api)
                 _ = try await configure(api, table, receiver)
                 for index in 0..<12 {

@@ -61,6 +61,11 @@ public struct Limits: Sendable {
     public var chat = Throttle.Rule(burst: 30, window: 60)
     public var draws = Throttle.Rule(burst: 30, window: 60)
     public var heartbeats = Throttle.Rule(burst: 30, window: 60)
+    /// Webhook tests, per user: each makes the server call out, enough to check a receiver and
+    /// too few to scan with.
+    public var webhookTests = Throttle.Rule(burst: 5, window: 5 * 60)
+    /// New webhook addresses, per user, for the same reason.
+    public var webhookAddresses = Throttle.Rule(burst: 10, window: 60 * 60)
     /// Off only for load tests, where thousands of simulated players share one address.
     public var enabled = true
 

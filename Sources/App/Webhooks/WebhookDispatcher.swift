@@ -13,17 +13,23 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
     /// Longest wait for a receiver's answer.
     static let timeout: TimeAmount = .seconds(10)
 
-    /// A client of their own: no redirects (they would carry the signed body somewhere the MJ
-    /// never named), short timeouts, and no effect on the application's shared client.
-    let client: HTTPClient
+    /// What a failed attempt shows the MJ, whatever failed: a refused address, a closed port, a
+    /// silent one or a name that does not resolve. Telling them apart would map the server's
+    /// network for whoever sets the address; the details go to the server's log.
+    static let failureReason = "Échec de la livraison."
+
+    private let resolverBox = NIOLockedValueBox<any WebhookResolver>(SystemWebhookResolver())
     private let stream: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
     private let tasks = NIOLockedValueBox<[Task<Void, Never>]>([])
 
-    init(eventLoopGroup: any EventLoopGroup) {
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10)))
-        configuration.httpVersion = .http1Only
-        client = HTTPClient(eventLoopGroupProvider: .shared(eventLoopGroup), configuration: configuration)
+    /// Tests put theirs, so that a name means what they need without /etc/hosts.
+    var resolver: any WebhookResolver {
+        get { resolverBox.withLockedValue { $0 } }
+        set { resolverBox.withLockedValue { $0 = newValue } }
+    }
+
+    init() {
         (stream, wake) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -62,7 +68,6 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
         }
         for task in running { task.cancel() }
         for task in running { await task.value }
-        try? await client.shutdown()
     }
 
     /// Sends every delivery due now, at once, and records each outcome.
@@ -131,7 +136,7 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
             app.logger.warning("webhooks: outcome not recorded: \(String(reflecting: error))")
         }
         if outcome.verdict != .delivered {
-            app.logger.info("webhook \(delivery.event) to partie \(delivery.webhook.$partie.id): attempt \(claim.attempts) \(outcome.error ?? "HTTP \(outcome.statusCode ?? 0)")")
+            app.logger.info("webhook \(delivery.event) to partie \(delivery.webhook.$partie.id): attempt \(claim.attempts) \(outcome.detail ?? outcome.error ?? "HTTP \(outcome.statusCode ?? 0)")")
         }
     }
 
@@ -140,21 +145,88 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
         let verdict: Verdict
         let statusCode: Int?
         let error: String?
+        /// For the server's log only.
+        var detail: String?
+
+        /// Retried like any network failure: a refused address must look like a closed port.
+        static func failed(_ detail: String) -> Outcome {
+            Outcome(verdict: .retry, statusCode: nil, error: failureReason, detail: detail)
+        }
+    }
+
+    struct RefusedAddress: Error, CustomStringConvertible {
+        let description: String
     }
 
     private static func send(_ delivery: WebhookDelivery, app: Application) async -> Outcome {
         let webhook = delivery.webhook
+        let target: WebhookTarget
+        let address: IPAddress
         do {
-            var request = HTTPClientRequest(url: webhook.url)
+            target = try WebhookTarget(webhook.url)
+        } catch {
+            return .failed("unreadable address (saved before the current checks?)")
+        }
+        do {
+            address = try await checkedAddress(of: target, resolver: app.webhooks.resolver,
+                                               allowPrivate: app.config.webhooksMayReachPrivateAddresses)
+        } catch {
+            return .failed("\(target.clientHost):\(target.port): \(error)")
+        }
+        let client = makeClient(for: target, connectingTo: address, on: app.eventLoopGroup)
+        var outcome = await post(delivery, secret: webhook.secret, to: webhook.url, via: client)
+        try? await client.shutdown()
+        outcome.detail = outcome.detail.map { "\(target.clientHost) (\(address)):\(target.port): \($0)" }
+        return outcome
+    }
+
+    /// The one address the delivery may connect to: the URL's literal, or the name's first
+    /// address once every address it has was checked (one bad answer among good ones is enough
+    /// for a name to reach in).
+    static func checkedAddress(of target: WebhookTarget, resolver: any WebhookResolver, allowPrivate: Bool) async throws -> IPAddress {
+        switch target.host {
+        case let .address(address):
+            return try checked([address], allowPrivate: allowPrivate)
+        case let .name(name):
+            if !allowPrivate, target.isLocalName { throw RefusedAddress(description: "local name") }
+            return try checked(try await resolver.addresses(of: name), allowPrivate: allowPrivate)
+        }
+    }
+
+    static func checked(_ addresses: [IPAddress], allowPrivate: Bool) throws -> IPAddress {
+        guard let first = addresses.first else { throw RefusedAddress(description: "no address") }
+        if !allowPrivate, let refused = addresses.first(where: { !$0.isPublic }) {
+            throw RefusedAddress(description: "\(refused) is not a public address")
+        }
+        return first
+    }
+
+    /// A client for one attempt, that connects to the checked address only. AsyncHTTPClient's
+    /// `dnsOverride` replaces its own resolution of the name: the connection goes to `address`
+    /// while the Host header, TLS's SNI and the certificate check keep the name. A literal needs
+    /// none: the client connects to it as is. No redirects: they would carry the signed body
+    /// somewhere never checked.
+    private static func makeClient(for target: WebhookTarget, connectingTo address: IPAddress, on group: any EventLoopGroup) -> HTTPClient {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10)))
+        configuration.httpVersion = .http1Only
+        if case .name = target.host {
+            configuration.dnsOverride = [target.clientHost: address.description]
+        }
+        return HTTPClient(eventLoopGroupProvider: .shared(group), configuration: configuration)
+    }
+
+    private static func post(_ delivery: WebhookDelivery, secret: String, to url: String, via client: HTTPClient) async -> Outcome {
+        do {
+            var request = HTTPClientRequest(url: url)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
             request.headers.add(name: "User-Agent", value: "EtrangeFrance-Webhook/1")
             request.headers.add(name: "X-Etrange-Event", value: delivery.event)
             request.headers.add(name: "X-Etrange-Delivery", value: delivery.id?.uuidString ?? "")
-            request.headers.add(name: "X-Etrange-Signature", value: Webhooks.signature(of: delivery.payload, secret: webhook.secret))
+            request.headers.add(name: "X-Etrange-Signature", value: Webhooks.signature(of: delivery.payload, secret: secret))
             request.body = .bytes(ByteBuffer(string: delivery.payload))
-            let response = try await app.webhooks.client.execute(request, timeout: timeout)
-            // The body is not needed, but it must be read for the connection to be reused.
+            let response = try await client.execute(request, timeout: timeout)
+            // Read (within bounds) so that the exchange is over before the client shuts down.
             _ = try? await response.body.collect(upTo: 64 * 1024)
             let code = Int(response.status.code)
             switch code {
@@ -163,7 +235,7 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
             default: return Outcome(verdict: .giveUp, statusCode: code, error: "HTTP \(code) : le destinataire refuse")
             }
         } catch {
-            return Outcome(verdict: .retry, statusCode: nil, error: String(describing: error).prefix(300).description)
+            return .failed(String(describing: error).prefix(300).description)
         }
     }
 }
@@ -180,7 +252,7 @@ extension Application {
     }
 
     func installWebhooks() {
-        let dispatcher = WebhookDispatcher(eventLoopGroup: eventLoopGroup)
+        let dispatcher = WebhookDispatcher()
         webhooks = dispatcher
         lifecycle.use(dispatcher)
     }

@@ -41,6 +41,11 @@ struct WebhooksController: RouteCollection {
         }
         let now = req.now
         let existing = try await PartieWebhook.query(on: req.db).filter(\.$partie.$id == partie.id).first()
+        // Each new address is a new place the server will call: bounded like the tests.
+        if existing?.url != url {
+            try req.limit("webhook-url:\(caller.userID)", req.application.config.limits.webhookAddresses,
+                          reason: "Trop de changements d'adresse de webhook.")
+        }
         let webhook = existing ?? PartieWebhook()
         let reveal = existing == nil || body.rotateSecret == true
         if existing == nil {
@@ -80,7 +85,10 @@ struct WebhooksController: RouteCollection {
     }
 
     func test(req: Request) async throws -> Response {
-        let partie = try await Partie.managed(req.intParameter(), by: req.caller, on: req.db)
+        let caller = try req.caller
+        try req.limit("webhook-test:\(caller.userID)", req.application.config.limits.webhookTests,
+                      reason: "Trop de tests de webhook.")
+        let partie = try await Partie.managed(req.intParameter(), by: caller, on: req.db)
         let webhook = try await Self.existing(partie.id, on: req.db)
         let delivery = try await Webhooks.queue(.test, session: nil, partie: partie.partie, webhook: webhook, at: req.now, on: req.db)
         req.application.webhooks.poke()
@@ -94,34 +102,21 @@ struct WebhooksController: RouteCollection {
         return webhook
     }
 
-    /// An http(s) address with a host. Unless the operator allows it, not the server's own
-    /// machine or network: a webhook must not become a way to probe what sits behind it.
+    /// An http(s) address whose host is a strict IP literal or a DNS name. Unless the operator
+    /// allows it, not a literal or a name that means the server's own machine or network; a
+    /// name is checked again, resolved, at every delivery (`WebhookDispatcher.checkedAddress`).
     static func checkURL(_ raw: String, allowPrivate: Bool) throws -> String {
         let text = raw.trimmingCharacters(in: .whitespaces)
-        guard text.count <= 2048, let url = URL(string: text), let scheme = url.scheme?.lowercased(),
-              scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty, url.user == nil
-        else {
-            throw AppError.invalid(field: "url", reason: "une adresse http(s) complète est attendue, par exemple https://discord.com/api/webhooks/….")
-        }
-        if !allowPrivate, isPrivate(host: host.lowercased()) {
-            throw AppError.invalid(field: "url", reason: "les adresses locales ou privées ne sont pas autorisées sur ce serveur.")
+        let target = try WebhookTarget(text)
+        if !allowPrivate {
+            let local = switch target.host {
+            case let .address(address): !address.isPublic
+            case .name: target.isLocalName
+            }
+            if local {
+                throw AppError.invalid(field: "url", reason: "les adresses locales ou privées ne sont pas autorisées sur ce serveur.")
+            }
         }
         return text
-    }
-
-    static func isPrivate(host: String) -> Bool {
-        let name = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        if name == "localhost" || name.hasSuffix(".localhost") || name.hasSuffix(".local") || name.hasSuffix(".internal") { return true }
-        let octets = name.split(separator: ".", omittingEmptySubsequences: false).map { Int($0) }
-        if octets.count == 4, octets.allSatisfy({ $0 != nil && (0...255).contains($0!) }) {
-            let (a, b) = (octets[0]!, octets[1]!)
-            return a == 0 || a == 10 || a == 127 || (a == 169 && b == 254) || (a == 172 && (16...31).contains(b))
-                || (a == 192 && b == 168) || (a == 100 && (64...127).contains(b))
-        }
-        if name.contains(":") {
-            return name == "::1" || name == "::" || name.hasPrefix("fc") || name.hasPrefix("fd") || name.hasPrefix("fe80")
-                || name.hasPrefix("::ffff:")
-        }
-        return false
     }
 }
