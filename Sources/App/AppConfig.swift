@@ -46,6 +46,9 @@ public struct AppConfig: Sendable {
     public var jsonLogs = false
     /// Allowances for logins, chat, draws and heartbeats (429 beyond).
     public var limits = Limits()
+    /// An HTTP connection that neither sends nor receives for this long is closed. Live sockets
+    /// are pinged every 20 s, so only a silent or dead client is ever cut.
+    public var httpIdleTimeout: TimeInterval = 60
 
     public init(
         database: DatabaseTarget = .sqlite(path: "data/etrange.sqlite"),
@@ -128,6 +131,7 @@ public struct AppConfig: Sendable {
         default: throw Invalid(variable: "ETRANGE_LOG_FORMAT", problem: "text or json is expected")
         }
         config.limits.enabled = try flag(env, "ETRANGE_RATE_LIMITS", default: true)
+        config.httpIdleTimeout = TimeInterval(try integer(env, "ETRANGE_HTTP_IDLE_TIMEOUT", default: 60, in: 25...3600))
         return config
     }
 

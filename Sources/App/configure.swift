@@ -21,10 +21,12 @@ public func configure(_ app: Application, config: AppConfig? = nil) async throws
     JSONCoding.installGlobally()
 
     app.routes.defaultMaxBodySize = config.maxBodySize
+    app.http.server.configuration.idleTimeout = .seconds(Int64(config.httpIdleTimeout))
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
     app.installMetrics()
     app.middleware = Middlewares()
     app.middleware.use(InFlightMiddleware(requests: app.requestsInFlight))
+    app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(RequestIDMiddleware())
     app.middleware.use(MetricsMiddleware())
     app.middleware.use(AccessLogMiddleware())

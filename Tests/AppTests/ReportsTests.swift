@@ -117,4 +117,32 @@ import Vapor
             #expect(try await api.send(.GET, "/api/parties/\(c.table.partie.id)/log.md", token: c.table.outsider.token).status == .notFound)
         }
     }
+    /// A player's draw reason is free text; whatever line break it carries (`\r`, `\r\n`, U+2028 or
+    /// U+2029), it stays inside its bullet and cannot open a heading of its own.
+    @Test(arguments: TestDatabase.enabled)
+    func exportsKeepTheirStructureWhateverTheLineBreaks(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let table = try await Table.make(api)
+            let armand = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
+            let session = try await api.session(in: .active, table)
+            try #require(try await api.joinSession(session, table.player, character: armand).status.code < 300)
+            let breaks = ["\r", "\r\n", "\u{2028}", "\u{2029}"]
+            for separator in breaks {
+                let reason = "Forcer la porte\(separator)Notes du MJ (privées)\(separator)===\(separator)Le curé est innocent"
+                let draw = try await api.drawCard(session, table.player, [
+                    "character_id": armand.id.uuidString, "mode": "classic", "reason": reason, "visibility": "public"])
+                try #require(draw.status == .created, "\(draw.text)")
+            }
+            try #require(try await api.move(session, .end, table, json: ["summary": "Fin."]).status == .ok)
+
+            for reader in [table.player, table.mj] {
+                let text = try await api.send(.GET, "/api/sessions/\(session.id)/recap.md", token: reader.token).text
+                let lines = text.split(omittingEmptySubsequences: false) { $0.isNewline }
+                let reasons = lines.filter { $0.contains("innocent") }
+                #expect(reasons.count == breaks.count)
+                #expect(reasons.allSatisfy { $0.hasPrefix("- ") && $0.contains("Forcer la porte") }, "\(reasons)")
+                #expect(!lines.contains { $0.hasPrefix("=") || $0.hasPrefix("Notes du MJ") }, "no setext heading")
+            }
+        }
+    }
 }

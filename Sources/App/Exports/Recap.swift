@@ -92,12 +92,14 @@ struct Recap {
 }
 
 enum Markdown {
-    /// Escapes what would turn a name into markup: a player called `*Zoé*` stays as typed.
+    /// Escapes what would turn a name into markup: a player called `*Zoé*` stays as typed. Every
+    /// line break (`\r`, `\r\n`, U+2028…) becomes a space, since a value that could start a line of
+    /// its own could also write a heading of the MJ's into everyone's export.
     static func inline(_ text: String) -> String {
         var out = ""
         for character in text {
             if "\\`*_[]<>#|".contains(character) { out.append("\\") }
-            out.append(character == "\n" ? " " : character)
+            out.append(character.isNewline ? " " : character)
         }
         return out
     }
