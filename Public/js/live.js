@@ -1,7 +1,9 @@
 // The live state of one session: the session itself, who is connected and who takes part, and
 // what happens at the table (chat messages, card draws).
 //
-// The server pushes numbered events on a WebSocket, `GET /api/sessions/{id}/live?token=…&since=SEQ`.
+// The server pushes numbered events on a WebSocket, `GET /api/sessions/{id}/live?ticket=…&since=SEQ`,
+// the ticket asked for just before (`POST …/live-ticket`, single use): a token in a URL would end
+// up in proxies' logs.
 // Opening it marks the caller online (and seats the MJ as master); closing their last one marks
 // them offline. When the socket cannot be used (a member without a seat, a finished session, an
 // older server, a network that blocks WebSockets), the channel falls back to polling the REST API
@@ -21,7 +23,7 @@
 //   'unavailable'  ('presence'|'participants'|'live')  the server does not offer this
 //   'gone'         (ApiError)           the session no longer exists or is no longer visible
 
-import { api, session as auth } from './api.js';
+import { api, ApiError, session as auth } from './api.js';
 
 const POLL_MS = 4000;
 const FINISHED_POLL_MS = 15000;
@@ -76,7 +78,7 @@ export class SessionChannel extends Emitter {
     this.heartbeatMs = heartbeatMs;
     this.running = false;
     this.mode = 'connecting';
-    this.features = { presence: true, participants: true, live: typeof WebSocket === 'function' };
+    this.features = { presence: true, participants: true, live: typeof WebSocket === 'function', tickets: true };
 
     // REST: the state itself, fetched at start, on events, and on a timer when polling.
     this.pollTimer = null;
@@ -92,6 +94,7 @@ export class SessionChannel extends Emitter {
 
     // The socket.
     this.socket = null;
+    this.opening = false; // asking for a ticket, the socket not yet made
     this.lastSeq = null;
     this.socketFailures = 0;
     this.reconnectTimer = null;
@@ -100,7 +103,8 @@ export class SessionChannel extends Emitter {
     this.closedReason = null;
     this.lagSince = null;
     this.sentAt = [];
-    this.fallback = null; // why we poll: 'refused' | 'finished' | 'missing' | 'blocked'
+    this.fallback = null; // why we poll: 'refused' | 'finished' | 'missing' | 'blocked' | 'replaced'
+    this.replacedReason = null;
 
     // Activity: whether the person did something since the last heartbeat (opening the page is
     // something), and when the socket last said so.
@@ -117,6 +121,9 @@ export class SessionChannel extends Emitter {
       this.markActive();
       if (this.mode === 'live' || this.socket) {
         this.refresh();
+      } else if (this.mode === 'polling' && this.fallback === 'replaced') {
+        // The tab someone looks at takes the live channel back from an older one.
+        this.tryLive();
       } else if (this.mode === 'polling') {
         this.refresh();
         this.heartbeat();
@@ -145,7 +152,7 @@ export class SessionChannel extends Emitter {
 
   /** Opens the socket if it can be used; otherwise polls, saying why. */
   tryLive() {
-    if (!this.running || this.socket || this.mode === 'live') return;
+    if (!this.running || this.socket || this.opening || this.mode === 'live') return;
     if (!this.features.live) { this.fallToPolling('missing'); return; }
     if (isFinal(this.session)) { this.fallToPolling('finished'); return; }
     if (this.awaitSeat) {
@@ -355,9 +362,11 @@ export class SessionChannel extends Emitter {
 
   // --- The socket.
 
-  liveUrl(withToken) {
+  /** The channel's address; with a credential for the socket, without for `api()` (its header). */
+  liveUrl(credential = {}) {
     const params = new URLSearchParams();
-    if (withToken) params.set('token', auth.token || '');
+    if (credential.ticket) params.set('ticket', credential.ticket);
+    else if (credential.token) params.set('token', credential.token);
     if (this.lastSeq !== null) params.set('since', String(this.lastSeq));
     const query = params.toString();
     return `${this.base}/live${query ? `?${query}` : ''}`;
@@ -368,20 +377,49 @@ export class SessionChannel extends Emitter {
     this.emit('mode', { mode, reason });
   }
 
-  connect() {
-    if (!this.running || this.socket) return;
+  /**
+   * What opens the socket: a ticket, refused exactly as the socket would be (so its refusal is
+   * the diagnosis); the token itself only for an older server without tickets.
+   */
+  async credential() {
+    if (this.features.tickets) {
+      try {
+        const { ticket } = await api(`${this.base}/live-ticket`, { method: 'POST' });
+        return { ticket };
+      } catch (error) {
+        if (!error.isMissingEndpoint) throw error;
+        this.features.tickets = false;
+      }
+    }
+    return { token: auth.token || '' };
+  }
+
+  async connect() {
+    if (!this.running || this.socket || this.opening) return;
     clearTimeout(this.reconnectTimer);
+    this.opening = true;
+    let credential;
+    try {
+      credential = await this.credential();
+    } catch (error) {
+      this.opening = false;
+      if (this.running && !this.socket) this.refused(error);
+      return;
+    }
+    this.opening = false;
+    if (!this.running || this.socket) return;
     const protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const resuming = this.lastSeq !== null;
     let socket;
     try {
-      socket = new WebSocket(`${protocol}//${location.host}${this.liveUrl(true)}`);
+      socket = new WebSocket(`${protocol}//${location.host}${this.liveUrl(credential)}`);
     } catch {
       this.fallToPolling('blocked');
       return;
     }
     this.socket = socket;
     this.closedReason = null;
+    this.replacedReason = null;
     this.lagSince = null;
     let opened = false;
 
@@ -493,6 +531,15 @@ export class SessionChannel extends Emitter {
       case 'stream.closed':
         this.closedReason = data.reason || null;
         break;
+      case 'stream.replaced':
+        // Too many connections of ours: a newer one took over. Reconnecting would close another
+        // in turn; this page polls until someone looks at it again.
+        this.replacedReason = data.reason || 'Connexion au direct reprise par un autre onglet.';
+        break;
+      case 'session.deleted':
+        this.emit('gone', new ApiError(404, data.reason || 'La session a été supprimée.'));
+        this.stop();
+        break;
       default:
         break;
     }
@@ -521,6 +568,10 @@ export class SessionChannel extends Emitter {
 
   /** The socket closed after it had opened: reconnect with `since`, soon, then less often. */
   socketLost(event) {
+    if (this.replacedReason) {
+      this.fallToPolling('replaced', this.replacedReason);
+      return;
+    }
     if (this.lagSince !== null) {
       this.lastSeq = this.lastSeq === null ? this.lagSince : Math.min(this.lastSeq, this.lagSince);
     }
@@ -551,11 +602,16 @@ export class SessionChannel extends Emitter {
   async diagnose() {
     let error = null;
     try {
-      await api(this.liveUrl(false));
+      await api(this.liveUrl());
     } catch (caught) {
       error = caught;
     }
     if (!this.running || this.socket) return;
+    this.refused(error);
+  }
+
+  /** Acts on why the socket could not be had: `error` from the diagnosis or the ticket, if any. */
+  refused(error) {
     if (!error || error.status === 426) {
       // The server agreed, yet the socket failed: a proxy or a network that blocks WebSockets.
       this.socketFailures += 1;

@@ -32,6 +32,10 @@ public struct AppConfig: Sendable {
     public var liveQueueLimit: Int
     /// How long the live channel's journal keeps events, for reconnections with `since`.
     public var eventRetention: TimeInterval
+    /// Live connections one person may hold to one session, then to all sessions, on one
+    /// instance; beyond, their oldest connection is closed (`stream.replaced`).
+    public var liveSocketsPerSession = 5
+    public var liveSocketsPerUser = 20
     /// Whether webhooks may point at loopback and private networks (tests, a receiver on the LAN).
     public var webhooksMayReachPrivateAddresses = false
     /// Off, webhook deliveries are queued but never sent (a test that must not reach out).
@@ -115,6 +119,8 @@ public struct AppConfig: Sendable {
         config.sweepInterval = TimeInterval(try integer(env, "ETRANGE_SWEEP_INTERVAL", default: 10, in: 1...3600))
         config.liveQueueLimit = try integer(env, "ETRANGE_LIVE_QUEUE", default: config.liveQueueLimit, in: 8...100_000)
         config.eventRetention = TimeInterval(try integer(env, "ETRANGE_EVENT_RETENTION_HOURS", default: 48, in: 1...8760)) * 3600
+        config.liveSocketsPerSession = try integer(env, "ETRANGE_LIVE_MAX_SOCKETS_PER_SESSION", default: config.liveSocketsPerSession, in: 1...1000)
+        config.liveSocketsPerUser = try integer(env, "ETRANGE_LIVE_MAX_SOCKETS_PER_USER", default: config.liveSocketsPerUser, in: 1...10_000)
         config.webhooksMayReachPrivateAddresses = try flag(env, "ETRANGE_WEBHOOK_ALLOW_PRIVATE", default: false)
         config.webhookDelivery = try flag(env, "ETRANGE_WEBHOOK_DELIVERY", default: true)
         config.idleAfter = TimeInterval(try integer(env, "ETRANGE_IDLE_AFTER", default: 300, in: 30...86_400))

@@ -198,7 +198,7 @@ import Vapor
             let table = try await Table.make(api)
             let session = try await api.session(in: .active, table)
             let big = try await LiveClient.connect(api, session: session.id, token: table.mj.token)
-            big.send(String(repeating: "x", count: LiveController.maxFrameSize + 1))
+            big.send(String(repeating: "x", count: LiveController.maxMessageSize + 1))
             #expect(try await big.waitForClose() == .messageTooLarge)
 
             let flood = try await LiveClient.connect(api, session: session.id, token: table.mj.token)

@@ -6,10 +6,12 @@ import NIOWebSocket
 import Vapor
 
 /// `GET /api/sessions/{id}/live`: the session's events over a WebSocket. Everything that can be
-/// refused is refused before the upgrade, as an ordinary JSON error.
+/// refused is refused before the upgrade, as an ordinary JSON error. `POST …/live-ticket` gives
+/// a ticket to open it with, so that no token need be written in its URL.
 struct LiveController: RouteCollection {
-    /// Largest frame a client may send; beyond it the socket closes with 1009.
-    static let maxFrameSize = 4096
+    /// Largest message a client may send, whether in one frame or many; beyond it the socket
+    /// closes with 1009. The client only sends `ping` and `active`, a few dozen bytes.
+    static let maxMessageSize = 4096
     /// Frames a client may send in a burst, and per second after it.
     static let burst = 20.0
     static let perSecond = 10.0
@@ -20,6 +22,7 @@ struct LiveController: RouteCollection {
 
     func boot(routes: any RoutesBuilder) throws {
         routes.get("api", "sessions", ":id", "live", use: open)
+        routes.grouped(TokenAuthMiddleware()).post("api", "sessions", ":id", "live-ticket", use: ticket)
     }
 
     struct Grant {
@@ -35,18 +38,36 @@ struct LiveController: RouteCollection {
             throw Abort(.upgradeRequired, reason: "Cette adresse attend une connexion WebSocket.")
         }
         let app = req.application
-        return req.webSocket(maxFrameSize: .init(integerLiteral: Self.maxFrameSize)) { _, socket in
-            await Self.serve(socket, grant: grant, app: app)
+        let response = Response(status: .switchingProtocols)
+        response.upgrader = LiveUpgrader(maxMessageSize: Self.maxMessageSize) { socket, channel in
+            Task { await Self.serve(socket, channel: channel, grant: grant, app: app) }
         }
+        return response
     }
 
-    /// Anonymous callers get 401, outsiders 404, members without a seat 403, a finished session 409.
+    /// Same authorization as the channel itself: a ticket is refused exactly when the socket would be.
+    func ticket(req: Request) async throws -> Response {
+        let caller = try req.caller
+        let grant = try await authorize(caller, for: req.uuidParameter(), since: nil, req: req)
+        return try await LiveTickets.issue(to: caller, for: grant.sessionID, at: req.now, on: req.db)
+            .encodeResponse(status: .created, for: req)
+    }
+
+    /// The caller comes from the `Authorization` header, a `ticket` (the web page) or a `token`
+    /// (older clients) in the query. Anonymous callers get 401, outsiders 404, members without a
+    /// seat 403, a finished session 409.
     func authorize(_ req: Request) async throws -> Grant {
         let id = try req.uuidParameter()
-        guard let token = req.headers.bearerAuthorization?.token ?? req.queryValue("token"), !token.isEmpty else {
-            throw AppError.unauthorized("Authentification requise : en-tête Authorization ou paramètre token.")
+        let caller: Caller
+        if let token = req.headers.bearerAuthorization?.token, !token.isEmpty {
+            caller = try await TokenAuthMiddleware.authenticate(token, for: req)
+        } else if let ticket = req.queryValue("ticket"), !ticket.isEmpty {
+            caller = try await LiveTickets.redeem(ticket, for: id, at: req.now, on: req.db)
+        } else if let token = req.queryValue("token"), !token.isEmpty {
+            caller = try await TokenAuthMiddleware.authenticate(token, for: req)
+        } else {
+            throw AppError.unauthorized("Authentification requise : en-tête Authorization, ou paramètre ticket (POST …/live-ticket).")
         }
-        let caller = try await TokenAuthMiddleware.authenticate(token, for: req)
         var since: Int?
         if let raw = req.queryValue("since") {
             guard let value = Int(raw), value >= 0 else {
@@ -54,6 +75,10 @@ struct LiveController: RouteCollection {
             }
             since = value
         }
+        return try await authorize(caller, for: id, since: since, req: req)
+    }
+
+    private func authorize(_ caller: Caller, for id: UUID, since: Int?, req: Request) async throws -> Grant {
         let visible = try await Session.visible(id, to: caller, on: req.db)
         guard !visible.session.status.isFinal else {
             throw AppError.conflict("La session est « \(visible.session.status.rawValue) » : il n'y a plus rien à suivre en direct.")
@@ -66,9 +91,9 @@ struct LiveController: RouteCollection {
         return Grant(caller: caller, sessionID: id, isMJ: visible.partie.isMJ, since: since)
     }
 
-    static func serve(_ socket: WebSocket, grant: Grant, app: Application) async {
+    static func serve(_ socket: WebSocket, channel: any Channel, grant: Grant, app: Application) async {
         let subscriber = LiveSubscriber(
-            socket: socket, sessionID: grant.sessionID, userID: grant.caller.userID, tokenID: grant.caller.tokenID,
+            socket: socket, channel: channel, sessionID: grant.sessionID, userID: grant.caller.userID, tokenID: grant.caller.tokenID,
             isMJ: grant.isMJ, maxPending: app.config.liveQueueLimit,
             onSessionRunning: { Task { await app.live.guarded { await markOnline(grant, app: app) } } })
         let limiter = NIOLockedValueBox(RateLimiter(capacity: burst, perSecond: perSecond))
@@ -93,15 +118,19 @@ struct LiveController: RouteCollection {
         }.get()
 
         await app.live.subscribe(subscriber, since: grant.since)
-        // A logout or a leave between the authorization and the subscription found no socket to
-        // close: look again now that the hub knows this one.
+        // A logout, a leave or a deletion between the authorization and the subscription found
+        // no socket to close: look again now that the hub knows this one.
         await app.live.guarded {
-            guard await stillAllowed(grant, app: app) else {
+            switch await standing(of: grant, app: app) {
+            case .allowed:
+                await markOnline(grant, app: app)
+            case .revoked:
                 subscriber.close(code: .policyViolation, reason: "refusé", message: LiveMessages.closing("Accès retiré : reconnectez-vous."))
                 await app.live.unsubscribe(subscriber)
-                return
+            case .deleted:
+                subscriber.close(code: .normalClosure, reason: "supprimée", message: LiveMessages.deleted(grant.sessionID))
+                await app.live.unsubscribe(subscriber)
             }
-            await markOnline(grant, app: app)
         }
     }
 
@@ -140,13 +169,16 @@ struct LiveController: RouteCollection {
         }
     }
 
-    private static func stillAllowed(_ grant: Grant, app: Application) async -> Bool {
+    private enum Standing { case allowed, revoked, deleted }
+
+    private static func standing(of grant: Grant, app: Application) async -> Standing {
         do {
-            guard try await UserToken.find(grant.caller.tokenID, on: app.db) != nil else { return false }
-            if grant.isMJ { return true }
-            return try await Participation.seat(of: grant.caller.userID, in: grant.sessionID, on: app.db) != nil
+            guard try await Session.find(grant.sessionID, on: app.db) != nil else { return .deleted }
+            guard try await UserToken.find(grant.caller.tokenID, on: app.db) != nil else { return .revoked }
+            if grant.isMJ { return .allowed }
+            return try await Participation.seat(of: grant.caller.userID, in: grant.sessionID, on: app.db) != nil ? .allowed : .revoked
         } catch {
-            return false
+            return .revoked
         }
     }
 

@@ -1,3 +1,4 @@
+import EtrangeDomain
 import Fluent
 import FluentPostgresDriver
 import NIOConcurrencyHelpers
@@ -9,6 +10,8 @@ import Vapor
 final class LiveSubscriber: Sendable {
     let id = UUID()
     let socket: WebSocket
+    /// The socket's connection, cut when the peer leaves a close unanswered.
+    let channel: any Channel
     let sessionID: UUID
     let userID: Int
     let tokenID: UUID
@@ -22,10 +25,15 @@ final class LiveSubscriber: Sendable {
     private let pending = NIOLockedValueBox(0)
     private let closing = NIOLockedValueBox(false)
 
-    init(socket: WebSocket, sessionID: UUID, userID: Int, tokenID: UUID, isMJ: Bool, maxPending: Int,
+    /// How long a closed connection's peer has to answer the closing handshake. A stalled reader
+    /// or a client that ignores it would otherwise hold its connection until the ping times out.
+    static let closeGrace: TimeAmount = .seconds(5)
+
+    init(socket: WebSocket, channel: any Channel, sessionID: UUID, userID: Int, tokenID: UUID, isMJ: Bool, maxPending: Int,
          onSessionRunning: @escaping @Sendable () -> Void = {}) {
         self.onSessionRunning = onSessionRunning
         self.socket = socket
+        self.channel = channel
         self.sessionID = sessionID
         self.userID = userID
         self.tokenID = tokenID
@@ -65,6 +73,8 @@ final class LiveSubscriber: Sendable {
         guard first else { return }
         if let message { socket.send(message, promise: nil) }
         socket.close(code: code, promise: nil)
+        let channel = channel
+        channel.eventLoop.scheduleTask(in: Self.closeGrace) { channel.close(promise: nil) }
     }
 }
 
@@ -75,6 +85,13 @@ struct EncodedEvent: Sendable {
     let visibility: EventVisibility
     let recipientID: Int?
     let text: String
+    /// What the hub acts on, read from the data of the few events it acts on: a `session.status`
+    /// event's status, a `participant.left` event's person.
+    let status: SessionStatus?
+    let leaverID: Int?
+
+    private struct StatusData: Decodable { let status: SessionStatus }
+    private struct PersonData: Decodable { let userId: Int }
 
     /// A row of the journal, read without a Fluent model: the hub reads one per event and instance.
     init(row: any SQLRow) throws {
@@ -85,6 +102,18 @@ struct EncodedEvent: Sendable {
         let at = try row.decode(column: "at", as: Date.self)
         let data = try row.decode(column: "data", as: String.self)
         text = #"{"at":"\#(JSONCoding.format(at))","data":\#(data),"seq":\#(seq),"type":"\#(type)"}"#
+        switch LiveEventType(rawValue: type) {
+        case .sessionStatus:
+            // Unreadable, it changes nothing: a throw here would stall the session's delivery.
+            status = try? JSONCoding.decoder.decode(StatusData.self, from: Data(data.utf8)).status
+            leaverID = nil
+        case .participantLeft:
+            status = nil
+            leaverID = try? JSONCoding.decoder.decode(PersonData.self, from: Data(data.utf8)).userId
+        default:
+            status = nil
+            leaverID = nil
+        }
     }
 }
 
@@ -100,6 +129,15 @@ enum LiveMessages {
 
     static func closing(_ reason: String) -> String {
         #"{"type":"stream.closed","data":{"reason":"\#(reason)"}}"#
+    }
+
+    /// The connection gave way to a newer one of the same person (`LiveHub.admit`): a client
+    /// should not reconnect on its own, or its devices would keep closing one another.
+    static let replaced = #"{"type":"stream.replaced","data":{"reason":"Trop de connexions ouvertes au direct : celle-ci, la plus ancienne, est fermée."}}"#
+
+    /// The session no longer exists: its journal went with it, so this is no numbered event.
+    static func deleted(_ sessionID: UUID) -> String {
+        #"{"type":"session.deleted","data":{"reason":"La session a été supprimée.","session_id":"\#(sessionID.uuidString)"}}"#
     }
 }
 
@@ -122,6 +160,10 @@ actor LiveHub {
     }
 
     private var channels: [UUID: Channel] = [:]
+    /// Each person's connections on this instance, oldest first, for the caps of `admit`.
+    private var byUser: [Int: [LiveSubscriber]] = [:]
+    private let socketsPerSession: Int
+    private let socketsPerUser: Int
     nonisolated let touches = PresenceTouches()
     nonisolated let departures = PresenceDepartures()
     /// Signs this instance's notifications, so that its listener skips them: `publish` has
@@ -140,7 +182,9 @@ actor LiveHub {
     static let batchSize = 500
 
     init(database: @escaping @Sendable () -> any Database, journal: @escaping @Sendable () -> any Database,
-         logger: Logger, published: @escaping @Sendable (Int) -> Void = { _ in }) {
+         logger: Logger, socketsPerSession: Int, socketsPerUser: Int, published: @escaping @Sendable (Int) -> Void = { _ in }) {
+        self.socketsPerSession = socketsPerSession
+        self.socketsPerUser = socketsPerUser
         self.database = database
         self.journal = journal
         self.logger = logger
@@ -185,6 +229,7 @@ actor LiveHub {
             }
         }
         channels = [:]
+        byUser = [:]
         if inFlight > 0 {
             await withCheckedContinuation { drained.append($0) }
         }
@@ -200,6 +245,9 @@ actor LiveHub {
             channel.lastFetched = (try? await lastSeq(of: sessionID)) ?? 0
             if channels[sessionID] == nil { channels[sessionID] = channel }
         }
+        // Closed while this was waiting for the database: its `unsubscribe` may have run already.
+        guard !subscriber.socket.isClosed else { return }
+        admit(subscriber)
         let current = channels[sessionID]!.lastFetched
         guard let since else {
             channels[sessionID]!.subscribers[subscriber.id] = Subscription(subscriber: subscriber, lastSeq: current, live: true)
@@ -241,6 +289,52 @@ actor LiveHub {
         if channels[subscriber.sessionID]?.subscribers.isEmpty == true {
             channels[subscriber.sessionID] = nil
         }
+        byUser[subscriber.userID]?.removeAll { $0.id == subscriber.id }
+        if byUser[subscriber.userID]?.isEmpty == true {
+            byUser[subscriber.userID] = nil
+        }
+    }
+
+    /// Counts a new connection against its person's caps, closing their oldest ones beyond.
+    /// The newest wins rather than being refused: someone who reloads a page, or whose phone
+    /// changed networks, opens a new socket while the old one is not yet known to be dead, and
+    /// must not be locked out until it times out. Whoever opens many only keeps the last few.
+    private func admit(_ subscriber: LiveSubscriber) {
+        var mine = (byUser[subscriber.userID] ?? []).filter { !$0.isClosing }
+        mine.append(subscriber)
+        let inSession = mine.filter { $0.sessionID == subscriber.sessionID }
+        var replaced = Set(inSession.prefix(max(0, inSession.count - socketsPerSession)).map(\.id))
+        let kept = mine.filter { !replaced.contains($0.id) }
+        replaced.formUnion(kept.prefix(max(0, kept.count - socketsPerUser)).map(\.id))
+        for old in mine where replaced.contains(old.id) {
+            old.close(code: .policyViolation, reason: "remplacée", message: LiveMessages.replaced)
+        }
+        byUser[subscriber.userID] = mine.filter { !replaced.contains($0.id) }
+    }
+
+    /// `sessionID` was deleted, here or on another instance: its connections are told and closed.
+    func sessionDeleted(_ sessionID: UUID) {
+        guard let channel = channels.removeValue(forKey: sessionID) else { return }
+        for subscription in channel.subscribers.values {
+            subscription.subscriber.close(code: .normalClosure, reason: "supprimée", message: LiveMessages.deleted(sessionID))
+        }
+    }
+
+    /// Announces a deletion once it has committed: to this instance's connections, and on
+    /// PostgreSQL to the other instances (`d:<session>`). The journal cannot carry it: it was
+    /// deleted with the session.
+    nonisolated func announceDeletion(of sessionID: UUID) async {
+        let db = database()
+        if db is any PostgresDatabase {
+            do {
+                try await (db as! any SQLDatabase).raw("""
+                    SELECT pg_notify(\(bind: LiveEvents.channel), \(bind: "d:\(sessionID.uuidString)"))
+                    """).run()
+            } catch {
+                logger.warning("live deletion notice not sent: \(String(reflecting: error))")
+            }
+        }
+        await sessionDeleted(sessionID)
     }
 
     /// New events may be in the journal of `sessionID`: read them once and hand them out.
@@ -279,19 +373,18 @@ actor LiveHub {
                 channel.subscribers[id] = subscription.subscriber.isClosing ? nil : subscription
             }
             channels[sessionID] = channel
-            for event in events where event.type == LiveEventType.participantLeft.rawValue {
-                closeParticipant(of: event, in: sessionID)
+            for event in events {
+                if let leaverID = event.leaverID { closeParticipant(leaverID, in: sessionID) }
             }
             // A finished session has nothing more to say: its connections close once told so.
-            if events.contains(where: { $0.type == LiveEventType.sessionStatus.rawValue
-                && ($0.text.contains(#""status":"completed""#) || $0.text.contains(#""status":"cancelled""#)) }) {
+            if events.contains(where: { $0.status?.isFinal == true }) {
                 for subscription in channels[sessionID]?.subscribers.values ?? [:].values {
                     subscription.subscriber.close(code: .normalClosure, reason: "fin", message: LiveMessages.closing("La session est terminée."))
                 }
                 channels[sessionID] = nil
                 continue
             }
-            if events.contains(where: { $0.type == LiveEventType.sessionStatus.rawValue && $0.text.contains(#""status":"active""#) }) {
+            if events.contains(where: { $0.status == .active }) {
                 for subscription in channels[sessionID]?.subscribers.values ?? [:].values {
                     subscription.subscriber.onSessionRunning()
                 }
@@ -301,10 +394,7 @@ actor LiveHub {
     }
 
     /// Someone who gave their seat up is no longer a participant: their connections close.
-    private func closeParticipant(of event: EncodedEvent, in sessionID: UUID) {
-        guard let data = event.text.range(of: #""user_id":"#).map({ event.text[$0.upperBound...] }),
-              let userID = Int(data.prefix { $0.isNumber })
-        else { return }
+    private func closeParticipant(_ userID: Int, in sessionID: UUID) {
         for subscription in channels[sessionID]?.subscribers.values ?? [:].values where subscription.subscriber.userID == userID {
             subscription.subscriber.close(code: .normalClosure, reason: "parti", message: LiveMessages.closing("Vous avez quitté la session."))
         }
@@ -319,8 +409,6 @@ actor LiveHub {
         }
     }
 
-    /// Every session with connections here, for a PostgreSQL listener that reconnected and may
-    /// have missed notifications.
     /// New events of `sessionID` have committed here: this instance's sockets get them, and on
     /// PostgreSQL the other instances are told. The notification is its own transaction, with
     /// `synchronous_commit` off so that it does not wait for a WAL flush while it holds the lock
@@ -342,7 +430,14 @@ actor LiveHub {
         await poke(sessionID)
     }
 
+    /// Every session with connections here, for a PostgreSQL listener that reconnected and may
+    /// have missed notifications.
     func pokeAll() async {
+        // A deletion announced meanwhile left nothing in the journal to read: look for it.
+        let followed = Array(channels.keys)
+        if let existing = try? await Session.query(on: database()).filter(\.$id ~~ followed).all(\.$id) {
+            for sessionID in Set(followed).subtracting(existing) { sessionDeleted(sessionID) }
+        }
         for sessionID in channels.keys { await poke(sessionID) }
     }
 
@@ -511,7 +606,9 @@ extension Application {
 
     func installLiveHub() {
         let metrics = metrics
-        let hub = LiveHub(database: { [unowned self] in self.db }, journal: { [unowned self] in self.readDB }, logger: logger, published: { metrics.livePublished($0) })
+        let hub = LiveHub(database: { [unowned self] in self.db }, journal: { [unowned self] in self.readDB }, logger: logger,
+                          socketsPerSession: config.liveSocketsPerSession, socketsPerUser: config.liveSocketsPerUser,
+                          published: { metrics.livePublished($0) })
         storage[HubKey.self] = hub
     }
 }

@@ -5,9 +5,9 @@ import PostgresNIO
 import Vapor
 
 /// On PostgreSQL, listens for other instances' events (`NOTIFY etrange_live`) on a connection of
-/// its own, and pokes this instance's hub. The payload is only a reference (`e:<session>/<instance>`
-/// or `t:<token>`), well under NOTIFY's 8000-byte limit; the events themselves are read from the
-/// journal. After a lost connection it reconnects and re-reads every followed session, so a
+/// its own, and pokes this instance's hub. The payload is only a reference (`e:<session>/<instance>`,
+/// `d:<deleted session>` or `t:<token>`), well under NOTIFY's 8000-byte limit; the events
+/// themselves are read from the journal. After a lost connection it reconnects and re-reads every followed session, so a
 /// notification missed meanwhile delays an event but never loses it.
 final class PostgresListener: LifecycleHandler, Sendable {
     private let configuration: PostgresConnection.Configuration
@@ -59,6 +59,8 @@ final class PostgresListener: LifecycleHandler, Sendable {
             // An instance's own events were handed out by its `publish` before it notified.
             if parts.count == 2, UUID(uuidString: String(parts[1])) == hub.instanceID { return }
             await hub.poke(sessionID)
+        } else if payload.hasPrefix("d:"), let sessionID = UUID(uuidString: String(reference)) {
+            await hub.sessionDeleted(sessionID)
         } else if payload.hasPrefix("t:"), let tokenID = UUID(uuidString: String(reference)) {
             tokens.revoke(tokenID: tokenID)
             await hub.revoke(tokenID: tokenID)

@@ -37,5 +37,6 @@ enum Migrations {
         IndexOnlinePresence(),
         LetHeartbeatsUpdateInPlace(),
         LookUpTokensByIndex(),
+        CreateLiveTickets(),
     ]
 }

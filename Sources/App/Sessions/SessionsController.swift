@@ -159,6 +159,7 @@ struct SessionsController: RouteCollection {
             }
             throw AppError.conflict("Seule une session « scheduled » ou « cancelled » peut être supprimée ; celle-ci est « \(current.status.rawValue) ».")
         }
+        await req.application.live.announceDeletion(of: visible.id)
         return .noContent
     }
 

@@ -21,10 +21,19 @@ final class LiveClient: Sendable {
     private let socketBox = NIOLockedValueBox<WebSocket?>(nil)
 
     static func connect(_ api: TestAPI, session: UUID, token: String, since: Int? = nil) async throws -> LiveClient {
-        let client = LiveClient()
-        let url = URL(string: api.base)!
         var query = "token=\(token)"
         if let since { query += "&since=\(since)" }
+        return try await connect(api, session: session, query: query)
+    }
+
+    /// Opens the channel with a ticket from `POST …/live-ticket`.
+    static func connect(_ api: TestAPI, session: UUID, ticket: String) async throws -> LiveClient {
+        try await connect(api, session: session, query: "ticket=\(ticket)")
+    }
+
+    static func connect(_ api: TestAPI, session: UUID, query: String) async throws -> LiveClient {
+        let client = LiveClient()
+        let url = URL(string: api.base)!
         try await WebSocket.connect(
             scheme: "ws", host: url.host!, port: url.port!, path: "/api/sessions/\(session)/live", query: query,
             on: api.app.eventLoopGroup
@@ -54,6 +63,14 @@ final class LiveClient: Sendable {
 
     func send(_ text: String) { socket?.send(text, promise: nil) }
 
+    /// One text message sent as several frames: the first, then continuations, the last final.
+    func sendFragments(_ parts: [String]) {
+        for (index, part) in parts.enumerated() {
+            socket?.send(raw: Array(part.utf8), opcode: index == 0 ? .text : .continuation,
+                         fin: index == parts.count - 1, promise: nil)
+        }
+    }
+
     func close() async throws { try await socket?.close(code: .normalClosure) }
 
     /// Waits until `condition` holds on what was received; fails the test after `seconds`.
@@ -80,6 +97,27 @@ final class LiveClient: Sendable {
 }
 
 extension TestAPI {
+    /// The status an upgrade request gets, read from the head alone: after a 101 the server
+    /// keeps the connection open, and reading to its end would wait for the timeout.
+    func upgradeStatus(_ path: String) async throws -> Int {
+        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+            + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        let port = URL(string: base)!.port!
+        let head = try await RawSocket.offCooperativePool {
+            let socket = try RawSocket(port: port)
+            defer { socket.close() }
+            socket.write(request)
+            var head = ""
+            while !head.contains("\r\n\r\n") {
+                let chunk = socket.read(count: 1024)
+                if chunk.isEmpty { break }
+                head += chunk
+            }
+            return head
+        }
+        return Int(head.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
+
     /// An upgrade request written on a raw socket (the HTTP client has no upgrade support), to see
     /// refusals exactly as the server answers them.
     func upgradeRequest(_ path: String, token: String? = nil) async throws -> APIResponse {
