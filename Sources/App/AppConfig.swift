@@ -137,6 +137,8 @@ public struct AppConfig: Sendable {
         default: throw Invalid(variable: "ETRANGE_LOG_FORMAT", problem: "text or json is expected")
         }
         config.limits.enabled = try flag(env, "ETRANGE_RATE_LIMITS", default: true)
+        config.limits.hashThreads = try integer(env, "ETRANGE_HASH_THREADS", default: config.limits.hashThreads, in: 1...64)
+        config.limits.hashQueue = try integer(env, "ETRANGE_HASH_QUEUE", default: config.limits.hashQueue, in: 1...100_000)
         config.httpIdleTimeout = TimeInterval(try integer(env, "ETRANGE_HTTP_IDLE_TIMEOUT", default: 60, in: 25...3600))
         return config
     }

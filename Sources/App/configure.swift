@@ -37,7 +37,8 @@ public func configure(_ app: Application, config: AppConfig? = nil) async throws
     app.migrations.add(Migrations.all)
     try await app.autoMigrate()
 
-    let decoy = try await app.password.async.hash("decoy password for unknown usernames").get()
+    app.installPasswordHashing()
+    let decoy = try await app.passwordHashing.hash("decoy password for unknown usernames", .interactive)
     app.decoyPasswordHash = decoy
 
     app.throttle = Throttle()

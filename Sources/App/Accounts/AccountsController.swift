@@ -1,3 +1,4 @@
+import EtrangeDomain
 import Fluent
 import FluentPostgresDriver
 import SQLKit
@@ -15,15 +16,23 @@ struct AccountsController: RouteCollection {
     }
 
     static func validUsername(_ raw: String) throws -> String {
-        let username = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (3...32).contains(username.count) else {
-            throw AppError.invalid(field: "username", reason: "doit contenir entre 3 et 32 caractères.")
+        let username = Username.normalized(raw)
+        let reason: String
+        switch Username.refusal(username) {
+        case nil: return username
+        case .bounds(.tooShort), .bounds(.tooLong): reason = "doit contenir entre 3 et 32 caractères."
+        case let .bounds(violation): reason = Check.reason(violation)
+        case .characters: reason = "lettres, chiffres, « _ », « . » et « - » uniquement."
+        case let .mixedScripts(scripts):
+            reason = "mélange d'écritures (\(scripts.joined(separator: ", "))) : un nom s'écrit dans une seule, pour qu'aucun ne puisse en imiter un autre."
         }
-        let allowed = CharacterSet.letters.union(.decimalDigits).union(CharacterSet(charactersIn: "_.-"))
-        guard username.unicodeScalars.allSatisfy(allowed.contains) else {
-            throw AppError.invalid(field: "username", reason: "lettres, chiffres, « _ », « . » et « - » uniquement.")
-        }
-        return username
+        throw AppError.invalid(field: "username", reason: reason)
+    }
+
+    /// Shown beside every message and draw: without the characters that reorder text, a display
+    /// name cannot push the rest of a line around or read backwards.
+    static func validDisplayName(_ raw: String?) throws -> String? {
+        try Check.optionalText(raw.map(TextBounds.removingBidiControls), field: "display_name", maxLength: 64, scalars: 64)
     }
 
     static func validPassword(_ password: String, field: String = "password") throws -> String {
@@ -41,37 +50,60 @@ struct AccountsController: RouteCollection {
         let body = try req.json(RegisterRequest.self)
         let username = try Self.validUsername(body.username)
         let password = try Self.validPassword(body.password)
-        let displayName = try Check.optionalText(body.displayName, field: "display_name", maxLength: 64)
-        let key = User.key(for: username)
-        if try await User.query(on: req.db).filter(\.$usernameKey == key).count() > 0 {
-            throw AppError.conflict("Ce nom d'utilisateur est déjà pris.")
+        let displayName = try Self.validDisplayName(body.displayName)
+        let limits = req.application.config.limits
+        try req.limit("register:ip:\(req.clientAddress)", limits.registerPerAddress, reason: "Trop de comptes créés depuis cette adresse.")
+        try req.limit("register", limits.registerGlobal, reason: "Trop de comptes créés en ce moment.")
+        let user = User(username: username, passwordHash: "", displayName: displayName, now: req.now)
+        let existing = try await User.query(on: req.db).group(.or) {
+            $0.filter(\.$usernameKey == user.usernameKey).filter(\.$usernameSkeleton == user.usernameSkeleton)
+        }.first()
+        if let existing {
+            throw Self.taken(lookalike: existing.usernameKey != user.usernameKey)
         }
-        let hash = try await req.password.async.hash(password).get()
-        let user = User(username: username, passwordHash: hash, displayName: displayName, now: req.now)
+        user.passwordHash = try await req.application.passwordHashing.hash(password, .bulk)
         do {
             try await user.create(on: req.db)
         } catch let error as any DatabaseError where error.isConstraintFailure {
-            throw AppError.conflict("Ce nom d'utilisateur est déjà pris.")
+            // Someone registered the same name, or one that looks like it, in the meantime.
+            throw Self.taken(lookalike: true)
         }
         let response = try await issueToken(for: user, on: req)
         return try await response.encodeResponse(status: .created, for: req)
     }
 
+    private static func taken(lookalike: Bool) -> AppError {
+        .conflict(lookalike
+            ? "Ce nom d'utilisateur est pris ou ressemble trop à celui d'un compte existant."
+            : "Ce nom d'utilisateur est déjà pris.")
+    }
+
+    /// The failures allowed on one account from one address: someone guessing elsewhere never
+    /// locks its owner out. Keys are cut so that a huge username cannot bloat the buckets.
+    private static func failureKey(_ usernameKey: String, on req: Request) -> String {
+        "login:user:\(String(decoding: usernameKey.utf8.prefix(128), as: UTF8.self)):\(req.clientAddress)"
+    }
+
     func login(req: Request) async throws -> AuthResponse {
         let body = try req.json(LoginRequest.self)
-        let key = User.key(for: body.username.trimmingCharacters(in: .whitespacesAndNewlines))
-        // Guessing passwords is slowed per account and per address alike; the message is the
-        // same whether the account exists or not.
-        try req.limit("login:ip:\(req.clientAddress)", req.application.config.limits.loginPerAddress, reason: "Trop de tentatives de connexion.")
-        try req.limit("login:user:\(key.prefix(64))", req.application.config.limits.loginPerAccount, reason: "Trop de tentatives de connexion.")
-        let user = try await User.query(on: req.db).filter(\.$usernameKey == key).first()
-        let candidate = String(body.password.prefix(200))
-        let matches = (try? await req.password.async.verify(candidate, created: user?.passwordHash ?? req.application.decoyPasswordHash).get()) ?? false
-        guard let user, matches else {
-            throw AppError.unauthorized("Nom d'utilisateur ou mot de passe incorrect.")
+        let typed = body.username.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Accounts made before names were normalized keep the key of what was typed then.
+        let key = User.key(for: Username.normalized(typed))
+        let keys = Set([key, User.key(for: typed)])
+        let limits = req.application.config.limits
+        // Guessing passwords is slowed per address, and per account from that address; the
+        // message is the same whether the account exists or not.
+        try req.limit("login:ip:\(req.clientAddress)", limits.loginPerAddress, reason: "Trop de tentatives de connexion.")
+        return try await req.limitFailures(Self.failureKey(key, on: req), limits.loginPerAccount, reason: "Trop de tentatives de connexion.") {
+            let users = try await User.query(on: req.db).filter(\.$usernameKey ~~ keys).all()
+            let user = users.first { $0.usernameKey == key } ?? users.first
+            let matches = try await req.application.passwordHashing.verify(
+                String(body.password.prefix(200)), created: user?.passwordHash ?? req.application.decoyPasswordHash, .interactive)
+            guard let user, matches else {
+                throw AppError.unauthorized("Nom d'utilisateur ou mot de passe incorrect.")
+            }
+            return try await issueToken(for: user, on: req)
         }
-        req.application.throttle.reset("login:user:\(key.prefix(64))")
-        return try await issueToken(for: user, on: req)
     }
 
     func logout(req: Request) async throws -> HTTPStatus {
@@ -87,13 +119,15 @@ struct AccountsController: RouteCollection {
         let caller = try req.caller
         let body = try req.json(ChangePasswordRequest.self)
         let password = try Self.validPassword(body.newPassword, field: "new_password")
-        try req.limit("login:user:\(caller.user.usernameKey.prefix(64))", req.application.config.limits.loginPerAccount,
-                      reason: "Trop de tentatives.")
-        let matches = (try? await req.password.async.verify(String(body.currentPassword.prefix(200)), created: caller.user.passwordHash).get()) ?? false
-        guard matches else {
-            throw AppError.invalid(field: "current_password", reason: "mot de passe actuel incorrect.")
+        try await req.limitFailures(Self.failureKey(caller.user.usernameKey, on: req), req.application.config.limits.loginPerAccount,
+                                    reason: "Trop de tentatives.") {
+            let matches = try await req.application.passwordHashing.verify(
+                String(body.currentPassword.prefix(200)), created: caller.user.passwordHash, .interactive)
+            guard matches else {
+                throw AppError.invalid(field: "current_password", reason: "mot de passe actuel incorrect.")
+            }
         }
-        let hash = try await req.password.async.hash(password).get()
+        let hash = try await req.application.passwordHashing.hash(password, .interactive)
         // The caller's account may be shared with other requests through the token cache: change a copy.
         guard let user = try await User.find(caller.userID, on: req.db) else {
             throw AppError.unauthorized("Jeton invalide ou révoqué.")

@@ -1,3 +1,4 @@
+import EtrangeDomain
 import Fluent
 import Foundation
 
@@ -8,6 +9,8 @@ final class User: Model, @unchecked Sendable {
     @Field(key: "username") var username: String
     /// The username folded for comparison, so that « Armand » and « armand » are one account.
     @Field(key: "username_key") var usernameKey: String
+    /// The look of the username (`Username.skeleton`), unique so that no account passes for another.
+    @Field(key: "username_skeleton") var usernameSkeleton: String
     @Field(key: "password_hash") var passwordHash: String
     @OptionalField(key: "display_name") var displayName: String?
     @Field(key: "created_at") var createdAt: Date
@@ -18,6 +21,7 @@ final class User: Model, @unchecked Sendable {
     init(username: String, passwordHash: String, displayName: String?, now: Date) {
         self.username = username
         self.usernameKey = User.key(for: username)
+        self.usernameSkeleton = Username.skeleton(username)
         self.passwordHash = passwordHash
         self.displayName = displayName
         self.createdAt = now

@@ -99,6 +99,7 @@ struct CardsController: RouteCollection {
         let caller = try req.caller
         let visible = try await Session.visible(req.uuidParameter(), to: caller, on: req.db)
         let owner = try await owner(of: req, caller: caller, visible: visible)
+        try req.limit("deck:\(caller.userID)", req.application.config.limits.deckActions, reason: "Trop de manipulations de paquet d'affilée.")
         if needsFigure, owner.character?.figure == nil {
             throw AppError.conflict("Ce paquet n'a pas de figure : le pot est fait des figures de la couleur du personnage.")
         }

@@ -37,7 +37,8 @@ struct CharactersController: RouteCollection {
     func create(req: Request) async throws -> Response {
         let caller = try req.caller
         let body = try req.json(CreateCharacterRequest.self)
-        let name = try Check.text(body.name, field: "name", length: 1...100)
+        let name = try Check.text(body.name, field: "name", length: 1...100, scalars: 100)
+        try req.limit("characters:\(caller.userID)", req.application.config.limits.characters, reason: "Trop de personnages créés d'affilée.")
         if let partieID = body.partieId {
             _ = try await Partie.visible(partieID, to: caller, on: req.db)
         }

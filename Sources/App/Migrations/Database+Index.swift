@@ -38,5 +38,6 @@ enum Migrations {
         LetHeartbeatsUpdateInPlace(),
         LookUpTokensByIndex(),
         CreateLiveTickets(),
+        AddUsernameSkeleton(),
     ]
 }

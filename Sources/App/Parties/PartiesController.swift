@@ -18,7 +18,7 @@ struct PartiesController: RouteCollection {
     func create(req: Request) async throws -> Response {
         let caller = try req.caller
         let body = try req.json(CreatePartieRequest.self)
-        let name = try Check.text(body.name, field: "name", length: 1...100)
+        let name = try Check.text(body.name, field: "name", length: 1...100, scalars: 100)
         if let scenarioID = body.scenarioId, try await Scenario.find(scenarioID, on: req.db) == nil {
             throw AppError.invalid(field: "scenario_id", reason: "aucun scénario n'a cet identifiant.")
         }
@@ -53,7 +53,7 @@ struct PartiesController: RouteCollection {
         let caller = try req.caller
         let body = try req.json(UpdatePartieRequest.self)
         let partie = try await Partie.managed(req.intParameter(), by: caller, on: req.db).partie
-        if let name = body.name { partie.name = try Check.text(name, field: "name", length: 1...100) }
+        if let name = body.name { partie.name = try Check.text(name, field: "name", length: 1...100, scalars: 100) }
         if let length = body.sessionLengthMinutes {
             partie.sessionLengthMinutes = try Check.integer(length, field: "session_length_minutes", in: Partie.sessionLengths)
         }
@@ -117,8 +117,16 @@ struct PartiesController: RouteCollection {
         guard !code.isEmpty, code.count <= 16 else {
             throw AppError.invalid(field: "invite_code", reason: "code d'invitation manquant ou trop long.")
         }
-        guard let partie = try await Partie.query(on: req.db).filter(\.$inviteCode == code).first() else {
-            throw AppError.notFound("Code d'invitation inconnu ou périmé : demandez au MJ le code actuel.")
+        // Codes that exist cost nothing; each unknown one does, per person and per address.
+        let limits = req.application.config.limits
+        let reason = "Trop de codes d'invitation essayés."
+        let partie = try await req.limitFailures("join:ip:\(req.clientAddress)", limits.joinPerAddress, reason: reason) {
+            try await req.limitFailures("join:user:\(caller.userID)", limits.joinPerUser, reason: reason) {
+                guard let partie = try await Partie.query(on: req.db).filter(\.$inviteCode == code).first() else {
+                    throw AppError.notFound("Code d'invitation inconnu ou périmé : demandez au MJ le code actuel.")
+                }
+                return partie
+            }
         }
         let partieID = try partie.requireID()
         if try await !Partie.isMember(partieID, userID: caller.userID, on: req.db) {

@@ -25,9 +25,10 @@ struct ScenariosController: RouteCollection {
         let caller = try req.caller
         let body = try req.json(CreateScenarioRequest.self)
         let scenario = Scenario(
-            title: try Check.text(body.title, field: "title", length: 1...200),
+            title: try Check.text(body.title, field: "title", length: 1...200, scalars: 200),
             description: try Check.optionalText(body.description, field: "description", maxLength: 5000),
             creatorID: caller.userID, now: req.now)
+        try req.limit("scenarios:\(caller.userID)", req.application.config.limits.scenarios, reason: "Trop de scénarios créés d'affilée.")
         try await scenario.create(on: req.db)
         return try await ScenarioResponse(scenario).encodeResponse(status: .created, for: req)
     }

@@ -4,7 +4,7 @@ import Foundation
 /// The validation rules of a session's fields, shared by creation, edition and the end of a session.
 enum SessionFields {
     static func name(_ value: String) throws -> String {
-        try Check.text(value, field: "name", length: 1...100)
+        try Check.text(value, field: "name", length: 1...100, scalars: 100)
     }
 
     static func description(_ value: String?) throws -> String? {
@@ -20,7 +20,7 @@ enum SessionFields {
     }
 
     static func voiceChannel(_ value: String?) throws -> String? {
-        try Check.optionalText(value, field: "voice_channel_id", maxLength: 100)
+        try Check.optionalText(value, field: "voice_channel_id", maxLength: 100, scalars: 100)
     }
 
     static func maxPlayers(_ value: Int) throws -> Int {

@@ -9,6 +9,8 @@ public enum AppError: AbortError, Equatable {
     case notFound(String)
     case conflict(String)
     case tooManyRequests(String, retryAfter: Int)
+    /// The server is at capacity for this kind of work; the client should retry, not the person.
+    case unavailable(String, retryAfter: Int)
 
     public var status: HTTPResponseStatus {
         switch self {
@@ -18,6 +20,7 @@ public enum AppError: AbortError, Equatable {
         case .notFound: .notFound
         case .conflict: .conflict
         case .tooManyRequests: .tooManyRequests
+        case .unavailable: .serviceUnavailable
         }
     }
 
@@ -25,7 +28,7 @@ public enum AppError: AbortError, Equatable {
         switch self {
         case let .invalid(field, reason): "\(field) : \(reason)"
         case let .unauthorized(reason), let .forbidden(reason), let .notFound(reason),
-             let .conflict(reason), let .tooManyRequests(reason, _):
+             let .conflict(reason), let .tooManyRequests(reason, _), let .unavailable(reason, _):
             reason
         }
     }
@@ -40,7 +43,7 @@ public enum AppError: AbortError, Equatable {
         switch self {
         case .unauthorized:
             headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer")
-        case let .tooManyRequests(_, retryAfter):
+        case let .tooManyRequests(_, retryAfter), let .unavailable(_, retryAfter):
             headers.replaceOrAdd(name: .retryAfter, value: String(retryAfter))
         default:
             break

@@ -44,8 +44,15 @@ public final class Throttle: Sendable {
         }
     }
 
-    func reset(_ key: String) {
-        buckets.withLockedValue { $0[key] = nil }
+    /// Gives back the token an attempt took, for attempts that turn out to count for nothing
+    /// (a correct password, a valid invitation code). Taking first and refunding after keeps
+    /// simultaneous attempts from all finding the bucket full.
+    func refund(_ key: String, _ rule: Rule) {
+        buckets.withLockedValue { buckets in
+            guard var bucket = buckets[key] else { return }
+            bucket.tokens = min(rule.burst, bucket.tokens + 1)
+            buckets[key] = bucket
+        }
     }
 
     /// Buckets untouched for a whole window are full again: forgetting them changes nothing.
@@ -56,8 +63,22 @@ public final class Throttle: Sendable {
 
 /// The allowances, part of the configuration.
 public struct Limits: Sendable {
+    /// Failed logins to one account from one address: failures from elsewhere never lock its
+    /// owner out, and a correct password costs nothing.
     public var loginPerAccount = Throttle.Rule(burst: 10, window: 15 * 60)
     public var loginPerAddress = Throttle.Rule(burst: 50, window: 15 * 60)
+    /// Accounts created from one address (a family behind one router signs up together)…
+    public var registerPerAddress = Throttle.Rule(burst: 10, window: 60 * 60)
+    /// …and by everyone: each one costs a bcrypt hash and leaves a row behind.
+    public var registerGlobal = Throttle.Rule(burst: 60, window: 10 * 60)
+    /// Invitation codes tried and not found, per person and per address: guessing them ran at
+    /// 434 a second.
+    public var joinPerUser = Throttle.Rule(burst: 10, window: 15 * 60)
+    public var joinPerAddress = Throttle.Rule(burst: 30, window: 15 * 60)
+    public var characters = Throttle.Rule(burst: 20, window: 60 * 60)
+    public var scenarios = Throttle.Rule(burst: 10, window: 60 * 60)
+    /// Shuffles and pot or joker changes, per person.
+    public var deckActions = Throttle.Rule(burst: 30, window: 60)
     public var chat = Throttle.Rule(burst: 30, window: 60)
     public var draws = Throttle.Rule(burst: 30, window: 60)
     public var heartbeats = Throttle.Rule(burst: 30, window: 60)
@@ -66,7 +87,12 @@ public struct Limits: Sendable {
     public var webhookTests = Throttle.Rule(burst: 5, window: 5 * 60)
     /// New webhook addresses, per user, for the same reason.
     public var webhookAddresses = Throttle.Rule(burst: 10, window: 60 * 60)
-    /// Off only for load tests, where thousands of simulated players share one address.
+    /// Threads that hash passwords, apart from the blocking pool (`ETRANGE_HASH_THREADS`).
+    public var hashThreads = 2
+    /// Hashes that may wait for those threads; beyond, 503 (`ETRANGE_HASH_QUEUE`).
+    public var hashQueue = 16
+    /// Off only for load tests, where thousands of simulated players share one address; the
+    /// hashing queue is then unbounded too.
     public var enabled = true
 
     public init() {}
@@ -88,6 +114,25 @@ extension Request {
         if let wait = application.throttle.take(key, rule, now: now) {
             throw AppError.tooManyRequests("\(reason) Réessayez dans \(wait) s.", retryAfter: wait)
         }
+    }
+
+    /// Like `limit`, for attempts that count only when they fail: `body` runs with the token
+    /// taken, which comes back when it succeeds, or when another allowance refused the attempt
+    /// before it tried anything.
+    func limitFailures<T>(_ key: String, _ rule: Throttle.Rule, reason: String, _ body: () async throws -> T) async throws -> T {
+        try limit(key, rule, reason: reason)
+        do {
+            let result = try await body()
+            refund(key, rule)
+            return result
+        } catch let error as AppError {
+            if case .tooManyRequests = error { refund(key, rule) }
+            throw error
+        }
+    }
+
+    private func refund(_ key: String, _ rule: Throttle.Rule) {
+        if application.config.limits.enabled { application.throttle.refund(key, rule) }
     }
 
     /// The client's address as the server sees it (the proxy's, behind one).

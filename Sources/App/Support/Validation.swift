@@ -1,29 +1,33 @@
+import EtrangeDomain
 import Foundation
 
 /// Checks for request fields; each failure names the field in the API's spelling.
 enum Check {
-    /// Trims `value` and requires `range` characters; control characters other than line breaks
-    /// and tabs are refused, since they only ever arrive by accident or malice.
-    static func text(_ value: String, field: String, length range: ClosedRange<Int>) throws -> String {
-        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard trimmed.count >= range.lowerBound else {
-            throw AppError.invalid(field: field, reason: range.lowerBound <= 1
-                ? "ne doit pas être vide."
-                : "doit contenir au moins \(range.lowerBound) caractères.")
-        }
-        guard trimmed.count <= range.upperBound else {
-            throw AppError.invalid(field: field, reason: "doit contenir au plus \(range.upperBound) caractères.")
-        }
-        guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && !"\n\r\t".unicodeScalars.contains($0) }) else {
-            throw AppError.invalid(field: field, reason: "contient des caractères de contrôle.")
+    /// Trims `value`, composes its accents (NFC) and requires `range` characters, within the
+    /// bytes, marks and, where the column counts them (`scalars`), code points of `TextBounds`.
+    static func text(_ value: String, field: String, length range: ClosedRange<Int>, scalars: Int? = nil) throws -> String {
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCanonicalMapping
+        if let violation = TextBounds(characters: range, scalars: scalars).violation(in: trimmed) {
+            throw AppError.invalid(field: field, reason: reason(violation))
         }
         return trimmed
     }
 
     /// Like `text`, but an absent or blank value means "none".
-    static func optionalText(_ value: String?, field: String, maxLength: Int) throws -> String? {
+    static func optionalText(_ value: String?, field: String, maxLength: Int, scalars: Int? = nil) throws -> String? {
         guard let value, !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
-        return try text(value, field: field, length: 1...maxLength)
+        return try text(value, field: field, length: 1...maxLength, scalars: scalars)
+    }
+
+    static func reason(_ violation: TextBounds.Violation) -> String {
+        switch violation {
+        case let .tooShort(minimum): minimum <= 1 ? "ne doit pas être vide." : "doit contenir au moins \(minimum) caractères."
+        case let .tooLong(maximum): "doit contenir au plus \(maximum) caractères."
+        case let .tooManyBytes(maximum): "doit tenir en \(maximum) octets au plus (UTF-8)."
+        case let .tooManyScalars(maximum): "doit tenir en \(maximum) points de code Unicode au plus (chaque accent combiné compte)."
+        case let .tooManyMarks(maximum): "\(maximum) accents ou signes combinés au plus sur un même caractère."
+        case .control: "contient des caractères de contrôle."
+        }
     }
 
     static func integer(_ value: Int, field: String, in range: ClosedRange<Int>) throws -> Int {
