@@ -48,7 +48,7 @@ public struct AppConfig: Sendable {
     public var metricsToken: String?
     /// `json` writes one JSON object per log line, for log collectors.
     public var jsonLogs = false
-    /// Allowances for logins, chat, draws and heartbeats (429 beyond).
+    /// Allowances (429 beyond) and the password-hashing threads and queue (503 beyond): `Limits`.
     public var limits = Limits()
     /// An HTTP connection that neither sends nor receives for this long is closed. Live sockets
     /// are pinged every 20 s, so only a silent or dead client is ever cut.

@@ -2,6 +2,7 @@
 import EtrangeDomain
 import Fluent
 import Foundation
+import NIOConcurrencyHelpers
 import Testing
 import Vapor
 
@@ -87,6 +88,35 @@ import Vapor
             #expect(!refused.isEmpty && statuses.filter { $0.status == .ok }.count >= 2)
             #expect(refused.allSatisfy { $0.headers.first(name: .retryAfter) == "2" && $0.reason.contains("réessayez") })
         }
+    }
+
+    @Test func signInsPassBeforeRegistrationsInTheHashingQueue() async throws {
+        let gate = PasswordHashing.Gate(threads: 1, queue: nil)
+        try await gate.enter(.bulk)
+        let order = NIOLockedValueBox<[String]>([])
+        let registration = Task {
+            try await gate.enter(.bulk)
+            order.withLockedValue { $0.append("registration") }
+            await gate.leave()
+        }
+        while await gate.queued < 1 { await Task.yield() }
+        let signIn = Task {
+            try await gate.enter(.interactive)
+            order.withLockedValue { $0.append("sign-in") }
+            await gate.leave()
+        }
+        while await gate.queued < 2 { await Task.yield() }
+        await gate.leave()
+        try await registration.value
+        try await signIn.value
+        #expect(order.withLockedValue { $0 } == ["sign-in", "registration"])
+    }
+
+    @Test func hashingIsConfigured() throws {
+        let config = try AppConfig.fromEnvironment(["ETRANGE_HASH_THREADS": "3", "ETRANGE_HASH_QUEUE": "40"])
+        #expect(config.limits.hashThreads == 3 && config.limits.hashQueue == 40)
+        #expect(try AppConfig.fromEnvironment([:]).limits.hashThreads == 2)
+        #expect(throws: (any Error).self) { try AppConfig.fromEnvironment(["ETRANGE_HASH_THREADS": "0"]) }
     }
 
     @Test(arguments: TestDatabase.enabled)

@@ -55,7 +55,7 @@ final class PasswordHashing: Sendable {
 
     /// As many hashes running as there are threads; the others wait in two lines, the
     /// interactive one served first.
-    private actor Gate {
+    actor Gate {
         let threads: Int
         let queue: Int?
         private var running = 0
@@ -67,12 +67,14 @@ final class PasswordHashing: Sendable {
             self.queue = queue
         }
 
+        var queued: Int { interactive.count + bulk.count }
+
         func enter(_ priority: Priority) async throws {
             if running < threads {
                 running += 1
                 return
             }
-            if let queue, interactive.count + bulk.count >= queue {
+            if let queue, queued >= queue {
                 throw AppError.unavailable("Trop de mots de passe à vérifier en même temps : réessayez dans quelques secondes.", retryAfter: 2)
             }
             // The slot is handed over by `leave`, which does not count it free in between.
