@@ -3,6 +3,7 @@ import EtrangeDomain
 import Fluent
 import Foundation
 import NIOConcurrencyHelpers
+import SQLKit
 import Testing
 import Vapor
 
@@ -133,6 +134,25 @@ import Vapor
             #expect(statuses.filter { $0 == .created }.count == 1, "\(statuses)")
             #expect(statuses.filter { $0 == .conflict }.count == 9, "\(statuses)")
             #expect(try await User.query(on: api.db).count() == 1)
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func theMigrationGivesExistingAccountsTheirSkeleton(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            _ = try await api.register("mja")
+            try await AddUsernameSkeleton().revert(on: api.db)
+            // Before the rule, a Cyrillic look-alike could be registered beside it.
+            try await (api.db as! any SQLDatabase).insert(into: User.schema)
+                .columns("username", "username_key", "password_hash", "created_at", "updated_at")
+                .values("mjа", "mjа", "$2b$04$decoy", pinnedStart, pinnedStart)
+                .run()
+            try await AddUsernameSkeleton().prepare(on: api.db)
+            let users = try await User.query(on: api.db).sort(\.$id).all()
+            #expect(users.map(\.usernameSkeleton) == ["mja", "mja#2"])
+            // Both still sign in; nobody new can take either look.
+            #expect(try await api.send(.POST, "/api/auth/login", json: ["username": "mja", "password": "motdepasse"]).status == .ok)
+            #expect(try await api.send(.POST, "/api/auth/register", json: registration("MJA")).status == .conflict)
         }
     }
 
