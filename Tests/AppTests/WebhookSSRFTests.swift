@@ -164,7 +164,7 @@ private let hookName = "hook.etrange.invalid"
     }
 
     @Test func onlyStrictFormsAreLiterals() throws {
-        for text in ["127.1", "0x7f.0.0.1", "0x7f000001", "0177.0.0.1", "2130706433", "0", "127.0.0.01", "256.0.0.1",
+        for text in ["127.1", "0x7f.0.0.1", "0x7f000001", "0177.0.0.1", "012.0.0.1", "2130706433", "0", "127.0.0.01", "256.0.0.1",
                      "1.2.3.4.5", "1.2.3", "", "1.2.3.04", " 127.0.0.1", "127.0.0.1.", "fe80::1%eth0", "::ffff:0177.0.0.1", "1::2::3"] {
             #expect(IPAddress(literal: text) == nil, "\(text)")
         }
@@ -193,7 +193,7 @@ private let hookName = "hook.etrange.invalid"
             let table = try await Table.make(api)
             let path = "/api/parties/\(table.partie.id)/webhook"
             for url in ["http://0x7f.1:8080/hook", "http://2130706433/", "http://0177.0.0.1/", "http://127.1/", "http://0/",
-                        "http://0x7f000001/", "http://[0:0:0:0:0:ffff:127.0.0.1]/", "http://[::ffff:7f00:1]/",
+                        "http://0x7f000001/", "http://012.0.0.1/", "http://[0:0:0:0:0:ffff:127.0.0.1]/", "http://[::ffff:7f00:1]/",
                         "http://2852039166/latest/meta-data/", "http://0xa9.0xfe.0xa9.0xfe/", "http://0251.0376.0251.0376/",
                         "http://169.254.169.254./", "http://127.0.0.1.:80/", "http://[fe80::1%25eth0]/", "http://[64:ff9b::a9fe:a9fe]/",
                         "http://[fd00::1]/", "http://[::]/", "http://%31%32%37.0.0.1/", "http://foo.local/", "http://metadata.google.internal/",
@@ -304,6 +304,20 @@ private let hookName = "hook.etrange.invalid"
             #expect(seenClosed.test == seenRefused.test, "the test's answer")
             #expect(seenClosed.listed == seenRefused.listed, "the deliveries list")
             #expect(seenRefused.listed.contains("\"last_error\":\"Échec de la livraison.\""), "\(seenRefused.listed)")
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func failuresRecordedBeforeReadTheSame(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let table = try await Table.make(api)
+            let path = "/api/parties/\(table.partie.id)/webhook"
+            try #require(try await api.send(.PUT, path, token: table.mj.token, json: ["url": "https://discord.com/api/webhooks/1/a"]).status == .ok)
+            try #require(try await api.send(.POST, "\(path)/test", token: table.mj.token).status == .accepted)
+            // As the dispatcher wrote a failure before every failure read the same.
+            try await WebhookDelivery.query(on: api.db).set(\.$lastError, to: "connect(descriptor:addr:size:): Connection refused (errno: 111)").update()
+            let delivery = try #require(try await Self.deliveries(api, table).first)
+            #expect(delivery["last_error"] as? String == "Échec de la livraison.")
         }
     }
 
