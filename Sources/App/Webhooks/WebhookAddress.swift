@@ -126,6 +126,10 @@ struct WebhookTarget: Sendable {
             throw AppError.invalid(field: "url", reason: "une adresse http(s) complète est attendue, par exemple https://discord.com/api/webhooks/….")
         }
         port = url.port ?? (scheme == "https" ? 443 : 80)
+        // Beyond 65535, NIO traps turning the port into a socket address: a crash, not a refusal.
+        guard (1...65535).contains(port) else {
+            throw AppError.invalid(field: "url", reason: "le port doit être compris entre 1 et 65535.")
+        }
         clientHost = raw.hasPrefix("[") && raw.hasSuffix("]") ? String(raw.dropFirst().dropLast()) : raw
         let lowered = clientHost.lowercased()
         if lowered.contains(":") {
