@@ -116,7 +116,7 @@ import Vapor
     @Test func hashingIsConfigured() throws {
         let config = try AppConfig.fromEnvironment(["ETRANGE_HASH_THREADS": "3", "ETRANGE_HASH_QUEUE": "40"])
         #expect(config.limits.hashThreads == 3 && config.limits.hashQueue == 40)
-        #expect(try AppConfig.fromEnvironment([:]).limits.hashThreads == 2)
+        #expect(try AppConfig.fromEnvironment([:]).limits.hashThreads == max(1, System.coreCount / 2))
         #expect(throws: (any Error).self) { try AppConfig.fromEnvironment(["ETRANGE_HASH_THREADS": "0"]) }
     }
 
