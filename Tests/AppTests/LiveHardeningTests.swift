@@ -68,6 +68,16 @@ import Vapor
         }
     }
 
+    @Test func theCapsComeFromTheEnvironment() throws {
+        #expect(AppConfig().liveSocketsPerSession == 5 && AppConfig().liveSocketsPerUser == 20)
+        let config = try AppConfig.fromEnvironment([
+            "ETRANGE_LIVE_MAX_SOCKETS_PER_SESSION": "3", "ETRANGE_LIVE_MAX_SOCKETS_PER_USER": "9",
+        ])
+        #expect(config.liveSocketsPerSession == 3 && config.liveSocketsPerUser == 9)
+        #expect(throws: (any Error).self) { try AppConfig.fromEnvironment(["ETRANGE_LIVE_MAX_SOCKETS_PER_SESSION": "0"]) }
+        #expect(throws: (any Error).self) { try AppConfig.fromEnvironment(["ETRANGE_LIVE_MAX_SOCKETS_PER_USER": "beaucoup"]) }
+    }
+
     /// The MJ and a seated player both hear that the session is gone, then their sockets close.
     @Test(arguments: TestDatabase.enabled)
     func deletingASessionTellsAndClosesItsSockets(db: TestDatabase) async throws {
@@ -188,7 +198,59 @@ import Vapor
     }
 }
 
+/// Two instances on one PostgreSQL, as in production behind a load balancer: a ticket is spent
+/// once whichever of them it is shown to, and a deletion made on one closes the other's sockets
+/// through `NOTIFY`.
+@Suite(.enabled(if: TestDatabase.postgresURL != nil, "needs ETRANGE_TEST_POSTGRES_URL"))
+struct LiveTwoInstancesTests {
+    @Test func ticketsAndDeletionsHoldAcrossInstances() async throws {
+        try await withApp(.postgres) { first in
+            try await first.withSecondInstance { second in
+                let table = try await Table.make(first)
+                let session = try await first.session(in: .active, table)
+                let ticket = try await first.liveTicket(session.id, table.mj)
+                let path = "/api/sessions/\(session.id)/live?ticket=\(ticket)"
+                let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for index in 0..<6 {
+                        let api = index.isMultiple(of: 2) ? first : second
+                        group.addTask { try await api.upgradeStatus(path) }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(statuses.sorted() == [101, 401, 401, 401, 401, 401])
+
+                let scheduled = try await first.createSession(table, name: "Plus tard")
+                let there = try await second.openCounted(scheduled.id, table.mj, expecting: 1)
+                #expect(try await first.send(.DELETE, "/api/sessions/\(scheduled.id)", token: table.mj.token).status == .noContent)
+                #expect(try await there.waitForClose() == .normalClosure)
+                #expect(there.received.contains { $0.type == "session.deleted" })
+            }
+        }
+    }
+}
+
 extension TestAPI {
+    /// Another instance of the server on this one's database (and clock), booted so that its
+    /// PostgreSQL listener runs; stopped afterwards.
+    func withSecondInstance<T>(_ body: (TestAPI) async throws -> T) async throws -> T {
+        let other = try await Application.make(.testing)
+        other.clock = clock
+        let result: Result<T, any Error>
+        do {
+            try await configure(other, config: app.config)
+            try await other.asyncBoot()
+            try await other.server.start(address: .hostname("127.0.0.1", port: 0))
+            let port = try #require(other.http.server.shared.localAddress?.port)
+            result = .success(try await body(TestAPI(app: other, clock: clock, base: "http://127.0.0.1:\(port)", database: database)))
+        } catch {
+            result = .failure(error)
+        }
+        await other.live.shutdown()
+        await other.server.shutdown()
+        try await other.asyncShutdown()
+        return try result.get()
+    }
+
     func liveTicket(_ session: UUID, _ user: TestUser) async throws -> String {
         let response = try await send(.POST, "/api/sessions/\(session)/live-ticket", token: user.token)
         try #require(response.status == .created, "live-ticket: \(response.status) \(response.text)")

@@ -41,6 +41,13 @@ final class LiveClient: Sendable {
             client.socketBox.withLockedValue { $0 = socket }
             socket.onText { _, text in client.receive(text) }
         }.get()
+        // WebSocketKit reports the connection open before it has made the socket (NIO calls its
+        // completion handler before the upgrader): a test's first frames, sent meanwhile to no
+        // socket, were lost now and then.
+        for _ in 0..<1000 where client.socket == nil {
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        _ = try #require(client.socket)
         return client
     }
 
