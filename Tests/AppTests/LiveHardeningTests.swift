@@ -16,8 +16,8 @@ import Vapor
             let table = try await Table.make(api)
             let session = try await api.session(in: .active, table)
 
-            // Counted by the hub: its callbacks are set by then, and a message can be answered.
-            let small = try await api.openCounted(session.id, table.mj, expecting: 1)
+            // Sent at once: the server sets its callbacks before it reads the client's first frame.
+            let small = try await LiveClient.connect(api, session: session.id, token: table.mj.token)
             small.sendFragments([#"{"type""#, #":"pi"#, #"ng"}"#])
             try await small.waitFor("the pong of a fragmented ping") { $0.contains { $0.type == "pong" } }
             #expect(small.socket?.isClosed == false)

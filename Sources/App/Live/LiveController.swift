@@ -40,7 +40,7 @@ struct LiveController: RouteCollection {
         let app = req.application
         let response = Response(status: .switchingProtocols)
         response.upgrader = LiveUpgrader(maxMessageSize: Self.maxMessageSize) { socket, channel in
-            Task { await Self.serve(socket, channel: channel, grant: grant, app: app) }
+            Self.accept(socket, channel: channel, grant: grant, app: app)
         }
         return response
     }
@@ -91,7 +91,13 @@ struct LiveController: RouteCollection {
         return Grant(caller: caller, sessionID: id, isMJ: visible.partie.isMJ, since: since)
     }
 
-    static func serve(_ socket: WebSocket, channel: any Channel, grant: Grant, app: Application) async {
+    /// Runs on the socket's event loop as soon as WebSocketKit has made it, before the client's
+    /// first frame is read: WebSocketKit keeps its callbacks bound to that loop, and drops the
+    /// frames that come before them (a first `active`, or the start of a flood, went unseen). The
+    /// ping interval too: set from another thread, the first ping can be answered before
+    /// WebSocketKit notes that it waits for the pong, and the next ping then closes a healthy
+    /// connection as timed out (1 socket in 16 on loopback, 40 s after opening).
+    static func accept(_ socket: WebSocket, channel: any Channel, grant: Grant, app: Application) {
         let subscriber = LiveSubscriber(
             socket: socket, channel: channel, sessionID: grant.sessionID, userID: grant.caller.userID, tokenID: grant.caller.tokenID,
             isMJ: grant.isMJ, maxPending: app.config.liveQueueLimit,
@@ -108,15 +114,12 @@ struct LiveController: RouteCollection {
             }
             if due { app.live.touches.add(grant, app: app) }
         }
-        // WebSocketKit keeps its callbacks bound to the socket's event loop: set them there. The
-        // ping interval too: set from another thread, the first ping can be answered before
-        // WebSocketKit notes that it waits for the pong, and the next ping then closes a healthy
-        // connection as timed out (1 socket in 16 on loopback, 40 s after opening).
-        try? await socket.eventLoop.submit {
-            registerCallbacks(socket, subscriber: subscriber, limiter: limiter, touch: touch, grant: grant, app: app)
-            socket.pingInterval = pingInterval
-        }.get()
+        registerCallbacks(socket, subscriber: subscriber, limiter: limiter, touch: touch, grant: grant, app: app)
+        socket.pingInterval = pingInterval
+        Task { await serve(subscriber, grant: grant, app: app) }
+    }
 
+    private static func serve(_ subscriber: LiveSubscriber, grant: Grant, app: Application) async {
         await app.live.subscribe(subscriber, since: grant.since)
         // A logout, a leave or a deletion between the authorization and the subscription found
         // no socket to close: look again now that the hub knows this one.
