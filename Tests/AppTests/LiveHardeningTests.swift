@@ -180,6 +180,31 @@ import Vapor
         }
     }
 
+    /// A ticket is worth no more than the token it was asked with: a logout ends both.
+    @Test(arguments: TestDatabase.enabled)
+    func aTicketDiesWithItsToken(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let table = try await Table.make(api)
+            let session = try await api.session(in: .active, table)
+            let ticket = try await api.liveTicket(session.id, table.mj)
+            #expect(try await api.send(.POST, "/api/auth/logout", token: table.mj.token).status == .noContent)
+            #expect(try await api.upgradeRequest("/api/sessions/\(session.id)/live?ticket=\(ticket)").status == .unauthorized)
+        }
+    }
+
+    /// The migration goes back and forth; tickets work again afterwards.
+    @Test(arguments: TestDatabase.enabled)
+    func theTicketsMigrationReverts(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let table = try await Table.make(api)
+            let session = try await api.session(in: .active, table)
+            try await CreateLiveTickets().revert(on: api.db)
+            try await CreateLiveTickets().prepare(on: api.db)
+            let ticket = try await api.liveTicket(session.id, table.mj)
+            #expect(try await api.upgradeStatus("/api/sessions/\(session.id)/live?ticket=\(ticket)") == 101)
+        }
+    }
+
     /// A ticket is refused to whoever the channel refuses, with the same answers.
     @Test(arguments: TestDatabase.enabled)
     func aTicketNeedsWhatTheChannelNeeds(db: TestDatabase) async throws {
