@@ -246,7 +246,10 @@ actor LiveHub {
             if channels[sessionID] == nil { channels[sessionID] = channel }
         }
         // Closed while this was waiting for the database: its `unsubscribe` may have run already.
-        guard !subscriber.socket.isClosed else { return }
+        guard !subscriber.socket.isClosed else {
+            if channels[sessionID]?.subscribers.isEmpty == true { channels[sessionID] = nil }
+            return
+        }
         admit(subscriber)
         let current = channels[sessionID]!.lastFetched
         guard let since else {
