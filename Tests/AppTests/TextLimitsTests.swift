@@ -37,6 +37,7 @@ import Vapor
                 ("POST", "/api/scenarios", mj, ["title": "Titre", "description": heavy], "description"),
                 ("POST", "/api/characters", player, ["name": heavy], "name"),
                 ("POST", "/api/auth/register", "", ["username": "lourd", "password": "motdepasse", "display_name": heavy], "display_name"),
+                ("POST", "/api/parties/join", player, ["invite_code": heavy], "invite_code"),
             ]
             for (method, path, token, body, field) in cases {
                 let response = try await api.send(HTTPMethod(rawValue: method), path, token: token.isEmpty ? nil : token, json: body)

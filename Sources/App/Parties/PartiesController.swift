@@ -114,7 +114,8 @@ struct PartiesController: RouteCollection {
         let caller = try req.caller
         let body = try req.json(JoinPartieRequest.self)
         let code = InviteCode.normalize(body.inviteCode)
-        guard !code.isEmpty, code.count <= 16 else {
+        // Counted in bytes: one character may carry thousands of combining marks.
+        guard !code.isEmpty, code.utf8.count <= 16 else {
             throw AppError.invalid(field: "invite_code", reason: "code d'invitation manquant ou trop long.")
         }
         // Codes that exist cost nothing; each unknown one does, per person and per address.
