@@ -21,7 +21,6 @@ public enum Username {
     /// Why a normalized name is refused, or nil.
     public static func refusal(_ name: String) -> Refusal? {
         if let violation = bounds.violation(in: name) { return .bounds(violation) }
-        let allowed = CharacterSet.letters.union(.decimalDigits).union(CharacterSet(charactersIn: "_.-"))
         guard name.unicodeScalars.allSatisfy(allowed.contains) else { return .characters }
         let scripts = Set(name.unicodeScalars.compactMap(script(of:)))
         guard scripts.count <= 1 || allowedMixtures.contains(where: scripts.isSubset(of:)) else {
@@ -29,6 +28,8 @@ public enum Username {
         }
         return nil
     }
+
+    static let allowed = CharacterSet.letters.union(.decimalDigits).union(CharacterSet(charactersIn: "_.-"))
 
     /// Scripts that are written together: Japanese mixes kanji and both kana, Korean hangul and hanja.
     static let allowedMixtures: [Set<String>] = [["Han", "Hiragana", "Katakana"], ["Han", "Hangul"], ["Han", "Bopomofo"]]
