@@ -6,10 +6,12 @@ import Vapor
 /// another site the address it came from (an invitation link carries its code).
 struct SecurityHeadersMiddleware: AsyncMiddleware {
     /// `blob:` and `data:` images: the invitation's QR code is shown from a blob of the SVG the
-    /// API returns, and the page's empty icon is a `data:` URL.
+    /// API returns, and the page's empty icon is a `data:` URL. `blob:` connections: an export
+    /// is offered as a blob the page made itself, which it may read back.
     static let contentSecurityPolicy = [
         "default-src 'self'",
         "img-src 'self' blob: data:",
+        "connect-src 'self' blob:",
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",
