@@ -18,6 +18,7 @@ command -v curl >/dev/null || missing+=(curl)
 command -v sqlite3 >/dev/null || missing+=(sqlite3)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     as_root apt-get update -qq
@@ -67,6 +68,9 @@ bash Tests/smoke/run.sh .build/debug/etrange || failed+=("smoke")
 
 log "two instances on one PostgreSQL cluster (live events across instances)"
 bash Tests/multi/run.sh .build/debug/etrange || failed+=("two instances")
+
+log "behind a real nginx with deploy/nginx/etrange.conf (slow heads, connection caps, client addresses, the live channel)"
+bash Tests/proxy/run.sh .build/debug/etrange || failed+=("proxy")
 
 log "fuzzing the API from its OpenAPI document (schemathesis, anonymous and as the MJ)"
 bash Tests/fuzz/run.sh .build/debug/etrange || failed+=("fuzz")

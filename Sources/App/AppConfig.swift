@@ -53,6 +53,9 @@ public struct AppConfig: Sendable {
     /// An HTTP connection that neither sends nor receives for this long is closed. Live sockets
     /// are pinged every 20 s, so only a silent or dead client is ever cut.
     public var httpIdleTimeout: TimeInterval = 60
+    /// Proxies whose `X-Forwarded-For` names the client (nginx in front: `127.0.0.1`). Nobody's by
+    /// default: a client could otherwise write any address it likes and escape every per-address limit.
+    public var trustedProxies = TrustedProxies.none
 
     public init(
         database: DatabaseTarget = .sqlite(path: "data/etrange.sqlite"),
@@ -140,6 +143,12 @@ public struct AppConfig: Sendable {
         config.limits.hashThreads = try integer(env, "ETRANGE_HASH_THREADS", default: config.limits.hashThreads, in: 1...64)
         config.limits.hashQueue = try integer(env, "ETRANGE_HASH_QUEUE", default: config.limits.hashQueue, in: 1...100_000)
         config.httpIdleTimeout = TimeInterval(try integer(env, "ETRANGE_HTTP_IDLE_TIMEOUT", default: 60, in: 25...3600))
+        if let list = env["ETRANGE_TRUSTED_PROXIES"], !list.isEmpty {
+            guard let proxies = TrustedProxies(list: list) else {
+                throw Invalid(variable: "ETRANGE_TRUSTED_PROXIES", problem: "addresses or networks separated by commas are expected, such as 127.0.0.1, 10.0.0.0/8")
+            }
+            config.trustedProxies = proxies
+        }
         return config
     }
 

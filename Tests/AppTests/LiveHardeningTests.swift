@@ -136,6 +136,20 @@ import Vapor
         }
     }
 
+    @Test(arguments: TestDatabase.enabled)
+    func ticketsHaveAnAllowance(db: TestDatabase) async throws {
+        try await withApp(db, configure: { $0.limits.liveTickets.burst = 2 }) { api in
+            let table = try await Table.make(api)
+            let session = try await api.session(in: .active, table)
+            let path = "/api/sessions/\(session.id)/live-ticket"
+            for _ in 0..<2 { #expect(try await api.send(.POST, path, token: table.mj.token).status == .created) }
+            let refused = try await api.send(.POST, path, token: table.mj.token)
+            #expect(refused.status == .tooManyRequests && refused.headers.first(name: .retryAfter) != nil)
+            api.clock.advance(by: 60)
+            #expect(try await api.send(.POST, path, token: table.mj.token).status == .created)
+        }
+    }
+
     /// Six requests at once with one ticket: one socket. The conditional `DELETE … RETURNING` is
     /// what two instances on one PostgreSQL rely on as well.
     @Test(arguments: TestDatabase.enabled)

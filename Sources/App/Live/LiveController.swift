@@ -48,6 +48,7 @@ struct LiveController: RouteCollection {
     /// Same authorization as the channel itself: a ticket is refused exactly when the socket would be.
     func ticket(req: Request) async throws -> Response {
         let caller = try req.caller
+        try req.limit("live-ticket:\(caller.userID)", req.application.config.limits.liveTickets, reason: "Trop de tickets demandés.")
         let grant = try await authorize(caller, for: req.uuidParameter(), since: nil, req: req)
         return try await LiveTickets.issue(to: caller, for: grant.sessionID, at: req.now, on: req.db)
             .encodeResponse(status: .created, for: req)

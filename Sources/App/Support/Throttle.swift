@@ -82,6 +82,9 @@ public struct Limits: Sendable {
     public var chat = Throttle.Rule(burst: 30, window: 60)
     public var draws = Throttle.Rule(burst: 30, window: 60)
     public var heartbeats = Throttle.Rule(burst: 30, window: 60)
+    /// Live tickets, per person: the page asks for one at every (re)connection, which its
+    /// back-off spaces out; each one is a row written.
+    public var liveTickets = Throttle.Rule(burst: 30, window: 60)
     /// Webhook tests, per user: each makes the server call out, enough to check a receiver and
     /// too few to scan with.
     public var webhookTests = Throttle.Rule(burst: 5, window: 5 * 60)
@@ -135,10 +138,5 @@ extension Request {
 
     private func refund(_ key: String, _ rule: Throttle.Rule) {
         if application.config.limits.enabled { application.throttle.refund(key, rule) }
-    }
-
-    /// The client's address as the server sees it (the proxy's, behind one).
-    var clientAddress: String {
-        remoteAddress?.ipAddress ?? "unknown"
     }
 }

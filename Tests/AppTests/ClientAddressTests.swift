@@ -1,0 +1,83 @@
+@testable import App
+import Foundation
+import Testing
+
+@Suite struct ClientAddressTests {
+    @Test func trustedProxiesAreAddressesOrNetworks() throws {
+        let proxies = try #require(TrustedProxies(list: "127.0.0.1, 10.0.0.0/8,fd00::/8"))
+        let inside = ["127.0.0.1", "10.200.3.4", "fd12:3456::1"]
+        let outside = ["127.0.0.2", "11.0.0.1", "fe80::1", "::1", "203.0.113.9"]
+        for text in inside {
+            let address = try #require(IPAddress(literal: text))
+            #expect(proxies.contains(address), "\(text)")
+        }
+        for text in outside {
+            let address = try #require(IPAddress(literal: text))
+            #expect(!proxies.contains(address), "\(text)")
+        }
+        for wrong in ["localhost", "10.0.0.0/33", "10.0.0.0/x", "127.1", "::1/129"] {
+            #expect(TrustedProxies(list: wrong) == nil, "\(wrong)")
+        }
+        let everyone = try #require(TrustedProxies(list: "0.0.0.0/0"))
+        #expect(everyone.contains(try #require(IPAddress(literal: "198.51.100.7"))))
+    }
+
+    @Test func theVariableIsRead() throws {
+        let config = try AppConfig.fromEnvironment(["ETRANGE_TRUSTED_PROXIES": "127.0.0.1, ::1"])
+        #expect(config.trustedProxies == TrustedProxies(list: "127.0.0.1,::1"))
+        #expect(throws: (any Error).self) { try AppConfig.fromEnvironment(["ETRANGE_TRUSTED_PROXIES": "nginx"]) }
+        #expect(try AppConfig.fromEnvironment([:]).trustedProxies == .none)
+    }
+
+    private static func twoLoginsPerAddress(_ config: inout AppConfig) {
+        config.limits.loginPerAddress = .init(burst: 2, window: 900)
+    }
+
+    private static func behindNginx(_ config: inout AppConfig) {
+        twoLoginsPerAddress(&config)
+        config.trustedProxies = TrustedProxies(list: "127.0.0.1")!
+    }
+
+    /// Logins per address are the observable use of the client's address: two per window here.
+    private func spendLogins(_ api: TestAPI, from peer: String, forwardedFor: String?) async throws -> [Int] {
+        var statuses: [Int] = []
+        for attempt in 0..<3 {
+            let headers = forwardedFor.map { [("X-Forwarded-For", $0)] } ?? []
+            let response = try await api.send(from: peer, .POST, "/api/auth/login",
+                                              json: ["username": "inconnu\(attempt)", "password": "faux"], headers: headers)
+            statuses.append(Int(response.status.code))
+        }
+        return statuses
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func behindATrustedProxyEachClientHasItsOwnAllowance(db: TestDatabase) async throws {
+        try await withApp(db, configure: Self.behindNginx) { api in
+            var statuses: [Int]
+            statuses = try await spendLogins(api, from: "127.0.0.1", forwardedFor: "203.0.113.9")
+            #expect(statuses == [401, 401, 429])
+            statuses = try await spendLogins(api, from: "127.0.0.1", forwardedFor: "203.0.113.10")
+            #expect(statuses == [401, 401, 429], "another client behind the same proxy has an allowance of its own")
+            statuses = try await spendLogins(api, from: "127.0.0.1", forwardedFor: "198.51.100.1, 203.0.113.9")
+            #expect(statuses == [429, 429, 429], "what the client wrote at the left of the header changes nothing")
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func anyoneElsesForwardedForIsIgnored(db: TestDatabase) async throws {
+        try await withApp(db, configure: Self.behindNginx) { api in
+            var statuses: [Int]
+            statuses = try await spendLogins(api, from: "127.0.0.2", forwardedFor: "203.0.113.9")
+            #expect(statuses == [401, 401, 429])
+            statuses = try await spendLogins(api, from: "127.0.0.2", forwardedFor: "203.0.113.10")
+            #expect(statuses == [429, 429, 429], "a peer that is not a trusted proxy cannot choose its address")
+        }
+        try await withApp(db, configure: Self.twoLoginsPerAddress) { api in
+            var statuses: [Int]
+            statuses = try await spendLogins(api, from: "127.0.0.1", forwardedFor: "203.0.113.9")
+            #expect(statuses == [401, 401, 429])
+            statuses = try await spendLogins(api, from: "127.0.0.1", forwardedFor: "203.0.113.10")
+            #expect(statuses == [429, 429, 429], "no proxy is trusted by default")
+        }
+    }
+}
