@@ -1,6 +1,6 @@
 """Measures the live channel's limits against a server on loopback (`websockets` from PyPI).
 
-Usage: python3 Tests/live/measure_limits.py BASE_URL SERVER_PID PREFIX
+Usage: python3 Benchmarks/probes/live_limits.py BASE_URL SERVER_PID PREFIX
 The server runs on this machine with ETRANGE_RATE_LIMITS=off (41 accounts are registered);
 PREFIX keeps the account names of one run apart from another's. Reads the server's RSS from
 /proc/PID/status. Measures: (1) the largest message accepted, cut in four frames; (2) four
