@@ -74,7 +74,7 @@ private func configureDatabase(_ app: Application, config: AppConfig) async thro
         // writer queues everyone behind it. NORMAL, which SQLite advises with WAL, lets the system
         // write the journal: a crash of the server loses nothing; a power cut may lose the last
         // commits, never the file's consistency. ETRANGE_SQLITE_SYNC=full brings the wait back.
-        let sql = app.db as! any SQLDatabase
+        let sql = app.db.sql
         try await sql.raw("PRAGMA journal_mode=WAL").run()
         try await sql.raw(config.sqliteFullSync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL").run()
     case let .postgres(url):
@@ -88,7 +88,7 @@ private func configureDatabase(_ app: Application, config: AppConfig) async thro
                       connectionPoolTimeout: .seconds(Int64(config.databasePoolTimeout))),
             as: .psql)
         if let schema = config.databaseSchema {
-            try await (app.db as! any SQLDatabase).raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()
+            try await app.db.sql.raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()
         }
     }
 }

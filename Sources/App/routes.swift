@@ -29,7 +29,7 @@ struct HealthResponse: Content {
 /// Alive and able to reach its database: what a load balancer or an orchestrator asks.
 @Sendable
 func health(req: Request) async -> Response {
-    let reachable = (try? await (req.db as! any SQLDatabase).raw("SELECT 1 AS ok").first()) != nil
+    let reachable = (try? await req.db.sql.raw("SELECT 1 AS ok").first()) != nil
     let body = HealthResponse(status: reachable ? "ok" : "degraded", database: reachable ? "ok" : "unreachable")
     let response = Response(status: reachable ? .ok : .serviceUnavailable)
     try? response.content.encode(body, using: JSONCoding.encoder)

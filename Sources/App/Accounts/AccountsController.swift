@@ -147,7 +147,7 @@ struct AccountsController: RouteCollection {
     /// Live connections opened with a revoked token close, on every instance.
     static func revokeLive(_ tokenID: UUID, on req: Request) async throws {
         if req.db is any PostgresDatabase {
-            try await (req.db as! any SQLDatabase).raw("SELECT pg_notify(\(bind: LiveEvents.channel), \(bind: "t:" + tokenID.uuidString))").run()
+            try await req.db.sql.raw("SELECT pg_notify(\(bind: LiveEvents.channel), \(bind: "t:" + tokenID.uuidString))").run()
         }
         req.application.tokenCache.revoke(tokenID: tokenID)
         await req.application.live.revoke(tokenID: tokenID)

@@ -88,7 +88,7 @@ extension Database {
             if let cache = (context.configuration as? StatementCachingConfiguration)?.cache {
                 return try await cache.all(sql: Statement.sql, binds: statement.binds.map(\.sqlValue), on: eventLoop)
             }
-            return try await HotStatementFetcher(statement, on: self as! any SQLDatabase).all()
+            return try await HotStatementFetcher(statement, on: sql).all()
         }
         let logger = logger
         return try await postgres.withConnection { connection in

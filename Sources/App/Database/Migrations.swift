@@ -4,7 +4,7 @@ import SQLKit
 extension Database {
     /// Creates a plain index; Fluent's schema builder has none, SQLKit's speaks both dialects.
     func index(_ name: String, on table: String, _ columns: [String]) async throws {
-        var builder = (self as! any SQLDatabase).create(index: name).on(table)
+        var builder = sql.create(index: name).on(table)
         for column in columns { builder = builder.column(column) }
         try await builder.run()
     }

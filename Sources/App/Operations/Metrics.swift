@@ -50,7 +50,7 @@ final class Metrics: Sendable {
                               helpText: "Live WebSocket connections open on this instance."),
             labels: []).set(Double(await app.live.connectionCount))
         struct Row: Decodable { let status: String; let count: Int }
-        let rows = try await (app.db as! any SQLDatabase)
+        let rows = try await app.db.sql
             .select().column("status").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "count")
             .from(Session.schema).groupBy("status")
             .all(decoding: Row.self)

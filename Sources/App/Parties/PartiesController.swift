@@ -181,7 +181,7 @@ struct PartiesController: RouteCollection {
         let scenarios = scenarioIDs.isEmpty ? [] : try await Scenario.query(on: req.db).filter(\.$id ~~ scenarioIDs).all()
         let titleByID = Dictionary(uniqueKeysWithValues: try scenarios.map { (try $0.requireID(), $0.title) })
         struct Count: Decodable { let partieId: Int; let count: Int }
-        let counts = try await (req.db as! any SQLDatabase)
+        let counts = try await req.db.sql
             .select().column("partie_id").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "count")
             .from(PartieMember.schema)
             .where("partie_id", .in, ids)

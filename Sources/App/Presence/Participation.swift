@@ -12,7 +12,7 @@ enum Participation {
     /// session is gone. The lock is taken by the transaction's first statement, a write, which
     /// also keeps SQLite from having to upgrade a read transaction.
     static func lockSession(_ id: UUID, on db: any Database) async throws -> Session? {
-        try await (db as! any SQLDatabase).update(Session.schema)
+        try await db.sql.update(Session.schema)
             .set(SQLIdentifier("updated_at"), to: SQLIdentifier("updated_at"))
             .where("id", .equal, id)
             .returning(SQLLiteral.all)
@@ -189,7 +189,7 @@ enum Participation {
     /// A sign of the person themselves (a message, a draw), inside a transaction holding the
     /// session's lock: they are active again if they were `idle`, as read under that lock.
     static func active(userID: Int, in sessionID: UUID, idle: Bool, at now: Date, on db: any Database) async throws {
-        try await (db as! any SQLDatabase).update(SessionPresence.schema)
+        try await db.sql.update(SessionPresence.schema)
             .set("last_active_at", to: now).set("idle_since", to: SQLLiteral.null)
             .where("session_id", .equal, sessionID).where("user_id", .equal, userID)
             .run()
@@ -221,7 +221,7 @@ enum Participation {
             let took = try await db.transaction { db -> Bool in
                 _ = try await lockSession(sessionID, on: db)
                 // Still quiet under the lock: a message that arrived meanwhile wins.
-                let rows = try await (db as! any SQLDatabase).update(SessionPresence.schema)
+                let rows = try await db.sql.update(SessionPresence.schema)
                     .set("idle_since", to: since)
                     .where("session_id", .equal, sessionID).where("user_id", .equal, userID)
                     .where("is_online", .equal, true).where("idle_since", .is, SQLLiteral.null)
@@ -246,7 +246,7 @@ enum Participation {
     /// settling 19,600 people kept the server busy for over a minute (BENCHMARKS.md).
     static func disconnect(_ leaving: [(userID: Int, until: Date)], from sessionID: UUID, at now: Date? = nil, on db: any Database) async throws {
         guard !leaving.isEmpty else { return }
-        let sql = db as! any SQLDatabase
+        let sql = db.sql
         let people = try await sql.raw("""
             SELECT u.id AS user_id, u.username, u.display_name, p.character_id, c.name AS character_name, p.role,
               p.played_seconds, p.playing_since

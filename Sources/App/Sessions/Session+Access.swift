@@ -59,14 +59,14 @@ extension Session {
 extension Session {
     /// Counted in SQL, so two changes at once each count.
     static func bumpRevision(_ id: UUID, on db: any Database) async throws {
-        try await (db as! any SQLDatabase).update(schema)
+        try await db.sql.update(schema)
             .set(SQLIdentifier("revision"), to: SQLRaw("revision + 1"))
             .where("id", .equal, id)
             .run()
     }
 
     static func bumpRevisions(partieID: Int, on db: any Database) async throws {
-        try await (db as! any SQLDatabase).update(schema)
+        try await db.sql.update(schema)
             .set(SQLIdentifier("revision"), to: SQLRaw("revision + 1"))
             .where("partie_id", .equal, partieID)
             .run()

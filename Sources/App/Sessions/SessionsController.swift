@@ -48,7 +48,7 @@ struct SessionsController: RouteCollection {
         if (1..<page.per).contains(rows.count) || (rows.isEmpty && page.offset == 0) {
             total = page.offset + rows.count
         } else {
-            total = try await (req.readDB as! any SQLDatabase).raw(Self.countQuery(partieID: partieID, status: status)).first()?.decode(column: "total_count", as: Int.self) ?? 0
+            total = try await req.readDB.sql.raw(Self.countQuery(partieID: partieID, status: status)).first()?.decode(column: "total_count", as: Int.self) ?? 0
         }
         let now = req.now
         let items = try rows.map { try SessionResponse(row: $0, callerID: caller.userID, now: now) }
@@ -148,7 +148,7 @@ struct SessionsController: RouteCollection {
         let caller = try req.caller
         let visible = try await Session.managed(req.uuidParameter(), by: caller, on: req.db)
         let deletable: [SessionStatus] = [.scheduled, .cancelled]
-        let deleted = try await (req.db as! any SQLDatabase).delete(from: Session.schema)
+        let deleted = try await req.db.sql.delete(from: Session.schema)
             .where("id", .equal, visible.id)
             .where("status", .in, deletable.map(\.rawValue))
             .returning("id")
@@ -201,7 +201,7 @@ struct SessionsController: RouteCollection {
         let moved: Session?
         do {
             moved = try await req.db.transaction { db -> Session? in
-                var update = (db as! any SQLDatabase).update(Session.schema)
+                var update = db.sql.update(Session.schema)
                     .set("status", to: next.rawValue)
                     .set("active_seconds", to: time.accumulatedSeconds)
                     .set("active_since", to: time.runningSince)

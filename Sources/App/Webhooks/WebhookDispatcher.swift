@@ -97,7 +97,7 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
     private static func attempt(_ delivery: WebhookDelivery, app: Application) async {
         guard let id = delivery.id else { return }
         let now = app.clock.now()
-        let sql = app.db as! any SQLDatabase
+        let sql = app.db.sql
         let claim: Claimed?
         do {
             claim = try await sql.update(WebhookDelivery.schema)

@@ -30,7 +30,7 @@ struct CreateSessions: AsyncMigration {
         try await database.index("idx_sessions_partie_created", on: "sessions", ["partie_id", "created_at"])
         try await database.index("idx_sessions_status", on: "sessions", ["status"])
         // One game at a time, enforced by the database itself so that racing starts cannot both win.
-        try await (database as! any SQLDatabase).raw("""
+        try await database.sql.raw("""
             CREATE UNIQUE INDEX uq_sessions_one_running ON sessions (partie_id)
             WHERE status IN ('active', 'paused')
             """).run()

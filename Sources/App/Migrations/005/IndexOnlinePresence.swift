@@ -10,6 +10,6 @@ struct IndexOnlinePresence: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
-        try await (database as! any SQLDatabase).drop(index: "idx_session_presence_online").run()
+        try await database.sql.drop(index: "idx_session_presence_online").run()
     }
 }

@@ -9,7 +9,7 @@ import SQLKit
 /// keep a third free so that the updated row fits beside the old one, which HOT needs.
 struct LetHeartbeatsUpdateInPlace: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        let sql = database as! any SQLDatabase
+        let sql = database.sql
         try await sql.drop(index: "idx_session_presence_sweep").run()
         if database is any PostgresDatabase {
             try await sql.raw("ALTER TABLE \(ident: SessionPresence.schema) SET (fillfactor = 70)").run()
@@ -18,7 +18,7 @@ struct LetHeartbeatsUpdateInPlace: AsyncMigration {
 
     func revert(on database: any Database) async throws {
         if database is any PostgresDatabase {
-            try await (database as! any SQLDatabase).raw("ALTER TABLE \(ident: SessionPresence.schema) RESET (fillfactor)").run()
+            try await database.sql.raw("ALTER TABLE \(ident: SessionPresence.schema) RESET (fillfactor)").run()
         }
         try await database.index("idx_session_presence_sweep", on: "session_presence", ["is_online", "last_seen"])
     }

@@ -11,14 +11,14 @@ import SQLKit
 struct LookUpTokensByIndex: AsyncMigration {
     func prepare(on database: any Database) async throws {
         guard database is any PostgresDatabase else { return }
-        try await (database as! any SQLDatabase).raw("""
+        try await database.sql.raw("""
             ALTER TABLE \(ident: UserToken.schema) ALTER COLUMN token_hash TYPE TEXT
             """).run()
     }
 
     func revert(on database: any Database) async throws {
         guard database is any PostgresDatabase else { return }
-        try await (database as! any SQLDatabase).raw("""
+        try await database.sql.raw("""
             ALTER TABLE \(ident: UserToken.schema) ALTER COLUMN token_hash TYPE CHAR(64)
             """).run()
     }

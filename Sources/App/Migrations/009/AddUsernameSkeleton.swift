@@ -10,7 +10,7 @@ struct AddUsernameSkeleton: AsyncMigration {
     static let index = "uq_users_username_skeleton"
 
     func prepare(on database: any Database) async throws {
-        let sql = database as! any SQLDatabase
+        let sql = database.sql
         // SQLite adds a NOT NULL column only with a default; every row gets its own value below.
         try await database.schema(User.schema)
             .field("username_skeleton", .string, .required, .sql(.default("")))
@@ -34,7 +34,7 @@ struct AddUsernameSkeleton: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
-        let sql = database as! any SQLDatabase
+        let sql = database.sql
         try await sql.drop(index: Self.index).run()
         try await database.schema(User.schema).deleteField("username_skeleton").update()
         if database is any PostgresDatabase {
