@@ -116,11 +116,3 @@ struct MetricsController: RouteCollection {
         return Response(status: .ok, headers: headers, body: .init(string: req.application.metrics.registry.emitToString()))
     }
 }
-
-extension Array where Element == UInt8 {
-    /// Compares without stopping at the first difference, so timing tells nothing of the token.
-    func constantTimeEquals(_ other: [UInt8]) -> Bool {
-        guard count == other.count else { return false }
-        return zip(self, other).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-    }
-}

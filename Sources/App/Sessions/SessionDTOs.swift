@@ -22,25 +22,6 @@ struct CreateSessionRequest: Content {
     var allowLateJoin: Bool?
 }
 
-/// A field of a partial update: left out, set to null, or given a value.
-enum Patch<Value: Decodable & Sendable>: Sendable {
-    case absent, null, value(Value)
-
-    /// The value, or nil when cleared; only called when the field was sent.
-    var newValue: Value? {
-        if case let .value(value) = self { return value }
-        return nil
-    }
-}
-
-extension KeyedDecodingContainer {
-    func patch<Value: Decodable>(_ type: Value.Type, forKey key: Key) throws -> Patch<Value> {
-        guard contains(key) else { return .absent }
-        if try decodeNil(forKey: key) { return .null }
-        return .value(try decode(Value.self, forKey: key))
-    }
-}
-
 /// `PUT /api/sessions/{id}`: only what is sent changes. Status and times are not fields of this
 /// request, so whatever a body says of them is ignored.
 struct UpdateSessionRequest: Decodable, Sendable {

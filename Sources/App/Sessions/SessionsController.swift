@@ -245,17 +245,3 @@ struct SessionsController: RouteCollection {
         return try await SessionResponse.load(id, caller: caller, on: req.db, now: now)
     }
 }
-
-extension Patch {
-    var isSent: Bool {
-        if case .absent = self { return false }
-        return true
-    }
-}
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let self else { return nil }
-        return try await transform(self)
-    }
-}
