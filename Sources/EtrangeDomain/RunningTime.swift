@@ -36,4 +36,20 @@ public struct RunningTime: Equatable, Sendable {
     public func minutes(at instant: Date) -> Int {
         Int((seconds(at: instant) / 60).rounded(.down))
     }
+
+    /// What a clock keeps once stopped at `instant`: the seconds of its closed stretches and the
+    /// whole minutes they make. A participant's row stores both when they go offline or leave.
+    public func stopped(at instant: Date) -> (seconds: Double, minutes: Int) {
+        var time = self
+        time.stop(at: instant)
+        return (time.accumulatedSeconds, time.minutes(at: instant))
+    }
+}
+
+/// How long a session has lasted, in whole minutes: the figure recorded when it ended, or else its
+/// active time so far; none before it has started.
+public enum SessionDuration {
+    public static func minutes(status: SessionStatus, recorded: Int?, activeTime: RunningTime, at instant: Date) -> Int? {
+        status == .scheduled ? nil : recorded ?? activeTime.minutes(at: instant)
+    }
 }

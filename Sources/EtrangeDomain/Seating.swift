@@ -3,7 +3,9 @@ public enum SeatRole: String, Sendable, Codable, CaseIterable {
     case master, player, observer
 
     /// Only players fill the seats `max_players` bounds; the MJ and observers sit apart.
-    public var takesASeat: Bool { self == .player }
+    public static let seatTaking: [SeatRole] = [.player]
+
+    public var takesASeat: Bool { Self.seatTaking.contains(self) }
 }
 
 public struct SeatRequest: Sendable, Equatable {

@@ -41,4 +41,22 @@ import Testing
         time.stop(at: t0 - 30)
         #expect(time.seconds(at: t0) == 60)
     }
+
+    @Test func aStoppedClockKeepsItsSecondsAndWholeMinutes() {
+        let time = RunningTime(accumulatedSeconds: 100, runningSince: t0)
+        let stopped = time.stopped(at: t0 + 50)
+        #expect(stopped.seconds == 150)
+        #expect(stopped.minutes == 2)
+        let idle = RunningTime(accumulatedSeconds: 30).stopped(at: t0)
+        #expect(idle.seconds == 30 && idle.minutes == 0)
+    }
+
+    @Test func aDurationIsRecordedOrRunningButNoneBeforeTheStart() {
+        let running = RunningTime(accumulatedSeconds: 600, runningSince: t0)
+        #expect(SessionDuration.minutes(status: .scheduled, recorded: nil, activeTime: running, at: t0 + 60) == nil)
+        #expect(SessionDuration.minutes(status: .active, recorded: nil, activeTime: running, at: t0 + 60) == 11)
+        #expect(SessionDuration.minutes(status: .paused, recorded: nil, activeTime: RunningTime(accumulatedSeconds: 600), at: t0) == 10)
+        #expect(SessionDuration.minutes(status: .completed, recorded: 42, activeTime: running, at: t0 + 6000) == 42)
+        #expect(SessionDuration.minutes(status: .cancelled, recorded: nil, activeTime: RunningTime(), at: t0) == 0)
+    }
 }

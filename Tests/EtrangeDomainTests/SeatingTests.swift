@@ -40,4 +40,9 @@ import Testing
         #expect(request(status, held: true, still: true, role: .master).refusal == .finished(status))
         #expect(SeatRefusal.finished(status).reason.contains(status.rawValue))
     }
+
+    @Test func onlyPlayersTakeASeat() {
+        #expect(SeatRole.seatTaking == [.player])
+        #expect(SeatRole.allCases.filter(\.takesASeat) == SeatRole.seatTaking)
+    }
 }

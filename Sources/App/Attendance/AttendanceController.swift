@@ -38,7 +38,9 @@ struct AttendanceController: RouteCollection {
                 .map { AttendanceResponse.SessionLine.Attendee(userId: $0.$user.id, minutesPlayed: minutes[id]?[$0.$user.id] ?? 0, role: $0.role) }
             return AttendanceResponse.SessionLine(
                 sessionId: id, name: session.name, status: session.status, startedAt: session.startedAt,
-                endedAt: session.endedAt, durationMinutes: session.durationMinutes ?? session.activeTime.minutes(at: now),
+                endedAt: session.endedAt,
+                durationMinutes: SessionDuration.minutes(status: session.status, recorded: session.durationMinutes,
+                                                         activeTime: session.activeTime, at: now),
                 attendees: attendees)
         }
         let playerLines = try members

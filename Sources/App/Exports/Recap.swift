@@ -39,8 +39,10 @@ struct Recap {
             facts.append("prévue le \(French.dateTime(scheduled, timeZone))")
         }
         out += "*" + facts.joined(separator: " — ") + "*\n\n"
-        let minutes = session.durationMinutes ?? session.activeTime.minutes(at: now)
-        if session.startedAt != nil { out += "Durée de jeu : \(French.duration(minutes)).\n\n" }
+        if session.startedAt != nil, let minutes = SessionDuration.minutes(
+            status: session.status, recorded: session.durationMinutes, activeTime: session.activeTime, at: now) {
+            out += "Durée de jeu : \(French.duration(minutes)).\n\n"
+        }
 
         out += "\(h)# Résumé\n\n"
         out += (session.summary?.isEmpty == false ? session.summary! : "*Pas de résumé.*") + "\n\n"

@@ -97,7 +97,8 @@ enum LiveEvents {
     static func status(of session: Session, at now: Date) -> StatusEventData {
         StatusEventData(
             status: session.status, startedAt: session.startedAt, endedAt: session.endedAt,
-            durationMinutes: session.status == .scheduled ? nil : session.durationMinutes ?? session.activeTime.minutes(at: now))
+            durationMinutes: SessionDuration.minutes(status: session.status, recorded: session.durationMinutes,
+                                                     activeTime: session.activeTime, at: now))
     }
 }
 

@@ -60,7 +60,7 @@ enum Participation {
     static func seatedPlayers(in sessionID: UUID, excluding userID: Int? = nil, on db: any Database) async throws -> Int {
         let query = SessionParticipant.query(on: db)
             .filter(\.$session.$id == sessionID)
-            .filter(\.$role == .player)
+            .filter(\.$role ~~ SeatRole.seatTaking)
             .filter(\.$isActive == true)
         if let userID { query.filter(\.$user.$id != userID) }
         return try await query.count()
@@ -81,7 +81,7 @@ enum Participation {
             status: session.status, allowLateJoin: session.allowLateJoin, maxPlayers: session.maxPlayers,
             seatedPlayers: try await seatedPlayers(in: sessionID, excluding: userID, on: db),
             heldASeat: existing != nil || lateJoinExempt,
-            stillSeated: existing?.isActive == true && existing?.role == .player,
+            stillSeated: existing?.isActive == true && existing?.role.takesASeat == true,
             role: role)
         if let refusal = request.refusal { throw AppError.conflict(refusal.reason) }
 
@@ -265,12 +265,12 @@ enum Participation {
                 .all()
             let role = try person.decode(column: "role", as: String?.self).flatMap(SeatRole.init(rawValue:))
             if role != nil {
-                var time = RunningTime(accumulatedSeconds: try person.decode(column: "played_seconds", as: Double.self),
-                                       runningSince: try person.decode(column: "playing_since", as: Date?.self))
-                time.stop(at: until)
+                let played = RunningTime(accumulatedSeconds: try person.decode(column: "played_seconds", as: Double.self),
+                                         runningSince: try person.decode(column: "playing_since", as: Date?.self))
+                    .stopped(at: until)
                 try await sql.update(SessionParticipant.schema)
-                    .set("played_seconds", to: time.accumulatedSeconds).set("playing_since", to: SQLLiteral.null)
-                    .set("total_time_minutes", to: time.minutes(at: until))
+                    .set("played_seconds", to: played.seconds).set("playing_since", to: SQLLiteral.null)
+                    .set("total_time_minutes", to: played.minutes)
                     .where("session_id", .equal, sessionID).where("user_id", .equal, userID)
                     .run()
             }
@@ -363,11 +363,10 @@ extension SessionParticipant {
 
     /// Stops the clock at `instant`: the time played so far is kept, and the total in minutes.
     func stopClock(at instant: Date) {
-        var time = playedTime
-        time.stop(at: instant)
-        playedSeconds = time.accumulatedSeconds
+        let played = playedTime.stopped(at: instant)
+        playedSeconds = played.seconds
         playingSince = nil
-        totalTimeMinutes = time.minutes(at: instant)
+        totalTimeMinutes = played.minutes
     }
 }
 

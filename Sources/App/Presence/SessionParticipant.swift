@@ -24,3 +24,9 @@ final class SessionParticipant: Model, @unchecked Sendable {
 
     init() {}
 }
+
+extension SessionParticipant {
+    /// The roles that take a seat (`SeatRole.seatTaking`), as an SQL list for the statements that
+    /// count seats: the rule stays the domain's.
+    static let seatTakingRoles = "(" + SeatRole.seatTaking.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
+}

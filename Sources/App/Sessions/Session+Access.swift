@@ -87,7 +87,7 @@ extension SessionResponse {
           (SELECT MAX(CASE WHEN c.is_active THEN 2 ELSE 1 END) FROM \(SessionParticipant.schema) c
              WHERE c.session_id = s.id AND c.user_id = $1) AS caller_seat,
           (SELECT COUNT(*) FROM \(SessionParticipant.schema) p WHERE p.session_id = s.id
-             AND p.role = '\(SeatRole.player.rawValue)' AND p.is_active = TRUE) AS seated_count,
+             AND p.role IN \(SessionParticipant.seatTakingRoles) AND p.is_active = TRUE) AS seated_count,
           (SELECT COUNT(*) FROM \(SessionPresence.schema) o WHERE o.session_id = s.id AND o.is_online = TRUE) AS online_count
         FROM \(Session.schema) s
         JOIN \(Partie.schema) pt ON pt.id = s.partie_id

@@ -167,8 +167,8 @@ struct SessionResponse: Content {
         scheduledDate = session.scheduledDate
         startedAt = session.startedAt
         endedAt = session.endedAt
-        durationMinutes = session.status == .scheduled ? session.durationMinutes
-            : session.durationMinutes ?? session.activeTime.minutes(at: now)
+        durationMinutes = SessionDuration.minutes(status: session.status, recorded: session.durationMinutes,
+                                                  activeTime: session.activeTime, at: now)
         summary = session.summary
         keyEvents = session.keyEvents?.map { KeyEventPayload(event: $0.event, timestamp: $0.timestamp) }
         characterDevelopments = session.characterDevelopments?.map {
