@@ -12,9 +12,8 @@ struct LiveController: RouteCollection {
     /// Largest message a client may send, whether in one frame or many; beyond it the socket
     /// closes with 1009. The client only sends `ping` and `active`, a few dozen bytes.
     static let maxMessageSize = 4096
-    /// Frames a client may send in a burst, and per second after it.
-    static let burst = 20.0
-    static let perSecond = 10.0
+    /// Frames a client may send: 20 in a burst, then 10 a second.
+    static let frames = Throttle.Rule(burst: 20, window: 2)
     /// How often the server pings; the pongs keep the presence fresh.
     static let pingInterval: TimeAmount = .seconds(20)
     /// Presence is refreshed by traffic at most this often per connection.
@@ -103,7 +102,7 @@ struct LiveController: RouteCollection {
             socket: socket, channel: channel, sessionID: grant.sessionID, userID: grant.caller.userID, tokenID: grant.caller.tokenID,
             isMJ: grant.isMJ, maxPending: app.config.liveQueueLimit,
             onSessionRunning: { Task { await app.live.guarded { await markOnline(grant, app: app) } } })
-        let limiter = NIOLockedValueBox(RateLimiter(capacity: burst, perSecond: perSecond))
+        let limiter = NIOLockedValueBox(TokenBucket(frames, at: uptime()))
         let lastTouch = NIOLockedValueBox(app.clock.now())
 
         let touch: @Sendable () -> Void = {
@@ -139,22 +138,23 @@ struct LiveController: RouteCollection {
     }
 
     private static func registerCallbacks(
-        _ socket: WebSocket, subscriber: LiveSubscriber, limiter: NIOLockedValueBox<RateLimiter>,
+        _ socket: WebSocket, subscriber: LiveSubscriber, limiter: NIOLockedValueBox<TokenBucket>,
         touch: @escaping @Sendable () -> Void, grant: Grant, app: Application
     ) {
         socket.onText { socket, text in
-            guard limiter.withLockedValue({ $0.allow(at: .now()) }) else {
+            guard limiter.withLockedValue({ $0.take(frames, at: uptime()) == nil }) else {
                 subscriber.close(code: .policyViolation, reason: "débit",
                                  message: LiveMessages.closing("Trop de messages : ralentissez puis reconnectez-vous."))
                 return
             }
-            if text.contains(#""type":"active""#) {
+            let message = ClientMessage(text)
+            if message == .active {
                 // The page saw a touch or a key: the person is there, not only their phone.
                 Task { await app.live.guarded { await markOnline(grant, active: true, app: app) } }
                 return
             }
             touch()
-            if text.contains(#""type":"ping""#) {
+            if message == .ping {
                 socket.send(#"{"type":"pong"}"#, promise: nil)
             }
         }
@@ -165,9 +165,10 @@ struct LiveController: RouteCollection {
         socket.onClose.whenComplete { _ in
             let closedAt = app.clock.now()
             Task {
-                await app.live.unsubscribe(subscriber)
-                guard await app.live.connections(of: grant.caller.userID, in: grant.sessionID) == 0 else { return }
                 let hub = app.live
+                await hub.unsubscribe(subscriber)
+                // Whether another of the person's sockets still serves them is decided once, when
+                // the departure is settled.
                 hub.departures.add(grant, at: closedAt, hub: hub, app: app)
             }
         }
@@ -203,27 +204,8 @@ struct LiveController: RouteCollection {
     }
 }
 
-/// A token bucket on real time: the rate is about the network, not about the game's clock.
-struct RateLimiter: Sendable {
-    let capacity: Double
-    let perSecond: Double
-    private var tokens: Double
-    private var last: NIODeadline?
-
-    init(capacity: Double, perSecond: Double) {
-        self.capacity = capacity
-        self.perSecond = perSecond
-        tokens = capacity
-    }
-
-    mutating func allow(at now: NIODeadline) -> Bool {
-        if let last {
-            let elapsed = Double((now - last).nanoseconds) / 1e9
-            tokens = min(capacity, tokens + elapsed * perSecond)
-        }
-        last = now
-        guard tokens >= 1 else { return false }
-        tokens -= 1
-        return true
-    }
+/// Seconds on the monotonic clock, for the frame allowance: the rate is about the network, not
+/// about the game's clock.
+private func uptime() -> TimeInterval {
+    TimeInterval(NIODeadline.now().uptimeNanoseconds) / 1e9
 }

@@ -18,29 +18,17 @@ public final class Throttle: Sendable {
         }
     }
 
-    private struct Bucket {
-        var tokens: Double
-        var updated: Date
-    }
-
-    private let buckets = NIOLockedValueBox<[String: Bucket]>([:])
+    private let buckets = NIOLockedValueBox<[String: TokenBucket]>([:])
     private static let pruneAbove = 50_000
 
     /// Takes one token from `key`'s bucket. Nil when allowed; otherwise the seconds to wait.
     func take(_ key: String, _ rule: Rule, now: Date) -> Int? {
-        buckets.withLockedValue { buckets in
-            if buckets.count > Self.pruneAbove { Self.prune(&buckets, now: now, window: rule.window) }
-            var bucket = buckets[key] ?? Bucket(tokens: rule.burst, updated: now)
-            let refill = max(0, now.timeIntervalSince(bucket.updated)) * rule.burst / rule.window
-            bucket.tokens = min(rule.burst, bucket.tokens + refill)
-            bucket.updated = now
-            guard bucket.tokens >= 1 else {
-                buckets[key] = bucket
-                return max(1, Int(((1 - bucket.tokens) * rule.window / rule.burst).rounded(.up)))
-            }
-            bucket.tokens -= 1
-            buckets[key] = bucket
-            return nil
+        let instant = now.timeIntervalSinceReferenceDate
+        return buckets.withLockedValue { buckets in
+            if buckets.count > Self.pruneAbove { Self.prune(&buckets, now: instant, window: rule.window) }
+            var bucket = buckets[key] ?? TokenBucket(rule, at: instant)
+            defer { buckets[key] = bucket }
+            return bucket.take(rule, at: instant).map { max(1, Int($0.rounded(.up))) }
         }
     }
 
@@ -49,15 +37,42 @@ public final class Throttle: Sendable {
     /// simultaneous attempts from all finding the bucket full.
     func refund(_ key: String, _ rule: Rule) {
         buckets.withLockedValue { buckets in
-            guard var bucket = buckets[key] else { return }
-            bucket.tokens = min(rule.burst, bucket.tokens + 1)
-            buckets[key] = bucket
+            buckets[key]?.refund(rule)
         }
     }
 
     /// Buckets untouched for a whole window are full again: forgetting them changes nothing.
-    private static func prune(_ buckets: inout [String: Bucket], now: Date, window: TimeInterval) {
-        buckets = buckets.filter { now.timeIntervalSince($0.value.updated) < window }
+    private static func prune(_ buckets: inout [String: TokenBucket], now: TimeInterval, window: TimeInterval) {
+        buckets = buckets.filter { now - $0.value.updated < window }
+    }
+}
+
+/// A token bucket: `burst` tokens at most, given back evenly over `window` seconds. Time is in
+/// seconds on the clock its owner reads: the application's for `Throttle` (tests move it), the
+/// monotonic one for the live channel's frames (a rate about the network, not the game).
+struct TokenBucket: Sendable {
+    private(set) var tokens: Double
+    private(set) var updated: TimeInterval
+
+    /// Full: the first burst is allowed.
+    init(_ rule: Throttle.Rule, at now: TimeInterval) {
+        tokens = rule.burst
+        updated = now
+    }
+
+    /// Takes one token. Nil when allowed; otherwise the seconds until one is back. A clock that
+    /// went backwards gives nothing back rather than taking away.
+    mutating func take(_ rule: Throttle.Rule, at now: TimeInterval) -> TimeInterval? {
+        tokens = min(rule.burst, tokens + max(0, now - updated) * rule.burst / rule.window)
+        updated = now
+        guard tokens >= 1 else { return (1 - tokens) * rule.window / rule.burst }
+        tokens -= 1
+        return nil
+    }
+
+    /// Gives back a token taken for an attempt that turned out to count for nothing.
+    mutating func refund(_ rule: Throttle.Rule) {
+        tokens = min(rule.burst, tokens + 1)
     }
 }
 

@@ -1,0 +1,42 @@
+import EtrangeDomain
+import Foundation
+import SQLKit
+
+/// An event as it leaves the server: its JSON encoded once, shared by every socket.
+struct EncodedEvent: Sendable {
+    let seq: Int
+    let type: String
+    let visibility: EventVisibility
+    let recipientID: Int?
+    let text: String
+    /// What the hub acts on, read from the data of the few events it acts on: a `session.status`
+    /// event's status, a `participant.left` event's person.
+    let status: SessionStatus?
+    let leaverID: Int?
+
+    private struct StatusData: Decodable { let status: SessionStatus }
+    private struct PersonData: Decodable { let userId: Int }
+
+    /// A row of the journal, read without a Fluent model: the hub reads one per event and instance.
+    init(row: any SQLRow) throws {
+        seq = try row.decode(column: "seq", as: Int.self)
+        type = try row.decode(column: "type", as: String.self)
+        visibility = EventVisibility(rawValue: try row.decode(column: "visibility", as: String.self)) ?? .mj
+        recipientID = try row.decode(column: "recipient_id", as: Int?.self)
+        let at = try row.decode(column: "at", as: Date.self)
+        let data = try row.decode(column: "data", as: String.self)
+        text = #"{"at":"\#(JSONCoding.format(at))","data":\#(data),"seq":\#(seq),"type":"\#(type)"}"#
+        switch LiveEventType(rawValue: type) {
+        case .sessionStatus:
+            // Unreadable, it changes nothing: a throw here would stall the session's delivery.
+            status = try? JSONCoding.decoder.decode(StatusData.self, from: Data(data.utf8)).status
+            leaverID = nil
+        case .participantLeft:
+            status = nil
+            leaverID = try? JSONCoding.decoder.decode(PersonData.self, from: Data(data.utf8)).userId
+        default:
+            status = nil
+            leaverID = nil
+        }
+    }
+}
