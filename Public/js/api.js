@@ -20,9 +20,6 @@ export class ApiError extends Error {
 
   /** The server could not be reached at all (network down, server restarting). */
   get isNetwork() { return this.status === 0; }
-
-  /** The route does not exist on this server yet (Vapor's own 404, not a French one). */
-  get isMissingEndpoint() { return this.status === 404 && this.generic === true; }
 }
 
 export const session = {
@@ -50,7 +47,7 @@ export function onUnauthorized(handler) { unauthorizedHandler = handler; }
 const GENERIC_REASONS = new Set(['Not Found', 'Forbidden', 'Unauthorized', 'Bad Request', 'Conflict']);
 
 function fallbackReason(status) {
-  if (status === 404) return 'Cette fonction n’est pas encore disponible sur ce serveur.';
+  if (status === 404) return 'Introuvable : cette adresse n’existe pas sur ce serveur.';
   if (status === 401) return 'Votre connexion a expiré : reconnectez-vous.';
   if (status === 403) return 'Vous n’avez pas le droit de faire cela.';
   if (status === 409) return 'L’action est impossible dans l’état actuel : rechargez la page.';
@@ -91,7 +88,6 @@ export async function api(path, { method = 'GET', body, auth = true, raw = false
     const generic = !serverReason || GENERIC_REASONS.has(serverReason);
     const error = new ApiError(response.status, generic ? fallbackReason(response.status) : serverReason,
       data && data.field ? data.field : null);
-    error.generic = generic;
     if (response.status === 401 && sentToken) unauthorizedHandler(error);
     throw error;
   }

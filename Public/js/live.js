@@ -5,9 +5,9 @@
 // the ticket asked for just before (`POST …/live-ticket`, single use): a token in a URL would end
 // up in proxies' logs.
 // Opening it marks the caller online (and seats the MJ as master); closing their last one marks
-// them offline. When the socket cannot be used (a member without a seat, a finished session, an
-// older server, a network that blocks WebSockets), the channel falls back to polling the REST API
-// with the presence heartbeat. Pages only listen to these events, whatever carries them:
+// them offline. When the socket cannot be used (a member without a seat, a finished session, a
+// browser without WebSockets, a network that blocks them), the channel falls back to polling the
+// REST API with the presence heartbeat. Pages only listen to these events, whatever carries them:
 //
 //   'session'      (Session)            the session as the caller sees it
 //   'presence'     ([Presence])         who is connected (`status`: online, idle or offline)
@@ -20,10 +20,9 @@
 //                                      here (chat, draws); also after each poll in polling mode
 //   'mode'         ({mode: 'connecting'|'live'|'polling', reason?})  what carries the channel
 //   'connection'   ({state: 'ok'|'lost', retryIn?: seconds, reason?})
-//   'unavailable'  ('presence'|'participants'|'live')  the server does not offer this
 //   'gone'         (ApiError)           the session no longer exists or is no longer visible
 
-import { api, ApiError, session as auth } from './api.js';
+import { api, ApiError } from './api.js';
 
 const POLL_MS = 4000;
 const FINISHED_POLL_MS = 15000;
@@ -78,7 +77,7 @@ export class SessionChannel extends Emitter {
     this.heartbeatMs = heartbeatMs;
     this.running = false;
     this.mode = 'connecting';
-    this.features = { presence: true, participants: true, live: typeof WebSocket === 'function', tickets: true };
+    this.hasWebSocket = typeof WebSocket === 'function';
 
     // REST: the state itself, fetched at start, on events, and on a timer when polling.
     this.pollTimer = null;
@@ -103,7 +102,7 @@ export class SessionChannel extends Emitter {
     this.closedReason = null;
     this.lagSince = null;
     this.sentAt = [];
-    this.fallback = null; // why we poll: 'refused' | 'finished' | 'missing' | 'blocked' | 'replaced'
+    this.fallback = null; // why we poll: 'refused' | 'finished' | 'no-websocket' | 'blocked' | 'replaced'
     this.replacedReason = null;
 
     // Activity: whether the person did something since the last heartbeat (opening the page is
@@ -153,7 +152,7 @@ export class SessionChannel extends Emitter {
   /** Opens the socket if it can be used; otherwise polls, saying why. */
   tryLive() {
     if (!this.running || this.socket || this.opening || this.mode === 'live') return;
-    if (!this.features.live) { this.fallToPolling('missing'); return; }
+    if (!this.hasWebSocket) { this.fallToPolling('no-websocket'); return; }
     if (isFinal(this.session)) { this.fallToPolling('finished'); return; }
     if (this.awaitSeat) {
       if (this.seated === null) return; // the page will say
@@ -265,8 +264,8 @@ export class SessionChannel extends Emitter {
       this.session = session;
       this.emit('session', session);
       const [presence, participants] = await Promise.all([
-        this.optional('presence', `${this.base}/presence`),
-        this.optional('participants', `${this.base}/participants`),
+        this.list(`${this.base}/presence`),
+        this.list(`${this.base}/participants`),
       ]);
       if (!this.running) return;
       if (presence) this.emit('presence', presence);
@@ -296,17 +295,11 @@ export class SessionChannel extends Emitter {
     }
   }
 
-  /** A list the server may not offer: null (and 'unavailable' once) when it is missing. */
-  async optional(feature, path) {
-    if (!this.features[feature]) return null;
+  /** A list read along with the session: null when refused (the session's own answer says why). */
+  async list(path) {
     try {
       return await api(path);
     } catch (error) {
-      if (error.isMissingEndpoint) {
-        this.features[feature] = false;
-        this.emit('unavailable', feature);
-        return null;
-      }
       if (error.isNetwork || error.status >= 500) throw error;
       return null;
     }
@@ -331,7 +324,7 @@ export class SessionChannel extends Emitter {
 
   async heartbeat() {
     clearTimeout(this.heartbeatTimer);
-    if (!this.running || this.mode !== 'polling' || !this.wantsPresence || !this.features.presence) return;
+    if (!this.running || this.mode !== 'polling' || !this.wantsPresence) return;
     // Whether they did something since the previous heartbeat; without it, the heartbeat only
     // keeps the connection alive.
     const active = this.activeSinceHeartbeat;
@@ -339,12 +332,7 @@ export class SessionChannel extends Emitter {
     try {
       await api(`${this.base}/presence`, { method: 'POST', body: { active } });
       this.announced = true;
-    } catch (error) {
-      if (error.isMissingEndpoint) {
-        this.features.presence = false;
-        this.emit('unavailable', 'presence');
-        return;
-      }
+    } catch {
       if (active) this.activeSinceHeartbeat = true; // not delivered: the next one says it
     }
     if (this.running && this.mode === 'polling' && this.wantsPresence) {
@@ -355,18 +343,17 @@ export class SessionChannel extends Emitter {
   /** Tells the server the caller left the page; survives the page being closed. */
   sendOffline() {
     clearTimeout(this.heartbeatTimer);
-    if (!this.announced || !this.features.presence) return;
+    if (!this.announced) return;
     this.announced = false;
     api(`${this.base}/presence`, { method: 'DELETE', keepalive: true }).catch(() => {});
   }
 
   // --- The socket.
 
-  /** The channel's address; with a credential for the socket, without for `api()` (its header). */
+  /** The channel's address; with a ticket for the socket, without for `api()` (its header). */
   liveUrl(credential = {}) {
     const params = new URLSearchParams();
     if (credential.ticket) params.set('ticket', credential.ticket);
-    else if (credential.token) params.set('token', credential.token);
     if (this.lastSeq !== null) params.set('since', String(this.lastSeq));
     const query = params.toString();
     return `${this.base}/live${query ? `?${query}` : ''}`;
@@ -379,19 +366,11 @@ export class SessionChannel extends Emitter {
 
   /**
    * What opens the socket: a ticket, refused exactly as the socket would be (so its refusal is
-   * the diagnosis); the token itself only for an older server without tickets.
+   * the diagnosis).
    */
   async credential() {
-    if (this.features.tickets) {
-      try {
-        const { ticket } = await api(`${this.base}/live-ticket`, { method: 'POST' });
-        return { ticket };
-      } catch (error) {
-        if (!error.isMissingEndpoint) throw error;
-        this.features.tickets = false;
-      }
-    }
-    return { token: auth.token || '' };
+    const { ticket } = await api(`${this.base}/live-ticket`, { method: 'POST' });
+    return { ticket };
   }
 
   async connect() {
@@ -468,7 +447,7 @@ export class SessionChannel extends Emitter {
   }
 
   reconnectNow() {
-    if (!this.running || this.socket || !this.features.live) return;
+    if (!this.running || this.socket || !this.hasWebSocket) return;
     clearTimeout(this.reconnectTimer);
     clearInterval(this.countdownTimer);
     this.tryLive();
@@ -621,12 +600,6 @@ export class SessionChannel extends Emitter {
     }
     if (error.isNetwork || error.status >= 500) {
       this.retryLater(error.reason);
-      return;
-    }
-    if (error.isMissingEndpoint) {
-      this.features.live = false;
-      this.emit('unavailable', 'live');
-      this.fallToPolling('missing');
       return;
     }
     if (error.status === 400 && this.lastSeq !== null) {

@@ -39,10 +39,8 @@ function calendarPanel(ctx, parties) {
       draw();
     } catch (error) {
       if (error && error.name === 'AbortError') return;
-      replace(box, error.isMissingEndpoint
-        ? notice('L’agenda n’est pas encore disponible sur ce serveur.', 'info')
-        : notice(`Agenda indisponible : ${reasonOf(error)}`, 'error',
-          h('div', { class: 'actions' }, h('button', { type: 'button', class: 'btn btn--small', onClick: load }, 'Réessayer'))));
+      replace(box, notice(`Agenda indisponible : ${reasonOf(error)}`, 'error',
+        h('div', { class: 'actions' }, h('button', { type: 'button', class: 'btn btn--small', onClick: load }, 'Réessayer'))));
     }
   }
 

@@ -20,10 +20,8 @@ const MARKS = {
 export function attendancePanel(ctx, partie) {
   const box = h('div', { 'data-testid': 'attendance', 'aria-busy': 'true' }, h('p', { class: 'loading' }, 'Chargement…'));
   let lastKey = '';
-  let missing = false;
 
   async function load() {
-    if (missing) return;
     try {
       const data = await api(`/api/parties/${partie.id}/attendance`, { signal: ctx.signal });
       box.removeAttribute('aria-busy');
@@ -34,11 +32,6 @@ export function attendancePanel(ctx, partie) {
     } catch (error) {
       if (error && error.name === 'AbortError') return;
       box.removeAttribute('aria-busy');
-      if (error.isMissingEndpoint) {
-        missing = true;
-        replace(box, notice('Le suivi de l’assiduité n’est pas encore disponible sur ce serveur.', 'info'));
-        return;
-      }
       // A table already shown stays; the next refresh tries again.
       if (lastKey) return;
       replace(box, notice(`Assiduité indisponible : ${reasonOf(error)}`, 'error',

@@ -41,9 +41,7 @@ async function openExport(button, { path, title, filename, note }) {
     name = filenameOf(response, filename);
     text = await response.text();
   } catch (error) {
-    toast(error && error.isMissingEndpoint
-      ? 'Cet export n’est pas encore disponible sur ce serveur.'
-      : `Export impossible : ${reasonOf(error)}`, 'error');
+    toast(`Export impossible : ${reasonOf(error)}`, 'error');
     return;
   } finally {
     delete button.dataset.busy;

@@ -83,20 +83,7 @@ function webhookSection(ctx, partie) {
         current = await api(base, { signal: ctx.signal });
       } catch (error) {
         if (error && error.name === 'AbortError') return;
-        if (error.status === 404 && error.isMissingEndpoint) {
-          // A generic 404: no webhook yet, or no webhooks at all on this server? The deliveries
-          // list tells (it exists whenever webhooks do).
-          try {
-            await api(`${base}/deliveries`, { signal: ctx.signal });
-          } catch (probe) {
-            if (probe && probe.name === 'AbortError') return;
-            if (probe.isMissingEndpoint) {
-              replace(body, notice('Les webhooks ne sont pas encore disponibles sur ce serveur.', 'info'));
-              return;
-            }
-          }
-          current = null;
-        } else if (error.status === 404) {
+        if (error.status === 404) {
           current = null;
         } else {
           replace(body, notice(`Webhook indisponible : ${reasonOf(error)}`, 'error',
@@ -223,9 +210,7 @@ function webhookSection(ctx, partie) {
       return deliveries;
     } catch (error) {
       if (error && error.name === 'AbortError') return [];
-      replace(deliveriesBox, notice(error.isMissingEndpoint
-        ? 'La liste des envois n’est pas encore disponible sur ce serveur.'
-        : `Liste des envois indisponible : ${reasonOf(error)}`, 'info'));
+      replace(deliveriesBox, notice(`Liste des envois indisponible : ${reasonOf(error)}`, 'info'));
       return [];
     }
   }

@@ -2,9 +2,9 @@
 // as they happen. Text messages are people talking; « draw » messages are the card draws' lines;
 // « system » messages are what the server says about the session.
 
-import { api, displayName } from '../api.js';
-import { h, replace, uid, formatTime, formatDateTime } from '../dom.js';
-import { formError, notice, onSubmit, panel, reasonOf } from '../ui.js';
+import { api, displayName } from '../../api.js';
+import { h, replace, uid, formatTime, formatDateTime } from '../../dom.js';
+import { formError, notice, onSubmit, panel, reasonOf } from '../../ui.js';
 
 const PAGE = 50;
 const MAX_BODY = 2000;
@@ -19,7 +19,6 @@ export function chatPanel({ sessionId, me }) {
   const nodes = new Map(); // id → <li>, in the order of the ids
   let loaded = false;
   let hasMore = false;
-  let unavailable = false;
   let blocked = null; // the reason the server gave for not showing the chat, if any
   let syncing = null;
   let resync = false;
@@ -58,13 +57,7 @@ export function chatPanel({ sessionId, me }) {
   onSubmit(form, async () => {
     const body = input.value.trim();
     if (!body) { input.focus(); return; }
-    let message;
-    try {
-      message = await api(base, { method: 'POST', body: { body } });
-    } catch (error) {
-      if (error.isMissingEndpoint) { markUnavailable(); return; }
-      throw error;
-    }
+    const message = await api(base, { method: 'POST', body: { body } });
     input.value = '';
     add([message], { mine: true });
     input.focus();
@@ -87,16 +80,7 @@ export function chatPanel({ sessionId, me }) {
     list.scrollTop = list.scrollHeight;
   }
 
-  function markUnavailable() {
-    unavailable = true;
-    form.hidden = true;
-    olderButton.hidden = true;
-    list.hidden = true;
-    replace(status, notice('La discussion n’est pas encore disponible sur ce serveur : il doit être mis à jour.', 'warning'));
-  }
-
   function showState() {
-    if (unavailable) return;
     list.hidden = Boolean(blocked);
     if (blocked) {
       replace(status, notice(blocked, 'info'));
@@ -163,7 +147,6 @@ export function chatPanel({ sessionId, me }) {
       blocked = null;
       return data;
     } catch (error) {
-      if (error.isMissingEndpoint) { markUnavailable(); return null; }
       if (error.status === 403 || error.status === 409) {
         blocked = reasonOf(error);
         loaded = true;
@@ -223,7 +206,6 @@ export function chatPanel({ sessionId, me }) {
 
   /** Brings the chat up to date: the latest page the first time, what is new afterwards. */
   function sync() {
-    if (unavailable) return Promise.resolve();
     if (syncing) { resync = true; return syncing; }
     syncing = (loaded && !blocked ? loadNewer() : loadLatest())
       .catch((error) => {
@@ -240,20 +222,18 @@ export function chatPanel({ sessionId, me }) {
   return {
     element,
     receive(message) {
-      if (unavailable || blocked) return;
+      if (blocked) return;
       add([message]);
     },
     sync,
     /** Whether the caller may write now; `why` says otherwise (shown instead of the form). */
     setWritable(writable, why = '') {
-      if (unavailable) return;
       form.hidden = !writable;
       closedNote.hidden = writable;
       closedNote.textContent = writable ? '' : why;
     },
     /** The caller's access may have changed (a seat taken or given up): ask again. */
     reset() {
-      if (unavailable) return;
       blocked = null;
       sync();
     },

@@ -1,10 +1,10 @@
 // Card draws: the « Tirer une carte » panel (a test: mode, characteristic, bonuses, difficulty),
 // its result as cards, the state of the deck drawn from, and the session's recent draws.
 
-import { api, ApiError, displayName } from '../api.js';
-import { h, replace, uid, formatTime, formatDateTime } from '../dom.js';
-import { formError, notice, onSubmit, panel, reasonOf, runAction, toast } from '../ui.js';
-import { empty } from './common.js';
+import { api, ApiError, displayName } from '../../api.js';
+import { h, replace, uid, formatTime, formatDateTime } from '../../dom.js';
+import { formError, notice, onSubmit, panel, reasonOf, runAction, toast } from '../../ui.js';
+import { empty } from '../common.js';
 
 const MODES = [
   { value: 'classic', label: 'Classique', hint: 'une carte' },
@@ -129,8 +129,6 @@ export function drawPanels({ sessionId, me, isMJ }) {
   const base = `/api/sessions/${encodeURIComponent(sessionId)}`;
   let session = null;
   let seat = null;
-  let unavailable = false;
-  let deckUnavailable = false;
   let lastKey = '';
   const recent = new Map(); // id → draw
   let order = []; // ids, newest first as far as we know
@@ -148,13 +146,7 @@ export function drawPanels({ sessionId, me, isMJ }) {
   const form = buildForm();
   onSubmit(form, async () => {
     const body = readForm();
-    let draw;
-    try {
-      draw = await api(`${base}/draws`, { method: 'POST', body });
-    } catch (error) {
-      if (error.isMissingEndpoint) { markUnavailable(); return; }
-      throw error;
-    }
+    const draw = await api(`${base}/draws`, { method: 'POST', body });
     replace(resultBox, resultView(draw));
     addRecent([draw], { fresh: true });
     loadDeck();
@@ -242,14 +234,6 @@ export function drawPanels({ sessionId, me, isMJ }) {
     return body;
   }
 
-  function markUnavailable() {
-    unavailable = true;
-    formArea.replaceChildren();
-    deckBox.replaceChildren();
-    replace(box, notice('Les tirages de cartes ne sont pas encore disponibles sur ce serveur : il doit être mis à jour.', 'warning'));
-    recentBox.replaceChildren(h('p', { class: 'muted' }, 'Les tirages ne sont pas encore disponibles sur ce serveur.'));
-  }
-
   /** Who may draw now, and why not otherwise. */
   function refusal() {
     if (!session) return 'Chargement…';
@@ -268,7 +252,6 @@ export function drawPanels({ sessionId, me, isMJ }) {
   }
 
   function drawForm() {
-    if (unavailable) return;
     const why = refusal();
     const key = JSON.stringify([why, seat && seat.character_id]);
     if (key === lastKey) return;
@@ -292,18 +275,11 @@ export function drawPanels({ sessionId, me, isMJ }) {
   let deckLoading = null;
   function loadDeck() {
     const path = deckPath();
-    if (!path || deckUnavailable || unavailable || refusal()) return Promise.resolve();
+    if (!path || refusal()) return Promise.resolve();
     if (deckLoading) return deckLoading;
     deckLoading = api(path)
       .then((deck) => showDeck(deck, path))
-      .catch((error) => {
-        if (error.isMissingEndpoint) {
-          deckUnavailable = true;
-          replace(deckBox, h('p', { class: 'muted' }, 'L’état du paquet n’est pas encore disponible sur ce serveur.'));
-        } else {
-          replace(deckBox, notice(reasonOf(error), 'warning'));
-        }
-      })
+      .catch((error) => replace(deckBox, notice(reasonOf(error), 'warning')))
       .finally(() => { deckLoading = null; });
     return deckLoading;
   }
@@ -355,7 +331,6 @@ export function drawPanels({ sessionId, me, isMJ }) {
   const recentElement = panel('Tirages récents', { id: 'draws-panel' }, recentBox);
 
   function drawRecent() {
-    if (unavailable) return;
     if (recentBlocked) { replace(recentBox, h('p', { class: 'muted' }, recentBlocked)); return; }
     if (!recentLoaded) { replace(recentBox, h('p', { class: 'loading' }, 'Chargement…')); return; }
     const items = order.map((id) => recent.get(id)).sort(byNewest).slice(0, RECENT * 2);
@@ -377,12 +352,10 @@ export function drawPanels({ sessionId, me, isMJ }) {
   }
 
   function syncRecent() {
-    if (unavailable) return Promise.resolve();
     if (recentSyncing) return recentSyncing;
     recentSyncing = api(`${base}/draws?page=1&per=${RECENT}`)
       .then((data) => { recentBlocked = null; addRecent(data.items); })
       .catch((error) => {
-        if (error.isMissingEndpoint) { markUnavailable(); return; }
         if (error.status === 403 || error.status === 409) { recentBlocked = reasonOf(error); drawRecent(); return; }
         if (!recentLoaded) replace(recentBox, notice(reasonOf(error), 'warning'));
       })
@@ -403,7 +376,7 @@ export function drawPanels({ sessionId, me, isMJ }) {
     },
     /** A draw someone made, from the live channel. */
     receive(draw) {
-      if (unavailable || !draw) return;
+      if (!draw) return;
       addRecent([draw], { fresh: true });
       if (draw.user_id === me.id) loadDeck();
     },

@@ -1,0 +1,140 @@
+// The caller's seat: joining the session with a character (or creating one first), leaving it,
+// and, while the channel polls, seating the MJ of a running session as the socket would.
+
+import { api } from '../../api.js';
+import { h, replace, field, redrawKeepingFocus } from '../../dom.js';
+import { formError, notice, onSubmit, panel, runAction, toast } from '../../ui.js';
+import { characterForm } from '../characters.js';
+import { characterName, isFinal, isRunning, mySeat } from './state.js';
+
+/**
+ * A player's « À la table » panel or the MJ's « Ma place ».
+ * @param {{sessionId: string, state: object, me: {id: number}, isMJ: boolean, channel: object,
+ *   liveMode: () => {mode: string}, seatChanged: () => void}} options
+ *   `seatChanged` redraws what depends on the seat, after this panel redrew itself.
+ */
+export function seatPanel({ sessionId, state, me, isMJ, channel, liveMode, seatChanged }) {
+  const box = h('div', { 'data-testid': 'join' });
+  const element = isMJ ? panel('Ma place', { id: 'join-panel' }, box) : panel('À la table', { id: 'join-panel' }, box);
+  let lastKey = '';
+  let seatTried = false; // the MJ seated by this page once; after they leave, not again
+
+  function draw({ force = false } = {}) {
+    const s = state.session;
+    const seat = mySeat(state, me);
+    const key = JSON.stringify([s.status, s.can_join, s.seated_players >= s.max_players, s.allow_late_join,
+      seat && [seat.character_id, seat.character_name], state.characters.map((c) => c.id)]);
+    if (key === lastKey && !force) return;
+    lastKey = key;
+    // Players: nothing to join in a finished session. The MJ takes their place once it is played.
+    element.hidden = isMJ ? !isRunning(s) : isFinal(s) && !seat;
+    redrawKeepingFocus(box, () => replace(box, content(s, seat)));
+  }
+
+  /** What join or leave answered: my seat, shown at once, before the next refresh confirms it. */
+  function seated(answer) {
+    state.ownSeat = answer;
+    draw();
+    seatChanged();
+  }
+
+  function content(s, seat) {
+    if (seat) {
+      const leaveError = h('div');
+      const leave = h('button', {
+        type: 'button', class: 'btn', 'data-testid': 'leave-button',
+        onClick: () => runAction(leave, leaveError, async () => {
+          const left = await api(`/api/sessions/${sessionId}/leave`, { method: 'POST', body: {} });
+          if (state.participants) state.participants = state.participants.map((p) => (p.user_id === me.id ? { ...p, ...left } : p));
+          seatTried = true;
+          toast('Vous avez quitté la session.');
+          seated(left);
+        }),
+      }, 'Quitter la session');
+      const name = seat.character_name || characterName(state, seat.character_id);
+      return [
+        notice(isMJ && seat.role === 'master' ? 'Vous êtes à la table en tant que MJ.'
+          : name ? `Vous êtes à la table avec ${name}.` : 'Vous êtes à la table.', 'success'),
+        // Over the live channel the server seats the MJ as long as their page is open: leaving
+        // would not last, so the MJ is not offered it.
+        !isFinal(s) && !(isMJ && liveMode().mode !== 'polling') && h('div', { class: 'actions' }, leave),
+        leaveError,
+      ];
+    }
+    if (isFinal(s)) {
+      return h('p', { class: 'muted' }, s.status === 'completed' ? 'Cette session est terminée.' : 'Cette session a été annulée.');
+    }
+    if (!s.can_join) {
+      if (s.seated_players >= s.max_players) return notice(`La session est complète (${s.max_players} joueur·se·s au maximum).`, 'warning');
+      if (isRunning(s) && !s.allow_late_join) {
+        return notice('La session a commencé et n’accepte pas les arrivées tardives.', 'warning');
+      }
+      return notice('Vous ne pouvez pas rejoindre cette session pour l’instant.', 'warning');
+    }
+
+    const hint = s.status === 'scheduled'
+      ? 'La session n’a pas commencé : réservez votre place dès maintenant.'
+      : 'La session est en cours : choisissez votre personnage et rejoignez la table.';
+    const form = h('form', { class: 'form', 'data-testid': 'join-form' });
+    const characters = state.characters;
+    if (characters.length) {
+      form.append(field({
+        label: 'Personnage', name: 'character_id', type: 'select', required: !isMJ, 'data-testid': 'join-character',
+        options: [
+          ...(isMJ ? [{ value: '', label: 'Sans personnage (MJ)' }] : []),
+          ...characters.map((c) => ({ value: c.id, label: c.name })),
+        ],
+      }));
+    } else if (!isMJ) {
+      form.append(h('p', { class: 'muted' }, 'Vous n’avez pas encore de personnage dans cette partie : créez-en un pour jouer.'));
+    }
+    form.append(formError(), h('div', { class: 'actions' },
+      h('button', {
+        type: 'submit', class: 'btn btn--primary', 'data-testid': 'join-button',
+        disabled: !isMJ && !characters.length,
+      }, isMJ ? 'Prendre place comme MJ' : 'Rejoindre')));
+    onSubmit(form, async () => {
+      const characterId = form.elements.character_id ? form.elements.character_id.value : '';
+      const joined = await api(`/api/sessions/${sessionId}/join`, { method: 'POST', body: characterId ? { character_id: characterId } : {} });
+      toast('Vous avez rejoint la session.');
+      join(joined);
+    });
+    return [
+      h('p', {}, hint),
+      form,
+      !isMJ && h('details', { class: 'subtle', open: characters.length ? undefined : true },
+        h('summary', {}, 'Créer un personnage'),
+        characterForm(state.partie.id, async (character) => {
+          state.characters = [...state.characters, character];
+          draw({ force: true });
+          const select = box.querySelector('select[name=character_id]');
+          if (select) { select.value = character.id; select.focus(); }
+        })),
+    ];
+  }
+
+  function join(joined) {
+    if (state.participants) {
+      state.participants = [...state.participants.filter((p) => p.user_id !== me.id), { is_active: true, ...joined }];
+    }
+    seated(joined);
+  }
+
+  /**
+   * The MJ running the session is at the table: seated as master once, unless they left it. Over
+   * the live channel the server does it when the socket opens; only while polling is it ours.
+   */
+  async function seatTheMJ() {
+    if (!isMJ || seatTried || !isRunning(state.session) || mySeat(state, me)) return;
+    if (liveMode().mode !== 'polling') return;
+    if (!state.participants) return; // not known yet
+    seatTried = true;
+    try {
+      join(await api(`/api/sessions/${sessionId}/join`, { method: 'POST', body: {} }));
+    } catch {
+      // The « Prendre place » button stays, and says why if pressed.
+    }
+  }
+
+  return { element, draw, seatTheMJ };
+}
