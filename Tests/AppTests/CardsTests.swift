@@ -54,7 +54,7 @@ struct CardTable {
             #expect(drawMessage.kind == .draw && drawMessage.drawId == draw.id && drawMessage.body == draw.chatLine)
             #expect(messages.items.contains { $0.kind == .system && $0.body == "La session est en cours." })
 
-            let history = try await api.send(.GET, "/api/sessions/\(t.session.id)/draws", token: t.table.mj.token).decode(PageResponse<DrawResponse>.self)
+            let history = try await api.send(.GET, "/api/sessions/\(t.session.id)/draws", token: t.table.mj.token).decode(Page<DrawResponse>.self)
             #expect(history.items.map(\.id) == [draw.id])
             let deck = try await api.send(.GET, "/api/sessions/\(t.session.id)/decks/\(t.armand.id)", token: t.table.player.token).decode(DeckResponse.self)
             #expect(deck.remaining == 51 && deck.discard.map(\.label) == [card.label])
@@ -175,7 +175,7 @@ struct CardTable {
             try await otherLive.waitFor("the message after it") { $0.contains { $0.type == "chat.message" && $0.data["body"] as? String == "fin" } }
             #expect(!otherLive.received.contains { $0.type == "cards.drawn" })
             for (user, sees) in [(t.table.mj, true), (t.table.player, true), (other, false)] {
-                let list = try await api.send(.GET, "/api/sessions/\(t.session.id)/draws", token: user.token).decode(PageResponse<DrawResponse>.self)
+                let list = try await api.send(.GET, "/api/sessions/\(t.session.id)/draws", token: user.token).decode(Page<DrawResponse>.self)
                 #expect(list.items.contains { $0.id == secret.id } == sees)
             }
             let chat = try await api.send(.GET, "/api/sessions/\(t.session.id)/messages", token: other.token)

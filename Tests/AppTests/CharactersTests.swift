@@ -15,12 +15,12 @@ import Vapor
             let loose = try await api.createCharacter(table.player, name: "Sans partie")
             #expect(loose.partieId == nil)
 
-            let list = try await api.send(.GET, "/api/characters", token: table.player.token).decode(PageResponse<CharacterResponse>.self)
+            let list = try await api.send(.GET, "/api/characters", token: table.player.token).decode(Page<CharacterResponse>.self)
             #expect(Set(list.items.map(\.id)) == [mine.id, loose.id])
             let filtered = try await api.send(.GET, "/api/characters?partie_id=\(table.partie.id)", token: table.player.token)
-                .decode(PageResponse<CharacterResponse>.self)
+                .decode(Page<CharacterResponse>.self)
             #expect(filtered.items.map(\.id) == [mine.id])
-            #expect(try await api.send(.GET, "/api/characters", token: table.mj.token).decode(PageResponse<CharacterResponse>.self).items.isEmpty)
+            #expect(try await api.send(.GET, "/api/characters", token: table.mj.token).decode(Page<CharacterResponse>.self).items.isEmpty)
 
             // The MJ sees the characters of the partie; a stranger sees none of them.
             #expect(try await api.send(.GET, "/api/characters/\(mine.id)", token: table.mj.token).status == .ok)

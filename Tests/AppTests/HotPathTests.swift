@@ -215,7 +215,7 @@ import Vapor
 
             for viewer in [table.mj, table.player, berenice] {
                 let page = try await api.send(.GET, "/api/sessions?partie_id=\(table.partie.id)", token: viewer.token)
-                    .decode(PageResponse<SessionResponse>.self)
+                    .decode(Page<SessionResponse>.self)
                 #expect(page.items.count == 5 && page.metadata.total == 5)
                 for item in page.items {
                     let single = try await api.send(.GET, "/api/sessions/\(item.id)", token: viewer.token)
@@ -233,10 +233,10 @@ import Vapor
                 #expect(viewer.id == table.mj.id ? notes == .some("secret du MJ") : notes == nil)
             }
             let complete = try await api.send(.GET, "/api/sessions?partie_id=\(table.partie.id)", token: berenice.token)
-                .decode(PageResponse<SessionResponse>.self).items.first { $0.id == full.id }
+                .decode(Page<SessionResponse>.self).items.first { $0.id == full.id }
             #expect(complete?.seatedPlayers == 1 && complete?.canJoin == false)
             let account = try await api.send(.GET, "/api/sessions?partie_id=\(table.partie.id)&status=cancelled", token: berenice.token)
-                .decode(PageResponse<SessionResponse>.self).items
+                .decode(Page<SessionResponse>.self).items
             #expect(account.map(\.id) == [told.id])
             #expect(account.first?.keyEvents == [KeyEventPayload(event: "La porte cède", timestamp: Date(timeIntervalSince1970: 1_737_407_100))])
             #expect(account.first?.characterDevelopments?.first?.description == "A peur du noir")
@@ -259,7 +259,7 @@ import Vapor
                     .set("name", to: "Pendant").where("id", .equal, session.id).run()
                 let list = try await api.send(.GET, "/api/sessions?partie_id=\(table.partie.id)", token: table.player.token)
                 #expect(list.status == .ok, "\(list.reason)")
-                #expect(try list.decode(PageResponse<SessionResponse>.self).items.map(\.name) == ["Avant"])
+                #expect(try list.decode(Page<SessionResponse>.self).items.map(\.name) == ["Avant"])
                 let single = try await api.send(.GET, "/api/sessions/\(session.id)", token: table.mj.token)
                 #expect(single.status == .ok && (try? single.decode(SessionResponse.self).name) == "Avant", "\(single.reason)")
                 let presence = try await api.send(.GET, "/api/sessions/\(session.id)/presence", token: table.player.token)
@@ -323,15 +323,15 @@ import Vapor
         try await withApp(db) { api in
             let table = try await Table.make(api)
             let path = "/api/sessions?partie_id=\(table.partie.id)"
-            let none = try await api.send(.GET, path, token: table.player.token).decode(PageResponse<SessionResponse>.self)
+            let none = try await api.send(.GET, path, token: table.player.token).decode(Page<SessionResponse>.self)
             #expect(none.items.isEmpty && none.metadata.total == 0)
             #expect(try await api.send(.GET, path, token: table.outsider.token).status == .notFound)
             #expect(try await api.send(.GET, "/api/sessions?partie_id=999999", token: table.player.token).status == .notFound)
             for index in 1...3 { _ = try await api.createSession(table, name: "S\(index)") }
-            let beyond = try await api.send(.GET, path + "&per=2&page=5", token: table.player.token).decode(PageResponse<SessionResponse>.self)
+            let beyond = try await api.send(.GET, path + "&per=2&page=5", token: table.player.token).decode(Page<SessionResponse>.self)
             #expect(beyond.items.isEmpty && beyond.metadata.total == 3)
             #expect(try await api.send(.GET, path + "&per=2&page=5", token: table.outsider.token).status == .notFound)
-            let scheduledOnly = try await api.send(.GET, path + "&status=active", token: table.player.token).decode(PageResponse<SessionResponse>.self)
+            let scheduledOnly = try await api.send(.GET, path + "&status=active", token: table.player.token).decode(Page<SessionResponse>.self)
             #expect(scheduledOnly.items.isEmpty && scheduledOnly.metadata.total == 0)
         }
     }
@@ -348,9 +348,9 @@ import Vapor
                 try await api.send(.GET, "/api/sessions?" + query, token: table.player.token)
             }
             let id = table.partie.id
-            let repeated = try await page("per=1&partie_id=\(id)&per=2&status=sch%65duled").decode(PageResponse<SessionResponse>.self)
+            let repeated = try await page("per=1&partie_id=\(id)&per=2&status=sch%65duled").decode(Page<SessionResponse>.self)
             #expect(repeated.metadata.per == 2 && repeated.items.count == 2 && repeated.metadata.total == 3)
-            let escapedName = try await page("partie%5Fid=\(id)&&page=2&per=2").decode(PageResponse<SessionResponse>.self)
+            let escapedName = try await page("partie%5Fid=\(id)&&page=2&per=2").decode(Page<SessionResponse>.self)
             #expect(escapedName.metadata.page == 2 && escapedName.items.count == 1)
             #expect(try await page("partie_id").error?.field == "partie_id")
             #expect(try await page("partie_id=\(id)&status").status == .ok)
@@ -426,7 +426,7 @@ import Vapor
             #expect((6...6 * blockingThreads).contains(cache.compilations), "\(cache.compilations)")
             _ = try await api.createSession(table, name: "Après")
             let listed = try await api.send(.GET, "/api/sessions?partie_id=\(table.partie.id)", token: table.player.token)
-                .decode(PageResponse<SessionResponse>.self)
+                .decode(Page<SessionResponse>.self)
             #expect(listed.items.map(\.name).contains("Après"))
         }
         let open = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap {

@@ -1,5 +1,6 @@
 @testable import App
 import EtrangeDomain
+import Fluent
 import Foundation
 import Testing
 import Vapor
@@ -88,7 +89,7 @@ import Vapor
         var random = SplitMix64(seed: 0xBA6E)
         for count in [0, 1, 2, 20] {
             let items = try (0..<count).map { _ in try Self.session(&random) }
-            let page = PageResponse(items: items, metadata: PageMetadata(page: 3, per: 20, total: 40 + count))
+            let page = Page(items: items, metadata: PageMetadata(page: 3, per: 20, total: 40 + count))
             #expect(Self.written { SessionPage(page: page).write(to: &$0) } == (try Self.encoded(page)))
         }
     }

@@ -27,12 +27,12 @@ import Vapor
             #expect(code.count == 8)
             #expect(partie.inviteUrl == "http://etrange.test/invitation/\(code)")
 
-            let list = try await api.send(.GET, "/api/parties", token: mj.token).decode(PageResponse<PartieResponse>.self)
+            let list = try await api.send(.GET, "/api/parties", token: mj.token).decode(Page<PartieResponse>.self)
             #expect(list.items.map(\.id) == [partie.id])
             #expect(list.metadata.total == 1)
             #expect(try await api.send(.GET, "/api/parties/\(partie.id)", token: mj.token).status == .ok)
 
-            let scenarios = try await api.send(.GET, "/api/scenarios", token: mj.token).decode(PageResponse<ScenarioResponse>.self)
+            let scenarios = try await api.send(.GET, "/api/scenarios", token: mj.token).decode(Page<ScenarioResponse>.self)
             #expect(scenarios.items.map(\.title) == ["Les Ombres"])
         }
     }
@@ -139,7 +139,7 @@ import Vapor
             #expect(try await api.send(.GET, "/api/parties/\(id)/members", token: table.outsider.token).status == .notFound)
             #expect(try await api.send(.POST, "/api/parties/\(id)/invite/rotate", token: table.outsider.token).status == .notFound)
             #expect(try await api.send(.GET, "/api/parties/\(id)/invite.svg", token: table.outsider.token).status == .notFound)
-            let list = try await api.send(.GET, "/api/parties", token: table.outsider.token).decode(PageResponse<PartieResponse>.self)
+            let list = try await api.send(.GET, "/api/parties", token: table.outsider.token).decode(Page<PartieResponse>.self)
             #expect(list.items.isEmpty)
         }
     }

@@ -1,5 +1,6 @@
 @testable import App
 import EtrangeDomain
+import Fluent
 import Foundation
 import Testing
 import Vapor
@@ -86,7 +87,7 @@ import Vapor
                 let results = try await race(api, table, sessions.map { ($0, .start) })
                 #expect(results.filter { $0.1.status == .ok }.count == 1)
                 let running = try await api.send(.GET, "/api/sessions?partie_id=\(table.partie.id)&status=active", token: table.mj.token)
-                    .decode(PageResponse<SessionResponse>.self)
+                    .decode(Page<SessionResponse>.self)
                 #expect(running.items.count == 1)
                 try await api.move(try #require(running.items.first), .end, table)
             }

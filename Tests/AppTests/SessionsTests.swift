@@ -309,18 +309,18 @@ extension TestAPI {
             try await api.send(.POST, "/api/sessions/\(ids[1])/cancel", token: table.mj.token)
 
             let path = "/api/sessions?partie_id=\(table.partie.id)"
-            let all = try await api.send(.GET, path, token: table.player.token).decode(PageResponse<SessionResponse>.self)
+            let all = try await api.send(.GET, path, token: table.player.token).decode(Page<SessionResponse>.self)
             #expect(all.items.map(\.id) == ids.reversed())
             #expect(all.metadata.total == 5)
-            let page = try await api.send(.GET, path + "&per=2&page=2", token: table.player.token).decode(PageResponse<SessionResponse>.self)
+            let page = try await api.send(.GET, path + "&per=2&page=2", token: table.player.token).decode(Page<SessionResponse>.self)
             #expect(page.items.map(\.id) == [ids[2], ids[1]])
             // Every shape of page tells the same total: full (counted), last (told by itself).
             #expect(page.metadata.total == 5)
-            let last = try await api.send(.GET, path + "&per=2&page=3", token: table.player.token).decode(PageResponse<SessionResponse>.self)
+            let last = try await api.send(.GET, path + "&per=2&page=3", token: table.player.token).decode(Page<SessionResponse>.self)
             #expect(last.items.map(\.id) == [ids[0]] && last.metadata.total == 5)
-            let exact = try await api.send(.GET, path + "&per=5", token: table.player.token).decode(PageResponse<SessionResponse>.self)
+            let exact = try await api.send(.GET, path + "&per=5", token: table.player.token).decode(Page<SessionResponse>.self)
             #expect(exact.items.count == 5 && exact.metadata.total == 5)
-            let cancelled = try await api.send(.GET, path + "&status=cancelled", token: table.player.token).decode(PageResponse<SessionResponse>.self)
+            let cancelled = try await api.send(.GET, path + "&status=cancelled", token: table.player.token).decode(Page<SessionResponse>.self)
             #expect(cancelled.items.map(\.id) == [ids[1]])
             #expect(try await api.send(.GET, path + "&status=finie", token: table.player.token).error?.field == "status")
             #expect(try await api.send(.GET, "/api/sessions", token: table.player.token).error?.field == "partie_id")

@@ -227,11 +227,11 @@ struct CardsController: RouteCollection {
     }
 
     /// Newest first. A secret (`mj`) draw is listed only to the MJ and to whoever drew it.
-    func history(req: Request) async throws -> PageResponse<DrawResponse> {
+    func history(req: Request) async throws -> Page<DrawResponse> {
         let caller = try req.caller
         let id = try req.uuidParameter()
         let visible = try await Session.visible(id, to: caller, on: req.db)
-        let page = try PageQuery(req)
+        let pageRequest = try PageRequest(req)
         let query = SessionDraw.query(on: req.db).filter(\.$session.$id == id)
         if !visible.partie.isMJ {
             query.group(.or) { $0.filter(\.$visibility == .public).filter(\.$user.$id == caller.userID) }
@@ -244,11 +244,8 @@ struct CardsController: RouteCollection {
             guard let characterID = UUID(uuidString: raw) else { throw AppError.invalid(field: "character_id", reason: "doit être un UUID.") }
             query.filter(\.$character.$id == characterID)
         }
-        let total = try await query.count()
-        let draws = try await query.sort(\.$createdAt, .descending).sort(\.$id, .descending)
-            .range(page.offset..<(page.offset + page.per)).with(\.$user).with(\.$character).all()
-        return PageResponse(
-            items: try draws.map { try DrawResponse($0, user: $0.user, characterName: $0.character?.name) },
-            metadata: PageMetadata(page: page.page, per: page.per, total: total))
+        return try await query.sort(\.$createdAt, .descending).sort(\.$id, .descending)
+            .with(\.$user).with(\.$character).paginate(pageRequest)
+            .map { try DrawResponse($0, user: $0.user, characterName: $0.character?.name) }
     }
 }

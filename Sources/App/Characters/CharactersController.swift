@@ -49,9 +49,9 @@ struct CharactersController: RouteCollection {
     }
 
     /// The caller's own characters, optionally those of one partie.
-    func list(req: Request) async throws -> PageResponse<CharacterResponse> {
+    func list(req: Request) async throws -> Page<CharacterResponse> {
         let caller = try req.caller
-        let page = try PageQuery(req, defaultPer: 50)
+        let pageRequest = try PageRequest(req, defaultPer: 50)
         let query = Character.query(on: req.db).filter(\.$user.$id == caller.userID)
         if let raw = req.queryValue("partie_id") {
             guard let partieID = Int(raw) else {
@@ -59,11 +59,7 @@ struct CharactersController: RouteCollection {
             }
             query.filter(\.$partie.$id == partieID)
         }
-        let total = try await query.count()
-        let characters = try await query.sort(\.$createdAt).sort(\.$id)
-            .range(page.offset..<(page.offset + page.per)).all()
-        return PageResponse(items: try characters.map(CharacterResponse.init),
-                            metadata: PageMetadata(page: page.page, per: page.per, total: total))
+        return try await query.sort(\.$createdAt).sort(\.$id).paginate(pageRequest).map(CharacterResponse.init)
     }
 
     /// Visible to its owner and to the members of its partie, who play beside it.

@@ -66,20 +66,15 @@ struct PartiesController: RouteCollection {
         return try await Self.responses(for: [partie], caller: caller, req: req)[0]
     }
 
-    func list(req: Request) async throws -> PageResponse<PartieResponse> {
+    func list(req: Request) async throws -> Page<PartieResponse> {
         let caller = try req.caller
-        let page = try PageQuery(req)
-        let query = Partie.query(on: req.db)
+        let pageRequest = try PageRequest(req)
+        let parties = try await Partie.query(on: req.db)
             .join(PartieMember.self, on: \Partie.$id == \PartieMember.$partie.$id)
             .filter(PartieMember.self, \.$user.$id == caller.userID)
-        let total = try await query.count()
-        let parties = try await query
             .sort(\.$createdAt, .descending).sort(\.$id, .descending)
-            .range(page.offset..<(page.offset + page.per))
-            .all()
-        return PageResponse(
-            items: try await Self.responses(for: parties, caller: caller, req: req),
-            metadata: PageMetadata(page: page.page, per: page.per, total: total))
+            .paginate(pageRequest)
+        return Page(items: try await Self.responses(for: parties.items, caller: caller, req: req), metadata: parties.metadata)
     }
 
     func show(req: Request) async throws -> PartieResponse {

@@ -9,16 +9,12 @@ struct ScenariosController: RouteCollection {
         scenarios.post(use: create)
     }
 
-    func list(req: Request) async throws -> PageResponse<ScenarioResponse> {
+    func list(req: Request) async throws -> Page<ScenarioResponse> {
         _ = try req.caller
-        let page = try PageQuery(req, defaultPer: 50)
-        let total = try await Scenario.query(on: req.db).count()
-        let scenarios = try await Scenario.query(on: req.db)
+        return try await Scenario.query(on: req.db)
             .sort(\.$title).sort(\.$id)
-            .range(page.offset..<(page.offset + page.per))
-            .all()
-        return PageResponse(items: try scenarios.map(ScenarioResponse.init),
-                            metadata: PageMetadata(page: page.page, per: page.per, total: total))
+            .paginate(PageRequest(req, defaultPer: 50))
+            .map(ScenarioResponse.init)
     }
 
     func create(req: Request) async throws -> Response {

@@ -1,3 +1,4 @@
+import Fluent
 import Vapor
 
 /// Sessions leave the server through `JSONWriter`: the list is what phones refresh most, and
@@ -58,9 +59,9 @@ extension SessionResponse {
     }
 }
 
-/// A page of the session list, written by `JSONWriter` as `PageResponse<SessionResponse>` is encoded.
+/// A page of the session list, written by `JSONWriter` as Fluent's `Page<SessionResponse>` is encoded.
 struct SessionPage: AsyncResponseEncodable {
-    let page: PageResponse<SessionResponse>
+    let page: Page<SessionResponse>
 
     func write(to json: inout JSONWriter) {
         json.object { json in

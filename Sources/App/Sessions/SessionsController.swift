@@ -26,7 +26,7 @@ struct SessionsController: RouteCollection {
         guard let partieID = Int(rawPartie) else {
             throw AppError.invalid(field: "partie_id", reason: "doit être un entier.")
         }
-        let page = try PageQuery(req)
+        let page = try PageRequest(req)
         var status: SessionStatus?
         if let rawStatus = req.queryValue("status") {
             guard let known = SessionStatus(rawValue: rawStatus) else {
@@ -52,7 +52,7 @@ struct SessionsController: RouteCollection {
         }
         let now = req.now
         let items = try rows.map { try SessionResponse(row: $0, callerID: caller.userID, now: now) }
-        return SessionPage(page: PageResponse(items: items, metadata: PageMetadata(page: page.page, per: page.per, total: total)))
+        return SessionPage(page: Page(items: items, metadata: PageMetadata(page: page.page, per: page.per, total: total)))
     }
 
     static func countQuery(partieID: Int, status: SessionStatus?) -> SQLQueryString {
