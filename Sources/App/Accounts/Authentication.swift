@@ -23,8 +23,11 @@ extension Request {
     fileprivate func setCaller(_ caller: Caller) { storage[CallerKey.self] = caller }
 }
 
-/// Requires a valid bearer token: present, known, not revoked, not expired. Only the header is read:
-/// a token in a URL ends up in logs and Referer headers.
+/// Requires a valid bearer token: present, known, not revoked, not expired, read from the
+/// `Authorization` header only, since a token in a URL ends up in logs and Referer headers. The live
+/// channel is the exception: a browser's WebSocket cannot send that header, so
+/// `LiveController.authorize` also takes a single-use `?ticket=` and, from older clients, `?token=`
+/// (checked by `authenticate` below).
 struct TokenAuthMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard let value = request.headers.bearerAuthorization?.token, !value.isEmpty
