@@ -435,6 +435,32 @@ import Vapor
         #expect(!path.isEmpty && open.isEmpty, "\(open)")
     }
 
+    /// A transaction opened on the readers is not a reader: a hot statement in it runs on the
+    /// transaction's own connection and sees what the transaction wrote, where a connection of the
+    /// statement cache would see the last commit (`ReadingDatabase`).
+    @Test func aHotStatementInATransactionReadsTheTransaction() async throws {
+        struct RollBack: Error {
+            let name: String
+            let onAReader: Bool
+        }
+        try await withApp(.sqlite) { api in
+            let table = try await Table.make(api)
+            let session = try await api.createSession(table, name: "Avant")
+            let read = SessionByID(callerID: table.player.id, sessionID: session.id)
+            let rolledBack = await #expect(throws: RollBack.self) {
+                try await api.app.readDB.transaction { db in
+                    try await db.sql.update(Session.schema).set("name", to: "Pendant").where("id", .equal, session.id).run()
+                    let row = try #require(try await db.first(read))
+                    throw RollBack(name: try row.decode(column: "name", as: String.self), onAReader: db is ReadingDatabase)
+                }
+            }
+            #expect(rolledBack?.name == "Pendant")
+            #expect(rolledBack?.onAReader == false)
+            let row = try #require(try await api.app.readDB.first(read))
+            #expect(try row.decode(column: "name", as: String.self) == "Avant")
+        }
+    }
+
     /// A row's cells as text, whatever their type, to compare rows read two ways.
     static func cells(_ row: any SQLRow) throws -> [String] {
         try row.allColumns.map { column in

@@ -7,6 +7,7 @@ extension Database {
     /// databases; another one is a mistake in the configuration, not a request that can fail, so it
     /// stops the server with the driver's name rather than a bare failed cast.
     var sql: any SQLDatabase {
+        if let reading = self as? ReadingDatabase { return reading.base.sql }
         guard let sql = self as? any SQLDatabase else {
             preconditionFailure("\(type(of: self)) n'est pas une base SQL : le serveur ne tourne que sur SQLite ou PostgreSQL")
         }

@@ -79,15 +79,18 @@ extension HotStatement {
 }
 
 extension Database {
-    /// Every row of `statement`, prepared once per connection on PostgreSQL.
+    /// Every row of `statement`, prepared once per connection on PostgreSQL. On SQLite's readers
+    /// (a `ReadingDatabase`) it runs on a connection of the statement cache; on any other database,
+    /// the writer or a transaction's, on that very connection, so it sees what the transaction wrote.
     func all<Statement: HotStatement>(_ statement: Statement) async throws -> [any SQLRow] {
         assert(statement.isWellFormed, "\(Statement.self) must name $1…$\(statement.binds.count) in order, no *, and cast LIMIT and OFFSET")
-        guard let postgres = self as? any PostgresDatabase else {
-            // SQLite's readers are never used in a transaction, so reading them on a connection of
-            // the cache is the same read.
-            if let cache = (context.configuration as? StatementCachingConfiguration)?.cache {
+        if let reading = self as? ReadingDatabase {
+            if let cache = (reading.context.configuration as? StatementCachingConfiguration)?.cache {
                 return try await cache.all(sql: Statement.sql, binds: statement.binds.map(\.sqlValue), on: eventLoop)
             }
+            return try await reading.base.all(statement)
+        }
+        guard let postgres = self as? any PostgresDatabase else {
             return try await HotStatementFetcher(statement, on: sql).all()
         }
         let logger = logger
