@@ -22,16 +22,10 @@
 # ETRANGE_ABANDON_ROUNDS (SIGTERM stops after 2,000 clients hang up, per database, default 6).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+source "$here/../lib/stage.sh"
 
-if [ $# -lt 1 ]; then
-  echo "usage: $0 BINARY [pytest arguments…]" >&2
-  exit 2
-fi
+stage_binary crash "${1:-}"
 binary="$1"; shift
-if [ ! -x "$binary" ]; then
-  echo "run.sh: $binary est introuvable ou non exécutable : construisez le serveur d'abord." >&2
-  exit 2
-fi
 admin_url="${ETRANGE_TEST_POSTGRES_URL:-}"
 for tool in python3; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool est introuvable." >&2; exit 2; }

@@ -33,6 +33,7 @@
 # Pinned: schemathesis 4.32.5 (installed with pip when missing or another version).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source Tests/lib/stage.sh
 
 SCHEMATHESIS_VERSION=4.32.5
 max_examples="${FUZZ_MAX_EXAMPLES:-25}"
@@ -40,15 +41,8 @@ seed="${FUZZ_SEED:-20250120}"
 min_cases="${FUZZ_MIN_CASES:-1000}"
 workers="${FUZZ_WORKERS:-1}"
 
-if [ $# -ne 1 ]; then
-    echo "usage: $0 BINARY" >&2
-    exit 2
-fi
+stage_binary fuzz "${1:-}"
 binary="$1"
-if [ ! -x "$binary" ]; then
-    echo "fuzz: $binary is missing or not executable: build the server first." >&2
-    exit 2
-fi
 
 installed=$(python3 -c 'import schemathesis; print(schemathesis.__version__)' 2>/dev/null || true)
 if [ "$installed" != "$SCHEMATHESIS_VERSION" ]; then
@@ -66,15 +60,9 @@ cleanup() {
     if [ "${FUZZ_KEEP:-0}" = 1 ]; then echo "fuzz: kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
-cp "$binary" "$work/etrange"
-# The served document is a resource of the App module: SwiftPM's Bundle.module looks for the
-# bundle beside the executable first, then at the build folder's absolute path. Copy it along,
-# or a rebuild in .build would change the document under a running test.
-for bundle in "$(dirname "$binary")"/*.resources; do
-    if [ -d "$bundle" ]; then cp -R "$bundle" "$work/"; fi
-done
+copy_server "$binary" "$work"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 base="http://127.0.0.1:$port"
 # The working directory stays the repository, whose Public/ holds the page GET / serves.
 # Webhooks stay queued: the fuzzer configures URLs of its own invention, and only loopback may be
@@ -83,16 +71,7 @@ DATABASE_URL="sqlite://$work/etrange.sqlite" ETRANGE_BCRYPT_COST=4 ETRANGE_PUBLI
     "$work/etrange" serve --hostname 127.0.0.1 --port "$port" >"$work/server.log" 2>&1 &
 server_pid=$!
 
-for _ in $(seq 1 150); do
-    if curl -fsS "$base/health" >/dev/null 2>&1; then break; fi
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-        echo "fuzz: the server stopped while starting:" >&2
-        cat "$work/server.log" >&2
-        exit 2
-    fi
-    sleep 0.2
-done
-curl -fsS "$base/health" >/dev/null
+wait_for_health "$base" "$server_pid" "$work/server.log" || exit 2
 
 python3 Tests/fuzz/seed.py "$base" "$work" >/dev/null
 mj_token=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["mj"]["token"])' "$work/seed.json")

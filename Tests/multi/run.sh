@@ -13,16 +13,10 @@
 # with pytest's status (2 when the servers could not be started).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+source "$here/../lib/stage.sh"
 
-if [ $# -lt 1 ]; then
-  echo "usage: $0 BINARY [pytest arguments…]" >&2
-  exit 2
-fi
+stage_binary multi "${1:-}"
 binary="$1"; shift
-if [ ! -x "$binary" ]; then
-  echo "run.sh: $binary est introuvable ou non exécutable : construisez le serveur d'abord." >&2
-  exit 2
-fi
 admin_url="${ETRANGE_TEST_POSTGRES_URL:-}"
 if [ -z "$admin_url" ]; then
   echo "run.sh: ETRANGE_TEST_POSTGRES_URL doit désigner une base PostgreSQL utilisable (postgres://user@host:port/base)." >&2

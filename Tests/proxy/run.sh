@@ -12,16 +12,10 @@
 # Exits with pytest's status (2 when the servers could not be started).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source Tests/lib/stage.sh
 
-if [ $# -lt 1 ]; then
-    echo "usage: $0 BINARY [pytest arguments…]" >&2
-    exit 2
-fi
+stage_binary proxy "${1:-}"
 binary="$1"; shift
-if [ ! -x "$binary" ]; then
-    echo "proxy: $binary is missing or not executable: build the server first." >&2
-    exit 2
-fi
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$nginx_bin" ] || { echo "proxy: nginx is missing (apt-get install nginx)." >&2; exit 2; }
 
@@ -42,14 +36,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 app_port=$(free_port)
 proxy_port=$(free_port)
 
-cp "$binary" "$work/etrange"
-for bundle in "$(dirname "$binary")"/*.resources; do
-    if [ -d "$bundle" ]; then cp -R "$bundle" "$work/"; fi
-done
+copy_server "$binary" "$work"
 DATABASE_URL="sqlite://$work/etrange.sqlite" ETRANGE_BCRYPT_COST=4 ETRANGE_PUBLIC_URL="http://127.0.0.1:$proxy_port" \
     ETRANGE_TRUSTED_PROXIES=127.0.0.1 ETRANGE_WEBHOOK_DELIVERY=off \
     "$work/etrange" serve --hostname 127.0.0.1 --port "$app_port" >"$work/server.log" 2>&1 &
@@ -82,16 +72,9 @@ CONF
 "$nginx_bin" -p "$work" -c "$work/nginx.conf" 2>>"$work/error.log" &
 nginx_pid=$!
 
-for _ in $(seq 1 150); do
-    if curl -fsS "http://127.0.0.1:$proxy_port/health" >/dev/null 2>&1; then break; fi
-    if ! kill -0 "$server_pid" 2>/dev/null || ! kill -0 "$nginx_pid" 2>/dev/null; then
-        echo "proxy: a process stopped while starting:" >&2
-        tail -n 40 "$work/server.log" "$work/error.log" >&2
-        status=2
-        exit 2
-    fi
-    sleep 0.2
-done
+wait_for_health "http://127.0.0.1:$app_port" "$server_pid" "$work/server.log" \
+    && wait_for_health "http://127.0.0.1:$proxy_port" "$nginx_pid" "$work/error.log" \
+    || { status=2; exit 2; }
 
 set +e
 ETRANGE_DIRECT="http://127.0.0.1:$app_port" ETRANGE_PROXY="http://127.0.0.1:$proxy_port" \

@@ -4,6 +4,7 @@
 set -euo pipefail
 binary=$(realpath "${1:?usage: run.sh BINARY}")
 repo=$(cd "$(dirname "$0")/../.." && pwd)
+source "$repo/Tests/lib/stage.sh"
 work=$(mktemp -d /tmp/etrange-smoke.XXXXXX)
 pid=""
 cleanup() {
@@ -22,12 +23,11 @@ grep -q "armand" "$work/seed.log" || fail "seed-demo printed no logins"
 "$binary" seed-demo >/dev/null 2>&1 || fail "seed-demo is not repeatable"
 [ -f data/etrange.sqlite ] || fail "no data/etrange.sqlite"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 "$binary" serve --port "$port" >"$work/serve.log" 2>&1 &
 pid=$!
 base="http://127.0.0.1:$port"
-for _ in $(seq 1 100); do curl -fsS "$base/health" >/dev/null 2>&1 && break; sleep 0.1; done
-curl -fsS "$base/health" >/dev/null || fail "the server did not come up"
+wait_for_health "$base" "$pid" "$work/serve.log" || fail "the server did not come up"
 
 token=$(curl -fsS -H 'Content-Type: application/json' -d '{"username":"armand","password":"etrange-demo"}' "$base/api/auth/login" \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])') || fail "the demo login failed"
