@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/fluent", from: "4.13.0"),
         .package(url: "https://github.com/vapor/fluent-sqlite-driver", from: "4.9.0"),
         .package(url: "https://github.com/vapor/fluent-postgres-driver", from: "2.14.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -23,10 +24,21 @@ let package = Package(
             pkgConfig: "libqrencode",
             providers: [.apt(["libqrencode-dev"])]
         ),
+        // C interop with SQLite, behind one small API of its own and its own tests.
+        .target(
+            name: "SQLiteStatementCache",
+            dependencies: [
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "App",
             dependencies: [
                 "EtrangeDomain",
+                "SQLiteStatementCache",
                 "CQRencode",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
@@ -48,6 +60,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "EtrangeDomainTests", dependencies: ["EtrangeDomain"]),
+        .testTarget(
+            name: "SQLiteStatementCacheTests",
+            dependencies: [
+                "SQLiteStatementCache",
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "AppTests",
             dependencies: [

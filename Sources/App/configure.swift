@@ -2,10 +2,12 @@ import Fluent
 import FluentPostgresDriver
 import FluentSQLiteDriver
 import NIOCore
+import SQLiteStatementCache
 import SQLKit
 import Vapor
 
-/// The threads of the blocking pool, where SQLite's work runs.
+/// The threads of the blocking pool, where SQLite's work runs. The statement cache opens one
+/// connection per thread of that pool (`SQLiteStatementCache`): this is the only figure of both.
 let blockingThreads = 8
 
 /// Wires the application: configuration, database, migrations, middleware, routes.
@@ -63,7 +65,7 @@ private func configureDatabase(_ app: Application, config: AppConfig) async thro
         app.databases.use(
             DatabaseConfigurationFactory { OneLoopDatabaseConfiguration(base: sqlite.make(), eventLoop: loop) },
             as: .sqlite)
-        let cache = SQLiteStatementCache(path: url.path, threadPool: app.threadPool, connections: blockingThreads)
+        let cache = SQLiteStatementCache(path: url.path, threadPool: app.threadPool)
         app.databases.use(
             DatabaseConfigurationFactory { StatementCachingConfiguration(base: sqlite.make(), cache: cache) },
             as: .sqliteReads, isDefault: false)

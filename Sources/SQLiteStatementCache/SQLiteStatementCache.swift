@@ -1,8 +1,7 @@
-import FluentKit
-import FluentSQLiteDriver
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import SQLiteKit
 import SQLKit
 import VaporCSQLite
 
@@ -13,24 +12,25 @@ import VaporCSQLite
 /// Values are bound and rows read as SQLiteKit does, through its `SQLiteDataEncoder` and
 /// `SQLiteDataDecoder`, so a hot statement reads exactly what it read through Fluent.
 ///
-/// One connection per thread of the blocking pool, where the work runs as SQLiteNIO's does: a job
-/// always finds a free connection, never waits for one. They open at their first use and close
-/// with the readers' database.
-final class SQLiteStatementCache: Sendable {
+/// One connection per thread of the blocking pool it is given, where the work runs as SQLiteNIO's
+/// does: a job always finds a free connection, never waits for one. The number of connections is
+/// the pool's, never a second figure to keep equal to it. They open at their first use and close
+/// with `close()`.
+public final class SQLiteStatementCache: Sendable {
     private let path: String
     private let threadPool: NIOThreadPool
     private let slots: [Slot]
     private let freeSlots: NIOLockedValueBox<[Int]>
     private let encoder = SQLiteDataEncoder()
 
-    init(path: String, threadPool: NIOThreadPool, connections: Int) {
+    public init(path: String, threadPool: NIOThreadPool) {
         self.path = path
         self.threadPool = threadPool
-        slots = (0..<connections).map { _ in Slot() }
+        slots = (0..<threadPool.numberOfThreads).map { _ in Slot() }
         freeSlots = NIOLockedValueBox(Array(slots.indices))
     }
 
-    func all(sql: String, binds: [any Encodable & Sendable], on eventLoop: any EventLoop) async throws -> [any SQLRow] {
+    public func all(sql: String, binds: [any Encodable & Sendable], on eventLoop: any EventLoop) async throws -> [any SQLRow] {
         let values = try binds.map { try encoder.encode($0) }
         let free = freeSlots
         return try await threadPool.runIfActive(eventLoop: eventLoop) { [slots, path] in
@@ -44,12 +44,12 @@ final class SQLiteStatementCache: Sendable {
     }
 
     /// How many statements the connections have compiled since they opened, for tests.
-    var compilations: Int {
+    public var compilations: Int {
         slots.reduce(0) { total, slot in total + slot.lock.withLock { slot.compilations } }
     }
 
     /// Finalizes the statements and closes the connections; a later read is refused.
-    func close() {
+    public func close() {
         for slot in slots {
             slot.lock.withLock { slot.close() }
         }
@@ -170,9 +170,9 @@ final class SQLiteStatementCache: Sendable {
 /// SQLite copies the value before the call returns (`transient`, a C macro Swift cannot import).
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-struct SQLiteStatementError: Error, CustomStringConvertible {
-    let message: String
-    var description: String { "SQLite: \(message)" }
+public struct SQLiteStatementError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { "SQLite: \(message)" }
 }
 
 /// A statement's column names, shared by its rows.
@@ -215,37 +215,4 @@ private struct SQLiteColumnKey: CodingKey {
     init(_ name: String) { stringValue = name }
     init?(stringValue: String) { self.stringValue = stringValue }
     init?(intValue: Int) { nil }
-}
-
-/// The readers' database, carrying its statement cache to `Database.all`, which finds it in the
-/// context every database of this configuration is made with. The cache closes with the readers.
-struct StatementCachingConfiguration: DatabaseConfiguration {
-    var base: any DatabaseConfiguration
-    let cache: SQLiteStatementCache
-
-    var middleware: [any AnyModelMiddleware] {
-        get { base.middleware }
-        set { base.middleware = newValue }
-    }
-
-    func makeDriver(for databases: Databases) -> any DatabaseDriver {
-        StatementCachingDriver(base: base.makeDriver(for: databases), cache: cache)
-    }
-}
-
-private struct StatementCachingDriver: DatabaseDriver {
-    let base: any DatabaseDriver
-    let cache: SQLiteStatementCache
-
-    func makeDatabase(with context: DatabaseContext) -> any Database { base.makeDatabase(with: context) }
-
-    func shutdown() {
-        cache.close()
-        base.shutdown()
-    }
-
-    func shutdownAsync() async {
-        cache.close()
-        await base.shutdownAsync()
-    }
 }

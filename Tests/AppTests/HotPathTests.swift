@@ -1,6 +1,7 @@
 @testable import App
 import EtrangeDomain
 import Fluent
+import SQLiteStatementCache
 import SQLKit
 import Foundation
 import Logging
