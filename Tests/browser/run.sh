@@ -24,6 +24,9 @@ if [ ! -x "$binary" ]; then
   exit 2
 fi
 cp "$binary" "$work/etrange"
+# The test's Python packages; axe-core-python ships axe-core, the accessibility checker it injects.
+python3 -c 'import selenium, pytest, axe_core_python' 2>/dev/null \
+  || python3 -m pip install -q selenium pytest axe-core-python
 
 base="http://127.0.0.1:$port"
 # Webhooks may reach the loopback here: the story's own receiver listens on 127.0.0.1. People

@@ -65,6 +65,7 @@ export async function renderSession(ctx, sessionId) {
   const titleText = h('span', {}, state.session.name);
   const badgeBox = h('span', { 'data-testid': 'session-status' });
   const metaBox = h('dl', { class: 'facts' });
+  const description = h('p', { class: 'page-head__desc' });
 
   const finished = isFinal(state.session);
   let main;
@@ -90,7 +91,8 @@ export async function renderSession(ctx, sessionId) {
     backLink(`#/parties/${state.partie.id}`, state.partie.name),
     h('div', { class: 'page-head' },
       h('h1', { class: 'page-head__title' }, titleText, ' ', badgeBox),
-      metaBox),
+      metaBox,
+      description),
     controls && controls.element,
     layout);
 
@@ -114,7 +116,8 @@ export async function renderSession(ctx, sessionId) {
     fact('En ligne', h('span', { 'data-testid': 'online-count' }, String(s.online_count)));
     if (s.voice_channel_id) fact('Salon vocal', s.voice_channel_id);
     replace(metaBox, facts);
-    if (s.description) metaBox.append(h('p', { class: 'page-head__desc' }, s.description));
+    description.textContent = s.description || '';
+    description.hidden = !s.description;
   }
 
   /** The draw panel and the chat follow the session's state and my seat (and its character). */

@@ -25,9 +25,10 @@ export function chatPanel({ sessionId, me }) {
 
   const listId = uid('chat-list');
   const list = h('ol', {
-    class: 'chat__list', id: listId, role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions',
-    'aria-label': 'Messages de la session', tabindex: '0', 'data-testid': 'chat-list',
+    class: 'chat__list', id: listId, 'aria-label': 'Messages de la session', tabindex: '0', 'data-testid': 'chat-list',
   });
+  // The live region wraps the list: given to the <ol> itself, the role would take its list away.
+  const log = h('div', { role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions' }, list);
   const status = h('div', { class: 'chat__status', 'data-testid': 'chat-status' });
   const olderButton = h('button', {
     type: 'button', class: 'btn btn--small chat__older', 'data-testid': 'chat-older', hidden: true,
@@ -68,7 +69,7 @@ export function chatPanel({ sessionId, me }) {
   const element = panel('Discussion', { id: 'chat', class: 'chat' },
     status,
     h('div', { class: 'chat__top' }, olderButton, olderError),
-    h('div', { class: 'chat__frame' }, list, jumpButton),
+    h('div', { class: 'chat__frame' }, log, jumpButton),
     form,
     closedNote);
 
