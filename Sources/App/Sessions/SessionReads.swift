@@ -1,10 +1,32 @@
+// Everything that reads a session for a response: the select list, the hot statements that
+// run it, `SessionRecord`, and the response built from a row. Writes go through the model
+// (`Session`) or the SQLKit builder; access checks are in `Session+Access.swift`.
+//
+// When a column is added to `sessions`:
+// 1. a migration of its own (`Migrations/NNN/`), appended to `Migrations.all`
+//    (`Database/Migrations.swift`); a landed one is never edited;
+// 2. the field on the `Session` model. The select list is the model's fields
+//    (`SessionRecord.columns`), so the single read, both pages and PostgreSQL's prepared
+//    statements read the new column with no other edit;
+// 3. if responses show it: its property and its decoding line in `SessionRecord` below (rows are
+//    read without Fluent's reflection, so this is the one list written by hand), then
+//    `SessionResponse` (`SessionDTOs.swift`: the property, `init(record:…)`, `encode(to:)`),
+//    `write(to:)` in `SessionResponse+JSON.swift` (JSONWriterTests holds it to `encode(to:)`), and
+//    the `Session` schema of `Resources/openapi.json`;
+// 4. if a request sets it: its rule in `SessionFields.swift`.
+
 import EtrangeDomain
+import Fluent
 import Foundation
 import SQLKit
 
 /// A session's columns as plain values, which responses are built from, read straight from a row
 /// without Fluent's reflection over the model: the session list is a hot path.
 struct SessionRecord {
+    /// Every column of the `Session` model, as `s.<column>`: the select list of every read below.
+    /// Named, never `*` (`HotStatement`), and taken from the model so that they never disagree.
+    static let columns = Session.keys.map { "s.\($0)" }.joined(separator: ", ")
+
     let id: UUID
     let partieID: Int
     let name: String
@@ -26,7 +48,7 @@ struct SessionRecord {
     let createdAt: Date
     let updatedAt: Date
 
-    /// A row of `SELECT * FROM sessions`, through the same driver decoding as the model's.
+    /// A row that read `columns`, through the same driver decoding as the model's.
     init(row: any SQLRow) throws {
         id = try row.decode(column: "id", as: UUID.self)
         partieID = try row.decode(column: "partie_id", as: Int.self)
@@ -53,5 +75,91 @@ struct SessionRecord {
         cardValues = try row.decode(column: "card_values", as: String.self)
         createdAt = try row.decode(column: "created_at", as: Date.self)
         updatedAt = try row.decode(column: "updated_at", as: Date.self)
+    }
+}
+
+extension SessionResponse {
+    /// Sessions as the caller (`$1`) sees them, with every count their responses show, in one
+    /// statement: the list pages through it and single-session answers filter it by id, so the
+    /// two never disagree. A session outside the caller's parties gives no row. SQLiteNIO keeps no
+    /// prepared statements, so this text is compiled at every call there: each subquery and window
+    /// costs (BENCHMARKS.md), hence one subquery for the caller's seat, and no total.
+    static let select = """
+        SELECT \(SessionRecord.columns), pt.mj_id,
+          (SELECT MAX(CASE WHEN c.is_active THEN 2 ELSE 1 END) FROM \(SessionParticipant.schema) c
+             WHERE c.session_id = s.id AND c.user_id = $1) AS caller_seat,
+          (SELECT COUNT(*) FROM \(SessionParticipant.schema) p WHERE p.session_id = s.id
+             AND p.role IN \(SessionParticipant.seatTakingRoles) AND p.is_active = TRUE) AS seated_count,
+          (SELECT COUNT(*) FROM \(SessionPresence.schema) o WHERE o.session_id = s.id AND o.is_online = TRUE) AS online_count
+        FROM \(Session.schema) s
+        JOIN \(Partie.schema) pt ON pt.id = s.partie_id
+        \(PartieMember.membership(of: "$1", inPartie: "pt.id"))
+        """
+
+    /// The session as `caller` sees it now: on `GET` and after each change.
+    static func load(_ id: UUID, caller: Caller, on db: any Database, now: Date) async throws -> SessionResponse {
+        guard let row = try await db.first(SessionByID(callerID: caller.userID, sessionID: id)) else {
+            throw AppError.notFound("Session introuvable.")
+        }
+        return try SessionResponse(row: row, callerID: caller.userID, now: now)
+    }
+
+    /// A row of `select`. `caller_seat` is null when the caller never held a place, 1 for a place
+    /// given up, 2 for one still held.
+    init(row: any SQLRow, callerID: Int, now: Date) throws {
+        let callerSeat = try row.decode(column: "caller_seat", as: Int?.self)
+        self.init(
+            record: try SessionRecord(row: row), isMJ: try row.decode(column: "mj_id", as: Int.self) == callerID,
+            seatedPlayers: try row.decode(column: "seated_count", as: Int.self),
+            onlineCount: try row.decode(column: "online_count", as: Int.self),
+            callerSeat: callerSeat.map { $0 == 2 },
+            now: now)
+    }
+
+    /// `callerSeat`: nil when the caller never held a place in the session, else whether they still do.
+    init(record: SessionRecord, isMJ: Bool, seatedPlayers: Int, onlineCount: Int, callerSeat: Bool?, now: Date) {
+        let request = SeatRequest(
+            status: record.status, allowLateJoin: record.allowLateJoin, maxPlayers: record.maxPlayers,
+            seatedPlayers: seatedPlayers, heldASeat: callerSeat != nil, stillSeated: callerSeat == true,
+            role: isMJ ? .master : .player)
+        self.init(record: record, isMJ: isMJ, seatedPlayers: seatedPlayers, onlineCount: onlineCount,
+                  canJoin: request.refusal == nil, now: now)
+    }
+}
+
+/// One session as `SessionResponse.select` reads it.
+struct SessionByID: HotStatement {
+    static let sql = SessionResponse.select + "\nWHERE s.id = $2"
+    let binds: [HotBind]
+
+    init(callerID: Int, sessionID: UUID) {
+        binds = [.int(callerID), .uuid(sessionID)]
+    }
+}
+
+/// The first page of a partie's sessions, newest first, optionally of one status (the cast types
+/// `$3` for PostgreSQL when the call that prepares it binds no status). Without an `OFFSET`, whose
+/// value PostgreSQL cannot guess, its generic plan costs what a custom one does, so it keeps that
+/// plan after five calls instead of planning every call again.
+struct FirstSessionPage: HotStatement {
+    static let sql = SessionResponse.select + """
+
+        WHERE s.partie_id = $2 AND (CAST($3 AS TEXT) IS NULL OR s.status = $3)
+        ORDER BY s.created_at DESC, s.id DESC LIMIT CAST($4 AS BIGINT)
+        """
+    let binds: [HotBind]
+
+    init(callerID: Int, partieID: Int, status: SessionStatus?, per: Int) {
+        binds = [.int(callerID), .int(partieID), .text(status?.rawValue), .int(per)]
+    }
+}
+
+/// The pages after the first, rarer, planned at each call.
+struct LaterSessionPage: HotStatement {
+    static let sql = FirstSessionPage.sql + " OFFSET CAST($5 AS BIGINT)"
+    let binds: [HotBind]
+
+    init(callerID: Int, partieID: Int, status: SessionStatus?, per: Int, offset: Int) {
+        binds = FirstSessionPage(callerID: callerID, partieID: partieID, status: status, per: per).binds + [.int(offset)]
     }
 }
