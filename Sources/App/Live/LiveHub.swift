@@ -195,7 +195,7 @@ actor LiveHub {
         let db = database()
         if db is any PostgresDatabase {
             do {
-                try await (db as! any SQLDatabase).raw("""
+                try await db.sql.raw("""
                     SELECT pg_notify(\(bind: LiveEvents.channel), \(bind: "d:\(sessionID.uuidString)"))
                     """).run()
             } catch {
@@ -287,7 +287,7 @@ actor LiveHub {
         let db = database()
         if db is any PostgresDatabase {
             do {
-                try await (db as! any SQLDatabase).raw("""
+                try await db.sql.raw("""
                     SELECT set_config('synchronous_commit', 'off', true),
                            pg_notify(\(bind: LiveEvents.channel), \(bind: "e:\(sessionID.uuidString)/\(instanceID.uuidString)"))
                     """).run()

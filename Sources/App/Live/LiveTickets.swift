@@ -19,7 +19,7 @@ enum LiveTickets {
     static func issue(to caller: Caller, for sessionID: UUID, at now: Date, on db: any Database) async throws -> LiveTicketResponse {
         let (value, digest) = UserToken.generate()
         let expiresAt = now.addingTimeInterval(lifetime)
-        let sql = db as! any SQLDatabase
+        let sql = db.sql
         // Spent or not, an expired ticket is worth nothing: each issue clears them away.
         try await sql.delete(from: schema).where("expires_at", .lessThanOrEqual, now).run()
         try await sql.insert(into: schema)
@@ -33,7 +33,7 @@ enum LiveTickets {
     /// be valid. A ticket for another session is left alone: it is not this one's to spend.
     static func redeem(_ value: String, for sessionID: UUID, at now: Date, on db: any Database) async throws -> Caller {
         guard value.utf8.count <= 128 else { throw AppError.unauthorized("Ticket invalide ou déjà utilisé : demandez-en un autre.") }
-        let spent = try await (db as! any SQLDatabase).delete(from: schema)
+        let spent = try await db.sql.delete(from: schema)
             .where("digest", .equal, UserToken.digest(value))
             .where("session_id", .equal, sessionID)
             .returning("token_id", "expires_at")

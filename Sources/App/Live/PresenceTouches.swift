@@ -50,7 +50,7 @@ final class PresenceTouches: Sendable {
         for start in stride(from: 0, to: grants.count, by: Self.chunk) {
             let part = grants[start..<min(start + Self.chunk, grants.count)]
             do {
-                let rows = try await (app.db as! any SQLDatabase).update(SessionPresence.schema)
+                let rows = try await app.db.sql.update(SessionPresence.schema)
                     .set("last_seen", to: now)
                     .where("is_online", .equal, true)
                     .where(SQLGroupExpression([SQLIdentifier("session_id"), SQLIdentifier("user_id")]), .in,
