@@ -62,6 +62,8 @@ import Vapor
                 Row(method: .GET, path: "/api/sessions/\(s)/decks/\(c)", expected: [U, N, N, O, O]),
                 Row(method: .POST, path: "/api/sessions/\(s)/decks/\(c)/shuffle", expected: [U, N, N, O, O]),
                 Row(method: .GET, path: "/api/sessions/\(s)/live", expected: [U, N, N, .upgradeRequired, .upgradeRequired]),
+                Row(method: .POST, path: "/api/sessions/\(s)/live-ticket", expected: [U, N, N, Cr, Cr]),
+                Row(method: .DELETE, path: "/api/sessions/\(s)/presence", expected: [U, N, N, NC, NC]),
                 Row(method: .POST, path: "/api/sessions/\(s)/pause", expected: [U, N, N, F, O]),
                 Row(method: .POST, path: "/api/sessions/\(s)/resume", expected: [U, N, N, F, O]),
                 Row(method: .POST, path: "/api/sessions/\(s)/end", expected: [U, N, N, F, O]),
@@ -87,16 +89,74 @@ import Vapor
                 .anonymous: nil, .outsider: t.table.outsider.token, .otherPartie: other.token,
                 .player: t.table.player.token, .mj: t.table.mj.token,
             ]
-            var cells = 0
             for row in rows {
                 for (index, caller) in Caller.allCases.enumerated() {
                     let response = try await api.send(row.method, row.path, token: tokens[caller] ?? nil, json: row.body)
                     #expect(response.status == row.expected[index], "\(caller.rawValue) \(row.method) \(row.path): \(response.text)")
                     #expect(response.status.code < 500)
-                    cells += 1
                 }
             }
-            #expect(cells == rows.count * Caller.allCases.count)
+
+            // "Every endpoint": each row is a route the application registers, and every route
+            // under /api has a row or a reason below. A new endpoint fails here until it has one.
+            let routes = api.app.routes.all.map(RouteKey.init(route:)).filter { $0.components.first == "api" }
+            var covered: Set<RouteKey> = []
+            for row in rows {
+                let route = try #require(RouteKey.matching(row.method, row.path, in: routes), "\(row.method) \(row.path) is no route")
+                covered.insert(route)
+            }
+            let registered = Set(routes).subtracting(Self.elsewhere.keys.map { RouteKey($0) })
+            #expect(registered.subtracting(covered).isEmpty, "routes without a row: \(registered.subtracting(covered).map(\.description).sorted())")
+            #expect(Set(Self.elsewhere.keys.map { RouteKey($0) }).isSubset(of: Set(routes)), "a listed route no longer exists")
         }
+    }
+
+    /// Routes under /api without a row, and why.
+    static let elsewhere: [String: String] = [
+        "POST /api/auth/register": "public",
+        "POST /api/auth/login": "public",
+        "GET /api/calendar/:secret": "public: the secret in the path is the credential (CalendarTests)",
+        "POST /api/auth/password": "the caller's own account, nothing of a partie (HardeningTests)",
+        "POST /api/parties": "creates the caller's own partie (PartiesTests)",
+        "POST /api/parties/join": "the invitation code is the credential (PartiesTests, AccountLimitsTests)",
+        "GET /api/characters": "the caller's own characters (CharactersTests)",
+        "POST /api/characters": "the caller's own characters (CharactersTests)",
+        "GET /api/scenarios": "the caller's own scenarios (PartiesTests)",
+        "POST /api/scenarios": "the caller's own scenarios (PartiesTests)",
+        "POST /api/sessions/:id/join": "changes the seats the rows above rely on (SessionRacesTests, PresenceTests)",
+        "POST /api/sessions/:id/leave": "changes the seats the rows above rely on (PresenceTests, LiveTests)",
+        "POST /api/sessions/:id/decks/:deck/pot": "the deck guard of the shuffle row, with a state that a second caller's change would refuse (CardsTests)",
+        "POST /api/sessions/:id/decks/:deck/joker": "the deck guard of the shuffle row, with a state that a second caller's change would refuse (CardsTests)",
+    ]
+
+    /// A route as registered: its method and path components, parameters as `:name`.
+    struct RouteKey: Hashable, CustomStringConvertible {
+        let method: String
+        let components: [String]
+
+        init(route: Route) {
+            method = route.method.rawValue
+            components = route.path.map(\.description)
+        }
+
+        /// "POST /api/sessions/:id/join"
+        init(_ text: String) {
+            let parts = text.split(separator: " ", maxSplits: 1)
+            method = String(parts[0])
+            components = parts[1].split(separator: "/").map(String.init)
+        }
+
+        var description: String { "\(method) /" + components.joined(separator: "/") }
+
+        /// The route a concrete request reaches: constants before parameters, as the router does.
+        static func matching(_ method: HTTPMethod, _ path: String, in routes: [RouteKey]) -> RouteKey? {
+            let parts = (path.split(separator: "?").first ?? "").split(separator: "/").map(String.init)
+            return routes
+                .filter { $0.method == method.rawValue && $0.components.count == parts.count }
+                .filter { zip($0.components, parts).allSatisfy { $0.hasPrefix(":") || $0 == $1 } }
+                .max { $0.constants < $1.constants }
+        }
+
+        private var constants: Int { components.filter { !$0.hasPrefix(":") }.count }
     }
 }

@@ -161,9 +161,18 @@ import Vapor
                 try await Task.sleep(for: .milliseconds(10))
             }
             #expect(await api.app.live.connections(of: table.player.id, in: session.id) == 2)
+            // Waits for the phone's departure to be settled, not for its delay to run out: the
+            // presence read after it is the state the departure left.
+            let departures = api.app.live.departures
+            let settled = departures.settled
             try await phone.close()
-            try await laptop.waitFor("laptop still served") { _ in true }
+            for _ in 0..<500 where departures.settled == settled {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try #require(departures.settled > settled, "the phone's departure was never settled")
             #expect(try await api.presence(session, as: table.mj).contains { $0.userId == table.player.id })
+            #expect(await api.app.live.connections(of: table.player.id, in: session.id) == 1)
+            #expect(laptop.socket?.isClosed == false)
             try await laptop.close()
             try await watcher.waitFor("offline") { $0.contains { $0.type == "presence.offline" && $0.data["user_id"] as? Int == table.player.id } }
             #expect(!(try await api.presence(session, as: table.mj).contains { $0.userId == table.player.id }))

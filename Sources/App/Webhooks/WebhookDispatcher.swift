@@ -33,6 +33,10 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
         (stream, wake) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
+    /// Whether the delivery loop runs: from the application's boot to its stop, never while
+    /// delivery is off.
+    var isRunning: Bool { tasks.withLockedValue { !$0.isEmpty } }
+
     /// Asks for a look at the queue now; cheap, never waits.
     func poke() {
         wake.yield()

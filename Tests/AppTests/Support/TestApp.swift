@@ -32,6 +32,7 @@ func withApp<T>(
     _ database: TestDatabase,
     configure adjust: (inout AppConfig) -> Void = { _ in },
     routes extra: (any RoutesBuilder) -> Void = { _ in },
+    boot: Bool = false,
     _ body: (TestAPI) async throws -> T
 ) async throws -> T {
     let app = try await Application.make(.testing)
@@ -62,6 +63,9 @@ func withApp<T>(
     do {
         try await configure(app, config: config)
         extra(app.routes)
+        // The lifecycle handlers (sweeper, PostgreSQL listener, webhook dispatcher) start only
+        // where a test asks: elsewhere tests run their passes by hand, on the pinned clock.
+        if boot { try await app.asyncBoot() }
         try await app.server.start(address: .hostname("127.0.0.1", port: 0))
         let port = try #require(app.http.server.shared.localAddress?.port)
         let api = TestAPI(app: app, clock: clock, base: "http://127.0.0.1:\(port)", database: database)
@@ -70,9 +74,12 @@ func withApp<T>(
         result = .failure(error)
     }
 
-    // Open live sockets would hold the server's graceful shutdown for its full grace period.
-    await app.live.shutdown()
-    await app.server.shutdown()
+    // Open live sockets would hold the server's graceful shutdown for its full grace period. A
+    // booted application stops as in production: `GracefulStop` does this itself.
+    if !boot {
+        await app.live.shutdown()
+        await app.server.shutdown()
+    }
     if database == .postgres, let schema = config.databaseSchema {
         try? await (app.db as? any SQLDatabase)?.raw("DROP SCHEMA IF EXISTS \(ident: schema) CASCADE").run()
     }
