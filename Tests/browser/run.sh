@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Runs the browser tests against a fresh server: copies the built binary (so a rebuild cannot swap
-# it mid-run), starts it on 127.0.0.1 with an empty SQLite database, waits for /health, runs
-# pytest, then stops the server. Extra arguments go to pytest.
+# Runs the browser tests against a fresh server: copies the built binary and its resource bundles
+# (so a rebuild cannot swap them mid-run), starts it on 127.0.0.1 with an empty SQLite database,
+# waits for /health, runs pytest, then stops the server. Extra arguments go to pytest.
 #
 #   Tests/browser/run.sh                 # binary: .build/debug/etrange
 #   ETRANGE_BINARY=path/to/etrange Tests/browser/run.sh -k story
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source Tests/lib/stage.sh
 
 binary="${ETRANGE_BINARY:-.build/debug/etrange}"
 port="${ETRANGE_BROWSER_PORT:-18091}"
@@ -23,7 +24,7 @@ if [ ! -x "$binary" ]; then
   echo "run.sh: $binary est introuvable : construisez le serveur d'abord." >&2
   exit 2
 fi
-cp "$binary" "$work/etrange"
+copy_server "$binary" "$work"
 # The test's Python packages; axe-core-python ships axe-core, the accessibility checker it injects.
 python3 -c 'import selenium, pytest, axe_core_python' 2>/dev/null \
   || python3 -m pip install -q selenium pytest axe-core-python
