@@ -24,8 +24,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-python3 -c 'import openapi_spec_validator, selenium, pytest, websockets, requests, icalendar' 2>/dev/null \
-    || python3 -m pip install -q openapi-spec-validator selenium pytest websockets requests icalendar
+python3 -c 'import openapi_spec_validator, selenium, pytest, websockets, requests, icalendar, axe_core_python' 2>/dev/null \
+    || python3 -m pip install -q openapi-spec-validator selenium pytest websockets requests icalendar axe-core-python
 
 log "starting a throwaway PostgreSQL cluster"
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)

@@ -298,10 +298,10 @@ actor LiveHub {
         await poke(sessionID)
     }
 
-    /// Every session with connections here, for a PostgreSQL listener that reconnected and may
-    /// have missed notifications.
+    /// For a PostgreSQL listener that reconnected and may have missed notifications: every
+    /// session followed here reads its journal again, and those deleted meanwhile, which left no
+    /// journal to read, are closed.
     func pokeAll() async {
-        // A deletion announced meanwhile left nothing in the journal to read: look for it.
         let followed = Array(channels.keys)
         if let existing = try? await Session.query(on: database()).filter(\.$id ~~ followed).all(\.$id) {
             for sessionID in Set(followed).subtracting(existing) { sessionDeleted(sessionID) }
