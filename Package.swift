@@ -5,7 +5,7 @@ let package = Package(
     name: "etrange",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "etrange", targets: ["etrange"]),
+        .executable(name: "etrange", targets: ["etrange"])
     ],
     dependencies: [
         .package(url: "https://github.com/vapor/vapor", from: "4.122.3"),

@@ -5,7 +5,7 @@ let package = Package(
     name: "etrange-benchmarks",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "etrange-load", targets: ["etrange-load"]),
+        .executable(name: "etrange-load", targets: ["etrange-load"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -23,7 +23,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
-        ),
+        )
     ],
     swiftLanguageModes: [.v6]
 )

@@ -91,13 +91,17 @@ public struct AppConfig: Sendable {
 
     /// Reads the configuration; a variable that is set but unusable stops the start with a message
     /// naming it, rather than running with a surprise.
-    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfig {
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> AppConfig
+    {
         var config = AppConfig()
         if let url = env["DATABASE_URL"], !url.isEmpty {
             config.database = try parseDatabaseURL(url)
         }
         config.databaseSchema = env["ETRANGE_DB_SCHEMA"].flatMap { $0.isEmpty ? nil : $0 }
-        if let schema = config.databaseSchema, schema.range(of: "^[a-z_][a-z0-9_]{0,62}$", options: .regularExpression) == nil {
+        if let schema = config.databaseSchema,
+            schema.range(of: "^[a-z_][a-z0-9_]{0,62}$", options: .regularExpression) == nil
+        {
             throw Invalid(variable: "ETRANGE_DB_SCHEMA", problem: "lowercase letters, digits and _ only")
         }
         if env["ETRANGE_DB_POOL"].map({ !$0.isEmpty }) == true {
@@ -110,26 +114,33 @@ public struct AppConfig: Sendable {
         }
         config.databasePoolTimeout = TimeInterval(try integer(env, "ETRANGE_DB_POOL_TIMEOUT", default: 30, in: 1...600))
         if let url = env["ETRANGE_PUBLIC_URL"], !url.isEmpty {
-            guard let parsed = URL(string: url), parsed.scheme == "http" || parsed.scheme == "https", parsed.host != nil else {
+            guard let parsed = URL(string: url), parsed.scheme == "http" || parsed.scheme == "https", parsed.host != nil
+            else {
                 throw Invalid(variable: "ETRANGE_PUBLIC_URL", problem: "an http(s) URL is expected")
             }
             config.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
         }
-        config.tokenLifetime = TimeInterval(try integer(env, "ETRANGE_TOKEN_TTL_HOURS", default: 720, in: 1...87_600)) * 3600
+        config.tokenLifetime =
+            TimeInterval(try integer(env, "ETRANGE_TOKEN_TTL_HOURS", default: 720, in: 1...87_600)) * 3600
         config.bcryptCost = try integer(env, "ETRANGE_BCRYPT_COST", default: config.bcryptCost, in: 4...31)
-        config.maxBodySize = ByteCount(value: try integer(env, "ETRANGE_MAX_BODY_KB", default: 64, in: 1...10_240) * 1024)
+        config.maxBodySize = ByteCount(
+            value: try integer(env, "ETRANGE_MAX_BODY_KB", default: 64, in: 1...10_240) * 1024)
         config.presenceTimeout = TimeInterval(try integer(env, "ETRANGE_PRESENCE_TIMEOUT", default: 60, in: 5...86_400))
         config.sweepInterval = TimeInterval(try integer(env, "ETRANGE_SWEEP_INTERVAL", default: 10, in: 1...3600))
         config.liveQueueLimit = try integer(env, "ETRANGE_LIVE_QUEUE", default: config.liveQueueLimit, in: 8...100_000)
-        config.eventRetention = TimeInterval(try integer(env, "ETRANGE_EVENT_RETENTION_HOURS", default: 48, in: 1...8760)) * 3600
-        config.liveSocketsPerSession = try integer(env, "ETRANGE_LIVE_MAX_SOCKETS_PER_SESSION", default: config.liveSocketsPerSession, in: 1...1000)
-        config.liveSocketsPerUser = try integer(env, "ETRANGE_LIVE_MAX_SOCKETS_PER_USER", default: config.liveSocketsPerUser, in: 1...10_000)
+        config.eventRetention =
+            TimeInterval(try integer(env, "ETRANGE_EVENT_RETENTION_HOURS", default: 48, in: 1...8760)) * 3600
+        config.liveSocketsPerSession = try integer(
+            env, "ETRANGE_LIVE_MAX_SOCKETS_PER_SESSION", default: config.liveSocketsPerSession, in: 1...1000)
+        config.liveSocketsPerUser = try integer(
+            env, "ETRANGE_LIVE_MAX_SOCKETS_PER_USER", default: config.liveSocketsPerUser, in: 1...10_000)
         config.webhooksMayReachPrivateAddresses = try flag(env, "ETRANGE_WEBHOOK_ALLOW_PRIVATE", default: false)
         config.webhookDelivery = try flag(env, "ETRANGE_WEBHOOK_DELIVERY", default: true)
         config.idleAfter = TimeInterval(try integer(env, "ETRANGE_IDLE_AFTER", default: 300, in: 30...86_400))
         if let name = env["ETRANGE_TIMEZONE"], !name.isEmpty {
             guard let zone = TimeZone(identifier: name) else {
-                throw Invalid(variable: "ETRANGE_TIMEZONE", problem: "an IANA time zone such as Europe/Paris is expected")
+                throw Invalid(
+                    variable: "ETRANGE_TIMEZONE", problem: "an IANA time zone such as Europe/Paris is expected")
             }
             config.timeZone = zone
         }
@@ -140,12 +151,16 @@ public struct AppConfig: Sendable {
         default: throw Invalid(variable: "ETRANGE_LOG_FORMAT", problem: "text or json is expected")
         }
         config.limits.enabled = try flag(env, "ETRANGE_RATE_LIMITS", default: true)
-        config.limits.hashThreads = try integer(env, "ETRANGE_HASH_THREADS", default: config.limits.hashThreads, in: 1...64)
-        config.limits.hashQueue = try integer(env, "ETRANGE_HASH_QUEUE", default: config.limits.hashQueue, in: 1...100_000)
+        config.limits.hashThreads = try integer(
+            env, "ETRANGE_HASH_THREADS", default: config.limits.hashThreads, in: 1...64)
+        config.limits.hashQueue = try integer(
+            env, "ETRANGE_HASH_QUEUE", default: config.limits.hashQueue, in: 1...100_000)
         config.httpIdleTimeout = TimeInterval(try integer(env, "ETRANGE_HTTP_IDLE_TIMEOUT", default: 60, in: 25...3600))
         if let list = env["ETRANGE_TRUSTED_PROXIES"], !list.isEmpty {
             guard let proxies = TrustedProxies(list: list) else {
-                throw Invalid(variable: "ETRANGE_TRUSTED_PROXIES", problem: "addresses or networks separated by commas are expected, such as 127.0.0.1, 10.0.0.0/8")
+                throw Invalid(
+                    variable: "ETRANGE_TRUSTED_PROXIES",
+                    problem: "addresses or networks separated by commas are expected, such as 127.0.0.1, 10.0.0.0/8")
             }
             config.trustedProxies = proxies
         }
@@ -180,10 +195,13 @@ public struct AppConfig: Sendable {
         }
     }
 
-    private static func integer(_ env: [String: String], _ name: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
+    private static func integer(_ env: [String: String], _ name: String, default value: Int, in range: ClosedRange<Int>)
+        throws -> Int
+    {
         guard let raw = env[name], !raw.isEmpty else { return value }
         guard let parsed = Int(raw), range.contains(parsed) else {
-            throw Invalid(variable: name, problem: "an integer in \(range.lowerBound)...\(range.upperBound) is expected")
+            throw Invalid(
+                variable: name, problem: "an integer in \(range.lowerBound)...\(range.upperBound) is expected")
         }
         return parsed
     }

@@ -2,8 +2,8 @@ import Fluent
 import FluentPostgresDriver
 import FluentSQLiteDriver
 import NIOCore
-import SQLiteStatementCache
 import SQLKit
+import SQLiteStatementCache
 import Vapor
 
 /// The threads of the blocking pool, where SQLite's work runs. The statement cache opens one
@@ -56,7 +56,7 @@ public func configure(_ app: Application, config: AppConfig? = nil) async throws
 
 private func configureDatabase(_ app: Application, config: AppConfig) async throws {
     switch config.database {
-    case let .sqlite(path):
+    case .sqlite(let path):
         let url = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let sqlite: DatabaseConfigurationFactory = .sqlite(
@@ -79,15 +79,16 @@ private func configureDatabase(_ app: Application, config: AppConfig) async thro
         let sql = app.db.sql
         try await sql.raw("PRAGMA journal_mode=WAL").run()
         try await sql.raw(config.sqliteFullSync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL").run()
-    case let .postgres(url):
+    case .postgres(let url):
         var postgres = try SQLPostgresConfiguration(url: url)
         if let schema = config.databaseSchema {
             postgres.searchPath = [schema]
         }
         app.lifecycle.use(PostgresListener(configuration: postgres.coreConfiguration))
         app.databases.use(
-            .postgres(configuration: postgres, maxConnectionsPerEventLoop: config.effectivePoolSize,
-                      connectionPoolTimeout: .seconds(Int64(config.databasePoolTimeout))),
+            .postgres(
+                configuration: postgres, maxConnectionsPerEventLoop: config.effectivePoolSize,
+                connectionPoolTimeout: .seconds(Int64(config.databasePoolTimeout))),
             as: .psql)
         if let schema = config.databaseSchema {
             try await app.db.sql.raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()

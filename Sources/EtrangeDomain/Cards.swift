@@ -25,8 +25,19 @@ public enum Suit: String, Sendable, Codable, CaseIterable {
 /// Ace to king. What a rank is worth is not here on purpose: that belongs to a `CardValueTable`,
 /// so a table can change its rules without touching the cards.
 public enum Rank: String, Sendable, Codable, CaseIterable, CodingKeyRepresentable {
-    case ace = "A", two = "2", three = "3", four = "4", five = "5", six = "6", seven = "7"
-    case eight = "8", nine = "9", ten = "10", jack = "J", queen = "Q", king = "K"
+    case ace = "A"
+    case two = "2"
+    case three = "3"
+    case four = "4"
+    case five = "5"
+    case six = "6"
+    case seven = "7"
+    case eight = "8"
+    case nine = "9"
+    case ten = "10"
+    case jack = "J"
+    case queen = "Q"
+    case king = "K"
 
     /// The ranks the pot adds: the figures of the character's suit.
     public static let figures: [Rank] = [.jack, .queen, .king]
@@ -96,18 +107,18 @@ public struct Card: Hashable, Sendable {
     public var isJoker: Bool { face == .joker }
 
     public var rank: Rank? {
-        if case let .regular(rank, _) = face { rank } else { nil }
+        if case .regular(let rank, _) = face { rank } else { nil }
     }
 
     public var suit: Suit? {
-        if case let .regular(_, suit) = face { suit } else { nil }
+        if case .regular(_, let suit) = face { suit } else { nil }
     }
 
     /// « As de pique », « 7 de cœur », « Dame de carreau », « Joker ». A pot card reads like its
     /// base twin: at the table they are the same card.
     public var label: String {
         switch face {
-        case let .regular(rank, suit): "\(rank.label) de \(suit.label)"
+        case .regular(let rank, let suit): "\(rank.label) de \(suit.label)"
         case .joker: "Joker"
         }
     }
@@ -115,7 +126,7 @@ public struct Card: Hashable, Sendable {
     /// The label inside a sentence: « l'As de pique », « la Dame de cœur », « le Joker ».
     public var labelWithArticle: String {
         switch face {
-        case let .regular(rank, _): rank.definiteArticle + label
+        case .regular(let rank, _): rank.definiteArticle + label
         case .joker: "le Joker"
         }
     }
@@ -124,7 +135,7 @@ public struct Card: Hashable, Sendable {
 extension Card: CustomStringConvertible {
     public var description: String {
         switch face {
-        case let .regular(rank, suit): "\(rank.rawValue)\(suit.symbol)\(origin == .pot ? "(pot)" : "")"
+        case .regular(let rank, let suit): "\(rank.rawValue)\(suit.symbol)\(origin == .pot ? "(pot)" : "")"
         case .joker: "Joker"
         }
     }
@@ -143,20 +154,24 @@ extension Card: Codable {
         let origin = try container.decode(Origin.self, forKey: .origin)
         if code == Self.jokerCode {
             guard origin == .item else {
-                throw DecodingError.dataCorruptedError(forKey: .origin, in: container,
-                                                       debugDescription: "Le joker vient toujours de l'objet spécial.")
+                throw DecodingError.dataCorruptedError(
+                    forKey: .origin, in: container,
+                    debugDescription: "Le joker vient toujours de l'objet spécial.")
             }
             self = .joker
             return
         }
         guard let rank = Rank(rawValue: code) else {
-            throw DecodingError.dataCorruptedError(forKey: .rank, in: container,
-                                                   debugDescription: "Valeur de carte inconnue : « \(code) ».")
+            throw DecodingError.dataCorruptedError(
+                forKey: .rank, in: container,
+                debugDescription: "Valeur de carte inconnue : « \(code) ».")
         }
         let suit = try container.decode(Suit.self, forKey: .suit)
         guard origin == .base || (origin == .pot && Rank.figures.contains(rank)) else {
-            throw DecodingError.dataCorruptedError(forKey: .origin, in: container,
-                                                   debugDescription: "La carte « \(rank.label) de \(suit.label) » ne peut pas venir de « \(origin.label) ».")
+            throw DecodingError.dataCorruptedError(
+                forKey: .origin, in: container,
+                debugDescription:
+                    "La carte « \(rank.label) de \(suit.label) » ne peut pas venir de « \(origin.label) ».")
         }
         self.init(rank, of: suit, origin: origin)
     }
@@ -164,7 +179,7 @@ extension Card: Codable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         switch face {
-        case let .regular(rank, suit):
+        case .regular(let rank, let suit):
             try container.encode(rank.rawValue, forKey: .rank)
             try container.encode(suit, forKey: .suit)
         case .joker:

@@ -18,11 +18,12 @@ public enum DrawMode: String, Sendable, Codable, CaseIterable {
     public func keep(_ draw: Draw, with table: CardValueTable) -> (kept: Card, setAside: Card?) {
         guard let second = draw.second else { return (draw.first, nil) }
         let first = draw.first
-        let secondWins = switch self {
-        case .classic: false
-        case .advantage: table.value(of: second) > table.value(of: first)
-        case .disadvantage: table.value(of: second) < table.value(of: first)
-        }
+        let secondWins =
+            switch self {
+            case .classic: false
+            case .advantage: table.value(of: second) > table.value(of: first)
+            case .disadvantage: table.value(of: second) < table.value(of: first)
+            }
         return secondWins ? (second, first) : (first, second)
     }
 }
@@ -62,8 +63,10 @@ public struct TestRequest: Hashable, Sendable, Codable {
     public var difficulty: Int?
     public var mode: DrawMode
 
-    public init(characterName: String, characteristic: Characteristic?, bonuses: [Bonus] = [],
-                difficulty: Int? = nil, mode: DrawMode = .classic) {
+    public init(
+        characterName: String, characteristic: Characteristic?, bonuses: [Bonus] = [],
+        difficulty: Int? = nil, mode: DrawMode = .classic
+    ) {
         self.characterName = characterName
         self.characteristic = characteristic
         self.bonuses = bonuses
@@ -75,7 +78,9 @@ public struct TestRequest: Hashable, Sendable, Codable {
     public func validate() -> Result<Void, TestRefusal> {
         if bonuses.count > Self.maxBonuses { return .failure(.tooManyBonuses(bonuses.count)) }
         if characteristic?.name.isBlank == true { return .failure(.unnamedCharacteristic) }
-        if let index = bonuses.firstIndex(where: { $0.name.isBlank }) { return .failure(.unnamedBonus(position: index + 1)) }
+        if let index = bonuses.firstIndex(where: { $0.name.isBlank }) {
+            return .failure(.unnamedBonus(position: index + 1))
+        }
         return .success(())
     }
 
@@ -85,9 +90,10 @@ public struct TestRequest: Hashable, Sendable, Codable {
         let (kept, setAside) = mode.keep(draw, with: table)
         let cardValue = table.value(of: kept)
         let total = cardValue + (characteristic?.value ?? 0) + bonuses.reduce(0) { $0 + $1.value }
-        return TestResult(request: self, draw: draw, kept: kept, setAside: setAside, cardValue: cardValue,
-                          total: total, outcome: difficulty.map { total >= $0 ? .success : .failure },
-                          valueTableName: table.name)
+        return TestResult(
+            request: self, draw: draw, kept: kept, setAside: setAside, cardValue: cardValue,
+            total: total, outcome: difficulty.map { total >= $0 ? .success : .failure },
+            valueTableName: table.name)
     }
 }
 
@@ -99,11 +105,11 @@ public enum TestRefusal: Error, Hashable, Sendable {
 
     public var reason: String {
         switch self {
-        case let .tooManyBonuses(count):
+        case .tooManyBonuses(let count):
             "Un test accepte au plus \(TestRequest.maxBonuses) bonus (\(count) demandés)."
         case .unnamedCharacteristic:
             "La caractéristique du test doit avoir un nom."
-        case let .unnamedBonus(position):
+        case .unnamedBonus(let position):
             "Le bonus n° \(position) doit avoir un nom."
         }
     }
@@ -167,7 +173,9 @@ public struct TestResult: Hashable, Sendable, Codable {
 extension Deck {
     /// Validates, draws as the mode asks, and resolves with this deck's value table. A refused
     /// test draws nothing.
-    public mutating func test(_ request: TestRequest, using generator: inout some RandomNumberGenerator) throws(TestRefusal) -> TestResult {
+    public mutating func test(_ request: TestRequest, using generator: inout some RandomNumberGenerator)
+        throws(TestRefusal) -> TestResult
+    {
         try request.validate().get()
         return request.resolve(draw(request.mode, using: &generator), with: valueTable)
     }

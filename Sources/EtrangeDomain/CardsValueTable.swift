@@ -25,7 +25,7 @@ public struct CardValueTable: Hashable, Sendable {
 
     public func value(of card: Card) -> Int {
         switch card.face {
-        case let .regular(rank, _): value(of: rank)
+        case .regular(let rank, _): value(of: rank)
         case .joker: joker
         }
     }
@@ -40,7 +40,9 @@ public struct CardValueTable: Hashable, Sendable {
     }
 
     /// The usual card-game order: pips at face value, J 11, Q 12, K 13, ace 14; the joker 14.
-    public static let classic = CardValueTable(name: "classic", label: "Règle classique (Valet 11, Dame 12, Roi 13, As 14)") { rank in
+    public static let classic = CardValueTable(
+        name: "classic", label: "Règle classique (Valet 11, Dame 12, Roi 13, As 14)"
+    ) { rank in
         switch rank {
         case .jack: 11
         case .queen: 12
@@ -70,11 +72,14 @@ extension CardValueTable: Codable {
         guard missing.isEmpty else {
             throw DecodingError.dataCorruptedError(
                 forKey: .values, in: container,
-                debugDescription: "Table de valeurs incomplète : il manque \(missing.map(\.label).joined(separator: ", ")).")
+                debugDescription:
+                    "Table de valeurs incomplète : il manque \(missing.map(\.label).joined(separator: ", ")).")
         }
-        self.init(name: try container.decode(String.self, forKey: .name),
-                  label: try container.decode(String.self, forKey: .label),
-                  joker: try container.decode(Int.self, forKey: .joker)) { values[$0]! }
+        self.init(
+            name: try container.decode(String.self, forKey: .name),
+            label: try container.decode(String.self, forKey: .label),
+            joker: try container.decode(Int.self, forKey: .joker)
+        ) { values[$0]! }
     }
 
     public func encode(to encoder: any Encoder) throws {

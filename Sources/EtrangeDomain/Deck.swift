@@ -37,9 +37,10 @@ public enum DeckError: Error, Hashable, Sendable {
         case .noPotInDeck: "Il n'y a pas de pot dans le paquet."
         case .jokerAlreadyInDeck: "Le joker est déjà dans le paquet."
         case .noJokerInDeck: "Il n'y a pas de joker dans le paquet."
-        case let .missingCard(card): "Il manque une carte au paquet : « \(card.label) »."
-        case let .duplicateCard(card): "La carte « \(card.label) » apparaît deux fois dans le paquet."
-        case let .foreignCard(card): "La carte « \(card.label) » (\(card.origin.label)) n'a pas sa place dans ce paquet."
+        case .missingCard(let card): "Il manque une carte au paquet : « \(card.label) »."
+        case .duplicateCard(let card): "La carte « \(card.label) » apparaît deux fois dans le paquet."
+        case .foreignCard(let card):
+            "La carte « \(card.label) » (\(card.origin.label)) n'a pas sa place dans ce paquet."
         case .incompletePot: "Le pot est incomplet : il contient le Valet, la Dame et le Roi de la figure, ou rien."
         case .jokerInDiscard: "Le joker ne va jamais à la défausse."
         }
@@ -81,8 +82,10 @@ public struct Deck: Hashable, Sendable {
 
     /// A deck in a given state (a stored deck, or a stacked one for a test). Every base card must be
     /// in exactly one pile; the pot and the joker are present when their cards are.
-    public init(figure: Suit, valueTable: CardValueTable = .current,
-                drawPile: [Card], discardPile: [Card] = []) throws(DeckError) {
+    public init(
+        figure: Suit, valueTable: CardValueTable = .current,
+        drawPile: [Card], discardPile: [Card] = []
+    ) throws(DeckError) {
         var seen = Set<Card>()
         for card in drawPile + discardPile {
             guard Self.belongs(card, toFigure: figure) else { throw .foreignCard(card) }
@@ -131,7 +134,8 @@ public struct Deck: Hashable, Sendable {
     /// Fisher–Yates (Durstenfeld): each place, from the last down, takes a card picked uniformly
     /// among those not yet placed, itself included. `Int.random(in:using:)` draws without modulo
     /// bias, so with a fair generator every one of the n! orders is equally likely.
-    public static func fisherYates<Element>(_ items: inout [Element], using generator: inout some RandomNumberGenerator) {
+    public static func fisherYates<Element>(_ items: inout [Element], using generator: inout some RandomNumberGenerator)
+    {
         guard items.count > 1 else { return }
         for index in stride(from: items.count - 1, through: 1, by: -1) {
             items.swapAt(index, Int.random(in: 0...index, using: &generator))
@@ -200,21 +204,25 @@ extension Deck: Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let version = try container.decode(Int.self, forKey: .version)
         guard version == Self.storageVersion else {
-            throw DecodingError.dataCorruptedError(forKey: .version, in: container,
-                                                   debugDescription: "Version de paquet inconnue : \(version).")
+            throw DecodingError.dataCorruptedError(
+                forKey: .version, in: container,
+                debugDescription: "Version de paquet inconnue : \(version).")
         }
         do {
-            try self.init(figure: container.decode(Suit.self, forKey: .figure),
-                          valueTable: container.decode(CardValueTable.self, forKey: .valueTable),
-                          drawPile: container.decode([Card].self, forKey: .drawPile),
-                          discardPile: container.decode([Card].self, forKey: .discardPile))
+            try self.init(
+                figure: container.decode(Suit.self, forKey: .figure),
+                valueTable: container.decode(CardValueTable.self, forKey: .valueTable),
+                drawPile: container.decode([Card].self, forKey: .drawPile),
+                discardPile: container.decode([Card].self, forKey: .discardPile))
         } catch let error as DeckError {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.reason))
         }
         let flags = try (container.decode(Bool.self, forKey: .hasPot), container.decode(Bool.self, forKey: .hasJoker))
         guard flags == (hasPot, hasJoker) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                                                    debugDescription: "Les indicateurs du pot et du joker ne correspondent pas aux cartes."))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "Les indicateurs du pot et du joker ne correspondent pas aux cartes."))
         }
     }
 

@@ -49,7 +49,8 @@ public struct RunningTime: Equatable, Sendable {
 /// How long a session has lasted, in whole minutes: the figure recorded when it ended, or else its
 /// active time so far; none before it has started.
 public enum SessionDuration {
-    public static func minutes(status: SessionStatus, recorded: Int?, activeTime: RunningTime, at instant: Date) -> Int? {
+    public static func minutes(status: SessionStatus, recorded: Int?, activeTime: RunningTime, at instant: Date) -> Int?
+    {
         status == .scheduled ? nil : recorded ?? activeTime.minutes(at: instant)
     }
 }

@@ -20,8 +20,10 @@ public struct SeatRequest: Sendable, Equatable {
     public var stillSeated: Bool
     public var role: SeatRole
 
-    public init(status: SessionStatus, allowLateJoin: Bool, maxPlayers: Int, seatedPlayers: Int,
-                heldASeat: Bool, stillSeated: Bool, role: SeatRole) {
+    public init(
+        status: SessionStatus, allowLateJoin: Bool, maxPlayers: Int, seatedPlayers: Int,
+        heldASeat: Bool, stillSeated: Bool, role: SeatRole
+    ) {
         self.status = status
         self.allowLateJoin = allowLateJoin
         self.maxPlayers = maxPlayers
@@ -39,11 +41,11 @@ public enum SeatRefusal: Error, Equatable, Sendable {
 
     public var reason: String {
         switch self {
-        case let .finished(status):
+        case .finished(let status):
             "La session est « \(status.rawValue) » (\(status.label)) : on ne peut plus la rejoindre."
         case .lateJoinClosed:
             "La session a commencé et n'accepte pas les arrivées tardives : seuls ceux qui avaient une place peuvent la rejoindre."
-        case let .full(maxPlayers):
+        case .full(let maxPlayers):
             "La session est complète (\(maxPlayers) joueur\(maxPlayers > 1 ? "s" : "") au maximum)."
         }
     }

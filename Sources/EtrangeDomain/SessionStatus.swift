@@ -58,10 +58,12 @@ public struct TransitionRefused: Error, Equatable, Sendable {
 
     public var reason: String {
         let allowed = current.allowedActions.map(\.rawValue)
-        let options = allowed.isEmpty
+        let options =
+            allowed.isEmpty
             ? "aucune action n'est possible, la session est terminée"
             : "actions possibles : \(allowed.joined(separator: ", "))"
-        return "Impossible de faire « \(action.rawValue) » : la session est « \(current.rawValue) » (\(current.label) ; \(options))."
+        return
+            "Impossible de faire « \(action.rawValue) » : la session est « \(current.rawValue) » (\(current.label) ; \(options))."
     }
 }
 

@@ -33,13 +33,17 @@ public struct TextBounds: Sendable, Equatable {
     public func violation(in text: String) -> Violation? {
         if text.utf8.count > bytes { return .tooManyBytes(bytes) }
         if let scalars, text.unicodeScalars.count > scalars { return .tooManyScalars(scalars) }
-        if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && !"\n\r\t".unicodeScalars.contains($0) }) {
+        if text.unicodeScalars.contains(where: {
+            $0.properties.generalCategory == .control && !"\n\r\t".unicodeScalars.contains($0)
+        }) {
             return .control
         }
         let count = text.count
         if count < characters.lowerBound { return .tooShort(characters.lowerBound) }
         if count > characters.upperBound { return .tooLong(characters.upperBound) }
-        if text.contains(where: { Self.marks(in: $0) > Self.marksPerCharacter }) { return .tooManyMarks(Self.marksPerCharacter) }
+        if text.contains(where: { Self.marks(in: $0) > Self.marksPerCharacter }) {
+            return .tooManyMarks(Self.marksPerCharacter)
+        }
         return nil
     }
 

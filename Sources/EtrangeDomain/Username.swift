@@ -32,7 +32,9 @@ public enum Username {
     static let allowed = CharacterSet.letters.union(.decimalDigits).union(CharacterSet(charactersIn: "_.-"))
 
     /// Scripts that are written together: Japanese mixes kanji and both kana, Korean hangul and hanja.
-    static let allowedMixtures: [Set<String>] = [["Han", "Hiragana", "Katakana"], ["Han", "Hangul"], ["Han", "Bopomofo"]]
+    static let allowedMixtures: [Set<String>] = [
+        ["Han", "Hiragana", "Katakana"], ["Han", "Hangul"], ["Han", "Bopomofo"],
+    ]
 
     /// The writing system of a letter or digit; nil for what all scripts share (ASCII digits,
     /// punctuation) and for combining marks, which take their base's.
@@ -54,7 +56,8 @@ public enum Username {
         (0x1E00...0x1EFF, "Latin"), (0x2C60...0x2C7F, "Latin"), (0xA720...0xA7FF, "Latin"),
         (0xAB30...0xAB6F, "Latin"), (0xFF21...0xFF5A, "Latin"),
         (0x0370...0x03FF, "Greek"), (0x1F00...0x1FFF, "Greek"),
-        (0x0400...0x052F, "Cyrillic"), (0x1C80...0x1C8F, "Cyrillic"), (0x2DE0...0x2DFF, "Cyrillic"), (0xA640...0xA69F, "Cyrillic"),
+        (0x0400...0x052F, "Cyrillic"), (0x1C80...0x1C8F, "Cyrillic"), (0x2DE0...0x2DFF, "Cyrillic"),
+        (0xA640...0xA69F, "Cyrillic"),
         (0x0530...0x058F, "Armenian"), (0x0590...0x05FF, "Hebrew"),
         (0x0600...0x06FF, "Arabic"), (0x0750...0x077F, "Arabic"), (0x08A0...0x08FF, "Arabic"),
         (0xFB50...0xFDFF, "Arabic"), (0xFE70...0xFEFF, "Arabic"),
@@ -79,7 +82,8 @@ public enum Username {
         for scalar in name.precomposedStringWithCompatibilityMapping.unicodeScalars {
             shaped.append(contentsOf: (capitalLookalikes[scalar] ?? String(scalar)).unicodeScalars)
         }
-        let folded = String(shaped).folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil)
+        let folded = String(shaped).folding(
+            options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil)
         var skeleton = String.UnicodeScalarView()
         for scalar in folded.unicodeScalars {
             skeleton.append(contentsOf: (smallLookalikes[scalar] ?? String(scalar)).unicodeScalars)

@@ -1,8 +1,8 @@
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import SQLiteKit
 import SQLKit
+import SQLiteKit
 import VaporCSQLite
 
 /// Reading connections to the SQLite file that keep their compiled statements, for the hot reads
@@ -30,7 +30,9 @@ public final class SQLiteStatementCache: Sendable {
         freeSlots = NIOLockedValueBox(Array(slots.indices))
     }
 
-    public func all(sql: String, binds: [any Encodable & Sendable], on eventLoop: any EventLoop) async throws -> [any SQLRow] {
+    public func all(sql: String, binds: [any Encodable & Sendable], on eventLoop: any EventLoop) async throws
+        -> [any SQLRow]
+    {
         let values = try binds.map { try encoder.encode($0) }
         let free = freeSlots
         return try await threadPool.runIfActive(eventLoop: eventLoop) { [slots, path] in
@@ -84,9 +86,12 @@ public final class SQLiteStatementCache: Sendable {
                     try check(status == SQLITE_DONE ? SQLITE_OK : status)
                     return rows
                 }
-                rows.append(CachedStatementRow(columns: statement.columns, values: try (0..<Int32(statement.columns.names.count)).map {
-                    try value(at: $0, in: statement.handle)
-                }))
+                rows.append(
+                    CachedStatementRow(
+                        columns: statement.columns,
+                        values: try (0..<Int32(statement.columns.names.count)).map {
+                            try value(at: $0, in: statement.handle)
+                        }))
             }
         }
 
@@ -94,7 +99,8 @@ public final class SQLiteStatementCache: Sendable {
             if let statement = statements[sql] { return statement }
             let connection = try open(path)
             var handle: OpaquePointer?
-            try check(sqlite_nio_sqlite3_prepare_v3(connection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &handle, nil))
+            try check(
+                sqlite_nio_sqlite3_prepare_v3(connection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &handle, nil))
             guard let handle else { throw SQLiteStatementError(message: "empty statement") }
             let count = sqlite_nio_sqlite3_column_count(handle)
             let names = (0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(handle, $0)) }
@@ -111,7 +117,8 @@ public final class SQLiteStatementCache: Sendable {
             let status = sqlite_nio_sqlite3_open_v2(path, &connection, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
             guard status == SQLITE_OK, let connection else {
                 sqlite_nio_sqlite3_close(connection)
-                throw SQLiteStatementError(message: "cannot open \(path): \(String(cString: sqlite_nio_sqlite3_errstr(status)))")
+                throw SQLiteStatementError(
+                    message: "cannot open \(path): \(String(cString: sqlite_nio_sqlite3_errstr(status)))")
             }
             // Readers wait for nothing in WAL mode, but for a checkpoint's brief lock; they never write.
             sqlite_nio_sqlite3_busy_timeout(connection, 5_000)
@@ -130,18 +137,21 @@ public final class SQLiteStatementCache: Sendable {
 
         private func check(_ status: Int32) throws {
             guard status == SQLITE_OK else {
-                let message = handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? String(cString: sqlite_nio_sqlite3_errstr(status))
+                let message =
+                    handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) }
+                    ?? String(cString: sqlite_nio_sqlite3_errstr(status))
                 throw SQLiteStatementError(message: message)
             }
         }
 
         private func bind(_ value: SQLiteData, at index: Int32, in statement: OpaquePointer) -> Int32 {
             switch value {
-            case let .integer(value): sqlite_nio_sqlite3_bind_int64(statement, index, Int64(value))
-            case let .float(value): sqlite_nio_sqlite3_bind_double(statement, index, value)
-            case let .text(value):
-                sqlite_nio_sqlite3_bind_text64(statement, index, value, UInt64(value.utf8.count), transient, UInt8(SQLITE_UTF8))
-            case let .blob(value):
+            case .integer(let value): sqlite_nio_sqlite3_bind_int64(statement, index, Int64(value))
+            case .float(let value): sqlite_nio_sqlite3_bind_double(statement, index, value)
+            case .text(let value):
+                sqlite_nio_sqlite3_bind_text64(
+                    statement, index, value, UInt64(value.utf8.count), transient, UInt8(SQLITE_UTF8))
+            case .blob(let value):
                 value.withUnsafeReadableBytes {
                     sqlite_nio_sqlite3_bind_blob64(statement, index, $0.baseAddress, UInt64($0.count), transient)
                 }
@@ -203,7 +213,8 @@ struct CachedStatementRow: SQLRow {
 
     func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
         guard let offset = columns.offsets[column] else {
-            throw DecodingError.keyNotFound(SQLiteColumnKey(column), .init(codingPath: [], debugDescription: "no column \(column)"))
+            throw DecodingError.keyNotFound(
+                SQLiteColumnKey(column), .init(codingPath: [], debugDescription: "no column \(column)"))
         }
         return try Self.decoder.decode(D.self, from: values[offset])
     }

@@ -1,4 +1,3 @@
-@testable import App
 import EtrangeDomain
 import Fluent
 import Foundation
@@ -6,6 +5,8 @@ import NIOConcurrencyHelpers
 import SQLKit
 import Testing
 import Vapor
+
+@testable import App
 
 /// Registrations, logins, password hashing and invitation codes under abuse.
 @Suite struct AccountLimitsTests {
@@ -23,7 +24,9 @@ import Vapor
             let retry = try #require(refused.headers.first(name: .retryAfter).flatMap(Int.init))
             #expect(retry > 0 && retry <= 1200)
             // Another address has its own allowance.
-            #expect(try await api.send(from: "127.0.0.2", .POST, "/api/auth/register", json: registration("compte5")).status == .created)
+            #expect(
+                try await api.send(from: "127.0.0.2", .POST, "/api/auth/register", json: registration("compte5")).status
+                    == .created)
             api.clock.advance(by: Double(retry))
             #expect(try await api.send(.POST, "/api/auth/register", json: registration("compte4")).status == .created)
             #expect(try await User.query(on: api.db).count() == 5)
@@ -33,10 +36,14 @@ import Vapor
     @Test(arguments: TestDatabase.enabled)
     func registrationsAreLimitedForEveryone(db: TestDatabase) async throws {
         try await withApp(db, configure: { $0.limits.registerGlobal.burst = 2 }) { api in
-            let first = try await api.send(from: "127.0.0.2", .POST, "/api/auth/register", json: registration("premier"))
+            let first = try await api.send(
+                from: "127.0.0.2", .POST, "/api/auth/register", json: registration("premier"))
             #expect(first.status == .created, "\(first.status) \(first.reason)")
-            #expect(try await api.send(from: "127.0.0.3", .POST, "/api/auth/register", json: registration("second")).status == .created)
-            let refused = try await api.send(from: "127.0.0.4", .POST, "/api/auth/register", json: registration("troisieme"))
+            #expect(
+                try await api.send(from: "127.0.0.3", .POST, "/api/auth/register", json: registration("second")).status
+                    == .created)
+            let refused = try await api.send(
+                from: "127.0.0.4", .POST, "/api/auth/register", json: registration("troisieme"))
             #expect(refused.status == .tooManyRequests && refused.headers.first(name: .retryAfter) != nil)
         }
     }
@@ -46,14 +53,19 @@ import Vapor
         try await withApp(db) { api in
             _ = try await api.register("cible", password: "la-bonne-phrase")
             for _ in 0..<10 {
-                let guess = try await api.send(from: "127.0.0.2", .POST, "/api/auth/login", json: ["username": "cible", "password": "devinette"])
+                let guess = try await api.send(
+                    from: "127.0.0.2", .POST, "/api/auth/login", json: ["username": "cible", "password": "devinette"])
                 #expect(guess.status == .unauthorized)
             }
             // The guesser is blocked, even with the right password…
-            let guesser = try await api.send(from: "127.0.0.2", .POST, "/api/auth/login", json: ["username": "cible", "password": "la-bonne-phrase"])
+            let guesser = try await api.send(
+                from: "127.0.0.2", .POST, "/api/auth/login", json: ["username": "cible", "password": "la-bonne-phrase"])
             #expect(guesser.status == .tooManyRequests)
             // …the owner, elsewhere, is not.
-            #expect(try await api.send(.POST, "/api/auth/login", json: ["username": "cible", "password": "la-bonne-phrase"]).status == .ok)
+            #expect(
+                try await api.send(
+                    .POST, "/api/auth/login", json: ["username": "cible", "password": "la-bonne-phrase"]
+                ).status == .ok)
         }
     }
 
@@ -63,31 +75,44 @@ import Vapor
             _ = try await api.register("fidele", password: "la-bonne-phrase")
             let login = ["username": "fidele", "password": "la-bonne-phrase"]
             for _ in 0..<2 {
-                #expect(try await api.send(.POST, "/api/auth/login", json: ["username": "fidele", "password": "faute"]).status == .unauthorized)
+                #expect(
+                    try await api.send(.POST, "/api/auth/login", json: ["username": "fidele", "password": "faute"])
+                        .status == .unauthorized)
             }
             for _ in 0..<6 { #expect(try await api.send(.POST, "/api/auth/login", json: login).status == .ok) }
             // Two failures spent two of three: one more is allowed, then none.
-            #expect(try await api.send(.POST, "/api/auth/login", json: ["username": "fidele", "password": "faute"]).status == .unauthorized)
+            #expect(
+                try await api.send(.POST, "/api/auth/login", json: ["username": "fidele", "password": "faute"]).status
+                    == .unauthorized)
             #expect(try await api.send(.POST, "/api/auth/login", json: login).status == .tooManyRequests)
         }
     }
 
     @Test(arguments: TestDatabase.enabled)
     func hashingBeyondItsQueueIsRefusedAtOnce(db: TestDatabase) async throws {
-        try await withApp(db, configure: { $0.bcryptCost = 12; $0.limits.hashThreads = 1; $0.limits.hashQueue = 1 }) { api in
+        try await withApp(
+            db,
+            configure: {
+                $0.bcryptCost = 12
+                $0.limits.hashThreads = 1
+                $0.limits.hashQueue = 1
+            }
+        ) { api in
             _ = try await api.register("presse", password: "la-bonne-phrase")
             let statuses = try await withThrowingTaskGroup(of: APIResponse.self) { group in
                 for index in 0..<6 {
                     group.addTask {
-                        try await api.send(from: "127.0.0.\(index + 2)", .POST, "/api/auth/login",
-                                           json: ["username": "presse", "password": "la-bonne-phrase"])
+                        try await api.send(
+                            from: "127.0.0.\(index + 2)", .POST, "/api/auth/login",
+                            json: ["username": "presse", "password": "la-bonne-phrase"])
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             let refused = statuses.filter { $0.status == .serviceUnavailable }
             #expect(!refused.isEmpty && statuses.filter { $0.status == .ok }.count >= 2)
-            #expect(refused.allSatisfy { $0.headers.first(name: .retryAfter) == "2" && $0.reason.contains("réessayez") })
+            #expect(
+                refused.allSatisfy { $0.headers.first(name: .retryAfter) == "2" && $0.reason.contains("réessayez") })
         }
     }
 
@@ -127,7 +152,11 @@ import Vapor
         try await withApp(db, configure: { $0.limits.registerPerAddress.burst = 100 }) { api in
             let statuses = try await withThrowingTaskGroup(of: HTTPResponseStatus.self) { group in
                 for name in names {
-                    group.addTask { try await api.send(.POST, "/api/auth/register", json: ["username": name, "password": "motdepasse"]).status }
+                    group.addTask {
+                        try await api.send(
+                            .POST, "/api/auth/register", json: ["username": name, "password": "motdepasse"]
+                        ).status
+                    }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
@@ -151,7 +180,9 @@ import Vapor
             let users = try await User.query(on: api.db).sort(\.$id).all()
             #expect(users.map(\.usernameSkeleton) == ["mja", "mja#2"])
             // Both still sign in; nobody new can take either look.
-            #expect(try await api.send(.POST, "/api/auth/login", json: ["username": "mja", "password": "motdepasse"]).status == .ok)
+            #expect(
+                try await api.send(.POST, "/api/auth/login", json: ["username": "mja", "password": "motdepasse"]).status
+                    == .ok)
             #expect(try await api.send(.POST, "/api/auth/register", json: registration("MJA")).status == .conflict)
         }
     }
@@ -167,67 +198,105 @@ import Vapor
             #expect(cyrillic.status == .conflict && cyrillic.reason.contains("ressemble"))
             let lookalike = try await api.send(.POST, "/api/auth/register", json: registration("ｍｊａ"))
             #expect(lookalike.status == .conflict && lookalike.reason.contains("déjà pris"))
-            let marks = try await api.send(.POST, "/api/auth/register", json: registration("abc" + String(repeating: "\u{301}", count: 5000)))
+            let marks = try await api.send(
+                .POST, "/api/auth/register", json: registration("abc" + String(repeating: "\u{301}", count: 5000)))
             #expect(marks.status == .badRequest && marks.error?.field == "username")
             // Compatibility forms are stored as the characters they show.
             let wide = try await api.send(.POST, "/api/auth/register", json: registration("ｆｕｌｌ"))
             #expect(try wide.decode(AuthResponse.self).user.username == "full")
             // A name and its skeleton are the same for an existing account: it still signs in.
-            #expect(try await api.send(.POST, "/api/auth/login", json: ["username": "MJA", "password": "motdepasse"]).status == .ok)
+            #expect(
+                try await api.send(.POST, "/api/auth/login", json: ["username": "MJA", "password": "motdepasse"]).status
+                    == .ok)
         }
     }
 
     @Test(arguments: TestDatabase.enabled)
     func displayNamesLoseTheirBidiControls(db: TestDatabase) async throws {
         try await withApp(db) { api in
-            let created = try await api.send(.POST, "/api/auth/register",
-                                             json: ["username": "inverse", "password": "motdepasse", "display_name": "\u{202E}Marianne\u{202C} \u{2066}MJ\u{2069}\u{200F}"])
+            let created = try await api.send(
+                .POST, "/api/auth/register",
+                json: [
+                    "username": "inverse", "password": "motdepasse",
+                    "display_name": "\u{202E}Marianne\u{202C} \u{2066}MJ\u{2069}\u{200F}",
+                ])
             #expect(try created.decode(AuthResponse.self).user.displayName == "Marianne MJ")
-            let onlyControls = try await api.send(.POST, "/api/auth/register",
-                                                  json: ["username": "vide", "password": "motdepasse", "display_name": "\u{202E}\u{2066}"])
+            let onlyControls = try await api.send(
+                .POST, "/api/auth/register",
+                json: ["username": "vide", "password": "motdepasse", "display_name": "\u{202E}\u{2066}"])
             #expect(try onlyControls.decode(AuthResponse.self).user.displayName == nil)
         }
     }
 
     @Test(arguments: TestDatabase.enabled)
     func invitationCodesCannotBeGuessed(db: TestDatabase) async throws {
-        try await withApp(db, configure: { $0.limits.joinPerUser.burst = 3; $0.limits.joinPerAddress.burst = 5 }) { api in
+        try await withApp(
+            db,
+            configure: {
+                $0.limits.joinPerUser.burst = 3
+                $0.limits.joinPerAddress.burst = 5
+            }
+        ) { api in
             let table = try await Table.make(api)
             let code = try #require(table.partie.inviteCode)
             // Codes that exist cost nothing.
             for _ in 0..<6 { try await api.join(table.player, table.partie) }
             for _ in 0..<3 {
-                let miss = try await api.send(.POST, "/api/parties/join", token: table.outsider.token, json: ["invite_code": "AAAAAAAA"])
+                let miss = try await api.send(
+                    .POST, "/api/parties/join", token: table.outsider.token, json: ["invite_code": "AAAAAAAA"])
                 #expect(miss.status == .notFound)
             }
-            let blocked = try await api.send(.POST, "/api/parties/join", token: table.outsider.token, json: ["invite_code": code])
+            let blocked = try await api.send(
+                .POST, "/api/parties/join", token: table.outsider.token, json: ["invite_code": code])
             #expect(blocked.status == .tooManyRequests && blocked.reason.contains("codes d'invitation"))
             #expect(blocked.headers.first(name: .retryAfter).flatMap(Int.init) != nil)
             // The address has spent three of its five: another account there gets two more.
             let other = try await api.register("complice")
             for _ in 0..<2 {
-                #expect(try await api.send(.POST, "/api/parties/join", token: other.token, json: ["invite_code": "BBBBBBBB"]).status == .notFound)
+                #expect(
+                    try await api.send(
+                        .POST, "/api/parties/join", token: other.token, json: ["invite_code": "BBBBBBBB"]
+                    ).status == .notFound)
             }
-            #expect(try await api.send(.POST, "/api/parties/join", token: other.token, json: ["invite_code": "CCCCCCCC"]).status == .tooManyRequests)
+            #expect(
+                try await api.send(.POST, "/api/parties/join", token: other.token, json: ["invite_code": "CCCCCCCC"])
+                    .status == .tooManyRequests)
             // From elsewhere, that account still joins.
-            #expect(try await api.send(from: "127.0.0.2", .POST, "/api/parties/join", token: other.token, json: ["invite_code": code]).status == .ok)
+            #expect(
+                try await api.send(
+                    from: "127.0.0.2", .POST, "/api/parties/join", token: other.token, json: ["invite_code": code]
+                ).status == .ok)
             api.clock.advance(by: 15 * 60)
-            #expect(try await api.send(.POST, "/api/parties/join", token: table.outsider.token, json: ["invite_code": code]).status == .ok)
+            #expect(
+                try await api.send(.POST, "/api/parties/join", token: table.outsider.token, json: ["invite_code": code])
+                    .status == .ok)
         }
     }
 
     @Test(arguments: TestDatabase.enabled)
     func charactersScenariosAndDeckActionsHaveAllowances(db: TestDatabase) async throws {
-        try await withApp(db, configure: { $0.limits.characters.burst = 2; $0.limits.scenarios.burst = 2; $0.limits.deckActions.burst = 2 }) { api in
+        try await withApp(
+            db,
+            configure: {
+                $0.limits.characters.burst = 2
+                $0.limits.scenarios.burst = 2
+                $0.limits.deckActions.burst = 2
+            }
+        ) { api in
             let t = try await CardTable.make(api)
             // CardTable made one character for the player.
             _ = try await api.createCharacter(t.table.player, name: "Second")
-            let character = try await api.send(.POST, "/api/characters", token: t.table.player.token, json: ["name": "Troisième"])
+            let character = try await api.send(
+                .POST, "/api/characters", token: t.table.player.token, json: ["name": "Troisième"])
             #expect(character.status == .tooManyRequests && character.reason.contains("personnages"))
             for index in 1...2 {
-                #expect(try await api.send(.POST, "/api/scenarios", token: t.table.mj.token, json: ["title": "Scénario \(index)"]).status == .created)
+                #expect(
+                    try await api.send(
+                        .POST, "/api/scenarios", token: t.table.mj.token, json: ["title": "Scénario \(index)"]
+                    ).status == .created)
             }
-            let scenario = try await api.send(.POST, "/api/scenarios", token: t.table.mj.token, json: ["title": "Encore"])
+            let scenario = try await api.send(
+                .POST, "/api/scenarios", token: t.table.mj.token, json: ["title": "Encore"])
             #expect(scenario.status == .tooManyRequests && scenario.headers.first(name: .retryAfter) != nil)
             let shuffle = "/api/sessions/\(t.session.id)/decks/mj/shuffle"
             for _ in 0..<2 { #expect(try await api.send(.POST, shuffle, token: t.table.mj.token).status == .ok) }

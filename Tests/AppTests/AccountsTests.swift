@@ -1,15 +1,17 @@
-@testable import App
 import Fluent
 import Foundation
 import Testing
 import Vapor
 
+@testable import App
+
 @Suite struct AccountsTests {
     @Test(arguments: TestDatabase.enabled)
     func registerLoginMeLogout(db: TestDatabase) async throws {
         try await withApp(db) { api in
-            let created = try await api.send(.POST, "/api/auth/register",
-                                             json: ["username": "Armand", "password": "secret-pass", "display_name": "Armand D."])
+            let created = try await api.send(
+                .POST, "/api/auth/register",
+                json: ["username": "Armand", "password": "secret-pass", "display_name": "Armand D."])
             #expect(created.status == .created)
             let auth = try created.decode(AuthResponse.self)
             #expect(auth.user.username == "Armand")
@@ -17,7 +19,8 @@ import Vapor
             #expect(auth.expiresAt == pinnedStart.addingTimeInterval(30 * 24 * 3600))
             #expect(!created.text.contains("password"))
 
-            let login = try await api.send(.POST, "/api/auth/login", json: ["username": "armand", "password": "secret-pass"])
+            let login = try await api.send(
+                .POST, "/api/auth/login", json: ["username": "armand", "password": "secret-pass"])
             #expect(login.status == .ok)
             let token = try login.decode(AuthResponse.self).token
             #expect(token != auth.token)
@@ -51,7 +54,8 @@ import Vapor
     func usernamesAreUniqueRegardlessOfCase(db: TestDatabase) async throws {
         try await withApp(db) { api in
             _ = try await api.register("Berenice")
-            let again = try await api.send(.POST, "/api/auth/register", json: ["username": "bERENICE", "password": "another-one"])
+            let again = try await api.send(
+                .POST, "/api/auth/register", json: ["username": "bERENICE", "password": "another-one"])
             #expect(again.status == .conflict)
             #expect(again.reason.contains("déjà pris"))
         }
@@ -63,8 +67,10 @@ import Vapor
             let statuses = try await withThrowingTaskGroup(of: HTTPResponseStatus.self) { group in
                 for index in 0..<8 {
                     group.addTask {
-                        try await api.send(.POST, "/api/auth/register",
-                                           json: ["username": index % 2 == 0 ? "jumeau" : "JUMEAU", "password": "password-\(index)"]).status
+                        try await api.send(
+                            .POST, "/api/auth/register",
+                            json: ["username": index % 2 == 0 ? "jumeau" : "JUMEAU", "password": "password-\(index)"]
+                        ).status
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
@@ -87,7 +93,10 @@ import Vapor
                 (["password": "longenough"], "username"),
                 (["username": "valid"], "password"),
                 (["username": 12, "password": "longenough"], "username"),
-                (["username": "valid", "password": "longenough", "display_name": String(repeating: "d", count: 65)], "display_name"),
+                (
+                    ["username": "valid", "password": "longenough", "display_name": String(repeating: "d", count: 65)],
+                    "display_name"
+                ),
             ]
             for (body, field) in cases {
                 let response = try await api.send(.POST, "/api/auth/register", json: body)
@@ -106,8 +115,9 @@ import Vapor
             #expect(broken.error?.reason.isEmpty == false)
             let array = try await api.send(.POST, "/api/auth/register", raw: "[1,2]")
             #expect(array.status == .badRequest)
-            let huge = try await api.send(.POST, "/api/auth/register",
-                                          json: ["username": "big", "password": String(repeating: "p", count: 100_000)])
+            let huge = try await api.send(
+                .POST, "/api/auth/register",
+                json: ["username": "big", "password": String(repeating: "p", count: 100_000)])
             #expect(huge.status == .payloadTooLarge)
             #expect(huge.error != nil)
         }
@@ -117,8 +127,10 @@ import Vapor
     func wrongCredentialsGiveNoHint(db: TestDatabase) async throws {
         try await withApp(db) { api in
             _ = try await api.register("camille", password: "bonne-phrase")
-            let wrongPassword = try await api.send(.POST, "/api/auth/login", json: ["username": "camille", "password": "mauvaise"])
-            let unknownUser = try await api.send(.POST, "/api/auth/login", json: ["username": "personne", "password": "bonne-phrase"])
+            let wrongPassword = try await api.send(
+                .POST, "/api/auth/login", json: ["username": "camille", "password": "mauvaise"])
+            let unknownUser = try await api.send(
+                .POST, "/api/auth/login", json: ["username": "personne", "password": "bonne-phrase"])
             #expect(wrongPassword.status == .unauthorized)
             #expect(unknownUser.status == .unauthorized)
             #expect(wrongPassword.reason == unknownUser.reason)
@@ -145,7 +157,8 @@ import Vapor
             #expect(try await api.send(.GET, "/api/me").status == .unauthorized)
             #expect(try await api.send(.GET, "/api/me", token: "forged-token").status == .unauthorized)
             #expect(try await api.send(.GET, "/api/me", token: user.token + "x").status == .unauthorized)
-            #expect(try await api.send(.GET, "/api/me", token: String(repeating: "a", count: 5000)).status == .unauthorized)
+            #expect(
+                try await api.send(.GET, "/api/me", token: String(repeating: "a", count: 5000)).status == .unauthorized)
             let basic = try await api.send(.GET, "/api/me", headers: ["Authorization": "Basic dXNlcjpwYXNz"])
             #expect(basic.status == .unauthorized)
             #expect(try await api.send(.POST, "/api/auth/logout").status == .unauthorized)

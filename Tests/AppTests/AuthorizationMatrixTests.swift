@@ -1,8 +1,9 @@
-@testable import App
 import EtrangeDomain
 import Foundation
 import Testing
 import Vapor
+
+@testable import App
 
 /// Every endpoint × every kind of caller → the status expected. Refused callers come first, so a
 /// cell that wrongly succeeded would also show up as a changed result for the MJ after it.
@@ -35,9 +36,11 @@ import Vapor
             let toCancel = try await api.createSession(t.table, name: "À annuler").id
             let toDelete = try await api.createSession(t.table, name: "À supprimer").id
 
-            let (N, U, F, O, Cr, NC) = (HTTPResponseStatus.notFound, HTTPResponseStatus.unauthorized,
-                                        HTTPResponseStatus.forbidden, HTTPResponseStatus.ok,
-                                        HTTPResponseStatus.created, HTTPResponseStatus.noContent)
+            let (N, U, F, O, Cr, NC) = (
+                HTTPResponseStatus.notFound, HTTPResponseStatus.unauthorized,
+                HTTPResponseStatus.forbidden, HTTPResponseStatus.ok,
+                HTTPResponseStatus.created, HTTPResponseStatus.noContent
+            )
             let rows: [Row] = [
                 Row(method: .GET, path: "/api/me", expected: [U, O, O, O, O]),
                 Row(method: .GET, path: "/api/parties", expected: [U, O, O, O, O]),
@@ -48,20 +51,32 @@ import Vapor
                 Row(method: .GET, path: "/api/characters/\(c)", expected: [U, N, N, O, O]),
                 Row(method: .GET, path: "/api/sessions?partie_id=\(p)", expected: [U, N, N, O, O]),
                 Row(method: .GET, path: "/api/sessions/\(s)", expected: [U, N, N, O, O]),
-                Row(method: .POST, path: "/api/sessions", body: ["partie_id": p, "name": "Nouvelle"], expected: [U, N, N, F, Cr]),
-                Row(method: .PUT, path: "/api/sessions/\(scheduled)", body: ["name": "Renommée"], expected: [U, N, N, F, O]),
+                Row(
+                    method: .POST, path: "/api/sessions", body: ["partie_id": p, "name": "Nouvelle"],
+                    expected: [U, N, N, F, Cr]),
+                Row(
+                    method: .PUT, path: "/api/sessions/\(scheduled)", body: ["name": "Renommée"],
+                    expected: [U, N, N, F, O]),
                 Row(method: .GET, path: "/api/sessions/\(s)/presence", expected: [U, N, N, O, O]),
                 Row(method: .POST, path: "/api/sessions/\(s)/presence", expected: [U, N, N, O, O]),
                 Row(method: .GET, path: "/api/sessions/\(s)/participants", expected: [U, N, N, O, O]),
-                Row(method: .POST, path: "/api/sessions/\(s)/participants", body: ["user_id": t.table.player.id, "role": "player"], expected: [U, N, N, F, O]),
-                Row(method: .POST, path: "/api/sessions/\(s)/messages", body: ["body": "bonsoir"], expected: [U, N, N, Cr, Cr]),
+                Row(
+                    method: .POST, path: "/api/sessions/\(s)/participants",
+                    body: ["user_id": t.table.player.id, "role": "player"], expected: [U, N, N, F, O]),
+                Row(
+                    method: .POST, path: "/api/sessions/\(s)/messages", body: ["body": "bonsoir"],
+                    expected: [U, N, N, Cr, Cr]),
                 Row(method: .GET, path: "/api/sessions/\(s)/messages", expected: [U, N, N, O, O]),
-                Row(method: .POST, path: "/api/sessions/\(s)/draws", body: ["character_id": c.uuidString, "visibility": "public"], expected: [U, N, N, Cr, .badRequest]),
+                Row(
+                    method: .POST, path: "/api/sessions/\(s)/draws",
+                    body: ["character_id": c.uuidString, "visibility": "public"], expected: [U, N, N, Cr, .badRequest]),
                 Row(method: .GET, path: "/api/sessions/\(s)/draws", expected: [U, N, N, O, O]),
                 Row(method: .GET, path: "/api/sessions/\(s)/decks/mj", expected: [U, N, N, F, O]),
                 Row(method: .GET, path: "/api/sessions/\(s)/decks/\(c)", expected: [U, N, N, O, O]),
                 Row(method: .POST, path: "/api/sessions/\(s)/decks/\(c)/shuffle", expected: [U, N, N, O, O]),
-                Row(method: .GET, path: "/api/sessions/\(s)/live", expected: [U, N, N, .upgradeRequired, .upgradeRequired]),
+                Row(
+                    method: .GET, path: "/api/sessions/\(s)/live",
+                    expected: [U, N, N, .upgradeRequired, .upgradeRequired]),
                 Row(method: .POST, path: "/api/sessions/\(s)/live-ticket", expected: [U, N, N, Cr, Cr]),
                 Row(method: .DELETE, path: "/api/sessions/\(s)/presence", expected: [U, N, N, NC, NC]),
                 Row(method: .POST, path: "/api/sessions/\(s)/pause", expected: [U, N, N, F, O]),
@@ -70,11 +85,15 @@ import Vapor
                 Row(method: .POST, path: "/api/sessions/\(scheduled)/start", expected: [U, N, N, F, O]),
                 Row(method: .POST, path: "/api/sessions/\(toCancel)/cancel", expected: [U, N, N, F, O]),
                 Row(method: .DELETE, path: "/api/sessions/\(toDelete)", expected: [U, N, N, F, NC]),
-                Row(method: .PUT, path: "/api/parties/\(p)", body: ["session_length_minutes": 200], expected: [U, N, N, F, O]),
+                Row(
+                    method: .PUT, path: "/api/parties/\(p)", body: ["session_length_minutes": 200],
+                    expected: [U, N, N, F, O]),
                 Row(method: .GET, path: "/api/parties/\(p)/attendance", expected: [U, N, N, O, O]),
                 Row(method: .GET, path: "/api/parties/\(p)/log.md", expected: [U, N, N, O, O]),
                 Row(method: .GET, path: "/api/sessions/\(s)/recap.md", expected: [U, N, N, O, O]),
-                Row(method: .PUT, path: "/api/parties/\(p)/webhook", body: ["url": "https://discord.com/api/webhooks/1/x"], expected: [U, N, N, F, O]),
+                Row(
+                    method: .PUT, path: "/api/parties/\(p)/webhook",
+                    body: ["url": "https://discord.com/api/webhooks/1/x"], expected: [U, N, N, F, O]),
                 Row(method: .GET, path: "/api/parties/\(p)/webhook", expected: [U, N, N, F, O]),
                 Row(method: .POST, path: "/api/parties/\(p)/webhook/test", expected: [U, N, N, F, .accepted]),
                 Row(method: .GET, path: "/api/parties/\(p)/webhook/deliveries", expected: [U, N, N, F, O]),
@@ -91,8 +110,11 @@ import Vapor
             ]
             for row in rows {
                 for (index, caller) in Caller.allCases.enumerated() {
-                    let response = try await api.send(row.method, row.path, token: tokens[caller] ?? nil, json: row.body)
-                    #expect(response.status == row.expected[index], "\(caller.rawValue) \(row.method) \(row.path): \(response.text)")
+                    let response = try await api.send(
+                        row.method, row.path, token: tokens[caller] ?? nil, json: row.body)
+                    #expect(
+                        response.status == row.expected[index],
+                        "\(caller.rawValue) \(row.method) \(row.path): \(response.text)")
                     #expect(response.status.code < 500)
                 }
             }
@@ -102,12 +124,17 @@ import Vapor
             let routes = api.app.routes.all.map(RouteKey.init(route:)).filter { $0.components.first == "api" }
             var covered: Set<RouteKey> = []
             for row in rows {
-                let route = try #require(RouteKey.matching(row.method, row.path, in: routes), "\(row.method) \(row.path) is no route")
+                let route = try #require(
+                    RouteKey.matching(row.method, row.path, in: routes), "\(row.method) \(row.path) is no route")
                 covered.insert(route)
             }
             let registered = Set(routes).subtracting(Self.elsewhere.keys.map { RouteKey($0) })
-            #expect(registered.subtracting(covered).isEmpty, "routes without a row: \(registered.subtracting(covered).map(\.description).sorted())")
-            #expect(Set(Self.elsewhere.keys.map { RouteKey($0) }).isSubset(of: Set(routes)), "a listed route no longer exists")
+            #expect(
+                registered.subtracting(covered).isEmpty,
+                "routes without a row: \(registered.subtracting(covered).map(\.description).sorted())")
+            #expect(
+                Set(Self.elsewhere.keys.map { RouteKey($0) }).isSubset(of: Set(routes)),
+                "a listed route no longer exists")
         }
     }
 
@@ -125,8 +152,10 @@ import Vapor
         "POST /api/scenarios": "the caller's own scenarios (PartiesTests)",
         "POST /api/sessions/:id/join": "changes the seats the rows above rely on (SessionRacesTests, PresenceTests)",
         "POST /api/sessions/:id/leave": "changes the seats the rows above rely on (PresenceTests, LiveTests)",
-        "POST /api/sessions/:id/decks/:deck/pot": "the deck guard of the shuffle row, with a state that a second caller's change would refuse (CardsTests)",
-        "POST /api/sessions/:id/decks/:deck/joker": "the deck guard of the shuffle row, with a state that a second caller's change would refuse (CardsTests)",
+        "POST /api/sessions/:id/decks/:deck/pot":
+            "the deck guard of the shuffle row, with a state that a second caller's change would refuse (CardsTests)",
+        "POST /api/sessions/:id/decks/:deck/joker":
+            "the deck guard of the shuffle row, with a state that a second caller's change would refuse (CardsTests)",
     ]
 
     /// A route as registered: its method and path components, parameters as `:name`.
@@ -151,7 +180,8 @@ import Vapor
         /// The route a concrete request reaches: constants before parameters, as the router does.
         static func matching(_ method: HTTPMethod, _ path: String, in routes: [RouteKey]) -> RouteKey? {
             let parts = (path.split(separator: "?").first ?? "").split(separator: "/").map(String.init)
-            return routes
+            return
+                routes
                 .filter { $0.method == method.rawValue && $0.components.count == parts.count }
                 .filter { zip($0.components, parts).allSatisfy { $0.hasPrefix(":") || $0 == $1 } }
                 .max { $0.constants < $1.constants }

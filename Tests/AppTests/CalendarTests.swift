@@ -1,8 +1,9 @@
-@testable import App
 import EtrangeDomain
 import Foundation
 import Testing
 import Vapor
+
+@testable import App
 
 /// Runs a Python snippet on `input`, off the cooperative pool. Files rather than pipes:
 /// Foundation's pipe reads crash on an interrupted system call, which a busy test run provokes.
@@ -34,32 +35,33 @@ func runPython(_ script: String, input: String) async throws -> String {
         }
     }
     guard status == 0 else {
-        throw Abort(.internalServerError, reason: "python: \((try? String(contentsOf: errorURL, encoding: .utf8)) ?? "")")
+        throw Abort(
+            .internalServerError, reason: "python: \((try? String(contentsOf: errorURL, encoding: .utf8)) ?? "")")
     }
     return try String(contentsOf: outputURL, encoding: .utf8)
 }
 
 /// Parses the feed with the `icalendar` package (a real RFC 5545 parser) and returns its events.
 private let parseFeed = #"""
-import sys, json
-from icalendar import Calendar
-raw = sys.stdin.buffer.read()
-cal = Calendar.from_ical(raw)
-assert cal.get('VERSION') == '2.0' and cal.get('PRODID'), 'VERSION/PRODID'
-for line in raw.split(b'\r\n'):
-    assert len(line) <= 75, ('line too long', len(line))
-assert b'\n' not in raw.replace(b'\r\n', b''), 'bare LF'
-events = []
-for ev in cal.walk('VEVENT'):
-    for required in ('UID', 'DTSTAMP', 'DTSTART', 'DTEND', 'SEQUENCE', 'STATUS', 'SUMMARY'):
-        assert ev.get(required) is not None, required
-    start, end = ev.decoded('DTSTART'), ev.decoded('DTEND')
-    assert start.utcoffset().total_seconds() == 0 and end.utcoffset().total_seconds() == 0, 'UTC'
-    events.append({'uid': str(ev['UID']), 'start': start.isoformat(), 'end': end.isoformat(),
-                   'sequence': int(ev['SEQUENCE']), 'status': str(ev['STATUS']),
-                   'summary': str(ev['SUMMARY']), 'description': str(ev.get('DESCRIPTION', ''))})
-print(json.dumps(sorted(events, key=lambda e: e['start'])))
-"""#
+    import sys, json
+    from icalendar import Calendar
+    raw = sys.stdin.buffer.read()
+    cal = Calendar.from_ical(raw)
+    assert cal.get('VERSION') == '2.0' and cal.get('PRODID'), 'VERSION/PRODID'
+    for line in raw.split(b'\r\n'):
+        assert len(line) <= 75, ('line too long', len(line))
+    assert b'\n' not in raw.replace(b'\r\n', b''), 'bare LF'
+    events = []
+    for ev in cal.walk('VEVENT'):
+        for required in ('UID', 'DTSTAMP', 'DTSTART', 'DTEND', 'SEQUENCE', 'STATUS', 'SUMMARY'):
+            assert ev.get(required) is not None, required
+        start, end = ev.decoded('DTSTART'), ev.decoded('DTEND')
+        assert start.utcoffset().total_seconds() == 0 and end.utcoffset().total_seconds() == 0, 'UTC'
+        events.append({'uid': str(ev['UID']), 'start': start.isoformat(), 'end': end.isoformat(),
+                       'sequence': int(ev['SEQUENCE']), 'status': str(ev['STATUS']),
+                       'summary': str(ev['SUMMARY']), 'description': str(ev.get('DESCRIPTION', ''))})
+    print(json.dumps(sorted(events, key=lambda e: e['start'])))
+    """#
 
 private struct FeedEvent: Decodable {
     let uid: String
@@ -91,16 +93,23 @@ private struct FeedEvent: Decodable {
     func feedListsScheduledSessionsForPhoneCalendars(db: TestDatabase) async throws {
         try await withApp(db) { api in
             let table = try await Table.make(api)
-            let settings = try await api.send(.PUT, "/api/parties/\(table.partie.id)", token: table.mj.token,
-                                              json: ["session_length_minutes": 180])
+            let settings = try await api.send(
+                .PUT, "/api/parties/\(table.partie.id)", token: table.mj.token,
+                json: ["session_length_minutes": 180])
             #expect(settings.status == .ok, "\(settings.text)")
-            let first = try await api.createSession(table, name: "Le manoir, première nuit", extra: [
-                "scheduled_date": "2025-02-07T19:30:00Z", "description": "Apportez vos dés; et du café, beaucoup."])
-            let second = try await api.createSession(table, name: "Annulée", extra: ["scheduled_date": "2025-02-14T19:30:00Z"])
+            let first = try await api.createSession(
+                table, name: "Le manoir, première nuit",
+                extra: [
+                    "scheduled_date": "2025-02-07T19:30:00Z", "description": "Apportez vos dés; et du café, beaucoup.",
+                ])
+            let second = try await api.createSession(
+                table, name: "Annulée", extra: ["scheduled_date": "2025-02-14T19:30:00Z"])
             _ = try await api.createSession(table, name: "Sans date")
             try #require(try await api.move(second, .cancel, table).status == .ok)
 
-            #expect(try await api.send(.GET, "/api/calendar/feed", token: table.player.token).object["active"] as? Bool == false)
+            #expect(
+                try await api.send(.GET, "/api/calendar/feed", token: table.player.token).object["active"] as? Bool
+                    == false)
             let created = try await api.send(.POST, "/api/calendar/feed", token: table.player.token)
             try #require(created.status == .created, "\(created.text)")
             let url = try #require(created.object["url"] as? String)
@@ -120,8 +129,9 @@ private struct FeedEvent: Decodable {
             #expect(events[1].status == "CANCELLED", "a cancelled session stays, marked")
             let firstSequence = events[0].sequence
 
-            let moved = try await api.send(.PUT, "/api/sessions/\(first.id)", token: table.mj.token,
-                                           json: ["scheduled_date": "2025-02-08T18:00:00Z"])
+            let moved = try await api.send(
+                .PUT, "/api/sessions/\(first.id)", token: table.mj.token,
+                json: ["scheduled_date": "2025-02-08T18:00:00Z"])
             #expect(moved.status == .ok)
             events = try await feed(api, feedPath)
             #expect(events[0].start == "2025-02-08T18:00:00+00:00")
@@ -164,21 +174,29 @@ private struct FeedEvent: Decodable {
             let table = try await Table.make(api)
             #expect(table.partie.sessionLengthMinutes == 240)
             let path = "/api/parties/\(table.partie.id)"
-            #expect(try await api.send(.PUT, path, token: table.player.token, json: ["name": "À moi"]).status == .forbidden)
-            #expect(try await api.send(.PUT, path, token: table.outsider.token, json: ["name": "À moi"]).status == .notFound)
+            #expect(
+                try await api.send(.PUT, path, token: table.player.token, json: ["name": "À moi"]).status == .forbidden)
+            #expect(
+                try await api.send(.PUT, path, token: table.outsider.token, json: ["name": "À moi"]).status == .notFound
+            )
             #expect(try await api.send(.PUT, path, json: ["name": "À moi"]).status == .unauthorized)
             let tooShort = try await api.send(.PUT, path, token: table.mj.token, json: ["session_length_minutes": 5])
             #expect(tooShort.status == .badRequest)
             #expect(tooShort.error?.field == "session_length_minutes")
             #expect(try await api.send(.PUT, path, token: table.mj.token, json: ["name": ""]).error?.field == "name")
-            let renamed = try await api.send(.PUT, path, token: table.mj.token, json: ["name": "La Nuit", "session_length_minutes": 300])
+            let renamed = try await api.send(
+                .PUT, path, token: table.mj.token, json: ["name": "La Nuit", "session_length_minutes": 300])
             let partie = try renamed.decode(PartieResponse.self)
             #expect(partie.name == "La Nuit" && partie.sessionLengthMinutes == 300)
-            let created = try await api.send(.POST, "/api/parties", token: table.mj.token,
-                                             json: ["name": "Courte", "session_length_minutes": 90])
+            let created = try await api.send(
+                .POST, "/api/parties", token: table.mj.token,
+                json: ["name": "Courte", "session_length_minutes": 90])
             #expect(try created.decode(PartieResponse.self).sessionLengthMinutes == 90)
-            #expect(try await api.send(.POST, "/api/parties", token: table.mj.token,
-                                       json: ["name": "Folle", "session_length_minutes": 100_000]).status == .badRequest)
+            #expect(
+                try await api.send(
+                    .POST, "/api/parties", token: table.mj.token,
+                    json: ["name": "Folle", "session_length_minutes": 100_000]
+                ).status == .badRequest)
         }
     }
 }

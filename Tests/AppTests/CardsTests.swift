@@ -1,9 +1,10 @@
-@testable import App
 import EtrangeDomain
 import Fluent
 import Foundation
 import Testing
 import Vapor
+
+@testable import App
 
 extension TestAPI {
     func drawCard(_ session: SessionResponse, _ user: TestUser, _ body: [String: Any]) async throws -> APIResponse {
@@ -19,8 +20,9 @@ struct CardTable {
 
     static func make(_ api: TestAPI) async throws -> CardTable {
         let table = try await Table.make(api)
-        let response = try await api.send(.POST, "/api/characters", token: table.player.token,
-                                          json: ["name": "Armand", "partie_id": table.partie.id, "figure": "hearts"])
+        let response = try await api.send(
+            .POST, "/api/characters", token: table.player.token,
+            json: ["name": "Armand", "partie_id": table.partie.id, "figure": "hearts"])
         let armand = try response.decode(CharacterResponse.self)
         let session = try await api.session(in: .active, table)
         try await api.joinSession(session, table.player, character: armand)
@@ -33,11 +35,13 @@ struct CardTable {
     func aClassicTestAddsUpAndReachesTheChat(db: TestDatabase) async throws {
         try await withApp(db) { api in
             let t = try await CardTable.make(api)
-            let response = try await api.drawCard(t.session, t.table.player, [
-                "character_id": t.armand.id.uuidString, "mode": "classic", "difficulty": 9,
-                "characteristic": ["name": "Agilité", "value": 3], "bonuses": [["name": "Épée", "value": 1]],
-                "reason": "Sauter le fossé", "visibility": "public",
-            ])
+            let response = try await api.drawCard(
+                t.session, t.table.player,
+                [
+                    "character_id": t.armand.id.uuidString, "mode": "classic", "difficulty": 9,
+                    "characteristic": ["name": "Agilité", "value": 3], "bonuses": [["name": "Épée", "value": 1]],
+                    "reason": "Sauter le fossé", "visibility": "public",
+                ])
             #expect(response.status == .created, "\(response.text)")
             let draw = try response.decode(DrawResponse.self)
             #expect(draw.cards.count == 1 && draw.cards[0].kept == true)
@@ -49,14 +53,18 @@ struct CardTable {
             #expect(draw.chatLine.hasPrefix("Armand tire"))
             #expect(draw.chatLine.contains("Agilité 3") && draw.chatLine.contains("(difficulté 9)"))
 
-            let messages = try await api.send(.GET, "/api/sessions/\(t.session.id)/messages", token: t.table.mj.token).decode(MessagePage.self)
+            let messages = try await api.send(.GET, "/api/sessions/\(t.session.id)/messages", token: t.table.mj.token)
+                .decode(MessagePage.self)
             let drawMessage = try #require(messages.items.last)
             #expect(drawMessage.kind == .draw && drawMessage.drawId == draw.id && drawMessage.body == draw.chatLine)
             #expect(messages.items.contains { $0.kind == .system && $0.body == "La session est en cours." })
 
-            let history = try await api.send(.GET, "/api/sessions/\(t.session.id)/draws", token: t.table.mj.token).decode(Page<DrawResponse>.self)
+            let history = try await api.send(.GET, "/api/sessions/\(t.session.id)/draws", token: t.table.mj.token)
+                .decode(Page<DrawResponse>.self)
             #expect(history.items.map(\.id) == [draw.id])
-            let deck = try await api.send(.GET, "/api/sessions/\(t.session.id)/decks/\(t.armand.id)", token: t.table.player.token).decode(DeckResponse.self)
+            let deck = try await api.send(
+                .GET, "/api/sessions/\(t.session.id)/decks/\(t.armand.id)", token: t.table.player.token
+            ).decode(DeckResponse.self)
             #expect(deck.remaining == 51 && deck.discard.map(\.label) == [card.label])
         }
     }
@@ -67,14 +75,21 @@ struct CardTable {
             let t = try await CardTable.make(api)
             for _ in 0..<8 {
                 for mode in ["advantage", "disadvantage"] {
-                    let draw = try await api.drawCard(t.session, t.table.player, [
-                        "character_id": t.armand.id.uuidString, "mode": mode, "visibility": "public",
-                    ]).decode(DrawResponse.self)
+                    let draw = try await api.drawCard(
+                        t.session, t.table.player,
+                        [
+                            "character_id": t.armand.id.uuidString, "mode": mode, "visibility": "public",
+                        ]
+                    ).decode(DrawResponse.self)
                     #expect(draw.cards.count == 2)
                     #expect(draw.cards.filter { $0.kept == true }.count == 1)
                     let kept = try #require(draw.cards.first { $0.kept == true })
                     let other = try #require(draw.cards.first { $0.kept == false })
-                    if mode == "advantage" { #expect(kept.value >= other.value) } else { #expect(kept.value <= other.value) }
+                    if mode == "advantage" {
+                        #expect(kept.value >= other.value)
+                    } else {
+                        #expect(kept.value <= other.value)
+                    }
                     #expect(draw.total == kept.value)
                     #expect(draw.outcome == nil)
                 }
@@ -88,18 +103,23 @@ struct CardTable {
             let t = try await CardTable.make(api)
             var seen: [String] = []
             for _ in 0..<52 {
-                let draw = try await api.drawCard(t.session, t.table.mj, ["visibility": "public"]).decode(DrawResponse.self)
+                let draw = try await api.drawCard(t.session, t.table.mj, ["visibility": "public"]).decode(
+                    DrawResponse.self)
                 #expect(!draw.reshuffled)
                 seen.append(draw.cards[0].label)
             }
             #expect(Set(seen).count == 52)
-            let empty = try await api.send(.GET, "/api/sessions/\(t.session.id)/decks/mj", token: t.table.mj.token).decode(DeckResponse.self)
+            let empty = try await api.send(.GET, "/api/sessions/\(t.session.id)/decks/mj", token: t.table.mj.token)
+                .decode(DeckResponse.self)
             #expect(empty.remaining == 0 && empty.discard.count == 52)
             let next = try await api.drawCard(t.session, t.table.mj, ["visibility": "public"]).decode(DrawResponse.self)
             #expect(next.reshuffled)
-            let messages = try await api.send(.GET, "/api/sessions/\(t.session.id)/messages?limit=1", token: t.table.mj.token).decode(MessagePage.self)
+            let messages = try await api.send(
+                .GET, "/api/sessions/\(t.session.id)/messages?limit=1", token: t.table.mj.token
+            ).decode(MessagePage.self)
             #expect(messages.items.first?.body.contains("remélangée") == true)
-            let after = try await api.send(.GET, "/api/sessions/\(t.session.id)/decks/mj", token: t.table.mj.token).decode(DeckResponse.self)
+            let after = try await api.send(.GET, "/api/sessions/\(t.session.id)/decks/mj", token: t.table.mj.token)
+                .decode(DeckResponse.self)
             #expect(after.remaining == 51 && after.discard.count == 1)
         }
     }
@@ -109,28 +129,49 @@ struct CardTable {
         try await withApp(db, configure: { $0.limits.draws.burst = 1000 }) { api in
             let t = try await CardTable.make(api)
             let deckPath = "/api/sessions/\(t.session.id)/decks/\(t.armand.id)"
-            let withPot = try await api.send(.POST, deckPath + "/pot", token: t.table.player.token, json: ["enabled": true]).decode(DeckResponse.self)
+            let withPot = try await api.send(
+                .POST, deckPath + "/pot", token: t.table.player.token, json: ["enabled": true]
+            ).decode(DeckResponse.self)
             #expect(withPot.hasPot && withPot.remaining == 55 && withPot.figure == .hearts)
-            #expect(try await api.send(.POST, deckPath + "/pot", token: t.table.player.token, json: ["enabled": true]).status == .conflict)
-            let joker = try await api.send(.POST, deckPath + "/joker", token: t.table.player.token, json: ["enabled": true]).decode(DeckResponse.self)
+            #expect(
+                try await api.send(.POST, deckPath + "/pot", token: t.table.player.token, json: ["enabled": true])
+                    .status == .conflict)
+            let joker = try await api.send(
+                .POST, deckPath + "/joker", token: t.table.player.token, json: ["enabled": true]
+            ).decode(DeckResponse.self)
             #expect(joker.hasJoker && joker.remaining == 56)
             var drewJoker = false
             for _ in 0..<60 {
-                let draw = try await api.drawCard(t.session, t.table.player, ["character_id": t.armand.id.uuidString, "visibility": "public"])
-                    .decode(DrawResponse.self)
-                if draw.cards[0].label == "Joker" { drewJoker = true; #expect(draw.cardValue == 10) }
+                let draw = try await api.drawCard(
+                    t.session, t.table.player, ["character_id": t.armand.id.uuidString, "visibility": "public"]
+                )
+                .decode(DrawResponse.self)
+                if draw.cards[0].label == "Joker" {
+                    drewJoker = true
+                    #expect(draw.cardValue == 10)
+                }
             }
             let state = try await api.send(.GET, deckPath, token: t.table.player.token).decode(DeckResponse.self)
             #expect(state.hasJoker)
             #expect(!state.discard.contains { $0.label == "Joker" })
             #expect(drewJoker || state.remaining > 0)
-            let noPot = try await api.send(.POST, deckPath + "/pot", token: t.table.player.token, json: ["enabled": false]).decode(DeckResponse.self)
+            let noPot = try await api.send(
+                .POST, deckPath + "/pot", token: t.table.player.token, json: ["enabled": false]
+            ).decode(DeckResponse.self)
             #expect(!noPot.hasPot && !noPot.discard.contains { $0.origin == "pot" })
-            let noJoker = try await api.send(.POST, deckPath + "/joker", token: t.table.mj.token, json: ["enabled": false]).decode(DeckResponse.self)
+            let noJoker = try await api.send(
+                .POST, deckPath + "/joker", token: t.table.mj.token, json: ["enabled": false]
+            ).decode(DeckResponse.self)
             #expect(!noJoker.hasJoker)
             // The MJ's own deck has no suit of its own, hence no pot.
-            #expect(try await api.send(.POST, "/api/sessions/\(t.session.id)/decks/mj/pot", token: t.table.mj.token, json: ["enabled": true]).status == .conflict)
-            #expect(try await api.send(.GET, "/api/sessions/\(t.session.id)/decks/mj", token: t.table.player.token).status == .forbidden)
+            #expect(
+                try await api.send(
+                    .POST, "/api/sessions/\(t.session.id)/decks/mj/pot", token: t.table.mj.token,
+                    json: ["enabled": true]
+                ).status == .conflict)
+            #expect(
+                try await api.send(.GET, "/api/sessions/\(t.session.id)/decks/mj", token: t.table.player.token).status
+                    == .forbidden)
         }
     }
 
@@ -141,18 +182,34 @@ struct CardTable {
             let (other, theirs) = try await api.newPlayer(t.table, "berenice")
             let mine: [String: Any] = ["character_id": t.armand.id.uuidString, "visibility": "public"]
             #expect(try await api.drawCard(t.session, other, mine).error?.field == "character_id")
-            #expect(try await api.drawCard(t.session, other, ["character_id": theirs.id.uuidString, "visibility": "public"]).status == .forbidden)
-            #expect(try await api.drawCard(t.session, t.table.player, ["visibility": "public"]).error?.field == "character_id")
+            #expect(
+                try await api.drawCard(
+                    t.session, other, ["character_id": theirs.id.uuidString, "visibility": "public"]
+                ).status == .forbidden)
+            #expect(
+                try await api.drawCard(t.session, t.table.player, ["visibility": "public"]).error?.field
+                    == "character_id")
             #expect(try await api.drawCard(t.session, t.table.outsider, mine).status == .notFound)
-            #expect(try await api.drawCard(t.session, t.table.player, ["character_id": t.armand.id.uuidString]).error?.field == "visibility")
-            #expect(try await api.drawCard(t.session, t.table.player, mine.merging(["mode": "triple"]) { $1 }).error?.field == "mode")
-            let tooMany = try await api.drawCard(t.session, t.table.player, [
-                "character_id": t.armand.id.uuidString, "visibility": "public",
-                "bonuses": [["name": "a", "value": 1], ["name": "b", "value": 1], ["name": "c", "value": 1]],
-            ])
+            #expect(
+                try await api.drawCard(t.session, t.table.player, ["character_id": t.armand.id.uuidString]).error?.field
+                    == "visibility")
+            #expect(
+                try await api.drawCard(t.session, t.table.player, mine.merging(["mode": "triple"]) { $1 }).error?.field
+                    == "mode")
+            let tooMany = try await api.drawCard(
+                t.session, t.table.player,
+                [
+                    "character_id": t.armand.id.uuidString, "visibility": "public",
+                    "bonuses": [["name": "a", "value": 1], ["name": "b", "value": 1], ["name": "c", "value": 1]],
+                ])
             #expect(tooMany.error?.field == "bonuses")
-            #expect(try await api.drawCard(t.session, t.table.player, mine.merging(["difficulty": 1000]) { $1 }).error?.field == "difficulty")
-            #expect(try await api.send(.GET, "/api/sessions/\(t.session.id)/decks/\(theirs.id)", token: t.table.player.token).status == .notFound)
+            #expect(
+                try await api.drawCard(t.session, t.table.player, mine.merging(["difficulty": 1000]) { $1 }).error?
+                    .field == "difficulty")
+            #expect(
+                try await api.send(
+                    .GET, "/api/sessions/\(t.session.id)/decks/\(theirs.id)", token: t.table.player.token
+                ).status == .notFound)
             try await api.move(t.session, .pause, t.table)
             let paused = try await api.drawCard(t.session, t.table.player, mine)
             #expect(paused.status == .conflict && paused.reason.contains("paused"))
@@ -168,14 +225,20 @@ struct CardTable {
             try await api.joinSession(t.session, other, character: theirs)
             let otherLive = try await LiveClient.connect(api, session: t.session.id, token: other.token, since: 0)
             let mjLive = try await LiveClient.connect(api, session: t.session.id, token: t.table.mj.token, since: 0)
-            let secret = try await api.drawCard(t.session, t.table.player, ["character_id": t.armand.id.uuidString, "visibility": "mj"])
-                .decode(DrawResponse.self)
-            try await api.send(.POST, "/api/sessions/\(t.session.id)/messages", token: t.table.player.token, json: ["body": "fin"])
+            let secret = try await api.drawCard(
+                t.session, t.table.player, ["character_id": t.armand.id.uuidString, "visibility": "mj"]
+            )
+            .decode(DrawResponse.self)
+            try await api.send(
+                .POST, "/api/sessions/\(t.session.id)/messages", token: t.table.player.token, json: ["body": "fin"])
             try await mjLive.waitFor("secret draw") { $0.contains { $0.type == "cards.drawn" } }
-            try await otherLive.waitFor("the message after it") { $0.contains { $0.type == "chat.message" && $0.data["body"] as? String == "fin" } }
+            try await otherLive.waitFor("the message after it") {
+                $0.contains { $0.type == "chat.message" && $0.data["body"] as? String == "fin" }
+            }
             #expect(!otherLive.received.contains { $0.type == "cards.drawn" })
             for (user, sees) in [(t.table.mj, true), (t.table.player, true), (other, false)] {
-                let list = try await api.send(.GET, "/api/sessions/\(t.session.id)/draws", token: user.token).decode(Page<DrawResponse>.self)
+                let list = try await api.send(.GET, "/api/sessions/\(t.session.id)/draws", token: user.token).decode(
+                    Page<DrawResponse>.self)
                 #expect(list.items.contains { $0.id == secret.id } == sees)
             }
             let chat = try await api.send(.GET, "/api/sessions/\(t.session.id)/messages", token: other.token)
@@ -190,14 +253,18 @@ struct CardTable {
             let labels = try await withThrowingTaskGroup(of: String.self) { group in
                 for _ in 0..<24 {
                     group.addTask {
-                        try await api.drawCard(t.session, t.table.player, ["character_id": t.armand.id.uuidString, "visibility": "public"])
-                            .decode(DrawResponse.self).cards[0].label
+                        try await api.drawCard(
+                            t.session, t.table.player, ["character_id": t.armand.id.uuidString, "visibility": "public"]
+                        )
+                        .decode(DrawResponse.self).cards[0].label
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(labels.count == 24 && Set(labels).count == 24)
-            let deck = try await api.send(.GET, "/api/sessions/\(t.session.id)/decks/\(t.armand.id)", token: t.table.player.token).decode(DeckResponse.self)
+            let deck = try await api.send(
+                .GET, "/api/sessions/\(t.session.id)/decks/\(t.armand.id)", token: t.table.player.token
+            ).decode(DeckResponse.self)
             #expect(deck.remaining == 28 && deck.discard.count == 24)
         }
     }
@@ -207,8 +274,12 @@ struct CardTable {
         try await withApp(db) { api in
             let table = try await Table.make(api)
             let session = try await api.createSession(table)
-            #expect(try await api.send(.PUT, "/api/sessions/\(session.id)", token: table.mj.token, json: ["card_values": "maison"]).error?.field == "card_values")
-            try await api.send(.PUT, "/api/sessions/\(session.id)", token: table.mj.token, json: ["card_values": "classic"])
+            #expect(
+                try await api.send(
+                    .PUT, "/api/sessions/\(session.id)", token: table.mj.token, json: ["card_values": "maison"]
+                ).error?.field == "card_values")
+            try await api.send(
+                .PUT, "/api/sessions/\(session.id)", token: table.mj.token, json: ["card_values": "classic"])
             try await api.move(session, .start, table)
             for _ in 0..<10 {
                 let draw = try await api.drawCard(session, table.mj, ["visibility": "public"]).decode(DrawResponse.self)
@@ -227,7 +298,8 @@ struct CardTable {
             let t = try await CardTable.make(api)
             let path = "/api/sessions/\(t.session.id)/messages"
             for index in 1...5 {
-                let posted = try await api.send(.POST, path, token: t.table.player.token, json: ["body": "  message \(index)  "])
+                let posted = try await api.send(
+                    .POST, path, token: t.table.player.token, json: ["body": "  message \(index)  "])
                 #expect(posted.status == .created)
                 #expect(try posted.decode(MessageResponse.self).body == "message \(index)")
             }
@@ -237,13 +309,21 @@ struct CardTable {
             #expect(all.items.map(\.id) == all.items.map(\.id).sorted())
             let latest = try await api.send(.GET, path + "?limit=2", token: t.table.mj.token).decode(MessagePage.self)
             #expect(latest.items.map(\.body) == ["message 4", "message 5"] && latest.hasMore)
-            let earlier = try await api.send(.GET, path + "?limit=2&before=\(latest.items[0].id)", token: t.table.mj.token).decode(MessagePage.self)
+            let earlier = try await api.send(
+                .GET, path + "?limit=2&before=\(latest.items[0].id)", token: t.table.mj.token
+            ).decode(MessagePage.self)
             #expect(earlier.items.map(\.body) == ["message 2", "message 3"])
-            let later = try await api.send(.GET, path + "?after=\(earlier.items[1].id)", token: t.table.mj.token).decode(MessagePage.self)
+            let later = try await api.send(.GET, path + "?after=\(earlier.items[1].id)", token: t.table.mj.token)
+                .decode(MessagePage.self)
             #expect(later.items.map(\.body) == ["message 4", "message 5"] && !later.hasMore)
 
-            #expect(try await api.send(.POST, path, token: t.table.player.token, json: ["body": "   "]).error?.field == "body")
-            #expect(try await api.send(.POST, path, token: t.table.player.token, json: ["body": String(repeating: "b", count: 2001)]).error?.field == "body")
+            #expect(
+                try await api.send(.POST, path, token: t.table.player.token, json: ["body": "   "]).error?.field
+                    == "body")
+            #expect(
+                try await api.send(
+                    .POST, path, token: t.table.player.token, json: ["body": String(repeating: "b", count: 2001)]
+                ).error?.field == "body")
             #expect(try await api.send(.GET, path + "?limit=101", token: t.table.mj.token).error?.field == "limit")
             #expect(try await api.send(.GET, path + "?before=1&after=2", token: t.table.mj.token).status == .badRequest)
             let (other, _) = try await api.newPlayer(t.table, "berenice")
@@ -251,8 +331,11 @@ struct CardTable {
             #expect(try await api.send(.GET, path, token: other.token).status == .ok)
             #expect(try await api.send(.GET, path, token: t.table.outsider.token).status == .notFound)
             try await api.move(t.session, .end, t.table)
-            #expect(try await api.send(.POST, path, token: t.table.player.token, json: ["body": "trop tard"]).status == .conflict)
-            let closing = try await api.send(.GET, path + "?limit=1", token: t.table.player.token).decode(MessagePage.self)
+            #expect(
+                try await api.send(.POST, path, token: t.table.player.token, json: ["body": "trop tard"]).status
+                    == .conflict)
+            let closing = try await api.send(.GET, path + "?limit=1", token: t.table.player.token).decode(
+                MessagePage.self)
             #expect(closing.items.first?.kind == .system && closing.items.first?.body == "La session est terminée.")
         }
     }

@@ -1,6 +1,7 @@
-@testable import App
 import Foundation
 import Testing
+
+@testable import App
 
 @Suite struct ClientAddressTests {
     @Test func trustedProxiesAreAddressesOrNetworks() throws {
@@ -43,8 +44,9 @@ import Testing
         var statuses: [Int] = []
         for attempt in 0..<3 {
             let headers = forwardedFor.map { [("X-Forwarded-For", $0)] } ?? []
-            let response = try await api.send(from: peer, .POST, "/api/auth/login",
-                                              json: ["username": "inconnu\(attempt)", "password": "faux"], headers: headers)
+            let response = try await api.send(
+                from: peer, .POST, "/api/auth/login",
+                json: ["username": "inconnu\(attempt)", "password": "faux"], headers: headers)
             statuses.append(Int(response.status.code))
         }
         return statuses

@@ -1,9 +1,10 @@
-@testable import App
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import Testing
 import Vapor
+
+@testable import App
 
 /// Keeps every log line the application writes, to look for secrets in them.
 final class CapturedLog: LogHandler, @unchecked Sendable {
@@ -27,22 +28,33 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
     func aNewPasswordRevokesEveryToken(db: TestDatabase) async throws {
         try await withApp(db) { api in
             let user = try await api.register("prudent", password: "ancien-secret")
-            let laptop = try await api.send(.POST, "/api/auth/login", json: ["username": "prudent", "password": "ancien-secret"]).decode(AuthResponse.self)
-            let wrong = try await api.send(.POST, "/api/auth/password", token: user.token,
-                                           json: ["current_password": "faux", "new_password": "nouveau-secret"])
+            let laptop = try await api.send(
+                .POST, "/api/auth/login", json: ["username": "prudent", "password": "ancien-secret"]
+            ).decode(AuthResponse.self)
+            let wrong = try await api.send(
+                .POST, "/api/auth/password", token: user.token,
+                json: ["current_password": "faux", "new_password": "nouveau-secret"])
             #expect(wrong.error?.field == "current_password")
-            let short = try await api.send(.POST, "/api/auth/password", token: user.token,
-                                           json: ["current_password": "ancien-secret", "new_password": "court"])
+            let short = try await api.send(
+                .POST, "/api/auth/password", token: user.token,
+                json: ["current_password": "ancien-secret", "new_password": "court"])
             #expect(short.error?.field == "new_password")
-            let changed = try await api.send(.POST, "/api/auth/password", token: user.token,
-                                             json: ["current_password": "ancien-secret", "new_password": "nouveau-secret"])
+            let changed = try await api.send(
+                .POST, "/api/auth/password", token: user.token,
+                json: ["current_password": "ancien-secret", "new_password": "nouveau-secret"])
             #expect(changed.status == .ok)
             let fresh = try changed.decode(AuthResponse.self)
             #expect(try await api.send(.GET, "/api/me", token: user.token).status == .unauthorized)
             #expect(try await api.send(.GET, "/api/me", token: laptop.token).status == .unauthorized)
             #expect(try await api.send(.GET, "/api/me", token: fresh.token).status == .ok)
-            #expect(try await api.send(.POST, "/api/auth/login", json: ["username": "prudent", "password": "ancien-secret"]).status == .unauthorized)
-            #expect(try await api.send(.POST, "/api/auth/login", json: ["username": "prudent", "password": "nouveau-secret"]).status == .ok)
+            #expect(
+                try await api.send(
+                    .POST, "/api/auth/login", json: ["username": "prudent", "password": "ancien-secret"]
+                ).status == .unauthorized)
+            #expect(
+                try await api.send(
+                    .POST, "/api/auth/login", json: ["username": "prudent", "password": "nouveau-secret"]
+                ).status == .ok)
         }
     }
 
@@ -53,9 +65,11 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
             let deep = String(repeating: "[", count: 20_000) + String(repeating: "]", count: 20_000)
             let nested = try await api.send(.POST, "/api/parties", token: user.token, raw: #"{"name": \#(deep)}"#)
             #expect(nested.status == .badRequest)
-            let long = try await api.send(.POST, "/api/parties", token: user.token, json: ["name": String(repeating: "n", count: 50_000)])
+            let long = try await api.send(
+                .POST, "/api/parties", token: user.token, json: ["name": String(repeating: "n", count: 50_000)])
             #expect(long.error?.field == "name")
-            let huge = try await api.send(.POST, "/api/parties", token: user.token, json: ["name": String(repeating: "n", count: 70_000)])
+            let huge = try await api.send(
+                .POST, "/api/parties", token: user.token, json: ["name": String(repeating: "n", count: 70_000)])
             #expect(huge.status == .payloadTooLarge)
             #expect(try await api.send(.GET, "/health").decode(HealthResponse.self).database == "ok")
         }
@@ -66,13 +80,15 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
         try await withApp(db) { api in
             let table = try await Table.make(api)
             let session = try await api.session(in: .active, table)
-            let badID = try await api.send(.POST, "/api/sessions/\(session.id)/join", token: table.player.token,
-                                           json: ["character_id": "pas-un-uuid"])
+            let badID = try await api.send(
+                .POST, "/api/sessions/\(session.id)/join", token: table.player.token,
+                json: ["character_id": "pas-un-uuid"])
             #expect(badID.status == .badRequest)
             #expect(badID.error?.field == "character_id")
             #expect(badID.reason.contains("doit être un UUID"), "\(badID.reason)")
-            let badRole = try await api.send(.POST, "/api/sessions/\(session.id)/participants", token: table.mj.token,
-                                             json: ["user_id": table.player.id, "role": "barde"])
+            let badRole = try await api.send(
+                .POST, "/api/sessions/\(session.id)/participants", token: table.mj.token,
+                json: ["user_id": table.player.id, "role": "barde"])
             #expect(badRole.error?.field == "role")
             #expect(badRole.reason == "role : valeur non reconnue.", "\(badRole.reason)")
         }
@@ -86,8 +102,11 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
         try await withApp(.sqlite) { api in
             api.app.logger = Logger(label: "captured") { _ in captured }
             let user = try await api.register("discret", password: "phrase-secrete-42")
-            let login = try await api.send(.POST, "/api/auth/login", json: ["username": "discret", "password": "phrase-secrete-42"]).decode(AuthResponse.self)
-            _ = try await api.send(.POST, "/api/auth/login", json: ["username": "discret", "password": "mauvaise-phrase-43"])
+            let login = try await api.send(
+                .POST, "/api/auth/login", json: ["username": "discret", "password": "phrase-secrete-42"]
+            ).decode(AuthResponse.self)
+            _ = try await api.send(
+                .POST, "/api/auth/login", json: ["username": "discret", "password": "mauvaise-phrase-43"])
             _ = try await api.send(.GET, "/api/me", token: login.token)
             _ = try await api.send(.GET, "/api/me", token: "jeton-invente-44")
             let partie = try await api.createPartie(user)
@@ -99,12 +118,15 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
             _ = try await api.send(.GET, "/invitation/\(partie.inviteCode ?? "-")")
             _ = try await api.send(.POST, "/api/auth/logout", token: user.token)
             let calendarSecret = String(feedPath.dropFirst("/api/calendar/".count).dropLast(".ics".count))
-            #expect(lines(captured).contains { $0.contains("GET /api/calendar/… 200") }, "the request is logged, masked")
+            #expect(
+                lines(captured).contains { $0.contains("GET /api/calendar/… 200") }, "the request is logged, masked")
             let stored = try #require(try await User.find(user.id, on: api.db))
             let lines = captured.lines.withLockedValue { $0 }
             #expect(!lines.isEmpty)
-            for secret in ["phrase-secrete-42", "mauvaise-phrase-43", "jeton-invente-44", user.token, login.token,
-                           stored.passwordHash, partie.inviteCode ?? "-", calendarSecret] {
+            for secret in [
+                "phrase-secrete-42", "mauvaise-phrase-43", "jeton-invente-44", user.token, login.token,
+                stored.passwordHash, partie.inviteCode ?? "-", calendarSecret,
+            ] {
                 let leaks = lines.filter { $0.contains(secret) }
                 #expect(leaks.isEmpty, "a secret reached the log: \(leaks.prefix(2))")
             }

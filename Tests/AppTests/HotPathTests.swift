@@ -1,12 +1,13 @@
-@testable import App
 import EtrangeDomain
 import Fluent
-import SQLiteStatementCache
-import SQLKit
 import Foundation
 import Logging
+import SQLKit
+import SQLiteStatementCache
 import Testing
 import Vapor
+
+@testable import App
 
 /// The paths rewritten for speed (issue #9) answer exactly what the general paths answer, and the
 /// token cache never outlives a revocation or an expiry.
@@ -38,21 +39,27 @@ import Vapor
     func revokedTokensAreRefusedAtOnceThoughCached(db: TestDatabase) async throws {
         try await withApp(db) { api in
             let user = try await api.register("celeste")
-            let second = try await api.send(.POST, "/api/auth/login", json: ["username": "celeste", "password": "motdepasse"])
-                .decode(AuthResponse.self).token
+            let second = try await api.send(
+                .POST, "/api/auth/login", json: ["username": "celeste", "password": "motdepasse"]
+            )
+            .decode(AuthResponse.self).token
             for token in [user.token, second] {
                 #expect(try await api.send(.GET, "/api/me", token: token).status == .ok)
             }
             #expect(try await api.send(.POST, "/api/auth/logout", token: user.token).status == .noContent)
             #expect(try await api.send(.GET, "/api/me", token: user.token).status == .unauthorized)
-            let changed = try await api.send(.POST, "/api/auth/password", token: second,
-                                             json: ["current_password": "motdepasse", "new_password": "autre-secret-solide"])
+            let changed = try await api.send(
+                .POST, "/api/auth/password", token: second,
+                json: ["current_password": "motdepasse", "new_password": "autre-secret-solide"])
             #expect(changed.status == .ok)
             #expect(try await api.send(.GET, "/api/me", token: second).status == .unauthorized)
-            #expect(try await api.send(.GET, "/api/me", token: try changed.decode(AuthResponse.self).token).status == .ok)
+            #expect(
+                try await api.send(.GET, "/api/me", token: try changed.decode(AuthResponse.self).token).status == .ok)
             // A cached token still expires on time.
-            let third = try await api.send(.POST, "/api/auth/login", json: ["username": "celeste", "password": "autre-secret-solide"])
-                .decode(AuthResponse.self)
+            let third = try await api.send(
+                .POST, "/api/auth/login", json: ["username": "celeste", "password": "autre-secret-solide"]
+            )
+            .decode(AuthResponse.self)
             #expect(try await api.send(.GET, "/api/me", token: third.token).status == .ok)
             api.clock.set(third.expiresAt)
             #expect(try await api.send(.GET, "/api/me", token: third.token).status == .unauthorized)
@@ -85,7 +92,8 @@ import Vapor
             WriterStatement(1, in: UUID()),
             JournalStatement(UUID(), after: 0, limit: 100),
             PersonStatement(userID: 1, characterID: nil),
-            RecordEventStatement(.chatMessage, in: UUID(), text: "{}", at: pinnedStart, visibility: .all, recipientID: nil),
+            RecordEventStatement(
+                .chatMessage, in: UUID(), text: "{}", at: pinnedStart, visibility: .all, recipientID: nil),
             ChatLineStatement(.text, body: "Bonsoir", by: nil, drawID: nil, in: UUID(), at: pinnedStart),
         ]
         for statement in statements {
@@ -132,30 +140,42 @@ import Vapor
             let (read, online) = try await api.db.transaction { db in
                 for _ in 1...7 {
                     _ = try await db.all(SessionByID(callerID: player, sessionID: session.id))
-                    _ = try await db.all(FirstSessionPage(callerID: player, partieID: table.partie.id, status: nil, per: 20))
+                    _ = try await db.all(
+                        FirstSessionPage(callerID: player, partieID: table.partie.id, status: nil, per: 20))
                     _ = try await db.all(AccessStatement(callerID: player, sessionID: session.id))
                     _ = try await db.all(OnlineStatement(callerID: player, sessionID: session.id))
                     _ = try await db.all(TouchStatement(player, in: session.id, active: false, at: pinnedStart))
                     _ = try await db.all(WriterStatement(player, in: session.id))
                     _ = try await db.all(JournalStatement(session.id, after: 0, limit: 100))
                 }
-                let prepared = try await (db as! any SQLDatabase).raw("""
+                let prepared = try await (db as! any SQLDatabase).raw(
+                    """
                     SELECT name, generic_plans FROM pg_prepared_statements ORDER BY name
-                    """).all()
+                    """
+                ).all()
                 // The connection may have served requests before, with statements of their own.
-                let exercised = [AccessStatement.name, FirstSessionPage.name, OnlineStatement.name,
-                                 SessionByID.name, TouchStatement.name, WriterStatement.name, JournalStatement.name]
-                let plans = try Dictionary(uniqueKeysWithValues: prepared.map {
-                    (try $0.decode(column: "name", as: String.self), try $0.decode(column: "generic_plans", as: Int.self))
-                })
+                let exercised = [
+                    AccessStatement.name, FirstSessionPage.name, OnlineStatement.name,
+                    SessionByID.name, TouchStatement.name, WriterStatement.name, JournalStatement.name,
+                ]
+                let plans = try Dictionary(
+                    uniqueKeysWithValues: prepared.map {
+                        (
+                            try $0.decode(column: "name", as: String.self),
+                            try $0.decode(column: "generic_plans", as: Int.self)
+                        )
+                    })
                 for name in exercised {
                     #expect((plans[name] ?? 0) > 0, "\(name): \(plans)")
                 }
-                return (try await db.first(SessionByID(callerID: player, sessionID: session.id)).map {
-                    try SessionResponse(row: $0, callerID: player, now: pinnedStart)
-                }, try await db.all(OnlineStatement(callerID: player, sessionID: session.id)).count)
+                return (
+                    try await db.first(SessionByID(callerID: player, sessionID: session.id)).map {
+                        try SessionResponse(row: $0, callerID: player, now: pinnedStart)
+                    }, try await db.all(OnlineStatement(callerID: player, sessionID: session.id)).count
+                )
             }
-            let served = try await api.send(.GET, "/api/sessions/\(session.id)", token: table.player.token).decode(SessionResponse.self)
+            let served = try await api.send(.GET, "/api/sessions/\(session.id)", token: table.player.token).decode(
+                SessionResponse.self)
             #expect(read?.id == served.id && read?.seatedPlayers == 1 && read?.isMj == false && read?.notes == nil)
             #expect(online == 1)
             #expect(try await api.db.first(SessionByID(callerID: table.outsider.id, sessionID: session.id)) == nil)
@@ -175,14 +195,24 @@ import Vapor
                 switch api.database {
                 case .postgres:
                     try await sql.raw("SET LOCAL enable_seqscan = off").run()
-                    return (try await sql.raw("""
-                        EXPLAIN SELECT id FROM \(ident: UserToken.schema) WHERE token_hash = \(bind: digest)
-                        """).all().map { try $0.decode(column: "QUERY PLAN", as: String.self) }, "Index Scan using uq_user_tokens_hash")
+                    return (
+                        try await sql.raw(
+                            """
+                            EXPLAIN SELECT id FROM \(ident: UserToken.schema) WHERE token_hash = \(bind: digest)
+                            """
+                        ).all().map { try $0.decode(column: "QUERY PLAN", as: String.self) },
+                        "Index Scan using uq_user_tokens_hash"
+                    )
                 case .sqlite:
                     // SQLite names the index of a UNIQUE constraint itself.
-                    return (try await sql.raw("""
-                        EXPLAIN QUERY PLAN SELECT id FROM \(ident: UserToken.schema) WHERE token_hash = \(bind: digest)
-                        """).all().map { try $0.decode(column: "detail", as: String.self) }, "INDEX sqlite_autoindex_user_tokens_2 (token_hash=?)")
+                    return (
+                        try await sql.raw(
+                            """
+                            EXPLAIN QUERY PLAN SELECT id FROM \(ident: UserToken.schema) WHERE token_hash = \(bind: digest)
+                            """
+                        ).all().map { try $0.decode(column: "detail", as: String.self) },
+                        "INDEX sqlite_autoindex_user_tokens_2 (token_hash=?)"
+                    )
                 }
             }
             #expect(plan.contains { $0.contains(search) }, "\(plan)")
@@ -197,22 +227,29 @@ import Vapor
             let table = try await Table.make(api)
             let armand = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
             let (berenice, hers) = try await api.newPlayer(table, "berenice")
-            let full = try await api.createSession(table, name: "Complète", extra: ["max_players": 1, "allow_late_join": false])
+            let full = try await api.createSession(
+                table, name: "Complète", extra: ["max_players": 1, "allow_late_join": false])
             try await api.joinSession(full, table.player, character: armand)
             try await api.move(full, .start, table)
             try await api.move(full, .pause, table)
             let running = try await api.createSession(table, name: "Ouverte")
-            try await api.send(.PUT, "/api/sessions/\(running.id)", token: table.mj.token, json: ["notes": "secret du MJ"])
+            try await api.send(
+                .PUT, "/api/sessions/\(running.id)", token: table.mj.token, json: ["notes": "secret du MJ"])
             let left = try await api.createSession(table, name: "Quittée")
             try await api.joinSession(left, berenice, character: hers)
             try await api.send(.POST, "/api/sessions/\(left.id)/leave", token: berenice.token)
             _ = try await api.createSession(table, name: "Vide")
             let told = try await api.createSession(table, name: "Racontée")
             try await api.move(told, .cancel, table)
-            try await api.send(.PUT, "/api/sessions/\(told.id)", token: table.mj.token, json: [
-                "summary": "Le manoir", "key_events": [["event": "La porte cède", "timestamp": "2025-01-20T21:05:00Z"]],
-                "character_developments": [["character_id": armand.id.uuidString, "description": "A peur du noir"]],
-            ])
+            try await api.send(
+                .PUT, "/api/sessions/\(told.id)", token: table.mj.token,
+                json: [
+                    "summary": "Le manoir",
+                    "key_events": [["event": "La porte cède", "timestamp": "2025-01-20T21:05:00Z"]],
+                    "character_developments": [
+                        ["character_id": armand.id.uuidString, "description": "A peur du noir"]
+                    ],
+                ])
 
             for viewer in [table.mj, table.player, berenice] {
                 let page = try await api.send(.GET, "/api/sessions?partie_id=\(table.partie.id)", token: viewer.token)
@@ -227,7 +264,9 @@ import Vapor
                     #expect(item.canJoin == expected.canJoin, "\(item.name) vue par \(viewer.username)")
                     #expect(item.notes == expected.notes && item.allowedActions == expected.allowedActions)
                     #expect(item.status == expected.status && item.durationMinutes == expected.durationMinutes)
-                    #expect(item.keyEvents == expected.keyEvents && item.characterDevelopments == expected.characterDevelopments)
+                    #expect(
+                        item.keyEvents == expected.keyEvents
+                            && item.characterDevelopments == expected.characterDevelopments)
                     #expect(item.summary == expected.summary && item.updatedAt == expected.updatedAt)
                 }
                 let notes = page.items.first { $0.id == running.id }?.notes
@@ -236,10 +275,15 @@ import Vapor
             let complete = try await api.send(.GET, "/api/sessions?partie_id=\(table.partie.id)", token: berenice.token)
                 .decode(Page<SessionResponse>.self).items.first { $0.id == full.id }
             #expect(complete?.seatedPlayers == 1 && complete?.canJoin == false)
-            let account = try await api.send(.GET, "/api/sessions?partie_id=\(table.partie.id)&status=cancelled", token: berenice.token)
-                .decode(Page<SessionResponse>.self).items
+            let account = try await api.send(
+                .GET, "/api/sessions?partie_id=\(table.partie.id)&status=cancelled", token: berenice.token
+            )
+            .decode(Page<SessionResponse>.self).items
             #expect(account.map(\.id) == [told.id])
-            #expect(account.first?.keyEvents == [KeyEventPayload(event: "La porte cède", timestamp: Date(timeIntervalSince1970: 1_737_407_100))])
+            #expect(
+                account.first?.keyEvents == [
+                    KeyEventPayload(event: "La porte cède", timestamp: Date(timeIntervalSince1970: 1_737_407_100))
+                ])
             #expect(account.first?.characterDevelopments?.first?.description == "A peur du noir")
         }
     }
@@ -258,12 +302,16 @@ import Vapor
             try await api.db.transaction { db in
                 try await (db as! any SQLDatabase).update(Session.schema)
                     .set("name", to: "Pendant").where("id", .equal, session.id).run()
-                let list = try await api.send(.GET, "/api/sessions?partie_id=\(table.partie.id)", token: table.player.token)
+                let list = try await api.send(
+                    .GET, "/api/sessions?partie_id=\(table.partie.id)", token: table.player.token)
                 #expect(list.status == .ok, "\(list.reason)")
                 #expect(try list.decode(Page<SessionResponse>.self).items.map(\.name) == ["Avant"])
                 let single = try await api.send(.GET, "/api/sessions/\(session.id)", token: table.mj.token)
-                #expect(single.status == .ok && (try? single.decode(SessionResponse.self).name) == "Avant", "\(single.reason)")
-                let presence = try await api.send(.GET, "/api/sessions/\(session.id)/presence", token: table.player.token)
+                #expect(
+                    single.status == .ok && (try? single.decode(SessionResponse.self).name) == "Avant",
+                    "\(single.reason)")
+                let presence = try await api.send(
+                    .GET, "/api/sessions/\(session.id)/presence", token: table.player.token)
                 #expect(presence.status == .ok, "\(presence.reason)")
             }
             let after = try await api.send(.GET, "/api/sessions/\(session.id)", token: table.player.token)
@@ -308,8 +356,11 @@ import Vapor
             let table = try await Table.make(api)
             let session = try await api.createSession(table, name: "Avant")
             try await api.db.transaction { _ in
-                let refused = try await api.send(.PUT, "/api/sessions/\(session.id)", token: table.mj.token, json: ["name": "Jamais"])
-                #expect(refused.status == .serviceUnavailable && refused.headers.first(name: .retryAfter) == "5", "\(refused.reason)")
+                let refused = try await api.send(
+                    .PUT, "/api/sessions/\(session.id)", token: table.mj.token, json: ["name": "Jamais"])
+                #expect(
+                    refused.status == .serviceUnavailable && refused.headers.first(name: .retryAfter) == "5",
+                    "\(refused.reason)")
                 #expect(refused.error?.reason.contains("surchargé") == true)
             }
             let warning = captured.lines.withLockedValue { $0 }.filter { $0.contains("pool timeout") }
@@ -327,12 +378,16 @@ import Vapor
             let none = try await api.send(.GET, path, token: table.player.token).decode(Page<SessionResponse>.self)
             #expect(none.items.isEmpty && none.metadata.total == 0)
             #expect(try await api.send(.GET, path, token: table.outsider.token).status == .notFound)
-            #expect(try await api.send(.GET, "/api/sessions?partie_id=999999", token: table.player.token).status == .notFound)
+            #expect(
+                try await api.send(.GET, "/api/sessions?partie_id=999999", token: table.player.token).status
+                    == .notFound)
             for index in 1...3 { _ = try await api.createSession(table, name: "S\(index)") }
-            let beyond = try await api.send(.GET, path + "&per=2&page=5", token: table.player.token).decode(Page<SessionResponse>.self)
+            let beyond = try await api.send(.GET, path + "&per=2&page=5", token: table.player.token).decode(
+                Page<SessionResponse>.self)
             #expect(beyond.items.isEmpty && beyond.metadata.total == 3)
             #expect(try await api.send(.GET, path + "&per=2&page=5", token: table.outsider.token).status == .notFound)
-            let scheduledOnly = try await api.send(.GET, path + "&status=active", token: table.player.token).decode(Page<SessionResponse>.self)
+            let scheduledOnly = try await api.send(.GET, path + "&status=active", token: table.player.token).decode(
+                Page<SessionResponse>.self)
             #expect(scheduledOnly.items.isEmpty && scheduledOnly.metadata.total == 0)
         }
     }
@@ -349,7 +404,8 @@ import Vapor
                 try await api.send(.GET, "/api/sessions?" + query, token: table.player.token)
             }
             let id = table.partie.id
-            let repeated = try await page("per=1&partie_id=\(id)&per=2&status=sch%65duled").decode(Page<SessionResponse>.self)
+            let repeated = try await page("per=1&partie_id=\(id)&per=2&status=sch%65duled").decode(
+                Page<SessionResponse>.self)
             #expect(repeated.metadata.per == 2 && repeated.items.count == 2 && repeated.metadata.total == 3)
             let escapedName = try await page("partie%5Fid=\(id)&&page=2&per=2").decode(Page<SessionResponse>.self)
             #expect(escapedName.metadata.page == 2 && escapedName.items.count == 1)
@@ -373,17 +429,21 @@ import Vapor
             let path = "/api/sessions/\(session.id)/presence"
             api.clock.advance(by: 10)
             let beat = try await api.send(.POST, path, token: table.player.token).decode(PresenceResponse.self)
-            let listed = try #require(try await api.presence(session, as: table.mj).first { $0.userId == table.player.id })
+            let listed = try #require(
+                try await api.presence(session, as: table.mj).first { $0.userId == table.player.id })
             #expect(beat.lastSeen == pinnedStart.addingTimeInterval(10) && listed.lastSeen == beat.lastSeen)
             #expect(beat.characterName == "Armand" && listed.characterName == "Armand")
-            #expect(beat.status == .online && beat.joinedAt == listed.joinedAt && beat.lastActiveAt == listed.lastActiveAt)
+            #expect(
+                beat.status == .online && beat.joinedAt == listed.joinedAt && beat.lastActiveAt == listed.lastActiveAt)
 
             api.clock.advance(by: 400)
             _ = try await Participation.markIdle(now: api.clock.now(), after: 300, on: api.db)
             let idle = try await api.send(.POST, path, token: table.player.token).decode(PresenceResponse.self)
             #expect(idle.status == .idle && idle.idleSince != nil)
-            #expect(try await api.presence(session, as: table.mj).first { $0.userId == table.player.id }?.status == .idle)
-            let woken = try await api.send(.POST, path, token: table.player.token, json: ["active": true]).decode(PresenceResponse.self)
+            #expect(
+                try await api.presence(session, as: table.mj).first { $0.userId == table.player.id }?.status == .idle)
+            let woken = try await api.send(.POST, path, token: table.player.token, json: ["active": true]).decode(
+                PresenceResponse.self)
             #expect(woken.status == .online && woken.idleSince == nil && woken.lastActiveAt == api.clock.now())
 
             try await PartieMember.query(on: api.db).filter(\.$user.$id == table.player.id).delete()
@@ -398,12 +458,14 @@ import Vapor
     @Test func sqliteHotReadsKeepTheirCompiledStatements() async throws {
         var path = ""
         try await withApp(.sqlite) { api in
-            guard case let .sqlite(file) = api.app.config.database else { return }
+            guard case .sqlite(let file) = api.app.config.database else { return }
             path = file
             let cache = try #require((api.app.readDB.context.configuration as? StatementCachingConfiguration)?.cache)
             let table = try await Table.make(api)
             let session = try await api.armandPlaying(table).session
-            let said = try await api.send(.POST, "/api/sessions/\(session.id)/messages", token: table.player.token, json: ["body": "« Bonsoir » \\ é"])
+            let said = try await api.send(
+                .POST, "/api/sessions/\(session.id)/messages", token: table.player.token,
+                json: ["body": "« Bonsoir » \\ é"])
             #expect(said.status == .created)
             let player = table.player.id
             func same<Statement: HotStatement>(_ statement: Statement) async throws {
@@ -415,19 +477,24 @@ import Vapor
             for _ in 1...3 {
                 try await same(SessionByID(callerID: player, sessionID: session.id))
                 try await same(FirstSessionPage(callerID: player, partieID: table.partie.id, status: nil, per: 20))
-                try await same(LaterSessionPage(callerID: player, partieID: table.partie.id, status: .active, per: 1, offset: 0))
+                try await same(
+                    LaterSessionPage(callerID: player, partieID: table.partie.id, status: .active, per: 1, offset: 0))
                 try await same(AccessStatement(callerID: player, sessionID: session.id))
                 try await same(OnlineStatement(callerID: player, sessionID: session.id))
                 try await same(JournalStatement(session.id, after: 0, limit: 100))
             }
             for _ in 1...100 {
-                #expect(try await api.send(.GET, "/api/sessions?partie_id=\(table.partie.id)", token: table.player.token).status == .ok)
+                #expect(
+                    try await api.send(.GET, "/api/sessions?partie_id=\(table.partie.id)", token: table.player.token)
+                        .status == .ok)
             }
             // Six statements, on at most every connection: never one compilation per call.
             #expect((6...6 * blockingThreads).contains(cache.compilations), "\(cache.compilations)")
             _ = try await api.createSession(table, name: "Après")
-            let listed = try await api.send(.GET, "/api/sessions?partie_id=\(table.partie.id)", token: table.player.token)
-                .decode(Page<SessionResponse>.self)
+            let listed = try await api.send(
+                .GET, "/api/sessions?partie_id=\(table.partie.id)", token: table.player.token
+            )
+            .decode(Page<SessionResponse>.self)
             #expect(listed.items.map(\.name).contains("Après"))
         }
         let open = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap {
@@ -450,9 +517,11 @@ import Vapor
             let read = SessionByID(callerID: table.player.id, sessionID: session.id)
             let rolledBack = await #expect(throws: RollBack.self) {
                 try await api.app.readDB.transaction { db in
-                    try await db.sql.update(Session.schema).set("name", to: "Pendant").where("id", .equal, session.id).run()
+                    try await db.sql.update(Session.schema).set("name", to: "Pendant").where("id", .equal, session.id)
+                        .run()
                     let row = try #require(try await db.first(read))
-                    throw RollBack(name: try row.decode(column: "name", as: String.self), onAReader: db is ReadingDatabase)
+                    throw RollBack(
+                        name: try row.decode(column: "name", as: String.self), onAReader: db is ReadingDatabase)
                 }
             }
             #expect(rolledBack?.name == "Pendant")

@@ -1,9 +1,10 @@
-@testable import App
 import EtrangeDomain
 import Fluent
 import Foundation
 import Testing
 import Vapor
+
+@testable import App
 
 /// Responses written by `JSONWriter` are held to `JSONCoding.encoder`'s bytes for the same value,
 /// so a client cannot tell which of the two wrote them.
@@ -11,8 +12,11 @@ import Vapor
     /// Every character class a name, a summary or the MJ's notes may hold: quotes, backslashes,
     /// slashes, every control character, DEL, accents (precomposed and combining), emoji, and the
     /// line separators JavaScript once refused in strings.
-    static let alphabet: [String] = ["a", "Z", "7", " ", "\"", "\\", "/", "é", "e\u{301}", "ß", "🂡", "👩‍👩‍👧", "\u{7F}",
-                                     "\u{2028}", "\u{2029}", "\u{FEFF}", "<", "&", "'"]
+    static let alphabet: [String] =
+        [
+            "a", "Z", "7", " ", "\"", "\\", "/", "é", "e\u{301}", "ß", "🂡", "👩‍👩‍👧", "\u{7F}",
+            "\u{2028}", "\u{2029}", "\u{FEFF}", "<", "&", "'",
+        ]
         + (0..<0x20).map { String(UnicodeScalar(UInt8($0))) }
 
     static func text(_ random: inout SplitMix64, upTo length: Int = 12) -> String {
@@ -20,7 +24,8 @@ import Vapor
     }
 
     static func date(_ random: inout SplitMix64) -> String {
-        JSONCoding.format(Date(timeIntervalSince1970: Double(Int.random(in: -2_000_000_000...5_000_000_000, using: &random))))
+        JSONCoding.format(
+            Date(timeIntervalSince1970: Double(Int.random(in: -2_000_000_000...5_000_000_000, using: &random))))
     }
 
     static func uuid(_ random: inout SplitMix64) -> String {
@@ -36,18 +41,23 @@ import Vapor
             "id": uuid(&random), "partie_id": Int.random(in: 1...Int(Int32.max), using: &random),
             "name": text(&random), "description": maybe(text(&random, upTo: 40)),
             "status": SessionStatus.allCases.randomElement(using: &random)!.rawValue,
-            "scheduled_date": maybe(date(&random)), "started_at": maybe(date(&random)), "ended_at": maybe(date(&random)),
-            "duration_minutes": maybe(Int.random(in: 0...100_000, using: &random)), "summary": maybe(text(&random, upTo: 80)),
-            "key_events": maybe((0..<Int.random(in: 0...3, using: &random)).map { _ in
-                ["event": text(&random), "timestamp": date(&random)]
-            }),
-            "character_developments": maybe((0..<Int.random(in: 0...3, using: &random)).map { _ in
-                ["character_id": uuid(&random), "description": text(&random)]
-            }),
+            "scheduled_date": maybe(date(&random)), "started_at": maybe(date(&random)),
+            "ended_at": maybe(date(&random)),
+            "duration_minutes": maybe(Int.random(in: 0...100_000, using: &random)),
+            "summary": maybe(text(&random, upTo: 80)),
+            "key_events": maybe(
+                (0..<Int.random(in: 0...3, using: &random)).map { _ in
+                    ["event": text(&random), "timestamp": date(&random)]
+                }),
+            "character_developments": maybe(
+                (0..<Int.random(in: 0...3, using: &random)).map { _ in
+                    ["character_id": uuid(&random), "description": text(&random)]
+                }),
             "max_players": Int.random(in: 1...20, using: &random), "allow_late_join": Bool.random(using: &random),
             "voice_channel_id": maybe(text(&random)), "card_values": text(&random),
             "created_at": date(&random), "updated_at": date(&random),
-            "seated_players": Int.random(in: 0...20, using: &random), "online_count": Int.random(in: 0...21, using: &random),
+            "seated_players": Int.random(in: 0...20, using: &random),
+            "online_count": Int.random(in: 0...21, using: &random),
             "can_join": Bool.random(using: &random), "is_mj": Bool.random(using: &random),
             "allowed_actions": SessionAction.allCases.filter { _ in Bool.random(using: &random) }.map(\.rawValue),
         ]
@@ -97,7 +107,8 @@ import Vapor
     @Test func stringsAreEscapedAsTheEncoderEscapesThem() throws {
         for scalar in (0...0x2FF).compactMap(UnicodeScalar.init) + ["\u{2028}", "\u{FFFF}", "\u{1F0A1}"] {
             let text = "a\(scalar)b\(scalar)"
-            #expect(Self.written { $0.string(text) } == (try Self.encoded(text)), "U+\(String(scalar.value, radix: 16))")
+            #expect(
+                Self.written { $0.string(text) } == (try Self.encoded(text)), "U+\(String(scalar.value, radix: 16))")
         }
     }
 }

@@ -1,7 +1,8 @@
-@testable import App
 import Foundation
 import Testing
 import Vapor
+
+@testable import App
 
 /// Everywhere else the tests run the sweeper's and the dispatcher's passes by hand and never boot
 /// the application. Here it boots as `serve` does, its own handlers do the work, and it stops
@@ -11,18 +12,23 @@ import Vapor
     func theBootedHandlersSweepDeliverListenAndStop(db: TestDatabase) async throws {
         let receiver = try await Receiver.start()
         do {
-            let (watcher, dispatcher) = try await withApp(db, configure: {
-                $0.webhooksMayReachPrivateAddresses = true
-                $0.sweepInterval = 0.05
-            }, boot: true) { api in
+            let (watcher, dispatcher) = try await withApp(
+                db,
+                configure: {
+                    $0.webhooksMayReachPrivateAddresses = true
+                    $0.sweepInterval = 0.05
+                }, boot: true
+            ) { api in
                 #expect(api.app.webhooks.isRunning)
                 let table = try await Table.make(api)
-                let hook = try await api.send(.PUT, "/api/parties/\(table.partie.id)/webhook", token: table.mj.token,
-                                              json: ["url": receiver.url, "format": "json"])
+                let hook = try await api.send(
+                    .PUT, "/api/parties/\(table.partie.id)/webhook", token: table.mj.token,
+                    json: ["url": receiver.url, "format": "json"])
                 try #require(hook.status == .ok, "\(hook.text)")
 
                 // The dispatcher: a dated session is announced with no pass run by the test.
-                _ = try await api.createSession(table, name: "Le manoir", extra: ["scheduled_date": "2025-02-07T19:30:00Z"])
+                _ = try await api.createSession(
+                    table, name: "Le manoir", extra: ["scheduled_date": "2025-02-07T19:30:00Z"])
                 try await waitUntil("the dispatcher's delivery") { receiver.received.count >= 1 }
 
                 // The sweeper: a player whose phone went silent past the timeout is taken offline.
@@ -43,12 +49,16 @@ import Vapor
                     // The listener: an event written and announced by another instance reaches
                     // this one's sockets only through it. Announced again until it arrives: the
                     // listener may not be listening yet.
-                    let person = PersonEventData(userId: table.player.id, username: table.player.username, displayName: nil,
-                                                 characterId: nil, characterName: nil, role: nil)
-                    _ = try await LiveEvents.record(.presenceIdle, in: session.id, data: person, at: api.clock.now(), on: api.app.db)
+                    let person = PersonEventData(
+                        userId: table.player.id, username: table.player.username, displayName: nil,
+                        characterId: nil, characterName: nil, role: nil)
+                    _ = try await LiveEvents.record(
+                        .presenceIdle, in: session.id, data: person, at: api.clock.now(), on: api.app.db)
                     let elsewhere = "e:\(session.id.uuidString)/\(UUID().uuidString)"
                     try await waitUntil("the listener's poke") {
-                        try await api.app.db.sql.raw("SELECT pg_notify(\(bind: LiveEvents.channel), \(bind: elsewhere))").run()
+                        try await api.app.db.sql.raw(
+                            "SELECT pg_notify(\(bind: LiveEvents.channel), \(bind: elsewhere))"
+                        ).run()
                         return watcher.events.contains { $0.type == "presence.idle" }
                     }
                 }
@@ -57,7 +67,9 @@ import Vapor
             // The graceful stop: the sockets were told why before the server closed, and the
             // dispatcher's loop ended.
             try await watcher.waitFor("the stop's notice") {
-                $0.contains { $0.type == "stream.closed" && ($0.data["reason"] as? String)?.contains("redémarre") == true }
+                $0.contains {
+                    $0.type == "stream.closed" && ($0.data["reason"] as? String)?.contains("redémarre") == true
+                }
             }
             #expect(!dispatcher.isRunning)
         } catch {

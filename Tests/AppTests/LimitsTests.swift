@@ -1,7 +1,8 @@
-@testable import App
 import Foundation
 import Testing
 import Vapor
+
+@testable import App
 
 @Suite struct LimitsTests {
     @Test(arguments: TestDatabase.enabled)
@@ -9,26 +10,46 @@ import Vapor
         try await withApp(db) { api in
             _ = try await api.register("cible", password: "la-bonne-phrase")
             for _ in 0..<10 {
-                #expect(try await api.send(.POST, "/api/auth/login", json: ["username": "cible", "password": "devinette"]).status == .unauthorized)
+                #expect(
+                    try await api.send(.POST, "/api/auth/login", json: ["username": "cible", "password": "devinette"])
+                        .status == .unauthorized)
             }
-            let blocked = try await api.send(.POST, "/api/auth/login", json: ["username": "cible", "password": "la-bonne-phrase"])
+            let blocked = try await api.send(
+                .POST, "/api/auth/login", json: ["username": "cible", "password": "la-bonne-phrase"])
             #expect(blocked.status == .tooManyRequests)
             let retry = try #require(blocked.headers.first(name: .retryAfter).flatMap(Int.init))
             #expect(retry > 0 && retry <= 90)
             // Other accounts are not locked out by someone else's guesses.
             _ = try await api.register("voisin", password: "une-autre-phrase")
-            #expect(try await api.send(.POST, "/api/auth/login", json: ["username": "voisin", "password": "une-autre-phrase"]).status == .ok)
+            #expect(
+                try await api.send(
+                    .POST, "/api/auth/login", json: ["username": "voisin", "password": "une-autre-phrase"]
+                ).status == .ok)
             api.clock.advance(by: Double(retry))
-            #expect(try await api.send(.POST, "/api/auth/login", json: ["username": "cible", "password": "la-bonne-phrase"]).status == .ok)
+            #expect(
+                try await api.send(
+                    .POST, "/api/auth/login", json: ["username": "cible", "password": "la-bonne-phrase"]
+                ).status == .ok)
         }
     }
 
     @Test(arguments: TestDatabase.enabled)
     func chatDrawsAndHeartbeatsHaveAllowances(db: TestDatabase) async throws {
-        try await withApp(db, configure: { $0.limits.chat.burst = 3; $0.limits.draws.burst = 2; $0.limits.heartbeats.burst = 2 }) { api in
+        try await withApp(
+            db,
+            configure: {
+                $0.limits.chat.burst = 3
+                $0.limits.draws.burst = 2
+                $0.limits.heartbeats.burst = 2
+            }
+        ) { api in
             let t = try await CardTable.make(api)
             let chat = "/api/sessions/\(t.session.id)/messages"
-            for _ in 0..<3 { #expect(try await api.send(.POST, chat, token: t.table.player.token, json: ["body": "vite"]).status == .created) }
+            for _ in 0..<3 {
+                #expect(
+                    try await api.send(.POST, chat, token: t.table.player.token, json: ["body": "vite"]).status
+                        == .created)
+            }
             let flooded = try await api.send(.POST, chat, token: t.table.player.token, json: ["body": "encore"])
             #expect(flooded.status == .tooManyRequests && flooded.headers.first(name: .retryAfter) != nil)
             let body: [String: Any] = ["character_id": t.armand.id.uuidString, "visibility": "public"]
@@ -38,7 +59,9 @@ import Vapor
             for _ in 0..<2 { #expect(try await api.send(.POST, beat, token: t.table.player.token).status == .ok) }
             #expect(try await api.send(.POST, beat, token: t.table.player.token).status == .tooManyRequests)
             api.clock.advance(by: 60)
-            #expect(try await api.send(.POST, chat, token: t.table.player.token, json: ["body": "enfin"]).status == .created)
+            #expect(
+                try await api.send(.POST, chat, token: t.table.player.token, json: ["body": "enfin"]).status == .created
+            )
         }
     }
 }

@@ -1,9 +1,10 @@
-@testable import App
 import Fluent
 import Foundation
 import NIOWebSocket
 import Testing
 import Vapor
+
+@testable import App
 
 /// The live channel's limits: the size of a message however it is cut, the sockets one person
 /// may hold, a deleted session's sockets, and the tickets that keep tokens out of URLs.
@@ -38,7 +39,13 @@ import Vapor
     /// reloaded page is never locked out.
     @Test(arguments: TestDatabase.enabled)
     func theOldestSocketGivesWayBeyondTheCaps(db: TestDatabase) async throws {
-        try await withApp(db, configure: { $0.liveSocketsPerSession = 2; $0.liveSocketsPerUser = 3 }) { api in
+        try await withApp(
+            db,
+            configure: {
+                $0.liveSocketsPerSession = 2
+                $0.liveSocketsPerUser = 3
+            }
+        ) { api in
             let table = try await Table.make(api)
             let first = try await api.createSession(table, name: "Première")
             let second = try await api.createSession(table, name: "Seconde")
@@ -74,8 +81,12 @@ import Vapor
             "ETRANGE_LIVE_MAX_SOCKETS_PER_SESSION": "3", "ETRANGE_LIVE_MAX_SOCKETS_PER_USER": "9",
         ])
         #expect(config.liveSocketsPerSession == 3 && config.liveSocketsPerUser == 9)
-        #expect(throws: (any Error).self) { try AppConfig.fromEnvironment(["ETRANGE_LIVE_MAX_SOCKETS_PER_SESSION": "0"]) }
-        #expect(throws: (any Error).self) { try AppConfig.fromEnvironment(["ETRANGE_LIVE_MAX_SOCKETS_PER_USER": "beaucoup"]) }
+        #expect(throws: (any Error).self) {
+            try AppConfig.fromEnvironment(["ETRANGE_LIVE_MAX_SOCKETS_PER_SESSION": "0"])
+        }
+        #expect(throws: (any Error).self) {
+            try AppConfig.fromEnvironment(["ETRANGE_LIVE_MAX_SOCKETS_PER_USER": "beaucoup"])
+        }
     }
 
     /// The MJ and a seated player both hear that the session is gone, then their sockets close.
@@ -91,7 +102,8 @@ import Vapor
             let elsewhere = try await api.createSession(table, name: "Une autre")
             let bystander = try await api.openCounted(elsewhere.id, table.mj, expecting: 1)
 
-            #expect(try await api.send(.DELETE, "/api/sessions/\(session.id)", token: table.mj.token).status == .noContent)
+            #expect(
+                try await api.send(.DELETE, "/api/sessions/\(session.id)", token: table.mj.token).status == .noContent)
             for socket in [mj, player] {
                 #expect(try await socket.waitForClose() == .normalClosure)
                 let notice = socket.received.first { $0.type == "session.deleted" }
@@ -122,7 +134,8 @@ import Vapor
         try await withApp(db) { api in
             let table = try await Table.make(api)
             let (session, _) = try await api.armandPlaying(table)
-            let response = try await api.send(.POST, "/api/sessions/\(session.id)/live-ticket", token: table.player.token)
+            let response = try await api.send(
+                .POST, "/api/sessions/\(session.id)/live-ticket", token: table.player.token)
             #expect(response.status == .created)
             let issued = try response.decode(LiveTicketResponse.self)
             #expect(issued.expiresAt == api.clock.now().addingTimeInterval(LiveTickets.lifetime))
@@ -202,7 +215,9 @@ import Vapor
             let session = try await api.session(in: .active, table)
             let ticket = try await api.liveTicket(session.id, table.mj)
             #expect(try await api.send(.POST, "/api/auth/logout", token: table.mj.token).status == .noContent)
-            #expect(try await api.upgradeRequest("/api/sessions/\(session.id)/live?ticket=\(ticket)").status == .unauthorized)
+            #expect(
+                try await api.upgradeRequest("/api/sessions/\(session.id)/live?ticket=\(ticket)").status
+                    == .unauthorized)
         }
     }
 
@@ -232,7 +247,8 @@ import Vapor
             #expect(try await api.send(.POST, path).status == .unauthorized)
             try await api.move(session, .end, table)
             #expect(try await api.send(.POST, path, token: table.mj.token).status == .conflict)
-            #expect(try await api.upgradeRequest("/api/sessions/\(session.id)/live?ticket=forged").status == .unauthorized)
+            #expect(
+                try await api.upgradeRequest("/api/sessions/\(session.id)/live?ticket=forged").status == .unauthorized)
         }
     }
 }
@@ -260,7 +276,9 @@ struct LiveTwoInstancesTests {
 
                 let scheduled = try await first.createSession(table, name: "Plus tard")
                 let there = try await second.openCounted(scheduled.id, table.mj, expecting: 1)
-                #expect(try await first.send(.DELETE, "/api/sessions/\(scheduled.id)", token: table.mj.token).status == .noContent)
+                #expect(
+                    try await first.send(.DELETE, "/api/sessions/\(scheduled.id)", token: table.mj.token).status
+                        == .noContent)
                 #expect(try await there.waitForClose() == .normalClosure)
                 #expect(there.received.contains { $0.type == "session.deleted" })
             }
@@ -280,7 +298,8 @@ extension TestAPI {
             try await other.asyncBoot()
             try await other.server.start(address: .hostname("127.0.0.1", port: 0))
             let port = try #require(other.http.server.shared.localAddress?.port)
-            result = .success(try await body(TestAPI(app: other, clock: clock, base: "http://127.0.0.1:\(port)", database: database)))
+            result = .success(
+                try await body(TestAPI(app: other, clock: clock, base: "http://127.0.0.1:\(port)", database: database)))
         } catch {
             result = .failure(error)
         }

@@ -1,4 +1,3 @@
-@testable import App
 import EtrangeDomain
 import Fluent
 import Foundation
@@ -6,6 +5,8 @@ import NIOConcurrencyHelpers
 import NIOWebSocket
 import Testing
 import Vapor
+
+@testable import App
 
 @Suite struct LiveTests {
     /// The whole evening as the MJ's screen sees it: numbered events in order, no gap.
@@ -15,18 +16,23 @@ import Vapor
             let table = try await Table.make(api)
             let armand = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
             let session = try await api.createSession(table)
-            try await api.send(.PUT, "/api/sessions/\(session.id)", token: table.mj.token, json: ["notes": "Le secret du MJ"])
+            try await api.send(
+                .PUT, "/api/sessions/\(session.id)", token: table.mj.token, json: ["notes": "Le secret du MJ"])
             let mj = try await LiveClient.connect(api, session: session.id, token: table.mj.token, since: 0)
             try await api.joinSession(session, table.player, character: armand)
             try await api.move(session, .start, table)
             let player = try await LiveClient.connect(api, session: session.id, token: table.player.token)
-            try await player.waitFor("own presence") { $0.contains { $0.type == "presence.online" && $0.data["user_id"] as? Int == table.player.id } }
+            try await player.waitFor("own presence") {
+                $0.contains { $0.type == "presence.online" && $0.data["user_id"] as? Int == table.player.id }
+            }
             try await api.move(session, .pause, table)
             try await api.move(session, .resume, table)
             try await api.move(session, .end, table, json: ["summary": "Fin", "notes": "Encore un secret"])
 
-            let events = try await mj.waitFor("the end") { $0.contains { $0.type == "session.status" && $0.data["status"] as? String == "completed" } }
-                .filter { $0.seq != nil }
+            let events = try await mj.waitFor("the end") {
+                $0.contains { $0.type == "session.status" && $0.data["status"] as? String == "completed" }
+            }
+            .filter { $0.seq != nil }
             #expect(events.map(\.seq!) == Array(1...events.count))
             let types = events.map(\.type)
             #expect(types.first == "session.updated")
@@ -38,8 +44,10 @@ import Vapor
             for message in mj.received + player.received {
                 #expect(!message.text.contains("secret"), "\(message.text)")
             }
-            let playerEvents = try await player.waitFor("the end") { $0.contains { $0.data["status"] as? String == "completed" } }
-                .compactMap(\.seq)
+            let playerEvents = try await player.waitFor("the end") {
+                $0.contains { $0.data["status"] as? String == "completed" }
+            }
+            .compactMap(\.seq)
             #expect(playerEvents == Array(playerEvents.first!...playerEvents.last!))
         }
     }
@@ -54,7 +62,8 @@ import Vapor
             let seen = first.events.compactMap(\.seq).max()!
             try await first.close()
             for index in 1...5 {
-                try await api.send(.PUT, "/api/sessions/\(session.id)", token: table.mj.token, json: ["name": "Nom \(index)"])
+                try await api.send(
+                    .PUT, "/api/sessions/\(session.id)", token: table.mj.token, json: ["name": "Nom \(index)"])
             }
             let second = try await LiveClient.connect(api, session: session.id, token: table.mj.token, since: seen)
             try await api.send(.PUT, "/api/sessions/\(session.id)", token: table.mj.token, json: ["name": "Nom 6"])
@@ -113,7 +122,9 @@ import Vapor
                 }
                 let ids = Set(players.map(\.id))
                 try await watcher.waitFor("everyone online") { messages in
-                    ids.isSubset(of: Set(messages.filter { $0.type == "presence.online" }.compactMap { $0.data["user_id"] as? Int }))
+                    ids.isSubset(
+                        of: Set(
+                            messages.filter { $0.type == "presence.online" }.compactMap { $0.data["user_id"] as? Int }))
                 }
                 for player in players {
                     for _ in 0..<500 where await api.app.live.connections(of: player.id, in: session.id) < 1 {
@@ -130,7 +141,10 @@ import Vapor
             for (watcher, table, session, players) in watchers {
                 let ids = Set(players.map(\.id))
                 let events = try await watcher.waitFor("everyone offline") { messages in
-                    ids.isSubset(of: Set(messages.filter { $0.type == "presence.offline" }.compactMap { $0.data["user_id"] as? Int }))
+                    ids.isSubset(
+                        of: Set(
+                            messages.filter { $0.type == "presence.offline" }.compactMap { $0.data["user_id"] as? Int })
+                    )
                 }
                 #expect(events.filter { $0.type == "presence.offline" }.count == players.count)
                 api.clock.advance(by: 300)
@@ -138,7 +152,8 @@ import Vapor
                 #expect(participants.count == 3)
                 for participant in participants {
                     #expect(!participant.isOnline && participant.isActive)
-                    #expect(participant.totalTimeMinutes == 10, "\(participant.username): \(participant.totalTimeMinutes)")
+                    #expect(
+                        participant.totalTimeMinutes == 10, "\(participant.username): \(participant.totalTimeMinutes)")
                 }
                 #expect(try await api.presence(session, as: table.mj).allSatisfy { !ids.contains($0.userId) })
             }
@@ -155,7 +170,9 @@ import Vapor
             let watcher = try await LiveClient.connect(api, session: session.id, token: table.mj.token)
             let phone = try await LiveClient.connect(api, session: session.id, token: table.player.token)
             let laptop = try await LiveClient.connect(api, session: session.id, token: table.player.token)
-            try await watcher.waitFor("online") { $0.contains { $0.type == "presence.online" && $0.data["user_id"] as? Int == table.player.id } }
+            try await watcher.waitFor("online") {
+                $0.contains { $0.type == "presence.online" && $0.data["user_id"] as? Int == table.player.id }
+            }
             // The upgrade answers before the hub has taken the socket in: wait until it holds both.
             for _ in 0..<500 where await api.app.live.connections(of: table.player.id, in: session.id) < 2 {
                 try await Task.sleep(for: .milliseconds(10))
@@ -174,9 +191,13 @@ import Vapor
             #expect(await api.app.live.connections(of: table.player.id, in: session.id) == 1)
             #expect(laptop.socket?.isClosed == false)
             try await laptop.close()
-            try await watcher.waitFor("offline") { $0.contains { $0.type == "presence.offline" && $0.data["user_id"] as? Int == table.player.id } }
+            try await watcher.waitFor("offline") {
+                $0.contains { $0.type == "presence.offline" && $0.data["user_id"] as? Int == table.player.id }
+            }
             #expect(!(try await api.presence(session, as: table.mj).contains { $0.userId == table.player.id }))
-            let onlineEvents = watcher.events.filter { $0.type == "presence.online" && $0.data["user_id"] as? Int == table.player.id }
+            let onlineEvents = watcher.events.filter {
+                $0.type == "presence.online" && $0.data["user_id"] as? Int == table.player.id
+            }
             #expect(onlineEvents.count == 1)
         }
     }
@@ -191,8 +212,10 @@ import Vapor
             #expect(try await leaving.waitForClose() != nil)
 
             try await api.joinSession(session, table.player, character: armand)
-            let login = try await api.send(.POST, "/api/auth/login", json: ["username": table.player.username, "password": "motdepasse"])
-                .decode(AuthResponse.self)
+            let login = try await api.send(
+                .POST, "/api/auth/login", json: ["username": table.player.username, "password": "motdepasse"]
+            )
+            .decode(AuthResponse.self)
             let other = try await LiveClient.connect(api, session: session.id, token: login.token)
             let mine = try await LiveClient.connect(api, session: session.id, token: table.player.token)
             try await api.send(.POST, "/api/auth/logout", token: table.player.token)
@@ -224,16 +247,20 @@ import Vapor
         try await withApp(db, configure: { $0.liveQueueLimit = 16 }) { api in
             let table = try await Table.make(api)
             let session = try await api.session(in: .active, table)
-            let stalled = try await StalledSocket(api: api, path: "/api/sessions/\(session.id)/live?token=\(table.mj.token)")
+            let stalled = try await StalledSocket(
+                api: api, path: "/api/sessions/\(session.id)/live?token=\(table.mj.token)")
             let fast = try await LiveClient.connect(api, session: session.id, token: table.mj.token)
             // Kernel buffers on loopback absorb megabytes: send more than they hold (450 × 15 kB).
             let description = String(repeating: "€", count: 5000)
             for index in 1...450 {
-                try await api.send(.PUT, "/api/sessions/\(session.id)", token: table.mj.token,
-                                   json: ["name": "Tour \(index)", "description": description])
+                try await api.send(
+                    .PUT, "/api/sessions/\(session.id)", token: table.mj.token,
+                    json: ["name": "Tour \(index)", "description": description])
             }
-            let events = try await fast.waitFor("all 450 updates") { $0.contains { $0.data["name"] as? String == "Tour 450" } }
-                .filter { $0.type == "session.updated" }
+            let events = try await fast.waitFor("all 450 updates") {
+                $0.contains { $0.data["name"] as? String == "Tour 450" }
+            }
+            .filter { $0.type == "session.updated" }
             #expect(events.count == 450)
             // The stalled reader's connection is gone from the hub, though it never read a byte.
             let deadline = Date().addingTimeInterval(10)
@@ -256,11 +283,14 @@ import Vapor
             try await mj.waitFor("online") { $0.contains { $0.type == "presence.online" } }
             let hub = api.app.live
             // Journaled without `publish`, as another instance's change would be.
-            try await LiveEvents.record(.sessionUpdated, in: session.id, data: ["name": "Hors bande"], at: Date(), on: api.app.db)
+            try await LiveEvents.record(
+                .sessionUpdated, in: session.id, data: ["name": "Hors bande"], at: Date(), on: api.app.db)
             let before = try await api.publishedEvents()
-            await PostgresListener.handle("e:\(session.id.uuidString)/\(hub.instanceID.uuidString)", hub: hub, tokens: api.app.tokenCache)
+            await PostgresListener.handle(
+                "e:\(session.id.uuidString)/\(hub.instanceID.uuidString)", hub: hub, tokens: api.app.tokenCache)
             #expect(try await api.publishedEvents() == before)
-            await PostgresListener.handle("e:\(session.id.uuidString)/\(UUID().uuidString)", hub: hub, tokens: api.app.tokenCache)
+            await PostgresListener.handle(
+                "e:\(session.id.uuidString)/\(UUID().uuidString)", hub: hub, tokens: api.app.tokenCache)
             #expect(try await api.publishedEvents() == before + 1)
             try await mj.waitFor("the event") { $0.contains { $0.data["name"] as? String == "Hors bande" } }
             try await mj.close()
@@ -295,15 +325,18 @@ import Vapor
         let entered = AsyncStream<Void>.makeStream()
         let release = AsyncStream<Void>.makeStream()
         let counted = NIOLockedValueBox<Int?>(nil)
-        try await withApp(db, routes: { routes in
-            routes.get("test", "held") { req async throws -> HTTPStatus in
-                entered.continuation.yield()
-                for await _ in release.stream { break }
-                let users = try await User.query(on: req.db).count()
-                counted.withLockedValue { $0 = users }
-                return .ok
+        try await withApp(
+            db,
+            routes: { routes in
+                routes.get("test", "held") { req async throws -> HTTPStatus in
+                    entered.continuation.yield()
+                    for await _ in release.stream { break }
+                    let users = try await User.query(on: req.db).count()
+                    counted.withLockedValue { $0 = users }
+                    return .ok
+                }
             }
-        }) { api in
+        ) { api in
             _ = try await Table.make(api)
             let port = try #require(URL(string: api.base)?.port)
             let client = try await RawSocket.offCooperativePool { try RawSocket(port: port) }
@@ -348,8 +381,9 @@ final class StalledSocket: Sendable {
         let port = URL(string: api.base)!.port!
         socket = try await RawSocket.offCooperativePool {
             let socket = try RawSocket(port: port, receiveBuffer: 4096)
-            socket.write("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-                + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+            socket.write(
+                "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                    + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
             return socket
         }
         let status = try await RawSocket.offCooperativePool { [socket] in socket.read(count: 12) }

@@ -1,8 +1,9 @@
-@testable import App
 import Fluent
 import Foundation
 import Testing
 import Vapor
+
+@testable import App
 
 /// Every list of the API pages alike, through Fluent's `Page` or the session list's own writer:
 /// `?page=&per=` checked by the API (Fluent's own reading would clamp without a word), and the same
@@ -20,7 +21,8 @@ import Vapor
                 _ = try await api.createSession(t.table, name: "Session \(index)")
             }
             for index in 1...3 {
-                let scenario = try await api.send(.POST, "/api/scenarios", token: mj.token, json: ["title": "Scénario \(index)"])
+                let scenario = try await api.send(
+                    .POST, "/api/scenarios", token: mj.token, json: ["title": "Scénario \(index)"])
                 try #require(scenario.status == .created, "\(scenario.text)")
                 let draw = try await api.drawCard(t.session, mj, ["visibility": "public"])
                 try #require(draw.status == .created, "\(draw.text)")
@@ -35,7 +37,9 @@ import Vapor
             for list in lists {
                 let whole = try await api.send(.GET, list.path, token: list.token)
                 #expect(whole.status == .ok, "\(list.path): \(whole.text)")
-                #expect(whole.text.hasSuffix(#""metadata":{"page":1,"per":\#(list.defaultPer),"total":3}}"#), "\(list.path): \(whole.text)")
+                #expect(
+                    whole.text.hasSuffix(#""metadata":{"page":1,"per":\#(list.defaultPer),"total":3}}"#),
+                    "\(list.path): \(whole.text)")
                 #expect((whole.object["items"] as? [Any])?.count == 3, "\(list.path)")
 
                 let last = try await api.send(.GET, list.path + "per=2&page=2", token: list.token)
@@ -44,7 +48,9 @@ import Vapor
                 #expect((last.object["items"] as? [Any])?.count == 1, "\(list.path)")
 
                 let beyond = try await api.send(.GET, list.path + "per=2&page=9", token: list.token)
-                #expect(beyond.text == #"{"items":[],"metadata":{"page":9,"per":2,"total":3}}"#, "\(list.path): \(beyond.text)")
+                #expect(
+                    beyond.text == #"{"items":[],"metadata":{"page":9,"per":2,"total":3}}"#,
+                    "\(list.path): \(beyond.text)")
 
                 let refused: [(query: String, field: String, reason: String)] = [
                     ("per=0", "per", "doit être compris entre 1 et 100."),

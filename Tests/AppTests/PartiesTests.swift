@@ -1,21 +1,24 @@
-@testable import App
 import Fluent
 import Foundation
 import Testing
 import Vapor
+
+@testable import App
 
 @Suite struct PartiesTests {
     @Test(arguments: TestDatabase.enabled)
     func createListAndShow(db: TestDatabase) async throws {
         try await withApp(db) { api in
             let mj = try await api.register("marianne")
-            let scenario = try await api.send(.POST, "/api/scenarios", token: mj.token,
-                                              json: ["title": "Les Ombres", "description": "Une enquête"])
+            let scenario = try await api.send(
+                .POST, "/api/scenarios", token: mj.token,
+                json: ["title": "Les Ombres", "description": "Une enquête"])
             #expect(scenario.status == .created)
             let scenarioID = try scenario.decode(ScenarioResponse.self).id
 
-            let created = try await api.send(.POST, "/api/parties", token: mj.token,
-                                             json: ["name": "  Campagne  ", "scenario_id": scenarioID])
+            let created = try await api.send(
+                .POST, "/api/parties", token: mj.token,
+                json: ["name": "  Campagne  ", "scenario_id": scenarioID])
             #expect(created.status == .created)
             let partie = try created.decode(PartieResponse.self)
             #expect(partie.name == "Campagne")
@@ -32,7 +35,8 @@ import Vapor
             #expect(list.metadata.total == 1)
             #expect(try await api.send(.GET, "/api/parties/\(partie.id)", token: mj.token).status == .ok)
 
-            let scenarios = try await api.send(.GET, "/api/scenarios", token: mj.token).decode(Page<ScenarioResponse>.self)
+            let scenarios = try await api.send(.GET, "/api/scenarios", token: mj.token).decode(
+                Page<ScenarioResponse>.self)
             #expect(scenarios.items.map(\.title) == ["Les Ombres"])
         }
     }
@@ -68,7 +72,8 @@ import Vapor
             let code = try #require(table.partie.inviteCode)
             // Typed from a screen: lower case, with a dash and spaces.
             let typed = code.lowercased().prefix(4) + "-" + code.lowercased().dropFirst(4) + " "
-            let again = try await api.send(.POST, "/api/parties/join", token: table.player.token, json: ["invite_code": String(typed)])
+            let again = try await api.send(
+                .POST, "/api/parties/join", token: table.player.token, json: ["invite_code": String(typed)])
             #expect(again.status == .ok)
             let seen = try again.decode(PartieResponse.self)
             #expect(seen.role == .player)
@@ -80,9 +85,12 @@ import Vapor
             #expect(members.map(\.userId) == [table.mj.id, table.player.id])
             #expect(members.map(\.role) == [.mj, .player])
 
-            let wrong = try await api.send(.POST, "/api/parties/join", token: table.outsider.token, json: ["invite_code": "ZZZZZZZZ"])
+            let wrong = try await api.send(
+                .POST, "/api/parties/join", token: table.outsider.token, json: ["invite_code": "ZZZZZZZZ"])
             #expect(wrong.status == .notFound)
-            #expect(try await api.send(.POST, "/api/parties/join", token: table.outsider.token, json: ["invite_code": ""]).status == .badRequest)
+            #expect(
+                try await api.send(.POST, "/api/parties/join", token: table.outsider.token, json: ["invite_code": ""])
+                    .status == .badRequest)
             #expect(try await api.send(.POST, "/api/parties/join", json: ["invite_code": code]).status == .unauthorized)
         }
     }
@@ -95,7 +103,9 @@ import Vapor
             let statuses = try await withThrowingTaskGroup(of: HTTPResponseStatus.self) { group in
                 for _ in 0..<10 {
                     group.addTask {
-                        try await api.send(.POST, "/api/parties/join", token: table.outsider.token, json: ["invite_code": code]).status
+                        try await api.send(
+                            .POST, "/api/parties/join", token: table.outsider.token, json: ["invite_code": code]
+                        ).status
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
@@ -115,8 +125,12 @@ import Vapor
                 for index in 0..<30 {
                     group.addTask {
                         index % 2 == 0
-                            ? try await api.send(.POST, "/api/parties", token: mj.token, json: ["name": "Partie \(index)"]).status
-                            : try await api.send(.POST, "/api/characters", token: mj.token, json: ["name": "Perso \(index)"]).status
+                            ? try await api.send(
+                                .POST, "/api/parties", token: mj.token, json: ["name": "Partie \(index)"]
+                            ).status
+                            : try await api.send(
+                                .POST, "/api/characters", token: mj.token, json: ["name": "Perso \(index)"]
+                            ).status
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
@@ -136,10 +150,16 @@ import Vapor
             let missing = try await api.send(.GET, "/api/parties/999999", token: table.outsider.token)
             #expect(hidden.status == .notFound)
             #expect(hidden.reason == missing.reason)
-            #expect(try await api.send(.GET, "/api/parties/\(id)/members", token: table.outsider.token).status == .notFound)
-            #expect(try await api.send(.POST, "/api/parties/\(id)/invite/rotate", token: table.outsider.token).status == .notFound)
-            #expect(try await api.send(.GET, "/api/parties/\(id)/invite.svg", token: table.outsider.token).status == .notFound)
-            let list = try await api.send(.GET, "/api/parties", token: table.outsider.token).decode(Page<PartieResponse>.self)
+            #expect(
+                try await api.send(.GET, "/api/parties/\(id)/members", token: table.outsider.token).status == .notFound)
+            #expect(
+                try await api.send(.POST, "/api/parties/\(id)/invite/rotate", token: table.outsider.token).status
+                    == .notFound)
+            #expect(
+                try await api.send(.GET, "/api/parties/\(id)/invite.svg", token: table.outsider.token).status
+                    == .notFound)
+            let list = try await api.send(.GET, "/api/parties", token: table.outsider.token).decode(
+                Page<PartieResponse>.self)
             #expect(list.items.isEmpty)
         }
     }
@@ -149,14 +169,21 @@ import Vapor
         try await withApp(db) { api in
             let table = try await Table.make(api)
             let old = try #require(table.partie.inviteCode)
-            let byPlayer = try await api.send(.POST, "/api/parties/\(table.partie.id)/invite/rotate", token: table.player.token)
+            let byPlayer = try await api.send(
+                .POST, "/api/parties/\(table.partie.id)/invite/rotate", token: table.player.token)
             #expect(byPlayer.status == .forbidden)
-            let rotated = try await api.send(.POST, "/api/parties/\(table.partie.id)/invite/rotate", token: table.mj.token)
-                .decode(PartieResponse.self)
+            let rotated = try await api.send(
+                .POST, "/api/parties/\(table.partie.id)/invite/rotate", token: table.mj.token
+            )
+            .decode(PartieResponse.self)
             let new = try #require(rotated.inviteCode)
             #expect(new != old)
-            #expect(try await api.send(.POST, "/api/parties/join", token: table.outsider.token, json: ["invite_code": old]).status == .notFound)
-            #expect(try await api.send(.POST, "/api/parties/join", token: table.outsider.token, json: ["invite_code": new]).status == .ok)
+            #expect(
+                try await api.send(.POST, "/api/parties/join", token: table.outsider.token, json: ["invite_code": old])
+                    .status == .notFound)
+            #expect(
+                try await api.send(.POST, "/api/parties/join", token: table.outsider.token, json: ["invite_code": new])
+                    .status == .ok)
         }
     }
 
@@ -164,7 +191,9 @@ import Vapor
     func invitationQRCodeDecodesToTheJoinURL(db: TestDatabase) async throws {
         try await withApp(db) { api in
             let table = try await Table.make(api)
-            #expect(try await api.send(.GET, "/api/parties/\(table.partie.id)/invite.svg", token: table.player.token).status == .forbidden)
+            #expect(
+                try await api.send(.GET, "/api/parties/\(table.partie.id)/invite.svg", token: table.player.token).status
+                    == .forbidden)
             let svg = try await api.send(.GET, "/api/parties/\(table.partie.id)/invite.svg", token: table.mj.token)
             #expect(svg.status == .ok)
             #expect(svg.headers.contentType?.subType == "svg+xml")

@@ -1,13 +1,16 @@
-@testable import App
 import EtrangeDomain
 import Fluent
 import Foundation
 import Testing
 import Vapor
 
+@testable import App
+
 extension TestAPI {
     @discardableResult
-    func joinSession(_ session: SessionResponse, _ user: TestUser, character: CharacterResponse?) async throws -> APIResponse {
+    func joinSession(_ session: SessionResponse, _ user: TestUser, character: CharacterResponse?) async throws
+        -> APIResponse
+    {
         var body: [String: Any] = [:]
         if let character { body["character_id"] = character.id.uuidString }
         return try await send(.POST, "/api/sessions/\(session.id)/join", token: user.token, json: body)
@@ -50,7 +53,8 @@ extension TestAPI {
             #expect(participant.role == .player && participant.isActive && !participant.isOnline)
             #expect(participant.characterName == "Armand")
             #expect(try await api.presence(session, as: table.mj).isEmpty)
-            let seen = try await api.send(.GET, "/api/sessions/\(session.id)", token: table.player.token).decode(SessionResponse.self)
+            let seen = try await api.send(.GET, "/api/sessions/\(session.id)", token: table.player.token).decode(
+                SessionResponse.self)
             #expect(seen.seatedPlayers == 1 && seen.onlineCount == 0 && seen.canJoin)
         }
     }
@@ -62,8 +66,9 @@ extension TestAPI {
             let character = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
             let session = try await api.session(in: .active, table)
             api.clock.advance(by: 5)
-            let joined = try await api.send(.POST, "/api/sessions/\(session.id)/join", token: table.player.token,
-                                            json: ["session_id": session.id.uuidString, "character_id": character.id.uuidString])
+            let joined = try await api.send(
+                .POST, "/api/sessions/\(session.id)/join", token: table.player.token,
+                json: ["session_id": session.id.uuidString, "character_id": character.id.uuidString])
             #expect(joined.status == .ok)
             api.clock.advance(by: 1)
             let master = try await api.joinSession(session, table.mj, character: nil).decode(ParticipantResponse.self)
@@ -73,7 +78,8 @@ extension TestAPI {
             let armand = try #require(online.first)
             #expect(armand.username == "armand" && armand.characterName == "Armand")
             #expect(armand.joinedAt == pinnedStart.addingTimeInterval(5) && armand.lastSeen == armand.joinedAt)
-            let seen = try await api.send(.GET, "/api/sessions/\(session.id)", token: table.mj.token).decode(SessionResponse.self)
+            let seen = try await api.send(.GET, "/api/sessions/\(session.id)", token: table.mj.token).decode(
+                SessionResponse.self)
             #expect(seen.seatedPlayers == 1 && seen.onlineCount == 2)
         }
     }
@@ -94,8 +100,9 @@ extension TestAPI {
             #expect(try await api.joinSession(session, table.player, character: theirs).error?.field == "character_id")
             #expect(try await api.joinSession(session, table.player, character: foreign).error?.field == "character_id")
             #expect(try await api.joinSession(session, table.player, character: nil).error?.field == "character_id")
-            let mismatch = try await api.send(.POST, path, token: table.player.token,
-                                              json: ["session_id": UUID().uuidString, "character_id": mine.id.uuidString])
+            let mismatch = try await api.send(
+                .POST, path, token: table.player.token,
+                json: ["session_id": UUID().uuidString, "character_id": mine.id.uuidString])
             #expect(mismatch.error?.field == "session_id")
 
             #expect(try await api.joinSession(session, table.player, character: mine).status == .ok)
@@ -126,14 +133,17 @@ extension TestAPI {
             let refused = try await api.joinSession(session, late, character: lateCharacter)
             #expect(refused.status == .conflict)
             #expect(refused.reason.contains("arrivées tardives"))
-            let asLate = try await api.send(.GET, "/api/sessions/\(session.id)", token: late.token).decode(SessionResponse.self)
+            let asLate = try await api.send(.GET, "/api/sessions/\(session.id)", token: late.token).decode(
+                SessionResponse.self)
             #expect(!asLate.canJoin)
             // Someone who held a seat comes back even after leaving it.
-            #expect(try await api.send(.POST, "/api/sessions/\(session.id)/leave", token: table.player.token).status == .ok)
+            #expect(
+                try await api.send(.POST, "/api/sessions/\(session.id)/leave", token: table.player.token).status == .ok)
             #expect(try await api.joinSession(session, table.player, character: armand).status == .ok)
             // The MJ may still seat a latecomer.
-            let added = try await api.send(.POST, "/api/sessions/\(session.id)/participants", token: table.mj.token,
-                                           json: ["user_id": late.id, "character_id": lateCharacter.id.uuidString])
+            let added = try await api.send(
+                .POST, "/api/sessions/\(session.id)/participants", token: table.mj.token,
+                json: ["user_id": late.id, "character_id": lateCharacter.id.uuidString])
             #expect(added.status == .created)
         }
     }
@@ -147,7 +157,9 @@ extension TestAPI {
             let session = try await api.createSession(table, extra: ["max_players": 1])
             try await api.move(session, .start, table)
             try await api.joinSession(session, table.player, character: first)
-            #expect(try await api.send(.DELETE, "/api/sessions/\(session.id)/presence", token: table.player.token).status == .noContent)
+            #expect(
+                try await api.send(.DELETE, "/api/sessions/\(session.id)/presence", token: table.player.token).status
+                    == .noContent)
             #expect(try await api.presence(session, as: table.mj).isEmpty)
             let presenceRow = try #require(try await SessionPresence.query(on: api.db).first())
             #expect(!presenceRow.isOnline && presenceRow.leftAt == pinnedStart)
@@ -184,7 +196,9 @@ extension TestAPI {
             #expect(gone.leftAt == pinnedStart.addingTimeInterval(600))
             #expect(gone.totalTimeMinutes == 10)
             #expect(try await api.joinSession(session, other, character: theirs).status == .ok)
-            #expect(try await api.send(.POST, "/api/sessions/\(session.id)/leave", token: table.player.token).status == .conflict)
+            #expect(
+                try await api.send(.POST, "/api/sessions/\(session.id)/leave", token: table.player.token).status
+                    == .conflict)
         }
     }
 
@@ -200,7 +214,10 @@ extension TestAPI {
             try await api.move(session, .start, table)
             // The MJ needs no seat first: a heartbeat seats them as master.
             #expect(try await api.send(.POST, path, token: table.mj.token).status == .ok)
-            #expect(try await api.participants(session, as: table.mj).contains { $0.userId == table.mj.id && $0.role == .master })
+            #expect(
+                try await api.participants(session, as: table.mj).contains {
+                    $0.userId == table.mj.id && $0.role == .master
+                })
             #expect(try await api.send(.POST, path, token: table.outsider.token).status == .notFound)
             api.clock.advance(by: 30)
             let beat = try await api.send(.POST, path, token: table.player.token)
@@ -273,16 +290,26 @@ extension TestAPI {
             let (second, secondCharacter) = try await api.newPlayer(table, "berenice")
             let session = try await api.createSession(table, extra: ["max_players": 1])
             let path = "/api/sessions/\(session.id)/participants"
-            #expect(try await api.send(.POST, path, token: table.player.token, json: ["user_id": second.id]).status == .forbidden)
-            #expect(try await api.send(.POST, path, token: table.mj.token, json: ["user_id": table.outsider.id]).error?.field == "user_id")
-            #expect(try await api.send(.POST, path, token: table.mj.token, json: ["user_id": second.id, "role": "spectateur"]).error?.field == "role")
-            let observer = try await api.send(.POST, path, token: table.mj.token, json: ["user_id": table.player.id, "role": "observer"])
+            #expect(
+                try await api.send(.POST, path, token: table.player.token, json: ["user_id": second.id]).status
+                    == .forbidden)
+            #expect(
+                try await api.send(.POST, path, token: table.mj.token, json: ["user_id": table.outsider.id]).error?
+                    .field == "user_id")
+            #expect(
+                try await api.send(
+                    .POST, path, token: table.mj.token, json: ["user_id": second.id, "role": "spectateur"]
+                ).error?.field == "role")
+            let observer = try await api.send(
+                .POST, path, token: table.mj.token, json: ["user_id": table.player.id, "role": "observer"])
             #expect(observer.status == .created)
-            let player = try await api.send(.POST, path, token: table.mj.token,
-                                            json: ["user_id": second.id, "role": "player", "character_id": secondCharacter.id.uuidString])
+            let player = try await api.send(
+                .POST, path, token: table.mj.token,
+                json: ["user_id": second.id, "role": "player", "character_id": secondCharacter.id.uuidString])
             #expect(player.status == .created)
             // The observer sat apart; now the only seat is taken.
-            let promoted = try await api.send(.POST, path, token: table.mj.token, json: ["user_id": table.player.id, "role": "player"])
+            let promoted = try await api.send(
+                .POST, path, token: table.mj.token, json: ["user_id": table.player.id, "role": "player"])
             #expect(promoted.status == .conflict)
             let list = try await api.participants(session, as: table.player)
             #expect(Set(list.map(\.role)) == [.observer, .player])
@@ -313,7 +340,8 @@ extension TestAPI {
                 .filter(\.$session.$id == session.id).filter(\.$role == .player).filter(\.$isActive == true).count()
             #expect(seated == 6)
             #expect(try await SessionPresence.query(on: api.db).filter(\.$isOnline == true).count() == 6)
-            let seen = try await api.send(.GET, "/api/sessions/\(session.id)", token: table.mj.token).decode(SessionResponse.self)
+            let seen = try await api.send(.GET, "/api/sessions/\(session.id)", token: table.mj.token).decode(
+                SessionResponse.self)
             #expect(seen.seatedPlayers == 6 && !seen.canJoin || seen.isMj)
         }
     }

@@ -1,8 +1,9 @@
-@testable import App
 import EtrangeDomain
 import Foundation
 import Testing
 import Vapor
+
+@testable import App
 
 @Suite struct ReportsTests {
     /// Two evenings: Zoé misses the first, Léa joins the partie after it.
@@ -22,20 +23,32 @@ import Vapor
 
         let first = try await api.session(in: .active, table)
         try #require(try await api.joinSession(first, table.player, character: armand).status.code < 300)
-        try #require(try await api.send(.POST, "/api/sessions/\(first.id)/presence", token: table.mj.token).status == .ok)
-        let publicDraw = try await api.drawCard(first, table.player, [
-            "character_id": armand.id.uuidString, "mode": "classic", "reason": "Forcer la porte", "visibility": "public"])
+        try #require(
+            try await api.send(.POST, "/api/sessions/\(first.id)/presence", token: table.mj.token).status == .ok)
+        let publicDraw = try await api.drawCard(
+            first, table.player,
+            [
+                "character_id": armand.id.uuidString, "mode": "classic", "reason": "Forcer la porte",
+                "visibility": "public",
+            ])
         try #require(publicDraw.status == .created, "\(publicDraw.text)")
-        let secretDraw = try await api.drawCard(first, table.player, [
-            "character_id": armand.id.uuidString, "mode": "classic", "reason": "Mentir au curé", "visibility": "mj"])
+        let secretDraw = try await api.drawCard(
+            first, table.player,
+            [
+                "character_id": armand.id.uuidString, "mode": "classic", "reason": "Mentir au curé", "visibility": "mj",
+            ])
         try #require(secretDraw.status == .created, "\(secretDraw.text)")
         api.clock.advance(by: 90 * 60)
-        let ended = try await api.move(first, .end, table, json: [
-            "summary": "Les personnages ont ouvert la crypte.",
-            "notes": "Le curé est le coupable : ne rien dire.",
-            "key_events": [["event": "La crypte s'ouvre", "timestamp": "2025-01-20T20:30:00Z"]],
-            "character_developments": [["character_id": armand.id.uuidString, "description": "Armand perd la foi."]],
-        ])
+        let ended = try await api.move(
+            first, .end, table,
+            json: [
+                "summary": "Les personnages ont ouvert la crypte.",
+                "notes": "Le curé est le coupable : ne rien dire.",
+                "key_events": [["event": "La crypte s'ouvre", "timestamp": "2025-01-20T20:30:00Z"]],
+                "character_developments": [
+                    ["character_id": armand.id.uuidString, "description": "Armand perd la foi."]
+                ],
+            ])
         try #require(ended.status == .ok, "\(ended.text)")
 
         let lea = try await api.register("lea")
@@ -68,7 +81,9 @@ import Vapor
             #expect(lea.sessions.map(\.status) == [.notMember, .missed], "not counted absent before she joined")
             #expect(report.players.first?.isMj == true, "the MJ first")
 
-            #expect(try await api.send(.GET, "/api/parties/\(c.table.partie.id)/attendance", token: c.table.outsider.token).status == .notFound)
+            #expect(
+                try await api.send(.GET, "/api/parties/\(c.table.partie.id)/attendance", token: c.table.outsider.token)
+                    .status == .notFound)
             #expect(try await api.send(.GET, "/api/parties/\(c.table.partie.id)/attendance").status == .unauthorized)
             #expect(try await api.send(.GET, "/api/parties/abc/attendance", token: c.zoe.token).status == .badRequest)
         }
@@ -87,7 +102,9 @@ import Vapor
             #expect(text.hasPrefix("# Vers active\n"))
             #expect(text.contains("Les personnages ont ouvert la crypte."))
             #expect(text.contains("- **21:30** — La crypte s'ouvre"), "in Paris time")
-            #expect(text.contains("- **Armand \\*le Brave\\*** : Armand perd la foi."), "names escaped, not turned into markup")
+            #expect(
+                text.contains("- **Armand \\*le Brave\\*** : Armand perd la foi."),
+                "names escaped, not turned into markup")
             #expect(text.contains("| armand | Armand \\*le Brave\\* | joueur | 1 h 30 |"))
             #expect(text.contains("Forcer la porte"))
             #expect(text.contains("lundi 20 janvier 2025 à 21:00 (Europe/Paris)"))
@@ -109,12 +126,16 @@ import Vapor
             let second = try #require(log.text.range(of: "Retour au village."))
             #expect(first.lowerBound < second.lowerBound, "oldest first")
             #expect(!log.text.contains("Le curé est le coupable"))
-            #expect(try await api.send(.GET, "/api/parties/\(c.table.partie.id)/log.md", token: c.table.mj.token).text.contains("Le curé est le coupable"))
+            #expect(
+                try await api.send(.GET, "/api/parties/\(c.table.partie.id)/log.md", token: c.table.mj.token).text
+                    .contains("Le curé est le coupable"))
 
             #expect(try await api.send(.GET, path, token: c.table.outsider.token).status == .notFound)
             #expect(try await api.send(.GET, path).status == .unauthorized)
             #expect(try await api.send(.GET, "/api/sessions/nope/recap.md", token: c.zoe.token).status == .badRequest)
-            #expect(try await api.send(.GET, "/api/parties/\(c.table.partie.id)/log.md", token: c.table.outsider.token).status == .notFound)
+            #expect(
+                try await api.send(.GET, "/api/parties/\(c.table.partie.id)/log.md", token: c.table.outsider.token)
+                    .status == .notFound)
         }
     }
     /// A player's draw reason is free text; whatever line break it carries (`\r`, `\r\n`, U+2028 or
@@ -128,9 +149,14 @@ import Vapor
             try #require(try await api.joinSession(session, table.player, character: armand).status.code < 300)
             let breaks = ["\r", "\r\n", "\u{2028}", "\u{2029}"]
             for separator in breaks {
-                let reason = "Forcer la porte\(separator)Notes du MJ (privées)\(separator)===\(separator)Le curé est innocent"
-                let draw = try await api.drawCard(session, table.player, [
-                    "character_id": armand.id.uuidString, "mode": "classic", "reason": reason, "visibility": "public"])
+                let reason =
+                    "Forcer la porte\(separator)Notes du MJ (privées)\(separator)===\(separator)Le curé est innocent"
+                let draw = try await api.drawCard(
+                    session, table.player,
+                    [
+                        "character_id": armand.id.uuidString, "mode": "classic", "reason": reason,
+                        "visibility": "public",
+                    ])
                 try #require(draw.status == .created, "\(draw.text)")
             }
             try #require(try await api.move(session, .end, table, json: ["summary": "Fin."]).status == .ok)

@@ -1,9 +1,10 @@
-@testable import App
 import Foundation
 import NIOCore
 import NIOPosix
 import Testing
 import Vapor
+
+@testable import App
 
 @Suite struct SecurityHeadersTests {
     private func expectStrictPageHeaders(_ response: APIResponse, _ what: String) {

@@ -1,14 +1,17 @@
-@testable import App
 import EtrangeDomain
 import Fluent
 import Foundation
 import Testing
 import Vapor
 
+@testable import App
+
 /// Two tabs pressing « Démarrer » at once, a start racing a cancel, two sessions of one partie
 /// started together: the database lets exactly one win, and the loser gets a clear 409.
 @Suite struct SessionRacesTests {
-    func race(_ api: TestAPI, _ table: Table, _ moves: [(SessionResponse, SessionAction)]) async throws -> [(SessionAction, APIResponse)] {
+    func race(_ api: TestAPI, _ table: Table, _ moves: [(SessionResponse, SessionAction)]) async throws -> [(
+        SessionAction, APIResponse
+    )] {
         try await withThrowingTaskGroup(of: (SessionAction, APIResponse).self) { group in
             for (session, action) in moves {
                 group.addTask { (action, try await api.move(session, action, table)) }
@@ -26,7 +29,8 @@ import Vapor
                 let results = try await race(api, table, Array(repeating: (session, .start), count: 6))
                 #expect(results.filter { $0.1.status == .ok }.count == 1)
                 #expect(results.filter { $0.1.status == .conflict }.count == 5)
-                let final = try await api.send(.GET, "/api/sessions/\(session.id)", token: table.mj.token).decode(SessionResponse.self)
+                let final = try await api.send(.GET, "/api/sessions/\(session.id)", token: table.mj.token).decode(
+                    SessionResponse.self)
                 #expect(final.status == .active)
                 try await api.move(session, .end, table)
             }
@@ -41,7 +45,8 @@ import Vapor
                 let session = try await api.createSession(table)
                 let results = try await race(api, table, [(session, .start), (session, .cancel)])
                 let winners = results.filter { $0.1.status == .ok }
-                let final = try await api.send(.GET, "/api/sessions/\(session.id)", token: table.mj.token).decode(SessionResponse.self)
+                let final = try await api.send(.GET, "/api/sessions/\(session.id)", token: table.mj.token).decode(
+                    SessionResponse.self)
                 // Either cancel won outright, or start won and the cancel came after it (both 200).
                 switch final.status {
                 case .cancelled:
@@ -68,7 +73,8 @@ import Vapor
                 api.clock.advance(by: 600)
                 let results = try await race(api, table, [(session, .end), (session, .cancel)])
                 #expect(results.filter { $0.1.status == .ok }.count == 1)
-                let final = try await api.send(.GET, "/api/sessions/\(session.id)", token: table.mj.token).decode(SessionResponse.self)
+                let final = try await api.send(.GET, "/api/sessions/\(session.id)", token: table.mj.token).decode(
+                    SessionResponse.self)
                 let winner = try #require(results.first { $0.1.status == .ok })
                 #expect(final.status == winner.0.to)
                 #expect(final.durationMinutes == 10)
@@ -86,8 +92,10 @@ import Vapor
                 for index in 0..<4 { sessions.append(try await api.createSession(table, name: "R\(round)-\(index)")) }
                 let results = try await race(api, table, sessions.map { ($0, .start) })
                 #expect(results.filter { $0.1.status == .ok }.count == 1)
-                let running = try await api.send(.GET, "/api/sessions?partie_id=\(table.partie.id)&status=active", token: table.mj.token)
-                    .decode(Page<SessionResponse>.self)
+                let running = try await api.send(
+                    .GET, "/api/sessions?partie_id=\(table.partie.id)&status=active", token: table.mj.token
+                )
+                .decode(Page<SessionResponse>.self)
                 #expect(running.items.count == 1)
                 try await api.move(try #require(running.items.first), .end, table)
             }

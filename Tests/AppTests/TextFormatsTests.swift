@@ -1,8 +1,9 @@
-@testable import App
 import EtrangeDomain
 import Foundation
 import Testing
 import Vapor
+
+@testable import App
 
 /// Texts whose exact form clients, log readers or stored rows depend on.
 @Suite struct TextFormatsTests {
@@ -12,7 +13,8 @@ import Vapor
             (0, "1970-01-01T00:00:00Z"), (-1, "1969-12-31T23:59:59Z"), (-0.5, "1969-12-31T23:59:59Z"),
             (0.999, "1970-01-01T00:00:00Z"), (59, "1970-01-01T00:00:59Z"), (86_399.9, "1970-01-01T23:59:59Z"),
             (86_400, "1970-01-02T00:00:00Z"), (-86_400, "1969-12-31T00:00:00Z"), (-86_401, "1969-12-30T23:59:59Z"),
-            (951_782_400, "2000-02-29T00:00:00Z"), (951_868_799, "2000-02-29T23:59:59Z"), (1_709_164_800, "2024-02-29T00:00:00Z"),
+            (951_782_400, "2000-02-29T00:00:00Z"), (951_868_799, "2000-02-29T23:59:59Z"),
+            (1_709_164_800, "2024-02-29T00:00:00Z"),
             // 2100 is not a leap year: 28 February is followed by 1 March.
             (4_107_542_399, "2100-02-28T23:59:59Z"), (4_107_542_400, "2100-03-01T00:00:00Z"),
             // The Gregorian calendar's first day, and the Julian day before it, as Foundation's calendar has it.
@@ -30,7 +32,9 @@ import Vapor
             let mixed = random.next()
             let seconds = Double(Int64(mixed % 253_000_000_000) - 12_000_000_000) + Double(mixed % 1000) / 1000
             let date = Date(timeIntervalSince1970: seconds)
-            #expect(JSONCoding.parse(JSONCoding.format(date)).map(\.timeIntervalSince1970) == seconds.rounded(.down), "\(seconds)")
+            #expect(
+                JSONCoding.parse(JSONCoding.format(date)).map(\.timeIntervalSince1970) == seconds.rounded(.down),
+                "\(seconds)")
         }
     }
 

@@ -1,4 +1,3 @@
-@testable import App
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
@@ -6,6 +5,8 @@ import NIOHTTP1
 import NIOPosix
 import Testing
 import Vapor
+
+@testable import App
 
 /// A listening socket on 127.0.0.1 that counts the connections it accepts. Over HTTP it answers
 /// 200 and keeps each request's head; over TLS it keeps the client's first bytes (its hello,
@@ -73,7 +74,7 @@ final class LoopbackListener: Sendable {
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
-            case let .head(head):
+            case .head(let head):
                 seen.withLockedValue { $0.heads.append(head) }
             case .body:
                 break
@@ -164,8 +165,12 @@ private let hookName = "hook.etrange.invalid"
     }
 
     @Test func onlyStrictFormsAreLiterals() throws {
-        for text in ["127.1", "0x7f.0.0.1", "0x7f000001", "0177.0.0.1", "012.0.0.1", "2130706433", "0", "127.0.0.01", "256.0.0.1",
-                     "1.2.3.4.5", "1.2.3", "", "1.2.3.04", " 127.0.0.1", "127.0.0.1.", "fe80::1%eth0", "::ffff:0177.0.0.1", "1::2::3"] {
+        for text in [
+            "127.1", "0x7f.0.0.1", "0x7f000001", "0177.0.0.1", "012.0.0.1", "2130706433", "0", "127.0.0.01",
+            "256.0.0.1",
+            "1.2.3.4.5", "1.2.3", "", "1.2.3.04", " 127.0.0.1", "127.0.0.1.", "fe80::1%eth0", "::ffff:0177.0.0.1",
+            "1::2::3",
+        ] {
             #expect(IPAddress(literal: text) == nil, "\(text)")
         }
         #expect(try ip("127.0.0.1") == .v4(0x7F00_0001))
@@ -198,20 +203,28 @@ private let hookName = "hook.etrange.invalid"
         try await withApp(db) { api in
             let table = try await Table.make(api)
             let path = "/api/parties/\(table.partie.id)/webhook"
-            for url in ["http://0x7f.1:8080/hook", "http://2130706433/", "http://0177.0.0.1/", "http://127.1/", "http://0/",
-                        "http://0x7f000001/", "http://012.0.0.1/", "http://[0:0:0:0:0:ffff:127.0.0.1]/", "http://[::ffff:7f00:1]/",
-                        "http://2852039166/latest/meta-data/", "http://0xa9.0xfe.0xa9.0xfe/", "http://0251.0376.0251.0376/",
-                        "http://169.254.169.254./", "http://127.0.0.1.:80/", "http://[fe80::1%25eth0]/", "http://[64:ff9b::a9fe:a9fe]/",
-                        "http://[fd00::1]/", "http://[::]/", "http://%31%32%37.0.0.1/", "http://foo.local/", "http://metadata.google.internal/",
-                        "http://100.100.100.200/", "http://198.18.0.1/", "http://[2001:db8::1]/", "http://user@discord.com/",
-                        "https://discord.com:99999/x", "https://discord.com:0/x", "https://discord.com:65536/x"] {
+            for url in [
+                "http://0x7f.1:8080/hook", "http://2130706433/", "http://0177.0.0.1/", "http://127.1/", "http://0/",
+                "http://0x7f000001/", "http://012.0.0.1/", "http://[0:0:0:0:0:ffff:127.0.0.1]/",
+                "http://[::ffff:7f00:1]/",
+                "http://2852039166/latest/meta-data/", "http://0xa9.0xfe.0xa9.0xfe/", "http://0251.0376.0251.0376/",
+                "http://169.254.169.254./", "http://127.0.0.1.:80/", "http://[fe80::1%25eth0]/",
+                "http://[64:ff9b::a9fe:a9fe]/",
+                "http://[fd00::1]/", "http://[::]/", "http://%31%32%37.0.0.1/", "http://foo.local/",
+                "http://metadata.google.internal/",
+                "http://100.100.100.200/", "http://198.18.0.1/", "http://[2001:db8::1]/", "http://user@discord.com/",
+                "https://discord.com:99999/x", "https://discord.com:0/x", "https://discord.com:65536/x",
+            ] {
                 let refused = try await api.send(.PUT, path, token: table.mj.token, json: ["url": url])
                 #expect(refused.status == .badRequest, "\(url): \(refused.status) \(refused.text)")
                 #expect(refused.error?.field == "url", "\(url)")
             }
             #expect(try await api.send(.GET, path, token: table.mj.token).status == .notFound, "nothing was saved")
-            for url in ["https://discord.com/api/webhooks/1/abc", "http://93.184.216.34/x", "https://[2606:4700:4700::1111]:8443/x",
-                        "https://Hooks.Example.ORG/x", "https://127.0.0.1.nip.io/x"] {
+            for url in [
+                "https://discord.com/api/webhooks/1/abc", "http://93.184.216.34/x",
+                "https://[2606:4700:4700::1111]:8443/x",
+                "https://Hooks.Example.ORG/x", "https://127.0.0.1.nip.io/x",
+            ] {
                 let accepted = try await api.send(.PUT, path, token: table.mj.token, json: ["url": url])
                 #expect(accepted.status == .ok, "\(url): \(accepted.text)")
             }
@@ -228,7 +241,8 @@ private let hookName = "hook.etrange.invalid"
                 api.app.webhooks.resolver = resolver
                 let table = try await Table.make(api)
                 let path = "/api/parties/\(table.partie.id)/webhook"
-                let put = try await api.send(.PUT, path, token: table.mj.token, json: ["url": "http://\(hookName):\(listener.port)/hook"])
+                let put = try await api.send(
+                    .PUT, path, token: table.mj.token, json: ["url": "http://\(hookName):\(listener.port)/hook"])
                 try #require(put.status == .ok, "a name is checked when it is used: \(put.text)")
                 #expect(resolver.questions.isEmpty, "not resolved when saved")
                 try #require(try await api.send(.POST, "\(path)/test", token: table.mj.token).status == .accepted)
@@ -254,8 +268,11 @@ private let hookName = "hook.etrange.invalid"
                 let table = try await Table.make(api)
                 let path = "/api/parties/\(table.partie.id)/webhook"
                 // In capitals: the client must find the checked address under the name as it reads it.
-                try #require(try await api.send(.PUT, path, token: table.mj.token,
-                                                json: ["url": "http://HOOK.Etrange.invalid:\(listener.port)/hook?k=1"]).status == .ok)
+                try #require(
+                    try await api.send(
+                        .PUT, path, token: table.mj.token,
+                        json: ["url": "http://HOOK.Etrange.invalid:\(listener.port)/hook?k=1"]
+                    ).status == .ok)
                 try #require(try await api.send(.POST, "\(path)/test", token: table.mj.token).status == .accepted)
                 await WebhookDispatcher.deliverDue(api.app)
 
@@ -263,7 +280,9 @@ private let hookName = "hook.etrange.invalid"
                 let head = try #require(listener.heads.first)
                 #expect(head.method == .POST)
                 #expect(head.uri == "/hook?k=1")
-                #expect(head.headers["Host"].map { $0.lowercased() } == ["\(hookName):\(listener.port)"], "the name the MJ gave, not the address")
+                #expect(
+                    head.headers["Host"].map { $0.lowercased() } == ["\(hookName):\(listener.port)"],
+                    "the name the MJ gave, not the address")
                 #expect(resolver.questions == [hookName])
                 let delivery = try #require(try await Self.deliveries(api, table).first)
                 #expect(delivery["status"] as? String == "delivered")
@@ -279,8 +298,11 @@ private let hookName = "hook.etrange.invalid"
                 api.app.webhooks.resolver = TableResolver([hookName: [try ip("127.0.0.1")]])
                 let table = try await Table.make(api)
                 let path = "/api/parties/\(table.partie.id)/webhook"
-                try #require(try await api.send(.PUT, path, token: table.mj.token,
-                                                json: ["url": "https://\(hookName):\(listener.port)/hook"]).status == .ok)
+                try #require(
+                    try await api.send(
+                        .PUT, path, token: table.mj.token,
+                        json: ["url": "https://\(hookName):\(listener.port)/hook"]
+                    ).status == .ok)
                 try #require(try await api.send(.POST, "\(path)/test", token: table.mj.token).status == .accepted)
                 await WebhookDispatcher.deliverDue(api.app)
 
@@ -289,8 +311,11 @@ private let hookName = "hook.etrange.invalid"
                 let hello = listener.firstBytes
                 #expect(hello.first == 0x16, "a TLS handshake")
                 let name = Array(hookName.utf8)
-                #expect((0...max(0, hello.count - name.count)).contains { hello[$0..<min(hello.count, $0 + name.count)].elementsEqual(name) },
-                        "the server name (SNI, and the certificate's name) is the MJ's, not the address")
+                #expect(
+                    (0...max(0, hello.count - name.count)).contains {
+                        hello[$0..<min(hello.count, $0 + name.count)].elementsEqual(name)
+                    },
+                    "the server name (SNI, and the certificate's name) is the MJ's, not the address")
                 let delivery = try #require(try await Self.deliveries(api, table).first)
                 #expect(delivery["last_error"] as? String == "Échec de la livraison.")
             }
@@ -320,10 +345,15 @@ private let hookName = "hook.etrange.invalid"
         try await withApp(db) { api in
             let table = try await Table.make(api)
             let path = "/api/parties/\(table.partie.id)/webhook"
-            try #require(try await api.send(.PUT, path, token: table.mj.token, json: ["url": "https://discord.com/api/webhooks/1/a"]).status == .ok)
+            try #require(
+                try await api.send(
+                    .PUT, path, token: table.mj.token, json: ["url": "https://discord.com/api/webhooks/1/a"]
+                ).status == .ok)
             try #require(try await api.send(.POST, "\(path)/test", token: table.mj.token).status == .accepted)
             // As the dispatcher wrote a failure before every failure read the same.
-            try await WebhookDelivery.query(on: api.db).set(\.$lastError, to: "connect(descriptor:addr:size:): Connection refused (errno: 111)").update()
+            try await WebhookDelivery.query(on: api.db).set(
+                \.$lastError, to: "connect(descriptor:addr:size:): Connection refused (errno: 111)"
+            ).update()
             let delivery = try #require(try await Self.deliveries(api, table).first)
             #expect(delivery["last_error"] as? String == "Échec de la livraison.")
         }
@@ -339,21 +369,30 @@ private let hookName = "hook.etrange.invalid"
             let other = try await Table.make(api, suffix: "b")
             let path = "/api/parties/\(table.partie.id)/webhook"
             for index in 0..<Int(limits.webhookAddresses.burst) {
-                let put = try await api.send(.PUT, path, token: table.mj.token, json: ["url": "https://discord.com/api/webhooks/\(index)/a"])
+                let put = try await api.send(
+                    .PUT, path, token: table.mj.token, json: ["url": "https://discord.com/api/webhooks/\(index)/a"])
                 try #require(put.status == .ok, "change \(index): \(put.text)")
             }
-            let refused = try await api.send(.PUT, path, token: table.mj.token, json: ["url": "https://discord.com/api/webhooks/x/a"])
+            let refused = try await api.send(
+                .PUT, path, token: table.mj.token, json: ["url": "https://discord.com/api/webhooks/x/a"])
             #expect(refused.status == .tooManyRequests)
             #expect(refused.headers.first(name: .retryAfter) == "360")
             #expect(refused.reason.hasPrefix("Trop de changements d'adresse de webhook."), "\(refused.reason)")
             let last = "https://discord.com/api/webhooks/\(Int(limits.webhookAddresses.burst) - 1)/a"
-            #expect(try await api.send(.PUT, path, token: table.mj.token, json: ["url": last, "format": "discord"]).status == .ok,
-                    "the same address with another format is no new address")
-            #expect(try await api.send(.PUT, "/api/parties/\(other.partie.id)/webhook", token: other.mj.token,
-                                       json: ["url": "https://discord.com/api/webhooks/y/a"]).status == .ok, "another MJ has their own allowance")
+            #expect(
+                try await api.send(.PUT, path, token: table.mj.token, json: ["url": last, "format": "discord"]).status
+                    == .ok,
+                "the same address with another format is no new address")
+            #expect(
+                try await api.send(
+                    .PUT, "/api/parties/\(other.partie.id)/webhook", token: other.mj.token,
+                    json: ["url": "https://discord.com/api/webhooks/y/a"]
+                ).status == .ok, "another MJ has their own allowance")
 
             for index in 0..<Int(limits.webhookTests.burst) {
-                #expect(try await api.send(.POST, "\(path)/test", token: table.mj.token).status == .accepted, "test \(index)")
+                #expect(
+                    try await api.send(.POST, "\(path)/test", token: table.mj.token).status == .accepted,
+                    "test \(index)")
             }
             let tooMany = try await api.send(.POST, "\(path)/test", token: table.mj.token)
             #expect(tooMany.status == .tooManyRequests)
@@ -363,14 +402,18 @@ private let hookName = "hook.etrange.invalid"
             api.clock.advance(by: 60)
             #expect(try await api.send(.POST, "\(path)/test", token: table.mj.token).status == .accepted)
             api.clock.advance(by: 300)
-            #expect(try await api.send(.PUT, path, token: table.mj.token, json: ["url": "https://discord.com/api/webhooks/x/a"]).status == .ok)
+            #expect(
+                try await api.send(
+                    .PUT, path, token: table.mj.token, json: ["url": "https://discord.com/api/webhooks/x/a"]
+                ).status == .ok)
         }
     }
 
     // MARK: Helpers
 
     private static func deliveries(_ api: TestAPI, _ table: Table) async throws -> [[String: Any]] {
-        let response = try await api.send(.GET, "/api/parties/\(table.partie.id)/webhook/deliveries", token: table.mj.token)
+        let response = try await api.send(
+            .GET, "/api/parties/\(table.partie.id)/webhook/deliveries", token: table.mj.token)
         try #require(response.status == .ok, "\(response.text)")
         return try #require(try JSONSerialization.jsonObject(with: response.body) as? [[String: Any]])
     }
@@ -386,7 +429,8 @@ private let hookName = "hook.etrange.invalid"
         await WebhookDispatcher.deliverDue(api.app)
         let listed = try await api.send(.GET, "\(path)/deliveries", token: table.mj.token)
         func withoutIDs(_ text: String) -> String {
-            text.replacingOccurrences(of: #""id":"[0-9A-Fa-f-]{36}""#, with: "\"id\":\"…\"", options: .regularExpression)
+            text.replacingOccurrences(
+                of: #""id":"[0-9A-Fa-f-]{36}""#, with: "\"id\":\"…\"", options: .regularExpression)
         }
         return (withoutIDs(test.text), withoutIDs(listed.text))
     }

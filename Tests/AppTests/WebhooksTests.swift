@@ -1,10 +1,11 @@
-@testable import App
 import Crypto
 import EtrangeDomain
 import Foundation
 import NIOConcurrencyHelpers
 import Testing
 import Vapor
+
+@testable import App
 
 /// A webhook receiver on loopback: a second Vapor server that records what it is sent and
 /// answers with the statuses it is told to.
@@ -79,15 +80,19 @@ private func withReceiver(_ body: (Receiver) async throws -> Void) async throws 
 }
 
 @Suite struct WebhooksTests {
-    private func configure(_ api: TestAPI, _ table: Table, _ receiver: Receiver, format: String = "json") async throws -> String {
-        let response = try await api.send(.PUT, "/api/parties/\(table.partie.id)/webhook", token: table.mj.token,
-                                          json: ["url": receiver.url, "format": format])
+    private func configure(_ api: TestAPI, _ table: Table, _ receiver: Receiver, format: String = "json") async throws
+        -> String
+    {
+        let response = try await api.send(
+            .PUT, "/api/parties/\(table.partie.id)/webhook", token: table.mj.token,
+            json: ["url": receiver.url, "format": format])
         try #require(response.status == .ok, "\(response.text)")
         return try #require(response.object["secret"] as? String)
     }
 
     private func deliveries(_ api: TestAPI, _ table: Table) async throws -> [[String: Any]] {
-        let response = try await api.send(.GET, "/api/parties/\(table.partie.id)/webhook/deliveries", token: table.mj.token)
+        let response = try await api.send(
+            .GET, "/api/parties/\(table.partie.id)/webhook/deliveries", token: table.mj.token)
         try #require(response.status == .ok, "\(response.text)")
         return try #require(try JSONSerialization.jsonObject(with: response.body) as? [[String: Any]])
     }
@@ -100,34 +105,51 @@ private func withReceiver(_ body: (Receiver) async throws -> Void) async throws 
                 let secret = try await configure(api, table, receiver)
                 #expect(secret.count == 64)
 
-                let session = try await api.createSession(table, name: "Le manoir", extra: ["scheduled_date": "2025-02-07T19:30:00Z"])
+                let session = try await api.createSession(
+                    table, name: "Le manoir", extra: ["scheduled_date": "2025-02-07T19:30:00Z"])
                 _ = try await api.createSession(table, name: "Sans date, pas d'annonce")
-                try #require(try await api.send(.PUT, "/api/sessions/\(session.id)", token: table.mj.token,
-                                                json: ["scheduled_date": "2025-02-08T19:30:00Z"]).status == .ok)
-                try #require(try await api.send(.PUT, "/api/sessions/\(session.id)", token: table.mj.token,
-                                                json: ["summary": "rien qui change la date"]).status == .ok)
+                try #require(
+                    try await api.send(
+                        .PUT, "/api/sessions/\(session.id)", token: table.mj.token,
+                        json: ["scheduled_date": "2025-02-08T19:30:00Z"]
+                    ).status == .ok)
+                try #require(
+                    try await api.send(
+                        .PUT, "/api/sessions/\(session.id)", token: table.mj.token,
+                        json: ["summary": "rien qui change la date"]
+                    ).status == .ok)
                 try #require(try await api.move(session, .start, table).status == .ok)
                 try #require(try await api.move(session, .pause, table).status == .ok)
                 try #require(try await api.move(session, .resume, table).status == .ok)
                 try #require(try await api.move(session, .end, table).status == .ok)
-                let later = try await api.createSession(table, name: "Plus tard", extra: ["scheduled_date": "2025-03-01T19:30:00Z"])
+                let later = try await api.createSession(
+                    table, name: "Plus tard", extra: ["scheduled_date": "2025-03-01T19:30:00Z"])
                 try #require(try await api.move(later, .cancel, table).status == .ok)
 
                 let calls = try await receiver.waitFor(5, poke: api)
                 let events = calls.compactMap { $0.headers.first(name: "X-Etrange-Event") }
-                #expect(events.sorted() == ["session.cancelled", "session.rescheduled", "session.scheduled", "session.scheduled", "session.started"],
-                        "only scheduling, starts and cancellations: \(events)")
+                #expect(
+                    events.sorted() == [
+                        "session.cancelled", "session.rescheduled", "session.scheduled", "session.scheduled",
+                        "session.started",
+                    ],
+                    "only scheduling, starts and cancellations: \(events)")
                 for call in calls {
-                    let expected = "sha256=" + HMAC<SHA256>.authenticationCode(
-                        for: Data(call.body.utf8), using: SymmetricKey(data: Data(secret.utf8))).map { String(format: "%02x", $0) }.joined()
+                    let expected =
+                        "sha256="
+                        + HMAC<SHA256>.authenticationCode(
+                            for: Data(call.body.utf8), using: SymmetricKey(data: Data(secret.utf8))
+                        ).map { String(format: "%02x", $0) }.joined()
                     #expect(call.headers.first(name: "X-Etrange-Signature") == expected)
                     #expect(call.headers.contentType == .json)
-                    let payload = try #require(try JSONSerialization.jsonObject(with: Data(call.body.utf8)) as? [String: Any])
+                    let payload = try #require(
+                        try JSONSerialization.jsonObject(with: Data(call.body.utf8)) as? [String: Any])
                     #expect(payload["event"] as? String == call.headers.first(name: "X-Etrange-Event"))
                     #expect(payload["delivery_id"] as? String == call.headers.first(name: "X-Etrange-Delivery"))
                     #expect((payload["partie"] as? [String: Any])?["name"] as? String == "La Campagne")
                 }
-                let rescheduled = try #require(calls.first { $0.headers.first(name: "X-Etrange-Event") == "session.rescheduled" })
+                let rescheduled = try #require(
+                    calls.first { $0.headers.first(name: "X-Etrange-Event") == "session.rescheduled" })
                 #expect(rescheduled.body.contains("\"scheduled_date\":\"2025-02-08T19:30:00Z\""))
                 await WebhookDispatcher.deliverDue(api.app)
                 #expect(receiver.received.count == 5, "no duplicate")
@@ -143,13 +165,15 @@ private func withReceiver(_ body: (Receiver) async throws -> Void) async throws 
                 let table = try await Table.make(api)
                 _ = try await configure(api, table, receiver, format: "discord")
                 receiver.answer(.internalServerError, .tooManyRequests)
-                let session = try await api.createSession(table, name: "Le manoir", extra: ["scheduled_date": "2025-02-07T19:30:00Z"])
+                let session = try await api.createSession(
+                    table, name: "Le manoir", extra: ["scheduled_date": "2025-02-07T19:30:00Z"])
                 _ = try await receiver.waitFor(1, poke: api)
                 var delivery = try #require(try await deliveries(api, table).first)
                 #expect(delivery["status"] as? String == "pending")
                 #expect(delivery["attempts"] as? Int == 1)
                 #expect(delivery["last_status_code"] as? Int == 500)
-                #expect(delivery["next_attempt_at"] as? String == "2025-01-20T20:00:10Z", "10 s after the first failure")
+                #expect(
+                    delivery["next_attempt_at"] as? String == "2025-01-20T20:00:10Z", "10 s after the first failure")
 
                 // Not due yet: nothing is sent until the clock reaches the retry.
                 await WebhookDispatcher.deliverDue(api.app)
@@ -165,7 +189,8 @@ private func withReceiver(_ body: (Receiver) async throws -> Void) async throws 
                 #expect(delivery["attempts"] as? Int == 3)
                 #expect(Set(calls.map(\.body)).count == 1, "every attempt sends the same signed body")
                 let first = try #require(calls.first)
-                let discord = try #require(try JSONSerialization.jsonObject(with: Data(first.body.utf8)) as? [String: Any])
+                let discord = try #require(
+                    try JSONSerialization.jsonObject(with: Data(first.body.utf8)) as? [String: Any])
                 #expect((discord["content"] as? String)?.contains("Nouvelle session « Le manoir »") == true)
                 #expect((discord["content"] as? String)?.contains("<t:1738956600:F>") == true)
 
@@ -184,12 +209,20 @@ private func withReceiver(_ body: (Receiver) async throws -> Void) async throws 
     @Test(arguments: TestDatabase.enabled)
     func dispatchersRacingSendEachDeliveryOnce(db: TestDatabase) async throws {
         try await withReceiver { receiver in
-            try await withApp(db, configure: { $0.webhooksMayReachPrivateAddresses = true; $0.limits.webhookTests.burst = 12 }) { api in
+            try await withApp(
+                db,
+                configure: {
+                    $0.webhooksMayReachPrivateAddresses = true
+                    $0.limits.webhookTests.burst = 12
+                }
+            ) { api in
                 let table = try await Table.make(api)
                 _ = try await configure(api, table, receiver)
                 for index in 0..<12 {
-                    try #require(try await api.send(.POST, "/api/parties/\(table.partie.id)/webhook/test", token: table.mj.token).status == .accepted,
-                                 "test \(index)")
+                    try #require(
+                        try await api.send(.POST, "/api/parties/\(table.partie.id)/webhook/test", token: table.mj.token)
+                            .status == .accepted,
+                        "test \(index)")
                 }
                 // Six passes at once, as six instances would: each delivery is claimed by one.
                 await withTaskGroup(of: Void.self) { group in
@@ -200,7 +233,9 @@ private func withReceiver(_ body: (Receiver) async throws -> Void) async throws 
                 #expect(ids.count == 12, "every delivery sent")
                 #expect(Set(ids).count == 12, "none twice")
                 let listed = try await deliveries(api, table)
-                #expect(listed.count == 12 && listed.allSatisfy { $0["status"] as? String == "delivered" && $0["attempts"] as? Int == 1 })
+                #expect(
+                    listed.count == 12
+                        && listed.allSatisfy { $0["status"] as? String == "delivered" && $0["attempts"] as? Int == 1 })
             }
         }
     }
@@ -208,14 +243,21 @@ private func withReceiver(_ body: (Receiver) async throws -> Void) async throws 
     @Test(arguments: TestDatabase.enabled)
     func deliveryOffKeepsThemQueued(db: TestDatabase) async throws {
         try await withReceiver { receiver in
-            try await withApp(db, configure: { $0.webhooksMayReachPrivateAddresses = true; $0.webhookDelivery = false }) { api in
+            try await withApp(
+                db,
+                configure: {
+                    $0.webhooksMayReachPrivateAddresses = true
+                    $0.webhookDelivery = false
+                }
+            ) { api in
                 let table = try await Table.make(api)
                 _ = try await configure(api, table, receiver)
                 try await api.app.webhooks.didBootAsync(api.app)
                 // Booted with delivery off, the dispatcher runs no loop: nothing ever reads the
                 // queue, however often it is poked (LifecycleTests sees the loop run when on).
                 #expect(!api.app.webhooks.isRunning)
-                _ = try await api.createSession(table, name: "Le manoir", extra: ["scheduled_date": "2025-02-07T19:30:00Z"])
+                _ = try await api.createSession(
+                    table, name: "Le manoir", extra: ["scheduled_date": "2025-02-07T19:30:00Z"])
                 api.app.webhooks.poke()
                 #expect(receiver.received.isEmpty)
                 #expect(try await deliveries(api, table).map { $0["status"] as? String } == ["pending"])
@@ -260,17 +302,27 @@ private func withReceiver(_ body: (Receiver) async throws -> Void) async throws 
             #expect(try await api.send(.GET, path, token: table.player.token).status == .forbidden)
             #expect(try await api.send(.PUT, path, token: table.outsider.token, json: good).status == .notFound)
             #expect(try await api.send(.PUT, path, json: good).status == .unauthorized)
-            for url in ["ftp://example.com/x", "pas une adresse", "http://127.0.0.1:9/x", "http://localhost/x",
-                        "http://10.1.2.3/x", "http://[::1]/x", "http://192.168.1.10/x", "http://169.254.169.254/latest"] {
+            for url in [
+                "ftp://example.com/x", "pas une adresse", "http://127.0.0.1:9/x", "http://localhost/x",
+                "http://10.1.2.3/x", "http://[::1]/x", "http://192.168.1.10/x", "http://169.254.169.254/latest",
+            ] {
                 let refused = try await api.send(.PUT, path, token: table.mj.token, json: ["url": url])
                 #expect(refused.status == .badRequest, "\(url)")
                 #expect(refused.error?.field == "url")
             }
-            #expect(try await api.send(.PUT, path, token: table.mj.token, json: ["url": good["url"]!, "format": "xml"]).error?.field == "format")
-            #expect(try await api.send(.PUT, path, token: table.mj.token, json: ["url": good["url"]!, "events": ["session.ended"]]).error?.field == "events")
-            #expect(try await api.send(.PUT, path, token: table.mj.token, json: ["url": good["url"]!, "events": []]).error?.field == "events")
+            #expect(
+                try await api.send(.PUT, path, token: table.mj.token, json: ["url": good["url"]!, "format": "xml"])
+                    .error?.field == "format")
+            #expect(
+                try await api.send(
+                    .PUT, path, token: table.mj.token, json: ["url": good["url"]!, "events": ["session.ended"]]
+                ).error?.field == "events")
+            #expect(
+                try await api.send(.PUT, path, token: table.mj.token, json: ["url": good["url"]!, "events": []]).error?
+                    .field == "events")
 
-            let created = try await api.send(.PUT, path, token: table.mj.token, json: ["url": good["url"]!, "events": ["session.started"]])
+            let created = try await api.send(
+                .PUT, path, token: table.mj.token, json: ["url": good["url"]!, "events": ["session.started"]])
             #expect(created.status == .ok)
             let secret = try #require(created.object["secret"] as? String)
             let shown = try await api.send(.GET, path, token: table.mj.token)
@@ -278,7 +330,8 @@ private func withReceiver(_ body: (Receiver) async throws -> Void) async throws 
             #expect(shown.object["events"] as? [String] == ["session.started"])
             let kept = try await api.send(.PUT, path, token: table.mj.token, json: good)
             #expect(kept.object["secret"] == nil)
-            let rotated = try await api.send(.PUT, path, token: table.mj.token, json: ["url": good["url"]!, "rotate_secret": true])
+            let rotated = try await api.send(
+                .PUT, path, token: table.mj.token, json: ["url": good["url"]!, "rotate_secret": true])
             #expect((rotated.object["secret"] as? String).map { $0 != secret } == true)
             #expect(try await api.send(.DELETE, path, token: table.player.token).status == .forbidden)
             #expect(try await api.send(.DELETE, path, token: table.mj.token).status == .noContent)

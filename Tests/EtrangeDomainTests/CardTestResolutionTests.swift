@@ -7,10 +7,13 @@ import Testing
     let agility = Characteristic(name: "Agilité", value: 3)
     let sword = Bonus(name: "Épée", value: 1)
 
-    func request(_ mode: DrawMode = .classic, bonuses: [Bonus] = [], difficulty: Int? = nil,
-                 characteristic: Characteristic? = nil) -> TestRequest {
-        TestRequest(characterName: "Armand", characteristic: characteristic ?? agility, bonuses: bonuses,
-                    difficulty: difficulty, mode: mode)
+    func request(
+        _ mode: DrawMode = .classic, bonuses: [Bonus] = [], difficulty: Int? = nil,
+        characteristic: Characteristic? = nil
+    ) -> TestRequest {
+        TestRequest(
+            characterName: "Armand", characteristic: characteristic ?? agility, bonuses: bonuses,
+            difficulty: difficulty, mode: mode)
     }
 
     // MARK: Classic
@@ -54,10 +57,13 @@ import Testing
 
     @Test func twoBonusesAndAPenalty() {
         let bonuses = [Bonus(name: "Épée", value: 2), Bonus(name: "Fatigue", value: -3)]
-        let result = request(bonuses: bonuses, difficulty: 8).resolve(Draw(first: Card(.nine, of: .clubs)), with: .current)
+        let result = request(bonuses: bonuses, difficulty: 8).resolve(
+            Draw(first: Card(.nine, of: .clubs)), with: .current)
         // 9 + 3 + 2 − 3 = 11
         #expect(result.total == 11)
-        #expect(result.chatLine == "Armand tire le 9 de trèfle : 9 + Agilité 3 + Épée 2 − Fatigue 3 = 11 — RÉUSSITE (difficulté 8)")
+        #expect(
+            result.chatLine
+                == "Armand tire le 9 de trèfle : 9 + Agilité 3 + Épée 2 − Fatigue 3 = 11 — RÉUSSITE (difficulté 8)")
     }
 
     @Test func theAceUnderBothTables() {
@@ -80,7 +86,10 @@ import Testing
         #expect(result.draw.cards == [sevenOfSpades, kingOfHearts])
         #expect(result.kept == kingOfHearts && result.setAside == sevenOfSpades)
         #expect(result.total == 14 && result.outcome == .success)
-        #expect(result.chatLine == "Armand tire le 7 de pique et le Roi de cœur (avantage, garde le Roi de cœur) : 10 + Agilité 3 + Épée 1 = 14 — RÉUSSITE (difficulté 12)")
+        #expect(
+            result.chatLine
+                == "Armand tire le 7 de pique et le Roi de cœur (avantage, garde le Roi de cœur) : 10 + Agilité 3 + Épée 1 = 14 — RÉUSSITE (difficulté 12)"
+        )
         #expect(deck.discardPile == [sevenOfSpades, kingOfHearts])
         #expect(deck.drawPile.first == Card(.two, of: .clubs))
     }
@@ -91,12 +100,16 @@ import Testing
         let result = try deck.test(request(.disadvantage, bonuses: [sword], difficulty: 12), using: &rng)
         #expect(result.kept == sevenOfSpades && result.setAside == kingOfHearts)
         #expect(result.total == 11 && result.outcome == .failure)
-        #expect(result.chatLine == "Armand tire le 7 de pique et le Roi de cœur (désavantage, garde le 7 de pique) : 7 + Agilité 3 + Épée 1 = 11 — ÉCHEC (difficulté 12)")
+        #expect(
+            result.chatLine
+                == "Armand tire le 7 de pique et le Roi de cœur (désavantage, garde le 7 de pique) : 7 + Agilité 3 + Épée 1 = 11 — ÉCHEC (difficulté 12)"
+        )
     }
 
     /// The kept card does not depend on the order when values differ.
     @Test func orderDoesNotMatterWhenValuesDiffer() {
-        let low = Card(.three, of: .hearts), high = Card(.eight, of: .spades)
+        let low = Card(.three, of: .hearts)
+        let high = Card(.eight, of: .spades)
         for draw in [Draw(first: low, second: high), Draw(first: high, second: low)] {
             #expect(request(.advantage).resolve(draw, with: .current).kept == high)
             #expect(request(.disadvantage).resolve(draw, with: .current).kept == low)
@@ -106,19 +119,23 @@ import Testing
     // MARK: Ties: on equal values the first card turned over is kept
 
     @Test func tiesKeepTheFirstCard() {
-        let king = kingOfHearts, queen = Card(.queen, of: .spades), ten = Card(.ten, of: .diamonds)
+        let king = kingOfHearts
+        let queen = Card(.queen, of: .spades)
+        let ten = Card(.ten, of: .diamonds)
         for mode in [DrawMode.advantage, .disadvantage] {
             #expect(request(mode).resolve(Draw(first: king, second: queen), with: .current).kept == king)
             #expect(request(mode).resolve(Draw(first: queen, second: king), with: .current).kept == queen)
             #expect(request(mode).resolve(Draw(first: ten, second: king), with: .current).setAside == king)
         }
         // The base and pot copies of one figure tie under any table.
-        let base = Card(.jack, of: .spades), pot = Card(.jack, of: .spades, origin: .pot)
+        let base = Card(.jack, of: .spades)
+        let pot = Card(.jack, of: .spades, origin: .pot)
         #expect(request(.advantage).resolve(Draw(first: pot, second: base), with: .classic).kept == pot)
     }
 
     @Test func aTieUnderOneTableIsNotATieUnderTheOther() {
-        let king = kingOfHearts, queen = Card(.queen, of: .spades)
+        let king = kingOfHearts
+        let queen = Card(.queen, of: .spades)
         let draw = Draw(first: queen, second: king)
         #expect(request(.advantage).resolve(draw, with: .current).kept == queen)
         #expect(request(.advantage).resolve(draw, with: .classic).kept == king)
@@ -130,7 +147,10 @@ import Testing
         #expect(request(.advantage).resolve(draw, with: .current).kept == Card(.two, of: .hearts))
         #expect(request(.advantage).resolve(draw, with: .classic).kept == Card(.ace, of: .spades))
         let result = request(.advantage, difficulty: 5).resolve(draw, with: .current)
-        #expect(result.chatLine == "Armand tire l'As de pique et le 2 de cœur (avantage, garde le 2 de cœur) : 2 + Agilité 3 = 5 — RÉUSSITE (difficulté 5)")
+        #expect(
+            result.chatLine
+                == "Armand tire l'As de pique et le 2 de cœur (avantage, garde le 2 de cœur) : 2 + Agilité 3 = 5 — RÉUSSITE (difficulté 5)"
+        )
     }
 
     // MARK: The joker
@@ -149,7 +169,8 @@ import Testing
 
     /// Worth the highest value, the joker ties with the best cards rather than beating them.
     @Test func theJokerTiesWithTheBestCards() {
-        #expect(request(.advantage).resolve(Draw(first: kingOfHearts, second: .joker), with: .current).kept == kingOfHearts)
+        #expect(
+            request(.advantage).resolve(Draw(first: kingOfHearts, second: .joker), with: .current).kept == kingOfHearts)
         #expect(request(.advantage).resolve(Draw(first: .joker, second: kingOfHearts), with: .current).kept == .joker)
         #expect(request(.advantage).resolve(Draw(first: kingOfHearts, second: .joker), with: .classic).kept == .joker)
         let ace = Card(.ace, of: .hearts)

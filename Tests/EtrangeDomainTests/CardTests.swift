@@ -44,7 +44,8 @@ import Testing
     @Test func cardsAreStoredReadably() throws {
         let encoded = try JSONEncoder().encode([Card(.queen, of: .hearts, origin: .pot), .joker])
         let json = try #require(String(data: encoded, encoding: .utf8))
-        #expect(json.contains(#""rank":"Q""#) && json.contains(#""suit":"hearts""#) && json.contains(#""origin":"pot""#))
+        #expect(
+            json.contains(#""rank":"Q""#) && json.contains(#""suit":"hearts""#) && json.contains(#""origin":"pot""#))
         #expect(json.contains(#""rank":"joker""#) && json.contains(#""origin":"item""#))
         let all = Deck.baseCards + Deck.potCards(of: .diamonds) + [.joker]
         #expect(try JSONDecoder().decode([Card].self, from: JSONEncoder().encode(all)) == all)
@@ -64,8 +65,10 @@ import Testing
 @Suite struct CardValueTableTests {
     @Test func currentRule() {
         let table = CardValueTable.current
-        let expected: [Rank: Int] = [.ace: 1, .two: 2, .three: 3, .four: 4, .five: 5, .six: 6, .seven: 7,
-                                     .eight: 8, .nine: 9, .ten: 10, .jack: 10, .queen: 10, .king: 10]
+        let expected: [Rank: Int] = [
+            .ace: 1, .two: 2, .three: 3, .four: 4, .five: 5, .six: 6, .seven: 7,
+            .eight: 8, .nine: 9, .ten: 10, .jack: 10, .queen: 10, .king: 10,
+        ]
         #expect(table.values == expected)
         #expect(table.joker == 10)
         #expect(table.name == "current")
@@ -73,8 +76,10 @@ import Testing
 
     @Test func classicRule() {
         let table = CardValueTable.classic
-        let expected: [Rank: Int] = [.two: 2, .three: 3, .four: 4, .five: 5, .six: 6, .seven: 7, .eight: 8,
-                                     .nine: 9, .ten: 10, .jack: 11, .queen: 12, .king: 13, .ace: 14]
+        let expected: [Rank: Int] = [
+            .two: 2, .three: 3, .four: 4, .five: 5, .six: 6, .seven: 7, .eight: 8,
+            .nine: 9, .ten: 10, .jack: 11, .queen: 12, .king: 13, .ace: 14,
+        ]
         #expect(table.values == expected)
         #expect(table.joker == 14)
         #expect(table.name == "classic")

@@ -72,7 +72,8 @@ import Testing
         let discard = Array(Deck.baseCards.suffix(20))
         var deck = try Deck(figure: .spades, drawPile: Array(Deck.baseCards.prefix(32)), discardPile: discard)
         var expected = deck.drawPile + deck.discardPile
-        var a = SplitMix64(seed: seed), b = SplitMix64(seed: seed)
+        var a = SplitMix64(seed: seed)
+        var b = SplitMix64(seed: seed)
         deck.shuffle(using: &a)
         Deck.fisherYates(&expected, using: &b)
         #expect(deck.drawPile == expected)

@@ -6,8 +6,10 @@ extension Deck {
     /// A deck whose draw pile starts with `top`, then the remaining base cards in new-deck order;
     /// `discard` lies in the discard. Pot cards named in `top` or `discard` bring the rest of the pot
     /// at the bottom of the draw pile, so tests can be worked out by hand.
-    static func stacked(_ top: [Card], discard: [Card] = [], figure: Suit = .spades,
-                        table: CardValueTable = .current, pot: Bool = false, joker: Bool = false) throws -> Deck {
+    static func stacked(
+        _ top: [Card], discard: [Card] = [], figure: Suit = .spades,
+        table: CardValueTable = .current, pot: Bool = false, joker: Bool = false
+    ) throws -> Deck {
         let named = Set(top + discard)
         let pot = pot || named.contains { $0.origin == .pot }
         let extras = (pot ? Deck.potCards(of: figure) : []) + (joker ? [Card.joker] : [])
@@ -306,7 +308,8 @@ let kingOfHearts = Card(.king, of: .hearts)
         #expect(decoded.figure == .diamonds && decoded.valueTable == .classic)
         #expect(decoded.hasPot && decoded.hasJoker)
         // The stored deck plays on exactly as the original would.
-        var a = SplitMix64(seed: 1), b = SplitMix64(seed: 1)
+        var a = SplitMix64(seed: 1)
+        var b = SplitMix64(seed: 1)
         for _ in 0..<60 { #expect(deck.draw(.advantage, using: &a) == decoded.draw(.advantage, using: &b)) }
     }
 
@@ -326,7 +329,8 @@ let kingOfHearts = Card(.king, of: .hearts)
 
     /// Edits one field of a stored fresh deck and reads it back.
     func decode(editing edit: (inout [String: Any]) -> Void) throws -> Deck {
-        var object = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(Deck(figure: .spades))) as? [String: Any])
+        var object = try #require(
+            JSONSerialization.jsonObject(with: JSONEncoder().encode(Deck(figure: .spades))) as? [String: Any])
         edit(&object)
         return try JSONDecoder().decode(Deck.self, from: JSONSerialization.data(withJSONObject: object))
     }
@@ -344,7 +348,9 @@ let kingOfHearts = Card(.king, of: .hearts)
         #expect(throws: DecodingError.self) { try decode { $0["version"] = 2 } }
         #expect(throws: DecodingError.self) { try decode { $0["hasPot"] = true } }
         #expect(throws: DecodingError.self) { try decode { $0["hasJoker"] = true } }
-        #expect(throws: DecodingError.self) { try decode { $0["drawPile"] = Array(($0["drawPile"] as! [Any]).dropFirst()) } }
+        #expect(throws: DecodingError.self) {
+            try decode { $0["drawPile"] = Array(($0["drawPile"] as! [Any]).dropFirst()) }
+        }
         #expect(throws: DecodingError.self) { try decode { $0["discardPile"] = [($0["drawPile"] as! [Any])[0]] } }
     }
 
@@ -373,8 +379,9 @@ let kingOfHearts = Card(.king, of: .hearts)
 
     @Test func deckErrorsSpeakFrench() {
         #expect(DeckError.potAlreadyInDeck.reason == "Le pot est déjà dans le paquet.")
-        #expect(DeckError.foreignCard(Card(.seven, of: .hearts, origin: .pot)).reason
-            == "La carte « 7 de cœur » (pot) n'a pas sa place dans ce paquet.")
+        #expect(
+            DeckError.foreignCard(Card(.seven, of: .hearts, origin: .pot)).reason
+                == "La carte « 7 de cœur » (pot) n'a pas sa place dans ce paquet.")
         #expect(DeckError.missingCard(Card(.queen, of: .hearts)).reason.contains("« Dame de cœur »"))
         #expect(DeckError.jokerInDiscard.reason == "Le joker ne va jamais à la défausse.")
     }

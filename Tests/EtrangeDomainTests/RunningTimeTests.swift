@@ -55,7 +55,9 @@ import Testing
         let running = RunningTime(accumulatedSeconds: 600, runningSince: t0)
         #expect(SessionDuration.minutes(status: .scheduled, recorded: nil, activeTime: running, at: t0 + 60) == nil)
         #expect(SessionDuration.minutes(status: .active, recorded: nil, activeTime: running, at: t0 + 60) == 11)
-        #expect(SessionDuration.minutes(status: .paused, recorded: nil, activeTime: RunningTime(accumulatedSeconds: 600), at: t0) == 10)
+        #expect(
+            SessionDuration.minutes(
+                status: .paused, recorded: nil, activeTime: RunningTime(accumulatedSeconds: 600), at: t0) == 10)
         #expect(SessionDuration.minutes(status: .completed, recorded: 42, activeTime: running, at: t0 + 6000) == 42)
         #expect(SessionDuration.minutes(status: .cancelled, recorded: nil, activeTime: RunningTime(), at: t0) == 0)
     }

@@ -2,10 +2,13 @@ import EtrangeDomain
 import Testing
 
 @Suite struct SeatingTests {
-    func request(_ status: SessionStatus = .active, late: Bool = true, max: Int = 4, seated: Int = 0,
-                 held: Bool = false, still: Bool = false, role: SeatRole = .player) -> SeatRequest {
-        SeatRequest(status: status, allowLateJoin: late, maxPlayers: max, seatedPlayers: seated,
-                    heldASeat: held, stillSeated: still, role: role)
+    func request(
+        _ status: SessionStatus = .active, late: Bool = true, max: Int = 4, seated: Int = 0,
+        held: Bool = false, still: Bool = false, role: SeatRole = .player
+    ) -> SeatRequest {
+        SeatRequest(
+            status: status, allowLateJoin: late, maxPlayers: max, seatedPlayers: seated,
+            heldASeat: held, stillSeated: still, role: role)
     }
 
     @Test func aFreeSeatIsTaken() {

@@ -14,15 +14,15 @@ import Testing
     @Test(arguments: SessionStatus.allCases, SessionAction.allCases)
     func everyMove(status: SessionStatus, action: SessionAction) {
         switch (status.applying(action), Self.allowed[status]?[action]) {
-        case let (.success(next), expected?):
+        case (.success(let next), let expected?):
             #expect(next == expected)
-        case let (.failure(refusal), nil):
+        case (.failure(let refusal), nil):
             #expect(refusal.current == status)
             #expect(refusal.reason.contains(status.rawValue))
             for move in Self.allowed[status]!.keys {
                 #expect(refusal.reason.contains(move.rawValue))
             }
-        case let (result, expected):
+        case (let result, let expected):
             Issue.record("\(status) + \(action): got \(result), expected \(String(describing: expected))")
         }
     }

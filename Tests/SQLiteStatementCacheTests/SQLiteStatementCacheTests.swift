@@ -9,7 +9,8 @@ import Testing
 /// connection and reuses it with other values, reads what SQLiteKit reads, never writes, and
 /// leaves no file open once closed.
 @Suite struct SQLiteStatementCacheTests {
-    static let select = "SELECT id, name, score, data, missing FROM people WHERE id >= $1 ORDER BY id LIMIT CAST($2 AS INTEGER)"
+    static let select =
+        "SELECT id, name, score, data, missing FROM people WHERE id >= $1 ORDER BY id LIMIT CAST($2 AS INTEGER)"
 
     /// A file with a few rows, written through SQLiteNIO, and a started pool of `threads`.
     struct Fixture {
@@ -17,11 +18,13 @@ import Testing
         let pool: NIOThreadPool
 
         init(threads: Int) async throws {
-            path = FileManager.default.temporaryDirectory.appendingPathComponent("cache-\(UUID().uuidString).sqlite").path
+            path =
+                FileManager.default.temporaryDirectory.appendingPathComponent("cache-\(UUID().uuidString).sqlite").path
             pool = NIOThreadPool(numberOfThreads: threads)
             pool.start()
-            let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: pool,
-                                                             on: MultiThreadedEventLoopGroup.singleton.any())
+            let connection = try await SQLiteConnection.open(
+                storage: .file(path: path), threadPool: pool,
+                on: MultiThreadedEventLoopGroup.singleton.any())
             for statement in [
                 "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT NOT NULL, score REAL, data BLOB, missing TEXT)",
                 "INSERT INTO people (id, name, score, data) VALUES (1, 'Armand « é »', 1.5, X'00FF'), (2, 'Célestine', NULL, NULL), (3, 'Odile', 3, NULL)",

@@ -25,12 +25,18 @@ struct APIBench {
         let sessions = seed.sessions.prefix(1000)
         return [
             Endpoint(name: "health", requests: [("GET", "/health", nil)]),
-            Endpoint(name: "sessions_list", requests: sessions.map { ("GET", "/api/sessions?partie_id=\($0.partieId)", $0.members[0].token) }),
-            Endpoint(name: "presence_get", requests: sessions.map { ("GET", "/api/sessions/\($0.id)/presence", $0.members[1].token) }),
+            Endpoint(
+                name: "sessions_list",
+                requests: sessions.map { ("GET", "/api/sessions?partie_id=\($0.partieId)", $0.members[0].token) }),
+            Endpoint(
+                name: "presence_get",
+                requests: sessions.map { ("GET", "/api/sessions/\($0.id)/presence", $0.members[1].token) }),
             // Every player of the first sessions, each beating on their own session.
-            Endpoint(name: "heartbeat", requests: sessions.flatMap { session in
-                session.members.map { ("POST", "/api/sessions/\(session.id)/presence", $0.token) }
-            }),
+            Endpoint(
+                name: "heartbeat",
+                requests: sessions.flatMap { session in
+                    session.members.map { ("POST", "/api/sessions/\(session.id)/presence", $0.token) }
+                }),
         ]
     }
 
@@ -41,14 +47,14 @@ struct APIBench {
             lua += #"  table.insert(requests, wrk.format("\#(method)", "\#(path)", \#(headers), nil))"# + "\n"
         }
         lua += """
-          counter = math.random(#requests)
-        end
-        request = function()
-          counter = counter % #requests + 1
-          return requests[counter]
-        end
+              counter = math.random(#requests)
+            end
+            request = function()
+              counter = counter % #requests + 1
+              return requests[counter]
+            end
 
-        """
+            """
         let url = workDirectory.appendingPathComponent("wrk-\(endpoint.name).lua")
         try lua.write(to: url, atomically: true, encoding: .utf8)
         return url
@@ -66,7 +72,10 @@ struct APIBench {
         let script = try script(for: endpoint)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/wrk")
-        process.arguments = ["-t\(threads)", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", script.path, "http://\(host):\(port)"]
+        process.arguments = [
+            "-t\(threads)", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", script.path,
+            "http://\(host):\(port)",
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
@@ -75,15 +84,19 @@ struct APIBench {
         let text = String(decoding: data, as: UTF8.self)
         func value(after prefix: String) -> String? {
             text.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(prefix) }
-                .map { $0.trimmingCharacters(in: .whitespaces).dropFirst(prefix.count).trimmingCharacters(in: .whitespaces) }
+                .map {
+                    $0.trimmingCharacters(in: .whitespaces).dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
+                }
         }
         let rps = value(after: "Requests/sec:").flatMap(Double.init) ?? 0
         let non2xx = value(after: "Non-2xx or 3xx responses:").flatMap(Int.init) ?? 0
-        let socketErrors = value(after: "Socket errors:").map { line in
-            line.split(separator: ",").compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }.reduce(0, +)
-        } ?? 0
-        return WrkResult(requestsPerSecond: rps, latencyP50: value(after: "50%") ?? "?", latencyP99: value(after: "99%") ?? "?",
-                         errors: non2xx + socketErrors, raw: text)
+        let socketErrors =
+            value(after: "Socket errors:").map { line in
+                line.split(separator: ",").compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }.reduce(0, +)
+            } ?? 0
+        return WrkResult(
+            requestsPerSecond: rps, latencyP50: value(after: "50%") ?? "?", latencyP99: value(after: "99%") ?? "?",
+            errors: non2xx + socketErrors, raw: text)
     }
 
     func run() throws -> [String: Any] {
@@ -98,17 +111,24 @@ struct APIBench {
             let nextHealth = try wrk(health)
             healthRuns.append(nextHealth.requestsPerSecond)
             let ceiling = (previousHealth.requestsPerSecond + nextHealth.requestsPerSecond) / 2
-            result[endpoint.name] = [
-                "requests_per_second": measured.requestsPerSecond, "p50": measured.latencyP50, "p99": measured.latencyP99,
-                "errors": measured.errors, "health_ceiling": ceiling,
-                "ratio": ceiling > 0 ? measured.requestsPerSecond / ceiling : 0,
-                "cold_requests_per_second": cold.requestsPerSecond, "cold_errors": cold.errors,
-                "cold_ratio": ceiling > 0 ? cold.requestsPerSecond / ceiling : 0,
-            ] as [String: Any]
-            FileHandle.standardError.write(Data("[api] \(endpoint.name): \(measured.requestsPerSecond) req/s (cold \(cold.requestsPerSecond)) vs /health \(ceiling) (errors \(measured.errors + cold.errors))\n".utf8))
+            result[endpoint.name] =
+                [
+                    "requests_per_second": measured.requestsPerSecond, "p50": measured.latencyP50,
+                    "p99": measured.latencyP99,
+                    "errors": measured.errors, "health_ceiling": ceiling,
+                    "ratio": ceiling > 0 ? measured.requestsPerSecond / ceiling : 0,
+                    "cold_requests_per_second": cold.requestsPerSecond, "cold_errors": cold.errors,
+                    "cold_ratio": ceiling > 0 ? cold.requestsPerSecond / ceiling : 0,
+                ] as [String: Any]
+            FileHandle.standardError.write(
+                Data(
+                    "[api] \(endpoint.name): \(measured.requestsPerSecond) req/s (cold \(cold.requestsPerSecond)) vs /health \(ceiling) (errors \(measured.errors + cold.errors))\n"
+                        .utf8))
             previousHealth = nextHealth
         }
-        result["health"] = ["requests_per_second_runs": healthRuns, "p50": previousHealth.latencyP50, "p99": previousHealth.latencyP99]
+        result["health"] = [
+            "requests_per_second_runs": healthRuns, "p50": previousHealth.latencyP50, "p99": previousHealth.latencyP99,
+        ]
         return result
     }
 }

@@ -58,21 +58,27 @@ struct Coordinator {
     }
 
     func sample() throws -> ProcessSample {
-        guard let sample = ProcessSample.read(pids: serverPIDs) else { throw LoadError("server process \(serverPIDs) not readable") }
+        guard let sample = ProcessSample.read(pids: serverPIDs) else {
+            throw LoadError("server process \(serverPIDs) not readable")
+        }
         return sample
     }
 
     func run() async throws -> [String: Any] {
         let sessionCount = connections / 7
         guard sessionCount <= seed.sessions.count else {
-            throw LoadError("\(connections) connections need \(sessionCount) sessions; the seed has \(seed.sessions.count)")
+            throw LoadError(
+                "\(connections) connections need \(sessionCount) sessions; the seed has \(seed.sessions.count)")
         }
-        var result: [String: Any] = ["connections_requested": sessionCount * 7, "sessions": sessionCount, "workers": workers,
-                                     "targets": targets]
+        var result: [String: Any] = [
+            "connections_requested": sessionCount * 7, "sessions": sessionCount, "workers": workers,
+            "targets": targets,
+        ]
         let processes = try (0..<workers).map { shard in
             try WorkerProcess(arguments: [
                 "worker", "--seed", seedPath, "--sessions", String(sessionCount), "--shard", "\(shard)/\(workers)",
-                "--targets", targets, "--first-source", String(2 + shard * sourcesPerWorker), "--sources", String(sourcesPerWorker),
+                "--targets", targets, "--first-source", String(2 + shard * sourcesPerWorker), "--sources",
+                String(sourcesPerWorker),
             ])
         }
         defer {
@@ -80,7 +86,7 @@ struct Coordinator {
             for worker in processes { worker.process.waitUntilExit() }
         }
         func all(_ command: String) throws -> [[String: Any]] {
-            processes.forEach { $0.send(command) }
+            for worker in processes { worker.send(command) }
             return try processes.map { try $0.answer() }
         }
         _ = try all("ready")
@@ -95,7 +101,9 @@ struct Coordinator {
         result["connections_refused"] = opened.reduce(0) { $0 + ($1["refused"] as? Int ?? 0) }
         result["connection_errors"] = opened.reduce(0) { $0 + ($1["errors"] as? Int ?? 0) }
         result["open_seconds"] = opened.map { $0["seconds"] as? Double ?? 0 }.max() ?? 0
-        if let first = opened.compactMap({ $0["first_error"] as? String }).first(where: { !$0.isEmpty }) { result["first_open_error"] = first }
+        if let first = opened.compactMap({ $0["first_error"] as? String }).first(where: { !$0.isEmpty }) {
+            result["first_open_error"] = first
+        }
         log("opened \(openedCount) in \(result["open_seconds"]!) s; settling 10 s")
         try await Task.sleep(nanoseconds: 10_000_000_000)
 
@@ -112,11 +120,16 @@ struct Coordinator {
         result["connections_held"] = stillOpen
         result["closed_while_held"] = held.reduce(0) { $0 + ($1["closed_by_server"] as? Int ?? 0) }
         result["rss_with_connections_kib"] = restEnd.rssKiB
-        result["rss_per_connection_kib"] = openedCount > 0 ? Double(restEnd.rssKiB - baseline.rssKiB) / Double(openedCount) : 0
+        result["rss_per_connection_kib"] =
+            openedCount > 0 ? Double(restEnd.rssKiB - baseline.rssKiB) / Double(openedCount) : 0
         result["cpu_at_rest_cores"] = cores(from: restStart, to: restEnd, seconds: hold)
         result["machine_busy_at_rest"] = MachineSample.busy(from: machineStart, to: machineEnd)
-        if let clientStart, let clientEnd { result["client_cpu_at_rest_cores"] = cores(from: clientStart, to: clientEnd, seconds: hold) }
-        log("held \(stillOpen); RSS \(restEnd.rssKiB) KiB; \(result["rss_per_connection_kib"]!) KiB/conn; CPU at rest \(result["cpu_at_rest_cores"]!) cores")
+        if let clientStart, let clientEnd {
+            result["client_cpu_at_rest_cores"] = cores(from: clientStart, to: clientEnd, seconds: hold)
+        }
+        log(
+            "held \(stillOpen); RSS \(restEnd.rssKiB) KiB; \(result["rss_per_connection_kib"]!) KiB/conn; CPU at rest \(result["cpu_at_rest_cores"]!) cores"
+        )
 
         // Fan-out: each worker sends its share of the rate to its own sessions.
         if rate > 0 && duration > 0 {
@@ -134,12 +147,16 @@ struct Coordinator {
             result["fanout_rss_kib"] = fanEnd.rssKiB
             result["fanout_cpu_cores"] = cores(from: fanStart, to: fanEnd, seconds: wall)
             result["fanout_machine_busy"] = MachineSample.busy(from: machineFanStart, to: machineFanEnd)
-            if let clientFanStart, let clientFanEnd { result["fanout_client_cpu_cores"] = cores(from: clientFanStart, to: clientFanEnd, seconds: wall) }
+            if let clientFanStart, let clientFanEnd {
+                result["fanout_client_cpu_cores"] = cores(from: clientFanStart, to: clientFanEnd, seconds: wall)
+            }
             result["fanout_rate_requested"] = rate
             result["fanout_sending_seconds"] = sendingSeconds
-            for key in ["sent_chats", "sent_draws", "send_errors", "expected_deliveries", "received_deliveries", "lost",
-                        "duplicates_or_unexpected", "deliveries_to_others", "seq_gaps", "seq_missing", "out_of_order",
-                        "control_frames", "disconnected", "closed_by_server"] {
+            for key in [
+                "sent_chats", "sent_draws", "send_errors", "expected_deliveries", "received_deliveries", "lost",
+                "duplicates_or_unexpected", "deliveries_to_others", "seq_gaps", "seq_missing", "out_of_order",
+                "control_frames", "disconnected", "closed_by_server",
+            ] {
                 result[key] = reports.reduce(0) { $0 + ($1[key] as? Int ?? 0) }
             }
             var codes: [String: Int] = [:]
@@ -149,14 +166,17 @@ struct Coordinator {
             result["close_codes"] = codes
             var statuses: [String: Int] = [:]
             for report in reports {
-                for (status, count) in report["statuses"] as? [String: Int] ?? [:] { statuses[status, default: 0] += count }
+                for (status, count) in report["statuses"] as? [String: Int] ?? [:] {
+                    statuses[status, default: 0] += count
+                }
             }
             result["send_statuses"] = statuses
             let sent = (result["sent_chats"] as! Int) + (result["sent_draws"] as! Int)
             result["messages_per_second"] = Double(sent) / sendingSeconds
             result["deliveries_per_second"] = Double(result["received_deliveries"] as! Int) / sendingSeconds
             for key in ["chat_latency", "draw_latency", "post_latency"] {
-                var merged = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+                var merged = Histogram<UInt64>(
+                    highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
                 for report in reports {
                     if let histogram = (report[key] as? String).flatMap(decodeHistogram) { merged.add(histogram) }
                 }
@@ -175,11 +195,15 @@ struct Coordinator {
             for report in reports {
                 let series = report["slowest_post_by_second"] as? [Int] ?? []
                 if slowest.count < series.count { slowest += Array(repeating: 0, count: series.count - slowest.count) }
-                for (second, micros) in series.enumerated() { slowest[second] = max(slowest[second], Double(micros) / 1000) }
+                for (second, micros) in series.enumerated() {
+                    slowest[second] = max(slowest[second], Double(micros) / 1000)
+                }
             }
             result["slowest_post_ms_by_second"] = slowest
             result["fanout_started_at"] = ISO8601DateFormatter().string(from: started)
-            log("fan-out done: \(result["delivery_latency"]!) lost \(result["lost"]!) out of order \(result["out_of_order"]!)")
+            log(
+                "fan-out done: \(result["delivery_latency"]!) lost \(result["lost"]!) out of order \(result["out_of_order"]!)"
+            )
         }
         return result
     }
@@ -187,7 +211,11 @@ struct Coordinator {
     /// Milliseconds, from a histogram of microseconds.
     func summary(_ histogram: Histogram<UInt64>) -> [String: Any] {
         func ms(_ value: UInt64) -> Double { Double(value) / 1000 }
-        return ["count": histogram.totalCount, "p50_ms": ms(histogram.valueAtPercentile(50)), "p99_ms": ms(histogram.valueAtPercentile(99)),
-                "p999_ms": ms(histogram.valueAtPercentile(99.9)), "max_ms": ms(histogram.max), "mean_ms": histogram.mean / 1000]
+        return [
+            "count": histogram.totalCount, "p50_ms": ms(histogram.valueAtPercentile(50)),
+            "p99_ms": ms(histogram.valueAtPercentile(99)),
+            "p999_ms": ms(histogram.valueAtPercentile(99.9)), "max_ms": ms(histogram.max),
+            "mean_ms": histogram.mean / 1000,
+        ]
     }
 }

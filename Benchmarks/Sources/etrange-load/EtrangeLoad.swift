@@ -18,7 +18,8 @@ func writeResult(_ object: [String: Any], to path: String?) throws {
 }
 
 struct Seed: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Creates sessions of 6 players + MJ through the API, all started and seated.")
+    static let configuration = CommandConfiguration(
+        abstract: "Creates sessions of 6 players + MJ through the API, all started and seated.")
 
     @Option(help: "host:port of the server.") var target = "127.0.0.1:8080"
     @Option(help: "Sessions to create.") var sessions = 100
@@ -28,14 +29,18 @@ struct Seed: AsyncParsableCommand {
     func run() async throws {
         let (host, port) = try parseTargets(target)[0]
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let client = HTTPClient(group: group, host: host, port: port, sources: try loopbackSources(first: 2, count: 2), connections: concurrency)
+        let client = HTTPClient(
+            group: group, host: host, port: port, sources: try loopbackSources(first: 2, count: 2),
+            connections: concurrency)
         let prefix = "b" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
         let started = Date()
-        let seeded = try await Seeder(client: client, prefix: prefix).seed(count: sessions, concurrency: concurrency) { done in
+        let seeded = try await Seeder(client: client, prefix: prefix).seed(count: sessions, concurrency: concurrency) {
+            done in
             FileHandle.standardError.write(Data("[seed] \(done)/\(sessions)\n".utf8))
         }
         try SeedFile(target: target, sessions: seeded).save(out)
-        FileHandle.standardError.write(Data("[seed] \(seeded.count) sessions in \(Int(Date().timeIntervalSince(started))) s -> \(out)\n".utf8))
+        FileHandle.standardError.write(
+            Data("[seed] \(seeded.count) sessions in \(Int(Date().timeIntervalSince(started))) s -> \(out)\n".utf8))
         await client.close()
         try await group.shutdownGracefully()
     }
@@ -70,7 +75,8 @@ struct Run: AsyncParsableCommand {
 }
 
 struct API: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Session list, presence, heartbeats next to /health, with wrk.")
+    static let configuration = CommandConfiguration(
+        abstract: "Session list, presence, heartbeats next to /health, with wrk.")
 
     @Option(help: "Seed file from `seed`.") var seed: String
     @Option(help: "host:port of the server.") var target = "127.0.0.1:8080"
@@ -84,15 +90,18 @@ struct API: AsyncParsableCommand {
         let (host, port) = try parseTargets(target)[0]
         let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("etrange-load-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var result = try APIBench(seed: try SeedFile.load(seed), host: host, port: port, seconds: seconds,
-                                  connections: connections, threads: threads, workDirectory: directory).run()
+        var result = try APIBench(
+            seed: try SeedFile.load(seed), host: host, port: port, seconds: seconds,
+            connections: connections, threads: threads, workDirectory: directory
+        ).run()
         result["label"] = label
         try writeResult(result, to: out)
     }
 }
 
 struct WorkerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "worker", abstract: "One shard of `run` (started by it).", shouldDisplay: false)
+    static let configuration = CommandConfiguration(
+        commandName: "worker", abstract: "One shard of `run` (started by it).", shouldDisplay: false)
 
     @Option var seed: String
     @Option var sessions: Int
@@ -104,9 +113,10 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         let parts = shard.split(separator: "/").compactMap { Int($0) }
         guard parts.count == 2 else { throw LoadError("--shard i/n") }
-        let worker = Worker(seed: try SeedFile.load(seed), sessionCount: sessions, shard: parts[0], shards: parts[1],
-                            targets: try parseTargets(targets), sources: try loopbackSources(first: firstSource, count: sources),
-                            httpConnections: 64)
+        let worker = Worker(
+            seed: try SeedFile.load(seed), sessionCount: sessions, shard: parts[0], shards: parts[1],
+            targets: try parseTargets(targets), sources: try loopbackSources(first: firstSource, count: sources),
+            httpConnections: 64)
         for await line in stdinLines() {
             let words = line.split(separator: " ")
             let answer: [String: Any]
@@ -115,7 +125,8 @@ struct WorkerCommand: AsyncParsableCommand {
             case "open": answer = await worker.open(concurrency: 64)
             case "status": answer = worker.status()
             case "fanout" where words.count == 4:
-                answer = await worker.fanout(rate: Double(words[1]) ?? 0, seconds: Double(words[2]) ?? 0, drawEvery: Int(words[3]) ?? 0)
+                answer = await worker.fanout(
+                    rate: Double(words[1]) ?? 0, seconds: Double(words[2]) ?? 0, drawEvery: Int(words[3]) ?? 0)
             case "close":
                 await worker.close()
                 return

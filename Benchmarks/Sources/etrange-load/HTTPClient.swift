@@ -49,10 +49,10 @@ private final class PipelineHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case let .head(head):
+        case .head(let head):
             status = Int(head.status.code)
             body.clear()
-        case var .body(part):
+        case .body(var part):
             body.writeBuffer(&part)
         case .end:
             waiting.popFirst()?.succeed(HTTPResponse(status: status, body: body))
@@ -107,7 +107,11 @@ final class HTTPClient: Sendable {
 
     /// The slot's connection, reconnected if the server closed it.
     private func channel() async throws -> any Channel {
-        let slot = next.withLockedValue { value -> Int in defer { value += 1 }; return value } % slots.withLockedValue { $0.count }
+        let slot =
+            next.withLockedValue { value -> Int in
+                defer { value += 1 }
+                return value
+            } % slots.withLockedValue { $0.count }
         let existing = slots.withLockedValue { slots -> EventLoopFuture<any Channel> in
             if let future = slots[slot] { return future }
             let future = connect(slot)
@@ -124,7 +128,9 @@ final class HTTPClient: Sendable {
         return try await fresh.get()
     }
 
-    func request(_ method: HTTPMethod, _ path: String, token: String? = nil, json: String? = nil) async throws -> HTTPResponse {
+    func request(_ method: HTTPMethod, _ path: String, token: String? = nil, json: String? = nil) async throws
+        -> HTTPResponse
+    {
         let channel = try await channel()
         var headers = HTTPHeaders()
         headers.add(name: "Host", value: "\(host):\(port)")
@@ -139,13 +145,17 @@ final class HTTPClient: Sendable {
             headers.add(name: "Content-Length", value: "0")
         }
         let promise = channel.eventLoop.makePromise(of: HTTPResponse.self)
-        channel.writeAndFlush(PendingRequest(head: HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: headers),
-                                             body: body, promise: promise), promise: nil)
+        channel.writeAndFlush(
+            PendingRequest(
+                head: HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: headers),
+                body: body, promise: promise), promise: nil)
         return try await promise.futureResult.get()
     }
 
     /// Like `request`, but a status other than `expect` is an error naming the call.
-    func expect(_ expect: Int, _ method: HTTPMethod, _ path: String, token: String? = nil, json: String? = nil) async throws -> HTTPResponse {
+    func expect(_ expect: Int, _ method: HTTPMethod, _ path: String, token: String? = nil, json: String? = nil)
+        async throws -> HTTPResponse
+    {
         let response = try await request(method, path, token: token, json: json)
         guard response.status == expect else {
             throw LoadError("\(method) \(path): HTTP \(response.status) \(response.text.prefix(300))")
@@ -170,8 +180,12 @@ func loopbackSources(first: Int, count: Int) throws -> [SocketAddress] {
 func parseTargets(_ text: String) throws -> [(host: String, port: Int)] {
     try text.split(separator: ",").map { item in
         let parts = item.split(separator: ":")
-        guard parts.count == 2, let port = Int(parts[1]) else { throw LoadError("bad target \(item): host:port expected") }
-        guard parts[0].hasPrefix("127.") || parts[0] == "localhost" else { throw LoadError("only loopback targets are allowed") }
+        guard parts.count == 2, let port = Int(parts[1]) else {
+            throw LoadError("bad target \(item): host:port expected")
+        }
+        guard parts[0].hasPrefix("127.") || parts[0] == "localhost" else {
+            throw LoadError("only loopback targets are allowed")
+        }
         return (String(parts[0]), port)
     }
 }

@@ -62,7 +62,8 @@ final class Recorder: Sendable {
             return
         }
         let seq = Int(text[seqRange.upperBound...].prefix { $0.isNumber }) ?? -1
-        let type = text.range(of: #""type":""#, options: .backwards).map { text[$0.upperBound...].prefix { $0 != "\"" } } ?? ""
+        let type =
+            text.range(of: #""type":""#, options: .backwards).map { text[$0.upperBound...].prefix { $0 != "\"" } } ?? ""
         var chatSent: UInt64?
         var drawSent: UInt64?
         if type == "chat.message" { chatSent = Tag.parse(text[...], kind: "c") }
@@ -154,8 +155,10 @@ enum LiveOpenResult: Sendable {
 }
 
 /// Opens `GET path` as a WebSocket from `source`; the upgrade's answer decides the result.
-func openLive(group: any EventLoopGroup, host: String, port: Int, source: SocketAddress, path: String,
-              index: Int, recorder: Recorder) async throws -> LiveOpenResult {
+func openLive(
+    group: any EventLoopGroup, host: String, port: Int, source: SocketAddress, path: String,
+    index: Int, recorder: Recorder
+) async throws -> LiveOpenResult {
     let negotiation: EventLoopFuture<LiveOpenResult> = try await ClientBootstrap(group: group)
         .bind(to: source)
         .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -165,7 +168,8 @@ func openLive(group: any EventLoopGroup, host: String, port: Int, source: Socket
                     maxFrameSize: 1 << 20,
                     upgradePipelineHandler: { channel, _ in
                         channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(LiveFrameHandler(index: index, recorder: recorder))
+                            try channel.pipeline.syncOperations.addHandler(
+                                LiveFrameHandler(index: index, recorder: recorder))
                             return .upgraded(channel)
                         }
                     })
@@ -182,7 +186,8 @@ func openLive(group: any EventLoopGroup, host: String, port: Int, source: Socket
                 // the 101 answer, and NIO drops such bytes unless told to pass them on.
                 var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: configuration)
                 pipeline.leftOverBytesStrategy = .forwardBytes
-                return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline)
+                return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
+                    configuration: pipeline)
             }
         }
     return try await negotiation.get()

@@ -9,10 +9,10 @@ struct ProcessSample {
 
     static func read(pid: Int32) -> ProcessSample? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let rssLine = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let rss = Int(rssLine.split(separator: " ", omittingEmptySubsequences: true)[1]),
-              let close = stat.lastIndex(of: ")")
+            let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let rssLine = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let rss = Int(rssLine.split(separator: " ", omittingEmptySubsequences: true)[1]),
+            let close = stat.lastIndex(of: ")")
         else { return nil }
         // Fields after the command name: state is field 3, utime 14 and stime 15.
         let fields = stat[stat.index(after: close)...].split(separator: " ")
@@ -22,7 +22,8 @@ struct ProcessSample {
 
     /// The sum over several processes (two server instances count as one service).
     static func read(pids: [Int32]) -> ProcessSample? {
-        var rss = 0, ticks = 0
+        var rss = 0
+        var ticks = 0
         for pid in pids {
             guard let sample = read(pid: pid) else { return nil }
             rss += sample.rssKiB
@@ -39,7 +40,7 @@ struct MachineSample {
 
     static func read() -> MachineSample {
         guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
-              let line = text.split(separator: "\n").first
+            let line = text.split(separator: "\n").first
         else { return MachineSample(busy: 0, total: 0) }
         let values = line.split(separator: " ").dropFirst().compactMap { Int($0) }
         let idle = values.count > 4 ? values[3] + values[4] : 0

@@ -30,21 +30,27 @@ final class Worker: Sendable {
 
     let sends: NIOLockedValueBox<SendState>
 
-    init(seed: SeedFile, sessionCount: Int, shard: Int, shards: Int, targets: [(host: String, port: Int)],
-         sources: [SocketAddress], httpConnections: Int) {
+    init(
+        seed: SeedFile, sessionCount: Int, shard: Int, shards: Int, targets: [(host: String, port: Int)],
+        sources: [SocketAddress], httpConnections: Int
+    ) {
         let chosen = Array(seed.sessions.prefix(sessionCount).enumerated().filter { $0.offset % shards == shard })
         sessions = chosen.map { (global: $0.offset, session: $0.element) }
         self.targets = targets
         self.sources = sources
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.group = group
-        clients = targets.map { HTTPClient(group: group, host: $0.host, port: $0.port, sources: sources, connections: httpConnections) }
+        clients = targets.map {
+            HTTPClient(group: group, host: $0.host, port: $0.port, sources: sources, connections: httpConnections)
+        }
         var sockets: [Recorder.Socket] = []
         for slot in sessions.indices {
             for member in 0..<7 { sockets.append(.init(session: slot, isSender: member == 0)) }
         }
         recorder = Recorder(sockets: sockets)
-        sends = NIOLockedValueBox(SendState(chats: Array(repeating: 0, count: sessions.count), draws: Array(repeating: 0, count: sessions.count)))
+        sends = NIOLockedValueBox(
+            SendState(
+                chats: Array(repeating: 0, count: sessions.count), draws: Array(repeating: 0, count: sessions.count)))
     }
 
     /// Member `m` of a session talks to instance `m % instances`: with two, half of every table
@@ -64,14 +70,16 @@ final class Worker: Sendable {
                     let target = self.targets[member % self.targets.count]
                     let path = "/api/sessions/\(session.id)/live?token=\(session.members[member].token)"
                     do {
-                        switch try await openLive(group: self.group, host: target.host, port: target.port,
-                                                  source: self.sources[index % self.sources.count], path: path,
-                                                  index: index, recorder: self.recorder) {
-                        case let .upgraded(channel):
+                        switch try await openLive(
+                            group: self.group, host: target.host, port: target.port,
+                            source: self.sources[index % self.sources.count], path: path,
+                            index: index, recorder: self.recorder)
+                        {
+                        case .upgraded(let channel):
                             self.recorder.opened(index)
                             self.channels.withLockedValue { $0.append(channel) }
                             outcome.withLockedValue { $0.opened += 1 }
-                        case let .refused(channel, _):
+                        case .refused(let channel, _):
                             try? await channel.close()
                             outcome.withLockedValue { $0.refused += 1 }
                         }
@@ -89,14 +97,20 @@ final class Worker: Sendable {
             }
         }
         let result = outcome.withLockedValue { $0 }
-        return ["opened": result.opened, "refused": result.refused, "errors": result.errors, "first_error": result.firstError,
-                "seconds": Double(monotonicNanos() - started) / 1e9]
+        return [
+            "opened": result.opened, "refused": result.refused, "errors": result.errors,
+            "first_error": result.firstError,
+            "seconds": Double(monotonicNanos() - started) / 1e9,
+        ]
     }
 
     func status() -> [String: Any] {
         recorder.state.withLockedValue { state in
-            ["open": state.sockets.filter(\.open).count, "disconnected": state.disconnected,
-             "closed_by_server": state.closedByServer, "close_codes": closeCodes(state), "frames": state.sockets.reduce(0) { $0 + $1.frames }]
+            [
+                "open": state.sockets.filter(\.open).count, "disconnected": state.disconnected,
+                "closed_by_server": state.closedByServer, "close_codes": closeCodes(state),
+                "frames": state.sockets.reduce(0) { $0 + $1.frames },
+            ]
         }
     }
 
@@ -140,7 +154,8 @@ final class Worker: Sendable {
         let (global, session) = sessions[slot]
         let client = clients[global % clients.count]
         let mj = session.members[0]
-        let body = isDraw
+        let body =
+            isDraw
             ? #"{"visibility":"public","reason":"\#(Tag.make(kind: "d", sentAt: due))"}"#
             : #"{"body":"\#(Tag.make(kind: "c", sentAt: due))"}"#
         let path = "/api/sessions/\(session.id)/\(isDraw ? "draws" : "messages")"
@@ -172,7 +187,8 @@ final class Worker: Sendable {
         return recorder.state.withLockedValue { state in
             state.sockets.reduce(0) { sum, socket in
                 guard socket.open else { return sum }
-                return sum + max(0, sent.0[socket.session] - socket.chats) + max(0, sent.1[socket.session] - socket.draws)
+                return sum + max(0, sent.0[socket.session] - socket.chats)
+                    + max(0, sent.1[socket.session] - socket.draws)
             }
         }
     }
@@ -180,7 +196,10 @@ final class Worker: Sendable {
     private func report(sendingSeconds: Double) -> [String: Any] {
         let sent = sends.withLockedValue { $0 }
         return recorder.state.withLockedValue { state in
-            var expected = 0, received = 0, extra = 0, toOthers = 0
+            var expected = 0
+            var received = 0
+            var extra = 0
+            var toOthers = 0
             for socket in state.sockets {
                 let wanted = sent.chats[socket.session] + sent.draws[socket.session]
                 let got = socket.chats + socket.draws
@@ -190,13 +209,15 @@ final class Worker: Sendable {
                 if !socket.isSender { toOthers += got }
             }
             return [
-                "sent_chats": sent.chats.reduce(0, +), "sent_draws": sent.draws.reduce(0, +), "send_errors": sent.errors,
+                "sent_chats": sent.chats.reduce(0, +), "sent_draws": sent.draws.reduce(0, +),
+                "send_errors": sent.errors,
                 "statuses": Dictionary(uniqueKeysWithValues: sent.statuses.map { (String($0.key), $0.value) }),
                 "sending_seconds": sendingSeconds,
                 "expected_deliveries": expected, "received_deliveries": received, "lost": expected - received,
                 "duplicates_or_unexpected": extra, "deliveries_to_others": toOthers,
                 "seq_gaps": state.gaps, "seq_missing": state.missingBySeq, "out_of_order": state.outOfOrder,
-                "control_frames": state.controlFrames, "disconnected": state.disconnected, "closed_by_server": state.closedByServer,
+                "control_frames": state.controlFrames, "disconnected": state.disconnected,
+                "closed_by_server": state.closedByServer,
                 "close_codes": closeCodes(state),
                 "chat_latency": encode(state.chatLatency), "draw_latency": encode(state.drawLatency),
                 "post_latency": encode(sent.postLatency),
@@ -235,5 +256,7 @@ func stdinLines() -> AsyncStream<String> {
 }
 
 func jsonLine(_ object: [String: Any]) -> String {
-    String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8), as: UTF8.self)
+    String(
+        decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8),
+        as: UTF8.self)
 }

@@ -21,10 +21,11 @@ struct AccountsController: RouteCollection {
         switch Username.refusal(username) {
         case nil: return username
         case .bounds(.tooShort), .bounds(.tooLong): reason = "doit contenir entre 3 et 32 caractères."
-        case let .bounds(violation): reason = Check.reason(violation)
+        case .bounds(let violation): reason = Check.reason(violation)
         case .characters: reason = "lettres, chiffres, « _ », « . » et « - » uniquement."
-        case let .mixedScripts(scripts):
-            reason = "mélange d'écritures (\(scripts.joined(separator: ", "))) : un nom s'écrit dans une seule, pour qu'aucun ne puisse en imiter un autre."
+        case .mixedScripts(let scripts):
+            reason =
+                "mélange d'écritures (\(scripts.joined(separator: ", "))) : un nom s'écrit dans une seule, pour qu'aucun ne puisse en imiter un autre."
         }
         throw AppError.invalid(field: "username", reason: reason)
     }
@@ -32,7 +33,8 @@ struct AccountsController: RouteCollection {
     /// Shown beside every message and draw: without the characters that reorder text, a display
     /// name cannot push the rest of a line around or read backwards.
     static func validDisplayName(_ raw: String?) throws -> String? {
-        try Check.optionalText(raw.map(TextBounds.removingBidiControls), field: "display_name", maxLength: 64, scalars: 64)
+        try Check.optionalText(
+            raw.map(TextBounds.removingBidiControls), field: "display_name", maxLength: 64, scalars: 64)
     }
 
     static func validPassword(_ password: String, field: String = "password") throws -> String {
@@ -52,7 +54,9 @@ struct AccountsController: RouteCollection {
         let password = try Self.validPassword(body.password)
         let displayName = try Self.validDisplayName(body.displayName)
         let limits = req.application.config.limits
-        try req.limit("register:ip:\(req.clientAddress)", limits.registerPerAddress, reason: "Trop de comptes créés depuis cette adresse.")
+        try req.limit(
+            "register:ip:\(req.clientAddress)", limits.registerPerAddress,
+            reason: "Trop de comptes créés depuis cette adresse.")
         try req.limit("register", limits.registerGlobal, reason: "Trop de comptes créés en ce moment.")
         let user = User(username: username, passwordHash: "", displayName: displayName, now: req.now)
         let existing = try await User.query(on: req.db).group(.or) {
@@ -73,9 +77,10 @@ struct AccountsController: RouteCollection {
     }
 
     private static func taken(lookalike: Bool) -> AppError {
-        .conflict(lookalike
-            ? "Ce nom d'utilisateur est pris ou ressemble trop à celui d'un compte existant."
-            : "Ce nom d'utilisateur est déjà pris.")
+        .conflict(
+            lookalike
+                ? "Ce nom d'utilisateur est pris ou ressemble trop à celui d'un compte existant."
+                : "Ce nom d'utilisateur est déjà pris.")
     }
 
     /// The failures allowed on one account from one address: someone guessing elsewhere never
@@ -93,12 +98,16 @@ struct AccountsController: RouteCollection {
         let limits = req.application.config.limits
         // Guessing passwords is slowed per address, and per account from that address; the
         // message is the same whether the account exists or not.
-        try req.limit("login:ip:\(req.clientAddress)", limits.loginPerAddress, reason: "Trop de tentatives de connexion.")
-        return try await req.limitFailures(Self.failureKey(key, on: req), limits.loginPerAccount, reason: "Trop de tentatives de connexion.") {
+        try req.limit(
+            "login:ip:\(req.clientAddress)", limits.loginPerAddress, reason: "Trop de tentatives de connexion.")
+        return try await req.limitFailures(
+            Self.failureKey(key, on: req), limits.loginPerAccount, reason: "Trop de tentatives de connexion."
+        ) {
             let users = try await User.query(on: req.db).filter(\.$usernameKey ~~ keys).all()
             let user = users.first { $0.usernameKey == key } ?? users.first
             let matches = try await req.application.passwordHashing.verify(
-                String(body.password.prefix(200)), created: user?.passwordHash ?? req.application.decoyPasswordHash, .interactive)
+                String(body.password.prefix(200)), created: user?.passwordHash ?? req.application.decoyPasswordHash,
+                .interactive)
             guard let user, matches else {
                 throw AppError.unauthorized("Nom d'utilisateur ou mot de passe incorrect.")
             }
@@ -119,8 +128,10 @@ struct AccountsController: RouteCollection {
         let caller = try req.caller
         let body = try req.json(ChangePasswordRequest.self)
         let password = try Self.validPassword(body.newPassword, field: "new_password")
-        try await req.limitFailures(Self.failureKey(caller.user.usernameKey, on: req), req.application.config.limits.loginPerAccount,
-                                    reason: "Trop de tentatives.") {
+        try await req.limitFailures(
+            Self.failureKey(caller.user.usernameKey, on: req), req.application.config.limits.loginPerAccount,
+            reason: "Trop de tentatives."
+        ) {
             let matches = try await req.application.passwordHashing.verify(
                 String(body.currentPassword.prefix(200)), created: caller.user.passwordHash, .interactive)
             guard matches else {
@@ -147,7 +158,9 @@ struct AccountsController: RouteCollection {
     /// Live connections opened with a revoked token close, on every instance.
     static func revokeLive(_ tokenID: UUID, on req: Request) async throws {
         if req.db is any PostgresDatabase {
-            try await req.db.sql.raw("SELECT pg_notify(\(bind: LiveEvents.channel), \(bind: "t:" + tokenID.uuidString))").run()
+            try await req.db.sql.raw(
+                "SELECT pg_notify(\(bind: LiveEvents.channel), \(bind: "t:" + tokenID.uuidString))"
+            ).run()
         }
         req.application.tokenCache.revoke(tokenID: tokenID)
         await req.application.live.revoke(tokenID: tokenID)

@@ -45,12 +45,13 @@ struct TokenAuthMiddleware: AsyncMiddleware {
         let now = req.now
         if let caller = cache.caller(digest: digest, now: now) { return caller }
         // One query for the token and its account when the cache does not know it.
-        guard let token = try await UserToken.query(on: req.readDB)
+        guard
+            let token = try await UserToken.query(on: req.readDB)
                 .filter(\.$tokenHash == digest)
                 .join(User.self, on: \UserToken.$user.$id == \User.$id)
                 .first(),
-              let user = try? token.joined(User.self),
-              let tokenID = token.id, let userID = user.id
+            let user = try? token.joined(User.self),
+            let tokenID = token.id, let userID = user.id
         else {
             throw AppError.unauthorized("Jeton invalide ou révoqué.")
         }

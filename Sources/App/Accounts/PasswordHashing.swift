@@ -75,7 +75,8 @@ final class PasswordHashing: Sendable {
                 return
             }
             if let queue, queued >= queue {
-                throw AppError.unavailable("Trop de mots de passe à vérifier en même temps : réessayez dans quelques secondes.", retryAfter: 2)
+                throw AppError.unavailable(
+                    "Trop de mots de passe à vérifier en même temps : réessayez dans quelques secondes.", retryAfter: 2)
             }
             // The slot is handed over by `leave`, which does not count it free in between.
             await withCheckedContinuation { continuation in
@@ -102,15 +103,18 @@ extension Application {
     private struct PasswordHashingKey: StorageKey { typealias Value = PasswordHashing }
 
     var passwordHashing: PasswordHashing {
-        guard let hashing = storage[PasswordHashingKey.self] else { fatalError("configure(_:) installs password hashing") }
+        guard let hashing = storage[PasswordHashingKey.self] else {
+            fatalError("configure(_:) installs password hashing")
+        }
         return hashing
     }
 
     /// Threads of its own, apart from `threadPool` (SQLite's), stopped with the application.
     func installPasswordHashing() {
         let limits = config.limits
-        let hashing = PasswordHashing(threads: limits.hashThreads, queue: limits.enabled ? limits.hashQueue : nil,
-                                      hasher: password.sync)
+        let hashing = PasswordHashing(
+            threads: limits.hashThreads, queue: limits.enabled ? limits.hashQueue : nil,
+            hasher: password.sync)
         storage[PasswordHashingKey.self] = hashing
         lifecycle.use(PasswordHashingLifecycle(hashing: hashing))
     }

@@ -35,22 +35,28 @@ struct AttendanceController: RouteCollection {
             let id = try session.requireID()
             let attendees = seats.filter { $0.$session.id == id }
                 .sorted { $0.joinedAt < $1.joinedAt }
-                .map { AttendanceResponse.SessionLine.Attendee(userId: $0.$user.id, minutesPlayed: minutes[id]?[$0.$user.id] ?? 0, role: $0.role) }
+                .map {
+                    AttendanceResponse.SessionLine.Attendee(
+                        userId: $0.$user.id, minutesPlayed: minutes[id]?[$0.$user.id] ?? 0, role: $0.role)
+                }
             return AttendanceResponse.SessionLine(
                 sessionId: id, name: session.name, status: session.status, startedAt: session.startedAt,
                 endedAt: session.endedAt,
-                durationMinutes: SessionDuration.minutes(status: session.status, recorded: session.durationMinutes,
-                                                         activeTime: session.activeTime, at: now),
+                durationMinutes: SessionDuration.minutes(
+                    status: session.status, recorded: session.durationMinutes,
+                    activeTime: session.activeTime, at: now),
                 attendees: attendees)
         }
-        let playerLines = try members
+        let playerLines =
+            try members
             .sorted { ($0.user.id == mjID ? 0 : 1, $0.joinedAt) < ($1.user.id == mjID ? 0 : 1, $1.joinedAt) }
             .map { member in
                 let userID = try member.user.requireID()
                 let cells = try sessions.map { session in
                     let id = try session.requireID()
                     if let played = minutes[id]?[userID] {
-                        return AttendanceResponse.PlayerLine.Cell(sessionId: id, status: .attended, minutesPlayed: played)
+                        return AttendanceResponse.PlayerLine.Cell(
+                            sessionId: id, status: .attended, minutesPlayed: played)
                     }
                     let began = session.startedAt ?? session.createdAt
                     return AttendanceResponse.PlayerLine.Cell(

@@ -20,7 +20,8 @@ struct CalendarController: RouteCollection {
 
     func show(req: Request) async throws -> CalendarFeedResponse {
         let feed = try await CalendarFeed.query(on: req.db).filter(\.$user.$id == req.caller.userID).first()
-        return CalendarFeedResponse(active: feed != nil, createdAt: feed?.createdAt, lastUsedAt: feed?.lastUsedAt, url: nil)
+        return CalendarFeedResponse(
+            active: feed != nil, createdAt: feed?.createdAt, lastUsedAt: feed?.lastUsedAt, url: nil)
     }
 
     /// Creates the feed, or replaces its secret: the previous URL stops working at once.
@@ -51,33 +52,42 @@ struct CalendarController: RouteCollection {
             throw AppError.notFound("Agenda introuvable.")
         }
         let secret = String(file.dropLast(4))
-        guard let feed = try await CalendarFeed.query(on: req.db)
-            .filter(\.$secretHash == UserToken.digest(secret)).with(\.$user).first()
+        guard
+            let feed = try await CalendarFeed.query(on: req.db)
+                .filter(\.$secretHash == UserToken.digest(secret)).with(\.$user).first()
         else {
             throw AppError.notFound("Agenda introuvable : l'adresse a peut-être été renouvelée ou supprimée.")
         }
         let userID = feed.$user.id
-        var partieIDs = try await PartieMember.query(on: req.db).filter(\.$user.$id == userID).all().map { $0.$partie.id }
+        var partieIDs = try await PartieMember.query(on: req.db).filter(\.$user.$id == userID).all().map {
+            $0.$partie.id
+        }
         if let raw = req.queryValue("partie_id") {
-            guard let id = Int(raw), id > 0 else { throw AppError.invalid(field: "partie_id", reason: "doit être un entier positif.") }
+            guard let id = Int(raw), id > 0 else {
+                throw AppError.invalid(field: "partie_id", reason: "doit être un entier positif.")
+            }
             guard partieIDs.contains(id) else { throw AppError.notFound("Partie introuvable.") }
             partieIDs = [id]
         }
         let parties = partieIDs.isEmpty ? [] : try await Partie.query(on: req.db).filter(\.$id ~~ partieIDs).all()
-        let sessions = partieIDs.isEmpty ? [] : try await Session.query(on: req.db)
-            .filter(\.$partie.$id ~~ partieIDs)
-            .filter(\.$scheduledDate != nil)
-            .sort(\.$scheduledDate, .descending)
-            .limit(Self.maxEvents)
-            .all()
+        let sessions =
+            partieIDs.isEmpty
+            ? []
+            : try await Session.query(on: req.db)
+                .filter(\.$partie.$id ~~ partieIDs)
+                .filter(\.$scheduledDate != nil)
+                .sort(\.$scheduledDate, .descending)
+                .limit(Self.maxEvents)
+                .all()
         let now = req.now
         // A feed read is not worth a write each time a phone polls: once an hour is enough to tell.
         if feed.lastUsedAt.map({ now.timeIntervalSince($0) > 3600 }) ?? true {
             feed.lastUsedAt = now
             try? await feed.save(on: req.db)
         }
-        let body = Self.calendar(for: feed.user, sessions: sessions, parties: parties,
-                                 publicURL: req.application.config.publicURL, now: now)
+        let body = Self.calendar(
+            for: feed.user, sessions: sessions, parties: parties,
+            publicURL: req.application.config.publicURL, now: now)
         var headers = HTTPHeaders()
         headers.contentType = HTTPMediaType(type: "text", subType: "calendar", parameters: ["charset": "utf-8"])
         headers.replaceOrAdd(name: .cacheControl, value: "private, max-age=300")
@@ -85,8 +95,10 @@ struct CalendarController: RouteCollection {
         return Response(status: .ok, headers: headers, body: .init(string: body))
     }
 
-    static func calendar(for user: User, sessions: [Session], parties: [Partie], publicURL: String, now: Date) -> String {
-        let partieByID = Dictionary(uniqueKeysWithValues: parties.compactMap { partie in partie.id.map { ($0, partie) } })
+    static func calendar(for user: User, sessions: [Session], parties: [Partie], publicURL: String, now: Date) -> String
+    {
+        let partieByID = Dictionary(
+            uniqueKeysWithValues: parties.compactMap { partie in partie.id.map { ($0, partie) } })
         var ics = ICalendar()
         ics.property("BEGIN", "VCALENDAR")
         ics.property("VERSION", "2.0")
@@ -97,7 +109,8 @@ struct CalendarController: RouteCollection {
         ics.property("REFRESH-INTERVAL;VALUE=DURATION", "PT1H")
         ics.property("X-PUBLISHED-TTL", "PT1H")
         for session in sessions {
-            guard let id = session.id, let start = session.scheduledDate, let partie = partieByID[session.$partie.id] else { continue }
+            guard let id = session.id, let start = session.scheduledDate, let partie = partieByID[session.$partie.id]
+            else { continue }
             ics.property("BEGIN", "VEVENT")
             ics.property("UID", "session-\(id.uuidString.lowercased())@etrange-france")
             ics.date("DTSTAMP", now)

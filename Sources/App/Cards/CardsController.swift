@@ -45,10 +45,12 @@ struct CardsController: RouteCollection {
         }
         let found = try await Character.find(characterID, on: req.db)
         // The MJ reaches the decks of the partie's players, never those of strangers.
-        let ownerPlaysHere = try await found.asyncMap { try await Partie.isMember(visible.partie.id, userID: $0.$user.id, on: req.db) } ?? false
+        let ownerPlaysHere =
+            try await found.asyncMap { try await Partie.isMember(visible.partie.id, userID: $0.$user.id, on: req.db) }
+            ?? false
         guard let character = found,
-              character.$partie.id == nil || character.$partie.id == visible.partie.id,
-              character.$user.id == caller.userID || (visible.partie.isMJ && ownerPlaysHere)
+            character.$partie.id == nil || character.$partie.id == visible.partie.id,
+            character.$user.id == caller.userID || (visible.partie.isMJ && ownerPlaysHere)
         else {
             throw AppError.notFound("Paquet introuvable.")
         }
@@ -56,13 +58,18 @@ struct CardsController: RouteCollection {
     }
 
     /// The owner's deck in the session, dealt and shuffled on first use with the session's card values.
-    static func loadDeck(_ owner: DeckOwner, in sessionID: UUID, cardValues: String, now: Date, on db: any Database) async throws -> (SessionDeck, Deck) {
-        if let row = try await SessionDeck.query(on: db).filter(\.$session.$id == sessionID).filter(\.$deckKey == owner.key).first() {
+    static func loadDeck(_ owner: DeckOwner, in sessionID: UUID, cardValues: String, now: Date, on db: any Database)
+        async throws -> (SessionDeck, Deck)
+    {
+        if let row = try await SessionDeck.query(on: db).filter(\.$session.$id == sessionID).filter(
+            \.$deckKey == owner.key
+        ).first() {
             return (row, try row.deck())
         }
         var random = SystemRandomNumberGenerator()
-        var deck = Deck(figure: owner.character?.figure.flatMap(Suit.init(rawValue:)) ?? .spades,
-                        valueTable: CardValueTable.named(cardValues) ?? .current)
+        var deck = Deck(
+            figure: owner.character?.figure.flatMap(Suit.init(rawValue:)) ?? .spades,
+            valueTable: CardValueTable.named(cardValues) ?? .current)
         deck.shuffle(using: &random)
         let row = SessionDeck()
         row.$session.id = sessionID
@@ -88,7 +95,8 @@ struct CardsController: RouteCollection {
         let caller = try req.caller
         let visible = try await Session.visible(req.uuidParameter(), to: caller, on: req.db)
         let owner = try await owner(of: req, caller: caller, visible: visible)
-        let (_, deck) = try await Self.loadDeck(owner, in: visible.id, cardValues: visible.session.cardValues, now: req.now, on: req.db)
+        let (_, deck) = try await Self.loadDeck(
+            owner, in: visible.id, cardValues: visible.session.cardValues, now: req.now, on: req.db)
         return response(deck, owner: owner, sessionID: visible.id)
     }
 
@@ -99,9 +107,12 @@ struct CardsController: RouteCollection {
         let caller = try req.caller
         let visible = try await Session.visible(req.uuidParameter(), to: caller, on: req.db)
         let owner = try await owner(of: req, caller: caller, visible: visible)
-        try req.limit("deck:\(caller.userID)", req.application.config.limits.deckActions, reason: "Trop de manipulations de paquet d'affilée.")
+        try req.limit(
+            "deck:\(caller.userID)", req.application.config.limits.deckActions,
+            reason: "Trop de manipulations de paquet d'affilée.")
         if needsFigure, owner.character?.figure == nil {
-            throw AppError.conflict("Ce paquet n'a pas de figure : le pot est fait des figures de la couleur du personnage.")
+            throw AppError.conflict(
+                "Ce paquet n'a pas de figure : le pot est fait des figures de la couleur du personnage.")
         }
         let now = req.now
         let deck = try await req.db.transaction { db -> Deck in
@@ -109,9 +120,12 @@ struct CardsController: RouteCollection {
                 throw AppError.notFound("Session introuvable.")
             }
             guard !session.status.isFinal else {
-                throw AppError.conflict("La session est « \(session.status.rawValue) » (\(session.status.label)) : ses paquets sont rangés.")
+                throw AppError.conflict(
+                    "La session est « \(session.status.rawValue) » (\(session.status.label)) : ses paquets sont rangés."
+                )
             }
-            var (row, deck) = try await Self.loadDeck(owner, in: visible.id, cardValues: session.cardValues, now: now, on: db)
+            var (row, deck) = try await Self.loadDeck(
+                owner, in: visible.id, cardValues: session.cardValues, now: now, on: db)
             var random = SystemRandomNumberGenerator()
             do {
                 try change(&deck, &random)
@@ -134,15 +148,18 @@ struct CardsController: RouteCollection {
         let body = try req.json(DrawRequest.self)
         let access = try await Session.access(id, of: caller, on: req.readDB)
         let request = try Self.validate(body)
-        try req.limit("draw:\(caller.userID)", req.application.config.limits.draws, reason: "Trop de tirages d'affilée.")
+        try req.limit(
+            "draw:\(caller.userID)", req.application.config.limits.draws, reason: "Trop de tirages d'affilée.")
         let reason = try Check.optionalText(body.reason, field: "reason", maxLength: 200)
 
         let owner: DeckOwner
         if let characterID = body.characterId {
-            guard let character = try await Character.find(characterID, on: req.readDB), character.$user.id == caller.userID,
-                  character.$partie.id == nil || character.$partie.id == access.partieID
+            guard let character = try await Character.find(characterID, on: req.readDB),
+                character.$user.id == caller.userID,
+                character.$partie.id == nil || character.$partie.id == access.partieID
             else {
-                throw AppError.invalid(field: "character_id", reason: "aucun de vos personnages de cette partie n'a cet identifiant.")
+                throw AppError.invalid(
+                    field: "character_id", reason: "aucun de vos personnages de cette partie n'a cet identifiant.")
             }
             owner = DeckOwner(key: characterID.uuidString, ownerID: caller.userID, character: character)
         } else {
@@ -158,7 +175,9 @@ struct CardsController: RouteCollection {
                 throw AppError.notFound("Session introuvable.")
             }
             guard writer.status == .active else {
-                throw AppError.conflict("On ne tire des cartes que pendant une session en cours ; celle-ci est « \(writer.status.rawValue) » (\(writer.status.label)).")
+                throw AppError.conflict(
+                    "On ne tire des cartes que pendant une session en cours ; celle-ci est « \(writer.status.rawValue) » (\(writer.status.label))."
+                )
             }
             guard access.isMJ || writer.seated else {
                 throw AppError.forbidden("Rejoignez la session pour tirer des cartes.")
@@ -194,11 +213,13 @@ struct CardsController: RouteCollection {
             switch body.visibility {
             case .public:
                 try await LiveEvents.record(.cardsDrawn, in: id, data: response, at: now, on: db)
-                try await Chat.post(.draw, body: result.chatLines.joined(separator: "\n"), by: caller.user,
-                                    drawID: draw.id, in: id, at: now, on: db)
+                try await Chat.post(
+                    .draw, body: result.chatLines.joined(separator: "\n"), by: caller.user,
+                    drawID: draw.id, in: id, at: now, on: db)
             case .mj:
-                try await LiveEvents.record(.cardsDrawn, in: id, data: response, at: now,
-                                            visibility: .mj, recipientID: caller.userID, on: db)
+                try await LiveEvents.record(
+                    .cardsDrawn, in: id, data: response, at: now,
+                    visibility: .mj, recipientID: caller.userID, on: db)
             }
             return draw
         }
@@ -211,19 +232,22 @@ struct CardsController: RouteCollection {
     static func validate(_ body: DrawRequest) throws -> TestRequest {
         if let difficulty = body.difficulty { _ = try Check.integer(difficulty, field: "difficulty", in: -100...100) }
         let characteristic = try body.characteristic.map { payload in
-            Characteristic(name: try Check.text(payload.name, field: "characteristic.name", length: 1...40),
-                           value: try Check.integer(payload.value, field: "characteristic.value", in: -50...50))
+            Characteristic(
+                name: try Check.text(payload.name, field: "characteristic.name", length: 1...40),
+                value: try Check.integer(payload.value, field: "characteristic.value", in: -50...50))
         }
         let payloads = body.bonuses ?? []
         guard payloads.count <= TestRequest.maxBonuses else {
             throw AppError.invalid(field: "bonuses", reason: "\(TestRequest.maxBonuses) bonus au plus.")
         }
         let bonuses = try payloads.enumerated().map { index, bonus in
-            Bonus(name: try Check.text(bonus.name, field: "bonuses[\(index)].name", length: 1...40),
-                  value: try Check.integer(bonus.value, field: "bonuses[\(index)].value", in: -50...50))
+            Bonus(
+                name: try Check.text(bonus.name, field: "bonuses[\(index)].name", length: 1...40),
+                value: try Check.integer(bonus.value, field: "bonuses[\(index)].value", in: -50...50))
         }
-        return TestRequest(characterName: "", characteristic: characteristic, bonuses: bonuses,
-                           difficulty: body.difficulty, mode: body.mode ?? .classic)
+        return TestRequest(
+            characterName: "", characteristic: characteristic, bonuses: bonuses,
+            difficulty: body.difficulty, mode: body.mode ?? .classic)
     }
 
     /// Newest first. A secret (`mj`) draw is listed only to the MJ and to whoever drew it.
@@ -237,11 +261,15 @@ struct CardsController: RouteCollection {
             query.group(.or) { $0.filter(\.$visibility == .public).filter(\.$user.$id == caller.userID) }
         }
         if let raw = req.queryValue("user_id") {
-            guard let userID = Int(raw) else { throw AppError.invalid(field: "user_id", reason: "doit être un entier.") }
+            guard let userID = Int(raw) else {
+                throw AppError.invalid(field: "user_id", reason: "doit être un entier.")
+            }
             query.filter(\.$user.$id == userID)
         }
         if let raw = req.queryValue("character_id") {
-            guard let characterID = UUID(uuidString: raw) else { throw AppError.invalid(field: "character_id", reason: "doit être un UUID.") }
+            guard let characterID = UUID(uuidString: raw) else {
+                throw AppError.invalid(field: "character_id", reason: "doit être un UUID.")
+            }
             query.filter(\.$character.$id == characterID)
         }
         return try await query.sort(\.$createdAt, .descending).sort(\.$id, .descending)

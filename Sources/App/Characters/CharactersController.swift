@@ -38,7 +38,9 @@ struct CharactersController: RouteCollection {
         let caller = try req.caller
         let body = try req.json(CreateCharacterRequest.self)
         let name = try Check.text(body.name, field: "name", length: 1...100, scalars: 100)
-        try req.limit("characters:\(caller.userID)", req.application.config.limits.characters, reason: "Trop de personnages créés d'affilée.")
+        try req.limit(
+            "characters:\(caller.userID)", req.application.config.limits.characters,
+            reason: "Trop de personnages créés d'affilée.")
         if let partieID = body.partieId {
             _ = try await Partie.visible(partieID, to: caller, on: req.db)
         }
@@ -70,7 +72,7 @@ struct CharactersController: RouteCollection {
         }
         if character.$user.id != caller.userID {
             guard let partieID = character.$partie.id,
-                  try await Partie.isMember(partieID, userID: caller.userID, on: req.db)
+                try await Partie.isMember(partieID, userID: caller.userID, on: req.db)
             else {
                 throw AppError.notFound("Personnage introuvable.")
             }

@@ -62,14 +62,16 @@ struct ChatController: RouteCollection {
         let body = try req.json(PostMessageRequest.self)
         let text = try Check.text(body.body, field: "body", length: 1...2000)
         let access = try await Session.access(id, of: caller, on: req.readDB)
-        try req.limit("chat:\(caller.userID)", req.application.config.limits.chat, reason: "Trop de messages d'affilée.")
+        try req.limit(
+            "chat:\(caller.userID)", req.application.config.limits.chat, reason: "Trop de messages d'affilée.")
         let now = req.now
         let message = try await req.db.transaction { db -> MessageResponse in
             guard let writer = try await Participation.lockForWriter(caller.userID, in: id, on: db) else {
                 throw AppError.notFound("Session introuvable.")
             }
             guard !writer.status.isFinal else {
-                throw AppError.conflict("La session est « \(writer.status.rawValue) » (\(writer.status.label)) : sa discussion est fermée.")
+                throw AppError.conflict(
+                    "La session est « \(writer.status.rawValue) » (\(writer.status.label)) : sa discussion est fermée.")
             }
             guard access.isMJ || writer.seated else {
                 throw AppError.forbidden("Rejoignez la session pour écrire dans son chat.")
@@ -88,7 +90,9 @@ struct ChatController: RouteCollection {
         let id = try req.uuidParameter()
         _ = try await Session.visible(id, to: caller, on: req.db)
         let limit = try Self.integer("limit", req) ?? 50
-        guard (1...100).contains(limit) else { throw AppError.invalid(field: "limit", reason: "doit être compris entre 1 et 100.") }
+        guard (1...100).contains(limit) else {
+            throw AppError.invalid(field: "limit", reason: "doit être compris entre 1 et 100.")
+        }
         let before = try Self.integer("before", req)
         let after = try Self.integer("after", req)
         guard before == nil || after == nil else {
@@ -102,14 +106,22 @@ struct ChatController: RouteCollection {
         rows = Array(rows.prefix(limit))
         if after == nil { rows.reverse() }
         let authorIDs = Set(rows.compactMap { $0.$user.id })
-        let authors = authorIDs.isEmpty ? [:] : Dictionary(uniqueKeysWithValues:
-            try await User.query(on: req.db).filter(\.$id ~~ authorIDs).all().map { ($0.id!, $0) })
-        return MessagePage(items: try rows.map { try MessageResponse($0, author: $0.$user.id.flatMap { authors[$0] }) }, hasMore: hasMore)
+        let authors =
+            authorIDs.isEmpty
+            ? [:]
+            : Dictionary(
+                uniqueKeysWithValues:
+                    try await User.query(on: req.db).filter(\.$id ~~ authorIDs).all().map { ($0.id!, $0) })
+        return MessagePage(
+            items: try rows.map { try MessageResponse($0, author: $0.$user.id.flatMap { authors[$0] }) },
+            hasMore: hasMore)
     }
 
     private static func integer(_ name: String, _ req: Request) throws -> Int? {
         guard let raw = req.queryValue(name) else { return nil }
-        guard let value = Int(raw), value >= 0 else { throw AppError.invalid(field: name, reason: "doit être un entier positif.") }
+        guard let value = Int(raw), value >= 0 else {
+            throw AppError.invalid(field: name, reason: "doit être un entier positif.")
+        }
         return value
     }
 }
@@ -118,14 +130,20 @@ enum Chat {
     /// Adds a message inside the caller's transaction (which holds the session's lock) and
     /// announces it on the live channel.
     @discardableResult
-    static func post(_ kind: MessageKind, body: String, by author: User?, drawID: UUID? = nil, in sessionID: UUID, at now: Date, on db: any Database) async throws -> MessageResponse {
+    static func post(
+        _ kind: MessageKind, body: String, by author: User?, drawID: UUID? = nil, in sessionID: UUID, at now: Date,
+        on db: any Database
+    ) async throws -> MessageResponse {
         // Written without the model: chat lines are the live channel's busiest write.
-        guard let row = try await db.first(ChatLineStatement(kind, body: body, by: author?.id, drawID: drawID, in: sessionID, at: now))
+        guard
+            let row = try await db.first(
+                ChatLineStatement(kind, body: body, by: author?.id, drawID: drawID, in: sessionID, at: now))
         else {
             throw AppError.notFound("Session introuvable.")
         }
-        let message = MessageResponse(id: try row.decode(column: "id", as: Int.self), sessionId: sessionID, kind: kind,
-                                      author: author, body: body, drawId: drawID, createdAt: now)
+        let message = MessageResponse(
+            id: try row.decode(column: "id", as: Int.self), sessionId: sessionID, kind: kind,
+            author: author, body: body, drawId: drawID, createdAt: now)
         try await LiveEvents.record(.chatMessage, in: sessionID, data: message, at: now, on: db)
         return message
     }

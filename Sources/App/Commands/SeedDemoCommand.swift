@@ -30,26 +30,33 @@ struct SeedDemoCommand: AsyncCommand {
         let mj = users[0]
         let mjID = try mj.requireID()
         let partie: Partie
-        if let existing = try await Partie.query(on: db).filter(\.$mj.$id == mjID).filter(\.$name == "Les Ombres de Carcassonne").first() {
+        if let existing = try await Partie.query(on: db).filter(\.$mj.$id == mjID).filter(
+            \.$name == "Les Ombres de Carcassonne"
+        ).first() {
             partie = existing
         } else {
-            let scenario = Scenario(title: "Les Ombres de Carcassonne",
-                                    description: "Une enquête étrange dans la cité médiévale.", creatorID: mjID, now: now)
+            let scenario = Scenario(
+                title: "Les Ombres de Carcassonne",
+                description: "Une enquête étrange dans la cité médiévale.", creatorID: mjID, now: now)
             try await scenario.create(on: db)
-            partie = Partie(name: "Les Ombres de Carcassonne", scenarioID: try scenario.requireID(), mjID: mjID,
-                            inviteCode: InviteCode.generate(), now: now)
+            partie = Partie(
+                name: "Les Ombres de Carcassonne", scenarioID: try scenario.requireID(), mjID: mjID,
+                inviteCode: InviteCode.generate(), now: now)
             try await partie.create(on: db)
             let partieID = try partie.requireID()
             for user in users {
                 try await PartieMember(partieID: partieID, userID: try user.requireID(), now: now).create(on: db)
             }
             for (user, name) in zip(users.dropFirst(), ["Armand de Montfort", "Bérénice Lacroix"]) {
-                try await Character(name: name, userID: try user.requireID(), partieID: partieID, now: now).create(on: db)
+                try await Character(name: name, userID: try user.requireID(), partieID: partieID, now: now).create(
+                    on: db)
             }
-            try await Session(partieID: partieID, name: "Session 1 - La rencontre mystérieuse",
-                              description: "Première session de la campagne",
-                              scheduledDate: now.addingTimeInterval(7 * 24 * 3600), maxPlayers: 4,
-                              allowLateJoin: true, now: now).create(on: db)
+            try await Session(
+                partieID: partieID, name: "Session 1 - La rencontre mystérieuse",
+                description: "Première session de la campagne",
+                scheduledDate: now.addingTimeInterval(7 * 24 * 3600), maxPlayers: 4,
+                allowLateJoin: true, now: now
+            ).create(on: db)
         }
         context.console.print("Démo prête : partie « \(partie.name) », code d'invitation \(partie.inviteCode)")
         for (username, displayName) in Self.accounts {

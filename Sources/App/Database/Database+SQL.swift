@@ -9,7 +9,8 @@ extension Database {
     var sql: any SQLDatabase {
         if let reading = self as? ReadingDatabase { return reading.base.sql }
         guard let sql = self as? any SQLDatabase else {
-            preconditionFailure("\(type(of: self)) n'est pas une base SQL : le serveur ne tourne que sur SQLite ou PostgreSQL")
+            preconditionFailure(
+                "\(type(of: self)) n'est pas une base SQL : le serveur ne tourne que sur SQLite ou PostgreSQL")
         }
         return sql
     }

@@ -36,11 +36,11 @@ enum HotBind: Sendable {
     /// The same value for SQLKit's encoders, which SQLite's driver binds.
     var sqlValue: any Encodable & Sendable {
         switch self {
-        case let .int(value): value
-        case let .text(value): value
-        case let .uuid(value): value
-        case let .bool(value): value
-        case let .date(value): value
+        case .int(let value): value
+        case .text(let value): value
+        case .uuid(let value): value
+        case .bool(let value): value
+        case .date(let value): value
         }
     }
 }
@@ -52,11 +52,11 @@ extension HotStatement {
         var bindings = PostgresBindings(capacity: binds.count)
         for bind in binds {
             switch bind {
-            case let .int(value): bindings.append(value)
-            case let .text(value): bindings.append(value)
-            case let .uuid(value): bindings.append(value)
-            case let .bool(value): bindings.append(value)
-            case let .date(value): bindings.append(value)
+            case .int(let value): bindings.append(value)
+            case .text(let value): bindings.append(value)
+            case .uuid(let value): bindings.append(value)
+            case .bool(let value): bindings.append(value)
+            case .date(let value): bindings.append(value)
             }
         }
         return bindings
@@ -74,7 +74,8 @@ extension HotStatement {
             guard let number = Int(match.1) else { return false }
             if !firstSeen.contains(number) { firstSeen.append(number) }
         }
-        return firstSeen == (0..<count).map { $0 + 1 } && Self.sql.firstMatch(of: /\.\*|SELECT\s+\*|(LIMIT|OFFSET)\s+\$/) == nil
+        return firstSeen == (0..<count).map { $0 + 1 }
+            && Self.sql.firstMatch(of: /\.\*|SELECT\s+\*|(LIMIT|OFFSET)\s+\$/) == nil
     }
 }
 
@@ -83,7 +84,9 @@ extension Database {
     /// (a `ReadingDatabase`) it runs on a connection of the statement cache; on any other database,
     /// the writer or a transaction's, on that very connection, so it sees what the transaction wrote.
     func all<Statement: HotStatement>(_ statement: Statement) async throws -> [any SQLRow] {
-        assert(statement.isWellFormed, "\(Statement.self) must name $1…$\(statement.binds.count) in order, no *, and cast LIMIT and OFFSET")
+        assert(
+            statement.isWellFormed,
+            "\(Statement.self) must name $1…$\(statement.binds.count) in order, no *, and cast LIMIT and OFFSET")
         if let reading = self as? ReadingDatabase {
             if let cache = (reading.context.configuration as? StatementCachingConfiguration)?.cache {
                 return try await cache.all(sql: Statement.sql, binds: statement.binds.map(\.sqlValue), on: eventLoop)

@@ -25,7 +25,9 @@ struct ReadingDatabase: Database {
 
     var inTransaction: Bool { base.inTransaction }
 
-    func execute(query: DatabaseQuery, onOutput: @escaping @Sendable (any DatabaseOutput) -> Void) -> EventLoopFuture<Void> {
+    func execute(query: DatabaseQuery, onOutput: @escaping @Sendable (any DatabaseOutput) -> Void) -> EventLoopFuture<
+        Void
+    > {
         base.execute(query: query, onOutput: onOutput)
     }
 

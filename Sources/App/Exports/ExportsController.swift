@@ -14,8 +14,9 @@ struct ExportsController: RouteCollection {
 
     func recap(req: Request) async throws -> Response {
         let visible = try await Session.visible(req.uuidParameter(), to: req.caller, on: req.db)
-        let recaps = try await Self.recaps(of: [visible.session], partie: visible.partie, timeZone: try Self.timeZone(req),
-                                           on: req.db, now: req.now)
+        let recaps = try await Self.recaps(
+            of: [visible.session], partie: visible.partie, timeZone: try Self.timeZone(req),
+            on: req.db, now: req.now)
         return Self.file(recaps[0].markdown(), name: visible.session.name)
     }
 
@@ -28,7 +29,8 @@ struct ExportsController: RouteCollection {
             .sort(\.$startedAt).sort(\.$createdAt)
             .all()
         var text = "# Journal de campagne — \(Markdown.inline(partie.partie.name))\n\n"
-        text += sessions.isEmpty
+        text +=
+            sessions.isEmpty
             ? "*Aucune session terminée pour l'instant.*\n"
             : "\(sessions.count) session\(sessions.count > 1 ? "s" : "") terminée\(sessions.count > 1 ? "s" : ""), de la plus ancienne à la plus récente.\n\n"
         for recap in try await Self.recaps(of: sessions, partie: partie, timeZone: zone, on: req.db, now: req.now) {
@@ -47,7 +49,9 @@ struct ExportsController: RouteCollection {
         return zone
     }
 
-    static func recaps(of sessions: [Session], partie: VisiblePartie, timeZone: TimeZone, on db: any Database, now: Date) async throws -> [Recap] {
+    static func recaps(
+        of sessions: [Session], partie: VisiblePartie, timeZone: TimeZone, on db: any Database, now: Date
+    ) async throws -> [Recap] {
         guard !sessions.isEmpty else { return [] }
         let ids = try sessions.map { try $0.requireID() }
         let seats = try await SessionParticipant.query(on: db).filter(\.$session.$id ~~ ids).sort(\.$joinedAt).all()
@@ -56,24 +60,31 @@ struct ExportsController: RouteCollection {
         let drawRows = try await draws.sort(\.$createdAt).all()
         let userIDs = Set(seats.map { $0.$user.id } + drawRows.map { $0.$user.id })
         let users = userIDs.isEmpty ? [] : try await User.query(on: db).filter(\.$id ~~ userIDs).all()
-        let nameByUser = Dictionary(uniqueKeysWithValues: try users.map { (try $0.requireID(), $0.displayName ?? $0.username) })
-        let characterIDs = Set(seats.compactMap { $0.$character.id } + drawRows.compactMap { $0.$character.id }
-            + sessions.flatMap { $0.characterDevelopments?.items.map(\.characterId) ?? [] })
-        let characters = characterIDs.isEmpty ? [] : try await Character.query(on: db).filter(\.$id ~~ characterIDs).all()
+        let nameByUser = Dictionary(
+            uniqueKeysWithValues: try users.map { (try $0.requireID(), $0.displayName ?? $0.username) })
+        let characterIDs = Set(
+            seats.compactMap { $0.$character.id } + drawRows.compactMap { $0.$character.id }
+                + sessions.flatMap { $0.characterDevelopments?.items.map(\.characterId) ?? [] })
+        let characters =
+            characterIDs.isEmpty ? [] : try await Character.query(on: db).filter(\.$id ~~ characterIDs).all()
         let characterNames = Dictionary(uniqueKeysWithValues: try characters.map { (try $0.requireID(), $0.name) })
 
         return try sessions.map { session in
             let id = try session.requireID()
             let sessionSeats = seats.filter { $0.$session.id == id }.map { seat in
-                Recap.Seat(name: nameByUser[seat.$user.id] ?? "?", character: seat.$character.id.flatMap { characterNames[$0] },
-                           role: seat.role, minutes: seat.playedTime.minutes(at: now))
+                Recap.Seat(
+                    name: nameByUser[seat.$user.id] ?? "?",
+                    character: seat.$character.id.flatMap { characterNames[$0] },
+                    role: seat.role, minutes: seat.playedTime.minutes(at: now))
             }
             let sessionDraws = try drawRows.filter { $0.$session.id == id }.map { draw in
-                Recap.Draw(at: draw.createdAt, who: nameByUser[draw.$user.id] ?? "?", line: try draw.testResult().chatLine,
-                           reason: draw.reason, secret: draw.visibility == .mj)
+                Recap.Draw(
+                    at: draw.createdAt, who: nameByUser[draw.$user.id] ?? "?", line: try draw.testResult().chatLine,
+                    reason: draw.reason, secret: draw.visibility == .mj)
             }
-            return Recap(session: session, partieName: partie.partie.name, seats: sessionSeats, draws: sessionDraws,
-                         characterNames: characterNames, forMJ: partie.isMJ, timeZone: timeZone, now: now)
+            return Recap(
+                session: session, partieName: partie.partie.name, seats: sessionSeats, draws: sessionDraws,
+                characterNames: characterNames, forMJ: partie.isMJ, timeZone: timeZone, now: now)
         }
     }
 
@@ -87,7 +98,9 @@ struct ExportsController: RouteCollection {
 
     /// A file name any phone accepts: « La Nuit d'Été » becomes `la-nuit-d-ete`.
     static func slug(_ name: String) -> String {
-        let folded = name.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: Locale(identifier: "fr_FR")).lowercased()
+        let folded = name.folding(
+            options: [.diacriticInsensitive, .caseInsensitive], locale: Locale(identifier: "fr_FR")
+        ).lowercased()
         let parts = folded.split { !($0.isASCII && ($0.isLetter || $0.isNumber)) }
         let slug = parts.joined(separator: "-")
         return slug.isEmpty ? "compte-rendu" : String(slug.prefix(80))

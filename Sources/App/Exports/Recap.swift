@@ -39,8 +39,10 @@ struct Recap {
             facts.append("prévue le \(French.dateTime(scheduled, timeZone))")
         }
         out += "*" + facts.joined(separator: " — ") + "*\n\n"
-        if session.startedAt != nil, let minutes = SessionDuration.minutes(
-            status: session.status, recorded: session.durationMinutes, activeTime: session.activeTime, at: now) {
+        if session.startedAt != nil,
+            let minutes = SessionDuration.minutes(
+                status: session.status, recorded: session.durationMinutes, activeTime: session.activeTime, at: now)
+        {
             out += "Durée de jeu : \(French.duration(minutes)).\n\n"
         }
 
@@ -69,7 +71,8 @@ struct Recap {
         if !seats.isEmpty {
             out += "\(h)# Participants\n\n| Joueur | Personnage | Rôle | Temps de jeu |\n|---|---|---|---|\n"
             for seat in seats {
-                out += "| \(Markdown.cell(seat.name)) | \(Markdown.cell(seat.character ?? "—")) | \(French.role(seat.role)) | \(French.duration(seat.minutes)) |\n"
+                out +=
+                    "| \(Markdown.cell(seat.name)) | \(Markdown.cell(seat.character ?? "—")) | \(French.role(seat.role)) | \(French.duration(seat.minutes)) |\n"
             }
             out += "\n"
         }
@@ -114,7 +117,8 @@ enum French {
 
     /// « lundi 20 janvier 2025 à 21:00 (Europe/Paris) »: the zone is named, since a file travels.
     static func dateTime(_ date: Date, _ zone: TimeZone) -> String {
-        date.formatted(Date.FormatStyle(date: .complete, time: .shortened, locale: locale, timeZone: zone)) + " (\(zone.identifier))"
+        date.formatted(Date.FormatStyle(date: .complete, time: .shortened, locale: locale, timeZone: zone))
+            + " (\(zone.identifier))"
     }
 
     static func time(_ date: Date, _ zone: TimeZone) -> String {

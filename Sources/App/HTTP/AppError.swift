@@ -26,15 +26,15 @@ public enum AppError: AbortError, Equatable {
 
     public var reason: String {
         switch self {
-        case let .invalid(field, reason): "\(field) : \(reason)"
-        case let .unauthorized(reason), let .forbidden(reason), let .notFound(reason),
-             let .conflict(reason), let .tooManyRequests(reason, _), let .unavailable(reason, _):
+        case .invalid(let field, let reason): "\(field) : \(reason)"
+        case .unauthorized(let reason), .forbidden(let reason), .notFound(let reason),
+            .conflict(let reason), .tooManyRequests(let reason, _), .unavailable(let reason, _):
             reason
         }
     }
 
     public var field: String? {
-        if case let .invalid(field, _) = self { return field }
+        if case .invalid(let field, _) = self { return field }
         return nil
     }
 
@@ -43,7 +43,7 @@ public enum AppError: AbortError, Equatable {
         switch self {
         case .unauthorized:
             headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer")
-        case let .tooManyRequests(_, retryAfter), let .unavailable(_, retryAfter):
+        case .tooManyRequests(_, let retryAfter), .unavailable(_, let retryAfter):
             headers.replaceOrAdd(name: .retryAfter, value: String(retryAfter))
         default:
             break

@@ -9,9 +9,9 @@ public struct TrustedProxies: Sendable, Equatable {
 
         func contains(_ other: IPAddress) -> Bool {
             switch (address, other) {
-            case let (.v4(network), .v4(value)):
+            case (.v4(let network), .v4(let value)):
                 return length == 0 || network >> (32 - length) == value >> (32 - length)
-            case let (.v6(network), .v6(value)):
+            case (.v6(let network), .v6(let value)):
                 let whole = length / 8
                 guard network[0..<whole] == value[0..<whole] else { return false }
                 let rest = length % 8

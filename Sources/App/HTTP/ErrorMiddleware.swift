@@ -45,12 +45,16 @@ struct APIErrorMiddleware: AsyncMiddleware {
             // should retry, not a fault of the request.
             // The endpoint and the wait tell an operator which load to look at and which knob
             // (ETRANGE_DB_POOL, ETRANGE_DB_POOL_TIMEOUT) is involved.
-            request.logger.warning("no database connection within the pool timeout (\(Int(request.application.config.databasePoolTimeout)) s): \(request.method) \(request.url.path)")
+            request.logger.warning(
+                "no database connection within the pool timeout (\(Int(request.application.config.databasePoolTimeout)) s): \(request.method) \(request.url.path)"
+            )
             (status, reason) = (.serviceUnavailable, "Le serveur est surchargé : réessayez dans quelques secondes.")
             headers.replaceOrAdd(name: .retryAfter, value: "5")
         case let error as any DatabaseError where error.isConstraintFailure:
             request.logger.notice("constraint failure: \(String(reflecting: error))")
-            (status, reason) = (.conflict, "La modification entre en conflit avec l'état actuel des données. Rechargez et réessayez.")
+            (status, reason) = (
+                .conflict, "La modification entre en conflit avec l'état actuel des données. Rechargez et réessayez."
+            )
         default:
             request.logger.report(error: error)
             (status, reason) = (.internalServerError, "Erreur interne du serveur.")
@@ -89,16 +93,16 @@ struct APIErrorMiddleware: AsyncMiddleware {
             }.joined()
         }
         switch error {
-        case let .keyNotFound(key, context):
+        case .keyNotFound(let key, let context):
             let field = path(context.codingPath + [key]) ?? key.stringValue
             return (.badRequest, "\(field) : champ obligatoire manquant.", field)
-        case let .valueNotFound(_, context):
+        case .valueNotFound(_, let context):
             let field = path(context.codingPath)
             return (.badRequest, "\(field ?? "corps") : valeur manquante (null).", field)
-        case let .typeMismatch(type, context):
+        case .typeMismatch(let type, let context):
             let field = path(context.codingPath)
             return (.badRequest, "\(field ?? "corps") : type attendu \(JSONCoding.typeName(type)).", field)
-        case let .dataCorrupted(context):
+        case .dataCorrupted(let context):
             let field = path(context.codingPath)
             if field == nil {
                 return (.badRequest, "Le corps de la requête n'est pas un JSON valide.", nil)

@@ -1,10 +1,11 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// An IP address as bytes: what a webhook's host is or resolves to when it is checked, and the
@@ -30,7 +31,7 @@ enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         var value: UInt32 = 0
         for part in parts {
             guard (1...3).contains(part.count), part.allSatisfy(\.isASCIIDigit),
-                  part.count == 1 || part.first != "0", let octet = UInt32(part), octet <= 255
+                part.count == 1 || part.first != "0", let octet = UInt32(part), octet <= 255
             else { return nil }
             value = value << 8 | octet
         }
@@ -39,9 +40,9 @@ enum IPAddress: Hashable, Sendable, CustomStringConvertible {
 
     var description: String {
         switch self {
-        case let .v4(value):
+        case .v4(let value):
             return [24, 16, 8, 0].map { String(value >> $0 & 0xFF) }.joined(separator: ".")
-        case let .v6(bytes):
+        case .v6(let bytes):
             var address = in6_addr()
             withUnsafeMutableBytes(of: &address) { $0.copyBytes(from: bytes) }
             var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
@@ -54,9 +55,9 @@ enum IPAddress: Hashable, Sendable, CustomStringConvertible {
     /// server's own machine, its networks, or nothing a receiver can sit on.
     var isPublic: Bool {
         switch self {
-        case let .v4(value):
+        case .v4(let value):
             return !Self.nonPublicV4.contains { network, length in value >> (32 - length) == network >> (32 - length) }
-        case let .v6(bytes):
+        case .v6(let bytes):
             // Forms that carry an IPv4 address reach that address: it decides.
             if let embedded = embeddedV4 { return embedded.isPublic }
             // Only global unicast (2000::/3): this leaves out ::1, ULA fc00::/7, link-local
@@ -74,7 +75,7 @@ enum IPAddress: Hashable, Sendable, CustomStringConvertible {
     /// The IPv4 address inside an IPv4-mapped (::ffff:0:0/96), IPv4-compatible (::/96, which
     /// holds :: and ::1), NAT64 (64:ff9b::/96) or 6to4 (2002::/16) address.
     private var embeddedV4: IPAddress? {
-        guard case let .v6(bytes) = self else { return nil }
+        guard case .v6(let bytes) = self else { return nil }
         func v4(_ slice: ArraySlice<UInt8>) -> IPAddress { .v4(slice.reduce(0) { $0 << 8 | UInt32($1) }) }
         let zeros = bytes[0..<10].allSatisfy { $0 == 0 }
         if zeros, bytes[10] == 0xFF, bytes[11] == 0xFF { return v4(bytes[12..<16]) }
@@ -86,21 +87,21 @@ enum IPAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// Networks (address, prefix length) no webhook goes to, from the IANA special-purpose registry.
     private static let nonPublicV4: [(UInt32, UInt32)] = [
-        (0x0000_0000, 8), // 0.0.0.0/8, "this network"
-        (0x0A00_0000, 8), // 10/8, private
-        (0x6440_0000, 10), // 100.64/10, carrier-grade NAT
-        (0x7F00_0000, 8), // 127/8, loopback
-        (0xA9FE_0000, 16), // 169.254/16, link-local (cloud metadata)
-        (0xAC10_0000, 12), // 172.16/12, private
-        (0xC000_0000, 24), // 192.0.0/24, IETF protocol assignments
-        (0xC000_0200, 24), // 192.0.2/24, documentation
-        (0xC058_6300, 24), // 192.88.99/24, 6to4 relays
-        (0xC0A8_0000, 16), // 192.168/16, private
-        (0xC612_0000, 15), // 198.18/15, benchmarking
-        (0xC633_6400, 24), // 198.51.100/24, documentation
-        (0xCB00_7100, 24), // 203.0.113/24, documentation
-        (0xE000_0000, 4), // 224/4, multicast
-        (0xF000_0000, 4), // 240/4, reserved, and 255.255.255.255
+        (0x0000_0000, 8),  // 0.0.0.0/8, "this network"
+        (0x0A00_0000, 8),  // 10/8, private
+        (0x6440_0000, 10),  // 100.64/10, carrier-grade NAT
+        (0x7F00_0000, 8),  // 127/8, loopback
+        (0xA9FE_0000, 16),  // 169.254/16, link-local (cloud metadata)
+        (0xAC10_0000, 12),  // 172.16/12, private
+        (0xC000_0000, 24),  // 192.0.0/24, IETF protocol assignments
+        (0xC000_0200, 24),  // 192.0.2/24, documentation
+        (0xC058_6300, 24),  // 192.88.99/24, 6to4 relays
+        (0xC0A8_0000, 16),  // 192.168/16, private
+        (0xC612_0000, 15),  // 198.18/15, benchmarking
+        (0xC633_6400, 24),  // 198.51.100/24, documentation
+        (0xCB00_7100, 24),  // 203.0.113/24, documentation
+        (0xE000_0000, 4),  // 224/4, multicast
+        (0xF000_0000, 4),  // 240/4, reserved, and 255.255.255.255
     ]
 }
 

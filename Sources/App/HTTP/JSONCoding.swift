@@ -24,7 +24,8 @@ enum JSONCoding {
             guard let date = parse(text) else {
                 throw DecodingError.dataCorruptedError(
                     in: container,
-                    debugDescription: "date invalide « \(text.prefix(40)) » : format ISO 8601 attendu, par exemple 2025-01-20T20:00:00Z."
+                    debugDescription:
+                        "date invalide « \(text.prefix(40)) » : format ISO 8601 attendu, par exemple 2025-01-20T20:00:00Z."
                 )
             }
             return date

@@ -2,7 +2,8 @@ import Foundation
 
 /// A field of a partial update: left out, set to null, or given a value.
 enum Patch<Value: Decodable & Sendable>: Sendable {
-    case absent, null, value(Value)
+    case absent, null
+    case value(Value)
 
     /// Whether the body names the field, even as null.
     var isSent: Bool {
@@ -12,7 +13,7 @@ enum Patch<Value: Decodable & Sendable>: Sendable {
 
     /// The value, or nil when cleared; only called when the field was sent.
     var newValue: Value? {
-        if case let .value(value) = self { return value }
+        if case .value(let value) = self { return value }
         return nil
     }
 }

@@ -5,7 +5,9 @@ import Foundation
 enum Check {
     /// Trims `value`, composes its accents (NFC) and requires `range` characters, within the
     /// bytes, marks and, where the column counts them (`scalars`), code points of `TextBounds`.
-    static func text(_ value: String, field: String, length range: ClosedRange<Int>, scalars: Int? = nil) throws -> String {
+    static func text(_ value: String, field: String, length range: ClosedRange<Int>, scalars: Int? = nil) throws
+        -> String
+    {
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCanonicalMapping
         if let violation = TextBounds(characters: range, scalars: scalars).violation(in: trimmed) {
             throw AppError.invalid(field: field, reason: reason(violation))
@@ -21,18 +23,21 @@ enum Check {
 
     static func reason(_ violation: TextBounds.Violation) -> String {
         switch violation {
-        case let .tooShort(minimum): minimum <= 1 ? "ne doit pas être vide." : "doit contenir au moins \(minimum) caractères."
-        case let .tooLong(maximum): "doit contenir au plus \(maximum) caractères."
-        case let .tooManyBytes(maximum): "doit tenir en \(maximum) octets au plus (UTF-8)."
-        case let .tooManyScalars(maximum): "doit tenir en \(maximum) points de code Unicode au plus (chaque accent combiné compte)."
-        case let .tooManyMarks(maximum): "\(maximum) accents ou signes combinés au plus sur un même caractère."
+        case .tooShort(let minimum):
+            minimum <= 1 ? "ne doit pas être vide." : "doit contenir au moins \(minimum) caractères."
+        case .tooLong(let maximum): "doit contenir au plus \(maximum) caractères."
+        case .tooManyBytes(let maximum): "doit tenir en \(maximum) octets au plus (UTF-8)."
+        case .tooManyScalars(let maximum):
+            "doit tenir en \(maximum) points de code Unicode au plus (chaque accent combiné compte)."
+        case .tooManyMarks(let maximum): "\(maximum) accents ou signes combinés au plus sur un même caractère."
         case .control: "contient des caractères de contrôle."
         }
     }
 
     static func integer(_ value: Int, field: String, in range: ClosedRange<Int>) throws -> Int {
         guard range.contains(value) else {
-            throw AppError.invalid(field: field, reason: "doit être compris entre \(range.lowerBound) et \(range.upperBound).")
+            throw AppError.invalid(
+                field: field, reason: "doit être compris entre \(range.lowerBound) et \(range.upperBound).")
         }
         return value
     }

@@ -47,7 +47,9 @@ struct LiveController: RouteCollection {
     /// Same authorization as the channel itself: a ticket is refused exactly when the socket would be.
     func ticket(req: Request) async throws -> Response {
         let caller = try req.caller
-        try req.limit("live-ticket:\(caller.userID)", req.application.config.limits.liveTickets, reason: "Trop de tickets demandés.")
+        try req.limit(
+            "live-ticket:\(caller.userID)", req.application.config.limits.liveTickets,
+            reason: "Trop de tickets demandés.")
         let grant = try await authorize(caller, for: req.uuidParameter(), since: nil, req: req)
         return try await LiveTickets.issue(to: caller, for: grant.sessionID, at: req.now, on: req.db)
             .encodeResponse(status: .created, for: req)
@@ -66,7 +68,8 @@ struct LiveController: RouteCollection {
         } else if let token = req.queryValue("token"), !token.isEmpty {
             caller = try await TokenAuthMiddleware.authenticate(token, for: req)
         } else {
-            throw AppError.unauthorized("Authentification requise : en-tête Authorization, ou paramètre ticket (POST …/live-ticket).")
+            throw AppError.unauthorized(
+                "Authentification requise : en-tête Authorization, ou paramètre ticket (POST …/live-ticket).")
         }
         var since: Int?
         if let raw = req.queryValue("since") {
@@ -81,7 +84,8 @@ struct LiveController: RouteCollection {
     private func authorize(_ caller: Caller, for id: UUID, since: Int?, req: Request) async throws -> Grant {
         let visible = try await Session.visible(id, to: caller, on: req.db)
         guard !visible.session.status.isFinal else {
-            throw AppError.conflict("La session est « \(visible.session.status.rawValue) » : il n'y a plus rien à suivre en direct.")
+            throw AppError.conflict(
+                "La session est « \(visible.session.status.rawValue) » : il n'y a plus rien à suivre en direct.")
         }
         if !visible.partie.isMJ {
             guard try await Participation.seat(of: caller.userID, in: id, on: req.db) != nil else {
@@ -99,7 +103,8 @@ struct LiveController: RouteCollection {
     /// connection as timed out (1 socket in 16 on loopback, 40 s after opening).
     static func accept(_ socket: WebSocket, channel: any Channel, grant: Grant, app: Application) {
         let subscriber = LiveSubscriber(
-            socket: socket, channel: channel, sessionID: grant.sessionID, userID: grant.caller.userID, tokenID: grant.caller.tokenID,
+            socket: socket, channel: channel, sessionID: grant.sessionID, userID: grant.caller.userID,
+            tokenID: grant.caller.tokenID,
             isMJ: grant.isMJ, maxPending: app.config.liveQueueLimit,
             onSessionRunning: { Task { await app.live.guarded { await markOnline(grant, app: app) } } })
         let limiter = NIOLockedValueBox(TokenBucket(frames, at: uptime()))
@@ -128,10 +133,13 @@ struct LiveController: RouteCollection {
             case .allowed:
                 await markOnline(grant, app: app)
             case .revoked:
-                subscriber.close(code: .policyViolation, reason: "refusé", message: LiveMessages.closing("Accès retiré : reconnectez-vous."))
+                subscriber.close(
+                    code: .policyViolation, reason: "refusé",
+                    message: LiveMessages.closing("Accès retiré : reconnectez-vous."))
                 await app.live.unsubscribe(subscriber)
             case .deleted:
-                subscriber.close(code: .normalClosure, reason: "supprimée", message: LiveMessages.deleted(grant.sessionID))
+                subscriber.close(
+                    code: .normalClosure, reason: "supprimée", message: LiveMessages.deleted(grant.sessionID))
                 await app.live.unsubscribe(subscriber)
             }
         }
@@ -143,8 +151,9 @@ struct LiveController: RouteCollection {
     ) {
         socket.onText { socket, text in
             guard limiter.withLockedValue({ $0.take(frames, at: uptime()) == nil }) else {
-                subscriber.close(code: .policyViolation, reason: "débit",
-                                 message: LiveMessages.closing("Trop de messages : ralentissez puis reconnectez-vous."))
+                subscriber.close(
+                    code: .policyViolation, reason: "débit",
+                    message: LiveMessages.closing("Trop de messages : ralentissez puis reconnectez-vous."))
                 return
             }
             let message = ClientMessage(text)
@@ -159,7 +168,9 @@ struct LiveController: RouteCollection {
             }
         }
         socket.onBinary { _, _ in
-            subscriber.close(code: .unacceptableData, reason: "binaire", message: LiveMessages.closing("Seuls les messages texte sont acceptés."))
+            subscriber.close(
+                code: .unacceptableData, reason: "binaire",
+                message: LiveMessages.closing("Seuls les messages texte sont acceptés."))
         }
         socket.onPong { _, _ in touch() }
         socket.onClose.whenComplete { _ in
@@ -181,7 +192,8 @@ struct LiveController: RouteCollection {
             guard try await Session.find(grant.sessionID, on: app.db) != nil else { return .deleted }
             guard try await UserToken.find(grant.caller.tokenID, on: app.db) != nil else { return .revoked }
             if grant.isMJ { return .allowed }
-            return try await Participation.seat(of: grant.caller.userID, in: grant.sessionID, on: app.db) != nil ? .allowed : .revoked
+            return try await Participation.seat(of: grant.caller.userID, in: grant.sessionID, on: app.db) != nil
+                ? .allowed : .revoked
         } catch {
             return .revoked
         }
@@ -193,8 +205,9 @@ struct LiveController: RouteCollection {
         let now = app.clock.now()
         do {
             try await app.db.transaction { db in
-                try await Participation.heartbeat(userID: grant.caller.userID, isMJ: grant.isMJ, in: grant.sessionID,
-                                                  active: active, at: now, on: db)
+                try await Participation.heartbeat(
+                    userID: grant.caller.userID, isMJ: grant.isMJ, in: grant.sessionID,
+                    active: active, at: now, on: db)
             }
             await app.live.publish(grant.sessionID)
         } catch {

@@ -78,27 +78,32 @@ enum LiveEvents {
         visibility: EventVisibility = .all, recipientID: Int? = nil, on db: any Database
     ) async throws -> Int {
         let text = String(decoding: try JSONCoding.encoder.encode(data), as: UTF8.self)
-        let row = try await db.first(RecordEventStatement(
-            type, in: sessionID, text: text, at: now, visibility: visibility, recipientID: recipientID))
+        let row = try await db.first(
+            RecordEventStatement(
+                type, in: sessionID, text: text, at: now, visibility: visibility, recipientID: recipientID))
         guard let row else { throw AppError.notFound("Session introuvable.") }
         return try row.decode(column: "seq", as: Int.self)
     }
 
-    static func person(userID: Int, characterID: UUID?, role: SeatRole?, on db: any Database) async throws -> PersonEventData {
+    static func person(userID: Int, characterID: UUID?, role: SeatRole?, on db: any Database) async throws
+        -> PersonEventData
+    {
         guard let row = try await db.first(PersonStatement(userID: userID, characterID: characterID)) else {
             throw AppError.notFound("Utilisateur introuvable.")
         }
-        return PersonEventData(userId: userID, username: try row.decode(column: "username", as: String.self),
-                               displayName: try row.decode(column: "display_name", as: String?.self),
-                               characterId: try row.decode(column: "character_id", as: UUID?.self),
-                               characterName: try row.decode(column: "character_name", as: String?.self), role: role)
+        return PersonEventData(
+            userId: userID, username: try row.decode(column: "username", as: String.self),
+            displayName: try row.decode(column: "display_name", as: String?.self),
+            characterId: try row.decode(column: "character_id", as: UUID?.self),
+            characterName: try row.decode(column: "character_name", as: String?.self), role: role)
     }
 
     static func status(of session: Session, at now: Date) -> StatusEventData {
         StatusEventData(
             status: session.status, startedAt: session.startedAt, endedAt: session.endedAt,
-            durationMinutes: SessionDuration.minutes(status: session.status, recorded: session.durationMinutes,
-                                                     activeTime: session.activeTime, at: now))
+            durationMinutes: SessionDuration.minutes(
+                status: session.status, recorded: session.durationMinutes,
+                activeTime: session.activeTime, at: now))
     }
 }
 
@@ -113,9 +118,14 @@ struct RecordEventStatement: HotStatement {
         """
     let binds: [HotBind]
 
-    init(_ type: LiveEventType, in sessionID: UUID, text: String, at now: Date, visibility: EventVisibility, recipientID: Int?) {
-        binds = [.uuid(UUID()), .uuid(sessionID), .text(type.rawValue), .date(now), .text(text),
-                 .text(visibility.rawValue), .int(recipientID)]
+    init(
+        _ type: LiveEventType, in sessionID: UUID, text: String, at now: Date, visibility: EventVisibility,
+        recipientID: Int?
+    ) {
+        binds = [
+            .uuid(UUID()), .uuid(sessionID), .text(type.rawValue), .date(now), .text(text),
+            .text(visibility.rawValue), .int(recipientID),
+        ]
     }
 }
 

@@ -46,8 +46,11 @@ actor LiveHub {
     private let published: @Sendable (Int) -> Void
     static let batchSize = 500
 
-    init(database: @escaping @Sendable () -> any Database, journal: @escaping @Sendable () -> any Database,
-         logger: Logger, socketsPerSession: Int, socketsPerUser: Int, published: @escaping @Sendable (Int) -> Void = { _ in }) {
+    init(
+        database: @escaping @Sendable () -> any Database, journal: @escaping @Sendable () -> any Database,
+        logger: Logger, socketsPerSession: Int, socketsPerUser: Int,
+        published: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
         self.socketsPerSession = socketsPerSession
         self.socketsPerUser = socketsPerUser
         self.database = database
@@ -80,7 +83,7 @@ actor LiveHub {
     private func leave() {
         inFlight -= 1
         if inFlight == 0 {
-            drained.forEach { $0.resume() }
+            for continuation in drained { continuation.resume() }
             drained = []
         }
     }
@@ -90,7 +93,9 @@ actor LiveHub {
         stopped = true
         for channel in channels.values {
             for subscription in channel.subscribers.values {
-                subscription.subscriber.close(code: .goingAway, reason: "arrêt", message: LiveMessages.closing("Le serveur redémarre : reconnectez-vous avec since."))
+                subscription.subscriber.close(
+                    code: .goingAway, reason: "arrêt",
+                    message: LiveMessages.closing("Le serveur redémarre : reconnectez-vous avec since."))
             }
         }
         channels = [:]
@@ -118,10 +123,12 @@ actor LiveHub {
         admit(subscriber)
         let current = channels[sessionID]!.lastFetched
         guard let since else {
-            channels[sessionID]!.subscribers[subscriber.id] = Subscription(subscriber: subscriber, lastSeq: current, live: true)
+            channels[sessionID]!.subscribers[subscriber.id] = Subscription(
+                subscriber: subscriber, lastSeq: current, live: true)
             return
         }
-        channels[sessionID]!.subscribers[subscriber.id] = Subscription(subscriber: subscriber, lastSeq: max(0, since), live: false)
+        channels[sessionID]!.subscribers[subscriber.id] = Subscription(
+            subscriber: subscriber, lastSeq: max(0, since), live: false)
         if let oldest = try? await oldestSeq(of: sessionID), since < oldest - 1 {
             subscriber.sendControl(LiveMessages.resync(oldest: oldest))
             channels[sessionID]?.subscribers[subscriber.id]?.lastSeq = oldest - 1
@@ -135,7 +142,9 @@ actor LiveHub {
                 events = try await fetch(sessionID, after: subscription.lastSeq)
             } catch {
                 logger.warning("live catch-up failed: \(String(reflecting: error))")
-                subscriber.close(code: .unexpectedServerError, reason: "erreur", message: LiveMessages.closing("Erreur du serveur : reconnectez-vous."))
+                subscriber.close(
+                    code: .unexpectedServerError, reason: "erreur",
+                    message: LiveMessages.closing("Erreur du serveur : reconnectez-vous."))
                 return
             }
             guard var current = channels[sessionID]?.subscribers[subscriber.id] else { return }
@@ -184,7 +193,8 @@ actor LiveHub {
     func sessionDeleted(_ sessionID: UUID) {
         guard let channel = channels.removeValue(forKey: sessionID) else { return }
         for subscription in channel.subscribers.values {
-            subscription.subscriber.close(code: .normalClosure, reason: "supprimée", message: LiveMessages.deleted(sessionID))
+            subscription.subscriber.close(
+                code: .normalClosure, reason: "supprimée", message: LiveMessages.deleted(sessionID))
         }
     }
 
@@ -195,9 +205,11 @@ actor LiveHub {
         let db = database()
         if db is any PostgresDatabase {
             do {
-                try await db.sql.raw("""
+                try await db.sql.raw(
+                    """
                     SELECT pg_notify(\(bind: LiveEvents.channel), \(bind: "d:\(sessionID.uuidString)"))
-                    """).run()
+                    """
+                ).run()
             } catch {
                 logger.warning("live deletion notice not sent: \(String(reflecting: error))")
             }
@@ -247,7 +259,8 @@ actor LiveHub {
             // A finished session has nothing more to say: its connections close once told so.
             if events.contains(where: { $0.status?.isFinal == true }) {
                 for subscription in channels[sessionID]?.subscribers.values ?? [:].values {
-                    subscription.subscriber.close(code: .normalClosure, reason: "fin", message: LiveMessages.closing("La session est terminée."))
+                    subscription.subscriber.close(
+                        code: .normalClosure, reason: "fin", message: LiveMessages.closing("La session est terminée."))
                 }
                 channels[sessionID] = nil
                 continue
@@ -263,8 +276,10 @@ actor LiveHub {
 
     /// Someone who gave their seat up is no longer a participant: their connections close.
     private func closeParticipant(_ userID: Int, in sessionID: UUID) {
-        for subscription in channels[sessionID]?.subscribers.values ?? [:].values where subscription.subscriber.userID == userID {
-            subscription.subscriber.close(code: .normalClosure, reason: "parti", message: LiveMessages.closing("Vous avez quitté la session."))
+        for subscription in channels[sessionID]?.subscribers.values ?? [:].values
+        where subscription.subscriber.userID == userID {
+            subscription.subscriber.close(
+                code: .normalClosure, reason: "parti", message: LiveMessages.closing("Vous avez quitté la session."))
         }
     }
 
@@ -272,7 +287,9 @@ actor LiveHub {
     func revoke(tokenID: UUID) {
         for channel in channels.values {
             for subscription in channel.subscribers.values where subscription.subscriber.tokenID == tokenID {
-                subscription.subscriber.close(code: .policyViolation, reason: "déconnecté", message: LiveMessages.closing("Session de connexion terminée : reconnectez-vous."))
+                subscription.subscriber.close(
+                    code: .policyViolation, reason: "déconnecté",
+                    message: LiveMessages.closing("Session de connexion terminée : reconnectez-vous."))
             }
         }
     }
@@ -287,10 +304,12 @@ actor LiveHub {
         let db = database()
         if db is any PostgresDatabase {
             do {
-                try await db.sql.raw("""
+                try await db.sql.raw(
+                    """
                     SELECT set_config('synchronous_commit', 'off', true),
                            pg_notify(\(bind: LiveEvents.channel), \(bind: "e:\(sessionID.uuidString)/\(instanceID.uuidString)"))
-                    """).run()
+                    """
+                ).run()
             } catch {
                 logger.warning("live notification not sent: \(String(reflecting: error))")
             }
@@ -334,9 +353,10 @@ extension Application {
 
     func installLiveHub() {
         let metrics = metrics
-        let hub = LiveHub(database: { [unowned self] in self.db }, journal: { [unowned self] in self.readDB }, logger: logger,
-                          socketsPerSession: config.liveSocketsPerSession, socketsPerUser: config.liveSocketsPerUser,
-                          published: { metrics.livePublished($0) })
+        let hub = LiveHub(
+            database: { [unowned self] in self.db }, journal: { [unowned self] in self.readDB }, logger: logger,
+            socketsPerSession: config.liveSocketsPerSession, socketsPerUser: config.liveSocketsPerUser,
+            published: { metrics.livePublished($0) })
         storage[HubKey.self] = hub
     }
 }

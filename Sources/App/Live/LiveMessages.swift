@@ -16,7 +16,8 @@ enum LiveMessages {
 
     /// The connection gave way to a newer one of the same person (`LiveHub.admit`): a client
     /// should not reconnect on its own, or its devices would keep closing one another.
-    static let replaced = #"{"type":"stream.replaced","data":{"reason":"Trop de connexions ouvertes au direct : celle-ci, la plus ancienne, est fermée."}}"#
+    static let replaced =
+        #"{"type":"stream.replaced","data":{"reason":"Trop de connexions ouvertes au direct : celle-ci, la plus ancienne, est fermée."}}"#
 
     /// The session no longer exists: its journal went with it, so this is no numbered event.
     static func deleted(_ sessionID: UUID) -> String {

@@ -27,8 +27,11 @@ final class LiveSubscriber: Sendable {
     /// or a client that ignores it would otherwise hold its connection until the ping times out.
     static let closeGrace: TimeAmount = .seconds(5)
 
-    init(socket: WebSocket, channel: any Channel, sessionID: UUID, userID: Int, tokenID: UUID, isMJ: Bool, maxPending: Int,
-         onSessionRunning: @escaping @Sendable () -> Void = {}) {
+    init(
+        socket: WebSocket, channel: any Channel, sessionID: UUID, userID: Int, tokenID: UUID, isMJ: Bool,
+        maxPending: Int,
+        onSessionRunning: @escaping @Sendable () -> Void = {}
+    ) {
         self.onSessionRunning = onSessionRunning
         self.socket = socket
         self.channel = channel
@@ -48,7 +51,10 @@ final class LiveSubscriber: Sendable {
     /// reason it can act on.
     func send(_ event: EncodedEvent) {
         guard !closing.withLockedValue({ $0 }) else { return }
-        let backlog = pending.withLockedValue { value -> Int in value += 1; return value }
+        let backlog = pending.withLockedValue { value -> Int in
+            value += 1
+            return value
+        }
         guard backlog <= maxPending else {
             close(code: .policyViolation, reason: "retard", message: LiveMessages.lagging(lastDelivered: event.seq - 1))
             return
@@ -67,7 +73,10 @@ final class LiveSubscriber: Sendable {
     }
 
     func close(code: WebSocketErrorCode, reason: String, message: String? = nil) {
-        let first = closing.withLockedValue { value -> Bool in defer { value = true }; return !value }
+        let first = closing.withLockedValue { value -> Bool in
+            defer { value = true }
+            return !value
+        }
         guard first else { return }
         if let message { socket.send(message, promise: nil) }
         socket.close(code: code, promise: nil)

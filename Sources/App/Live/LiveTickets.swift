@@ -16,7 +16,9 @@ enum LiveTickets {
     static let schema = "live_tickets"
     static let lifetime: TimeInterval = 30
 
-    static func issue(to caller: Caller, for sessionID: UUID, at now: Date, on db: any Database) async throws -> LiveTicketResponse {
+    static func issue(to caller: Caller, for sessionID: UUID, at now: Date, on db: any Database) async throws
+        -> LiveTicketResponse
+    {
         let (value, digest) = UserToken.generate()
         let expiresAt = now.addingTimeInterval(lifetime)
         let sql = db.sql
@@ -32,7 +34,9 @@ enum LiveTickets {
     /// Spends `value` on `sessionID` and gives the caller it was issued to, whose token must still
     /// be valid. A ticket for another session is left alone: it is not this one's to spend.
     static func redeem(_ value: String, for sessionID: UUID, at now: Date, on db: any Database) async throws -> Caller {
-        guard value.utf8.count <= 128 else { throw AppError.unauthorized("Ticket invalide ou déjà utilisé : demandez-en un autre.") }
+        guard value.utf8.count <= 128 else {
+            throw AppError.unauthorized("Ticket invalide ou déjà utilisé : demandez-en un autre.")
+        }
         let spent = try await db.sql.delete(from: schema)
             .where("digest", .equal, UserToken.digest(value))
             .where("session_id", .equal, sessionID)
@@ -45,11 +49,12 @@ enum LiveTickets {
             throw AppError.unauthorized("Ticket expiré : demandez-en un autre.")
         }
         let tokenID = try spent.decode(column: "token_id", as: UUID.self)
-        guard let token = try await UserToken.query(on: db)
+        guard
+            let token = try await UserToken.query(on: db)
                 .filter(\.$id == tokenID)
                 .join(User.self, on: \UserToken.$user.$id == \User.$id)
                 .first(),
-              let user = try? token.joined(User.self), let userID = user.id, token.expiresAt > now
+            let user = try? token.joined(User.self), let userID = user.id, token.expiresAt > now
         else {
             throw AppError.unauthorized("Jeton invalide ou révoqué.")
         }

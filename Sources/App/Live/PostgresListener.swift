@@ -43,7 +43,8 @@ final class PostgresListener: LifecycleHandler, Sendable {
                     } catch {
                         if Task.isCancelled { return }
                         attempt += 1
-                        logger.warning("live listener lost PostgreSQL (attempt \(attempt)): \(String(reflecting: error))")
+                        logger.warning(
+                            "live listener lost PostgreSQL (attempt \(attempt)): \(String(reflecting: error))")
                     }
                     try? await Task.sleep(for: .milliseconds(min(5000, 200 * attempt)))
                 }

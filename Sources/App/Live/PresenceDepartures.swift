@@ -68,7 +68,8 @@ final class PresenceDepartures: Sendable {
         do {
             try await app.db.transaction { db in
                 _ = try await Participation.lockSession(sessionID, on: db)
-                try await Participation.disconnect(leaving.map { ($0.grant.caller.userID, $0.at) }, from: sessionID, on: db)
+                try await Participation.disconnect(
+                    leaving.map { ($0.grant.caller.userID, $0.at) }, from: sessionID, on: db)
             }
             await hub.publish(sessionID)
         } catch {

@@ -53,15 +53,21 @@ final class PresenceTouches: Sendable {
                 let rows = try await app.db.sql.update(SessionPresence.schema)
                     .set("last_seen", to: now)
                     .where("is_online", .equal, true)
-                    .where(SQLGroupExpression([SQLIdentifier("session_id"), SQLIdentifier("user_id")]), .in,
-                           SQLGroupExpression(part.map { SQLGroupExpression([SQLBind($0.sessionID), SQLBind($0.caller.userID)]) }))
+                    .where(
+                        SQLGroupExpression([SQLIdentifier("session_id"), SQLIdentifier("user_id")]), .in,
+                        SQLGroupExpression(
+                            part.map { SQLGroupExpression([SQLBind($0.sessionID), SQLBind($0.caller.userID)]) })
+                    )
                     .returning("session_id", "user_id")
                     .all()
-                let refreshed = Set(rows.compactMap { row in
-                    (try? row.decode(column: "session_id", as: UUID.self)).flatMap { session in
-                        (try? row.decode(column: "user_id", as: Int.self)).map { Key(sessionID: session, userID: $0) }
-                    }
-                })
+                let refreshed = Set(
+                    rows.compactMap { row in
+                        (try? row.decode(column: "session_id", as: UUID.self)).flatMap { session in
+                            (try? row.decode(column: "user_id", as: Int.self)).map {
+                                Key(sessionID: session, userID: $0)
+                            }
+                        }
+                    })
                 stale += part.filter { !refreshed.contains(Key(sessionID: $0.sessionID, userID: $0.caller.userID)) }
             } catch {
                 app.logger.warning("live presence batch failed: \(String(reflecting: error))")

@@ -10,10 +10,12 @@ struct AccessLogMiddleware: AsyncMiddleware {
         let start = ContinuousClock.now
         let response = try await next.respond(to: request)
         let elapsed = ContinuousClock.now - start
-        request.logger.info("\(request.method) \(Self.maskedPath(of: request)) \(response.status.code)", metadata: [
-            "status": .stringConvertible(response.status.code),
-            "duration_ms": .string(Self.milliseconds(elapsed)),
-        ])
+        request.logger.info(
+            "\(request.method) \(Self.maskedPath(of: request)) \(response.status.code)",
+            metadata: [
+                "status": .stringConvertible(response.status.code),
+                "duration_ms": .string(Self.milliseconds(elapsed)),
+            ])
         return response
     }
 

@@ -27,7 +27,8 @@ public struct JSONLogHandler: LogHandler {
 
     func line(for event: LogEvent) -> Data? {
         var line: [String: Any] = [
-            "ts": Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)),
+            "ts": Date().formatted(
+                .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)),
             "level": event.level.rawValue,
             "logger": label,
             "msg": event.message.description,
@@ -35,17 +36,20 @@ public struct JSONLogHandler: LogHandler {
         ]
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         for (key, value) in merged { line[key] = Self.plain(value) }
-        guard var data = try? JSONSerialization.data(withJSONObject: line, options: [.sortedKeys, .withoutEscapingSlashes]) else { return nil }
+        guard
+            var data = try? JSONSerialization.data(
+                withJSONObject: line, options: [.sortedKeys, .withoutEscapingSlashes])
+        else { return nil }
         data.append(0x0A)
         return data
     }
 
     private static func plain(_ value: Logger.Metadata.Value) -> Any {
         switch value {
-        case let .string(text): text
-        case let .stringConvertible(convertible): convertible.description
-        case let .array(values): values.map(plain)
-        case let .dictionary(values): values.mapValues(plain)
+        case .string(let text): text
+        case .stringConvertible(let convertible): convertible.description
+        case .array(let values): values.map(plain)
+        case .dictionary(let values): values.mapValues(plain)
         }
     }
 }

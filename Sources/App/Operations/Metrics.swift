@@ -16,40 +16,51 @@ final class Metrics: Sendable {
 
     func requests(method: String, route: String, status: Int) -> Counter {
         registry.makeCounter(
-            descriptor: .init(namespace: "etrange", metricName: "http_requests", unitName: "total",
-                              helpText: "HTTP requests answered, by route and status."),
+            descriptor: .init(
+                namespace: "etrange", metricName: "http_requests", unitName: "total",
+                helpText: "HTTP requests answered, by route and status."),
             labels: [("method", method), ("route", route), ("status", String(status))])
     }
 
     func latency(method: String, route: String) -> DurationHistogram {
         registry.makeDurationHistogram(
-            descriptor: .init(namespace: "etrange", metricName: "http_request_duration", unitName: "seconds",
-                              helpText: "Time to answer HTTP requests, by route."),
+            descriptor: .init(
+                namespace: "etrange", metricName: "http_request_duration", unitName: "seconds",
+                helpText: "Time to answer HTTP requests, by route."),
             labels: [("method", method), ("route", route)],
             buckets: Self.latencyBuckets)
     }
 
     func webhookAttempt(_ outcome: String) {
         registry.makeCounter(
-            descriptor: .init(namespace: "etrange", metricName: "webhook_attempts", unitName: "total",
-                              helpText: "Webhook delivery attempts, by outcome."),
-            labels: [("outcome", outcome)]).increment()
+            descriptor: .init(
+                namespace: "etrange", metricName: "webhook_attempts", unitName: "total",
+                helpText: "Webhook delivery attempts, by outcome."),
+            labels: [("outcome", outcome)]
+        ).increment()
     }
 
     func livePublished(_ count: Int) {
         registry.makeCounter(
-            descriptor: .init(namespace: "etrange", metricName: "live_events_published", unitName: "total",
-                              helpText: "Live events read from the journal and handed to this instance's sockets."),
-            labels: []).increment(by: Int64(count))
+            descriptor: .init(
+                namespace: "etrange", metricName: "live_events_published", unitName: "total",
+                helpText: "Live events read from the journal and handed to this instance's sockets."),
+            labels: []
+        ).increment(by: Int64(count))
     }
 
     /// The gauges read when scraped rather than kept up to date on every change.
     func refresh(app: Application) async throws {
         registry.makeGauge(
-            descriptor: .init(namespace: "etrange", metricName: "live_connections", unitName: "",
-                              helpText: "Live WebSocket connections open on this instance."),
-            labels: []).set(Double(await app.live.connectionCount))
-        struct Row: Decodable { let status: String; let count: Int }
+            descriptor: .init(
+                namespace: "etrange", metricName: "live_connections", unitName: "",
+                helpText: "Live WebSocket connections open on this instance."),
+            labels: []
+        ).set(Double(await app.live.connectionCount))
+        struct Row: Decodable {
+            let status: String
+            let count: Int
+        }
         let rows = try await app.db.sql
             .select().column("status").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "count")
             .from(Session.schema).groupBy("status")
@@ -57,9 +68,11 @@ final class Metrics: Sendable {
         let counts = Dictionary(uniqueKeysWithValues: rows.map { ($0.status, $0.count) })
         for status in SessionStatus.allCases {
             registry.makeGauge(
-                descriptor: .init(namespace: "etrange", metricName: "sessions", unitName: "",
-                                  helpText: "Sessions in the database, by status."),
-                labels: [("status", status.rawValue)]).set(Double(counts[status.rawValue] ?? 0))
+                descriptor: .init(
+                    namespace: "etrange", metricName: "sessions", unitName: "",
+                    helpText: "Sessions in the database, by status."),
+                labels: [("status", status.rawValue)]
+            ).set(Double(counts[status.rawValue] ?? 0))
         }
     }
 }
@@ -85,7 +98,8 @@ struct MetricsMiddleware: AsyncMiddleware {
         let start = ContinuousClock.now
         let response = try await next.respond(to: request)
         // Files of the web interface have no route; everything else without one is a 404.
-        let route = request.route.map { "/" + $0.path.map(\.description).joined(separator: "/") }
+        let route =
+            request.route.map { "/" + $0.path.map(\.description).joined(separator: "/") }
             ?? (response.status == .notFound ? "unmatched" : "static")
         let method = request.method.rawValue
         let metrics = request.application.metrics
@@ -104,15 +118,17 @@ struct MetricsController: RouteCollection {
     func scrape(req: Request) async throws -> Response {
         if let expected = req.application.config.metricsToken {
             guard let token = req.headers.bearerAuthorization?.token,
-                  Array(token.utf8).constantTimeEquals(Array(expected.utf8))
+                Array(token.utf8).constantTimeEquals(Array(expected.utf8))
             else {
                 throw AppError.unauthorized("Jeton de métriques requis (ETRANGE_METRICS_TOKEN).")
             }
         }
         try await req.application.metrics.refresh(app: req.application)
         var headers = HTTPHeaders()
-        headers.contentType = HTTPMediaType(type: "text", subType: "plain", parameters: ["version": "0.0.4", "charset": "utf-8"])
+        headers.contentType = HTTPMediaType(
+            type: "text", subType: "plain", parameters: ["version": "0.0.4", "charset": "utf-8"])
         headers.replaceOrAdd(name: .cacheControl, value: "no-store")
-        return Response(status: .ok, headers: headers, body: .init(string: req.application.metrics.registry.emitToString()))
+        return Response(
+            status: .ok, headers: headers, body: .init(string: req.application.metrics.registry.emitToString()))
     }
 }

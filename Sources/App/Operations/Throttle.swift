@@ -139,7 +139,9 @@ extension Request {
     /// Like `limit`, for attempts that count only when they fail: `body` runs with the token
     /// taken, which comes back when it succeeds, or when another allowance refused the attempt
     /// before it tried anything.
-    func limitFailures<T>(_ key: String, _ rule: Throttle.Rule, reason: String, _ body: () async throws -> T) async throws -> T {
+    func limitFailures<T>(_ key: String, _ rule: Throttle.Rule, reason: String, _ body: () async throws -> T)
+        async throws -> T
+    {
         try limit(key, rule, reason: reason)
         do {
             let result = try await body()

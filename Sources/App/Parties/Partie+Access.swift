@@ -12,11 +12,12 @@ extension Partie {
     /// The partie if the caller belongs to it. Anyone else gets the same 404 as for a partie that
     /// does not exist, so another group's partie is never revealed.
     static func visible(_ id: Int, to caller: Caller, on db: any Database) async throws -> VisiblePartie {
-        guard let partie = try await Partie.query(on: db)
-            .filter(\.$id == id)
-            .join(PartieMember.self, on: \Partie.$id == \PartieMember.$partie.$id)
-            .filter(PartieMember.self, \.$user.$id == caller.userID)
-            .first()
+        guard
+            let partie = try await Partie.query(on: db)
+                .filter(\.$id == id)
+                .join(PartieMember.self, on: \Partie.$id == \PartieMember.$partie.$id)
+                .filter(PartieMember.self, \.$user.$id == caller.userID)
+                .first()
         else {
             throw AppError.notFound("Partie introuvable.")
         }

@@ -34,8 +34,9 @@ struct PartiesController: RouteCollection {
             attempt += 1
             do {
                 let partie = try await req.db.transaction { db in
-                    let partie = Partie(name: name, scenarioID: body.scenarioId, mjID: caller.userID,
-                                        inviteCode: InviteCode.generate(), now: now)
+                    let partie = Partie(
+                        name: name, scenarioID: body.scenarioId, mjID: caller.userID,
+                        inviteCode: InviteCode.generate(), now: now)
                     if let length { partie.sessionLengthMinutes = length }
                     try await partie.create(on: db)
                     try await PartieMember(partieID: partie.requireID(), userID: caller.userID, now: now).create(on: db)
@@ -55,7 +56,8 @@ struct PartiesController: RouteCollection {
         let partie = try await Partie.managed(req.intParameter(), by: caller, on: req.db).partie
         if let name = body.name { partie.name = try Check.text(name, field: "name", length: 1...100, scalars: 100) }
         if let length = body.sessionLengthMinutes {
-            partie.sessionLengthMinutes = try Check.integer(length, field: "session_length_minutes", in: Partie.sessionLengths)
+            partie.sessionLengthMinutes = try Check.integer(
+                length, field: "session_length_minutes", in: Partie.sessionLengths)
         }
         partie.updatedAt = req.now
         try await req.db.transaction { db in
@@ -74,7 +76,8 @@ struct PartiesController: RouteCollection {
             .filter(PartieMember.self, \.$user.$id == caller.userID)
             .sort(\.$createdAt, .descending).sort(\.$id, .descending)
             .paginate(pageRequest)
-        return Page(items: try await Self.responses(for: parties.items, caller: caller, req: req), metadata: parties.metadata)
+        return Page(
+            items: try await Self.responses(for: parties.items, caller: caller, req: req), metadata: parties.metadata)
     }
 
     func show(req: Request) async throws -> PartieResponse {
@@ -93,7 +96,9 @@ struct PartiesController: RouteCollection {
             .all()
         // The MJ first, then players in the order they joined.
         let ordered = members.enumerated().sorted { lhs, rhs in
-            let (left, right) = (lhs.element.$user.id == visible.partie.$mj.id, rhs.element.$user.id == visible.partie.$mj.id)
+            let (left, right) = (
+                lhs.element.$user.id == visible.partie.$mj.id, rhs.element.$user.id == visible.partie.$mj.id
+            )
             return left != right ? left : lhs.offset < rhs.offset
         }.map(\.element)
         return try ordered.map { member in
@@ -116,7 +121,8 @@ struct PartiesController: RouteCollection {
         // Codes that exist cost nothing; each unknown one does, per person and per address.
         let limits = req.application.config.limits
         let reason = "Trop de codes d'invitation essayés."
-        let partie = try await req.limitFailures("join:ip:\(req.clientAddress)", limits.joinPerAddress, reason: reason) {
+        let partie = try await req.limitFailures("join:ip:\(req.clientAddress)", limits.joinPerAddress, reason: reason)
+        {
             try await req.limitFailures("join:user:\(caller.userID)", limits.joinPerUser, reason: reason) {
                 guard let partie = try await Partie.query(on: req.db).filter(\.$inviteCode == code).first() else {
                     throw AppError.notFound("Code d'invitation inconnu ou périmé : demandez au MJ le code actuel.")
@@ -173,9 +179,13 @@ struct PartiesController: RouteCollection {
         let mjs = try await User.query(on: req.db).filter(\.$id ~~ Set(parties.map { $0.$mj.id })).all()
         let mjByID = Dictionary(uniqueKeysWithValues: try mjs.map { (try $0.requireID(), $0) })
         let scenarioIDs = Set(parties.compactMap { $0.$scenario.id })
-        let scenarios = scenarioIDs.isEmpty ? [] : try await Scenario.query(on: req.db).filter(\.$id ~~ scenarioIDs).all()
+        let scenarios =
+            scenarioIDs.isEmpty ? [] : try await Scenario.query(on: req.db).filter(\.$id ~~ scenarioIDs).all()
         let titleByID = Dictionary(uniqueKeysWithValues: try scenarios.map { (try $0.requireID(), $0.title) })
-        struct Count: Decodable { let partieId: Int; let count: Int }
+        struct Count: Decodable {
+            let partieId: Int
+            let count: Int
+        }
         let counts = try await req.db.sql
             .select().column("partie_id").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "count")
             .from(PartieMember.schema)

@@ -20,18 +20,21 @@ enum QRCode {
             var x = 0
             while x < width {
                 // Runs of dark modules become one rectangle each, which keeps the file small.
-                guard code.pointee.data[y * width + x] & 1 == 1 else { x += 1; continue }
+                guard code.pointee.data[y * width + x] & 1 == 1 else {
+                    x += 1
+                    continue
+                }
                 let start = x
                 while x < width, code.pointee.data[y * width + x] & 1 == 1 { x += 1 }
                 path += "M\(start + quiet) \(y + quiet)h\(x - start)v1h-\(x - start)z"
             }
         }
         return """
-        <?xml version="1.0" encoding="UTF-8"?>
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(side)" height="\(side)" viewBox="0 0 \(width + 2 * quiet) \(width + 2 * quiet)" shape-rendering="crispEdges">
-        <rect width="100%" height="100%" fill="#ffffff"/>
-        <path fill="#000000" d="\(path)"/>
-        </svg>
-        """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(side)" height="\(side)" viewBox="0 0 \(width + 2 * quiet) \(width + 2 * quiet)" shape-rendering="crispEdges">
+            <rect width="100%" height="100%" fill="#ffffff"/>
+            <path fill="#000000" d="\(path)"/>
+            </svg>
+            """
     }
 }

@@ -24,7 +24,9 @@ struct ScenariosController: RouteCollection {
             title: try Check.text(body.title, field: "title", length: 1...200, scalars: 200),
             description: try Check.optionalText(body.description, field: "description", maxLength: 5000),
             creatorID: caller.userID, now: req.now)
-        try req.limit("scenarios:\(caller.userID)", req.application.config.limits.scenarios, reason: "Trop de scénarios créés d'affilée.")
+        try req.limit(
+            "scenarios:\(caller.userID)", req.application.config.limits.scenarios,
+            reason: "Trop de scénarios créés d'affilée.")
         try await scenario.create(on: req.db)
         return try await ScenarioResponse(scenario).encodeResponse(status: .created, for: req)
     }

@@ -25,10 +25,15 @@ enum Participation {
     /// session's lock, which also checks that they are still a member of the partie. Nil when that
     /// is not the case (offline, waking, not seated, not a member), for the full path to decide
     /// and explain.
-    static func touch(_ caller: Caller, in sessionID: UUID, active: Bool, at now: Date, on db: any Database) async throws -> PresenceResponse? {
-        guard let row = try await db.first(TouchStatement(caller.userID, in: sessionID, active: active, at: now)) else { return nil }
-        return try PresenceResponse(onlineRow: row, userID: caller.userID, username: caller.user.username,
-                                    displayName: caller.user.displayName)
+    static func touch(_ caller: Caller, in sessionID: UUID, active: Bool, at now: Date, on db: any Database)
+        async throws -> PresenceResponse?
+    {
+        guard let row = try await db.first(TouchStatement(caller.userID, in: sessionID, active: active, at: now)) else {
+            return nil
+        }
+        return try PresenceResponse(
+            onlineRow: row, userID: caller.userID, username: caller.user.username,
+            displayName: caller.user.displayName)
     }
 
     /// What a writer in the chat or a drawer of cards needs to know, read by the statement that
@@ -45,9 +50,10 @@ enum Participation {
         guard let row = try await db.first(WriterStatement(userID, in: id)) else { return nil }
         let rawStatus = try row.decode(column: "status", as: String.self)
         guard let status = SessionStatus(rawValue: rawStatus) else { return nil }
-        return Writer(status: status, cardValues: try row.decode(column: "card_values", as: String.self),
-                      seated: try row.decode(column: "seated", as: Bool.self),
-                      idle: try row.decode(column: "idle", as: Bool.self))
+        return Writer(
+            status: status, cardValues: try row.decode(column: "card_values", as: String.self),
+            seated: try row.decode(column: "seated", as: Bool.self),
+            idle: try row.decode(column: "idle", as: Bool.self))
     }
 
     /// The participant's place if it is still held.
@@ -57,7 +63,8 @@ enum Participation {
             .first()
     }
 
-    static func seatedPlayers(in sessionID: UUID, excluding userID: Int? = nil, on db: any Database) async throws -> Int {
+    static func seatedPlayers(in sessionID: UUID, excluding userID: Int? = nil, on db: any Database) async throws -> Int
+    {
         let query = SessionParticipant.query(on: db)
             .filter(\.$session.$id == sessionID)
             .filter(\.$role ~~ SeatRole.seatTaking)
@@ -101,8 +108,10 @@ enum Participation {
         participant.updatedAt = now
         try await participant.save(on: db)
         if !wasSeated {
-            try await LiveEvents.record(.participantJoined, in: sessionID, data: try await LiveEvents.person(
-                userID: userID, characterID: participant.$character.id, role: role, on: db), at: now, on: db)
+            try await LiveEvents.record(
+                .participantJoined, in: sessionID,
+                data: try await LiveEvents.person(
+                    userID: userID, characterID: participant.$character.id, role: role, on: db), at: now, on: db)
         }
 
         if session.status.isRunning {
@@ -112,12 +121,16 @@ enum Participation {
     }
 
     /// Gives the seat up, inside the caller's transaction: offline, inactive, time settled.
-    static func leave(userID: Int, from sessionID: UUID, at now: Date, on db: any Database) async throws -> SessionParticipant {
+    static func leave(userID: Int, from sessionID: UUID, at now: Date, on db: any Database) async throws
+        -> SessionParticipant
+    {
         guard let session = try await lockSession(sessionID, on: db) else {
             throw AppError.notFound("Session introuvable.")
         }
         guard !session.status.isFinal else {
-            throw AppError.conflict("La session est « \(session.status.rawValue) » (\(session.status.label)) : il n'y a plus de place à quitter.")
+            throw AppError.conflict(
+                "La session est « \(session.status.rawValue) » (\(session.status.label)) : il n'y a plus de place à quitter."
+            )
         }
         guard let participant = try await seat(of: userID, in: sessionID, on: db) else {
             throw AppError.conflict("Vous n'avez pas de place dans cette session.")
@@ -127,26 +140,34 @@ enum Participation {
         participant.leftAt = now
         participant.updatedAt = now
         try await participant.save(on: db)
-        try await LiveEvents.record(.participantLeft, in: sessionID, data: try await LiveEvents.person(
-            userID: userID, characterID: participant.$character.id, role: participant.role, on: db), at: now, on: db)
+        try await LiveEvents.record(
+            .participantLeft, in: sessionID,
+            data: try await LiveEvents.person(
+                userID: userID, characterID: participant.$character.id, role: participant.role, on: db), at: now, on: db
+        )
         return participant
     }
 
     /// A connection or a heartbeat of a seated participant, inside the caller's transaction. The
     /// partie's MJ needs no seat first: they are seated as master.
-    static func heartbeat(userID: Int, isMJ: Bool, in sessionID: UUID, active: Bool = false, at now: Date, on db: any Database) async throws {
+    static func heartbeat(
+        userID: Int, isMJ: Bool, in sessionID: UUID, active: Bool = false, at now: Date, on db: any Database
+    ) async throws {
         guard let session = try await lockSession(sessionID, on: db) else {
             throw AppError.notFound("Session introuvable.")
         }
         guard session.status.isRunning else {
-            throw AppError.conflict("La session est « \(session.status.rawValue) » (\(session.status.label)) : on ne peut s'y connecter que pendant qu'elle se joue.")
+            throw AppError.conflict(
+                "La session est « \(session.status.rawValue) » (\(session.status.label)) : on ne peut s'y connecter que pendant qu'elle se joue."
+            )
         }
         guard let participant = try await seat(of: userID, in: sessionID, on: db) else {
             guard isMJ else {
                 throw AppError.conflict("Rejoignez d'abord la session : seuls les participants y sont présents.")
             }
-            _ = try await seat(userID: userID, role: .master, characterID: nil, in: sessionID,
-                               lateJoinExempt: true, at: now, on: db)
+            _ = try await seat(
+                userID: userID, role: .master, characterID: nil, in: sessionID,
+                lateJoinExempt: true, at: now, on: db)
             return
         }
         try await connect(participant, session: session, active: active, at: now, on: db)
@@ -154,9 +175,12 @@ enum Participation {
 
     /// Marks the participant online (a connection or a heartbeat) and starts their clock when the
     /// session is active.
-    static func connect(_ participant: SessionParticipant, session: Session, active: Bool = true, at now: Date, on db: any Database) async throws {
+    static func connect(
+        _ participant: SessionParticipant, session: Session, active: Bool = true, at now: Date, on db: any Database
+    ) async throws {
         let sessionID = try session.requireID()
-        let presence = try await SessionPresence.query(on: db)
+        let presence =
+            try await SessionPresence.query(on: db)
             .filter(\.$session.$id == sessionID).filter(\.$user.$id == participant.$user.id).first()
             ?? {
                 let presence = SessionPresence()
@@ -181,8 +205,11 @@ enum Participation {
             try await participant.save(on: db)
         }
         if cameOnline || cameBack {
-            try await LiveEvents.record(cameOnline ? .presenceOnline : .presenceActive, in: sessionID, data: try await LiveEvents.person(
-                userID: participant.$user.id, characterID: participant.$character.id, role: participant.role, on: db), at: now, on: db)
+            try await LiveEvents.record(
+                cameOnline ? .presenceOnline : .presenceActive, in: sessionID,
+                data: try await LiveEvents.person(
+                    userID: participant.$user.id, characterID: participant.$character.id, role: participant.role, on: db
+                ), at: now, on: db)
         }
     }
 
@@ -197,10 +224,15 @@ enum Participation {
     }
 
     /// Journals a presence change of `userID`, described by their seat as the other presence events are.
-    private static func announce(_ type: LiveEventType, of userID: Int, in sessionID: UUID, at now: Date, on db: any Database) async throws {
+    private static func announce(
+        _ type: LiveEventType, of userID: Int, in sessionID: UUID, at now: Date, on db: any Database
+    ) async throws {
         let participant = try await seat(of: userID, in: sessionID, on: db)
-        try await LiveEvents.record(type, in: sessionID, data: try await LiveEvents.person(
-            userID: userID, characterID: participant?.$character.id, role: participant?.role, on: db), at: now, on: db)
+        try await LiveEvents.record(
+            type, in: sessionID,
+            data: try await LiveEvents.person(
+                userID: userID, characterID: participant?.$character.id, role: participant?.role, on: db), at: now,
+            on: db)
     }
 
     /// Announces idle every online person with no sign of their own since `now - after`.
@@ -244,30 +276,40 @@ enum Participation {
     /// In plain SQL, three statements a person and one for them all:
     /// when a server restarts or a network drops, every socket closes at once, and through Fluent
     /// settling 19,600 people kept the server busy for over a minute (BENCHMARKS.md).
-    static func disconnect(_ leaving: [(userID: Int, until: Date)], from sessionID: UUID, at now: Date? = nil, on db: any Database) async throws {
+    static func disconnect(
+        _ leaving: [(userID: Int, until: Date)], from sessionID: UUID, at now: Date? = nil, on db: any Database
+    ) async throws {
         guard !leaving.isEmpty else { return }
         let sql = db.sql
-        let people = try await sql.raw("""
+        let people = try await sql.raw(
+            """
             SELECT u.id AS user_id, u.username, u.display_name, p.character_id, c.name AS character_name, p.role,
               p.played_seconds, p.playing_since
             FROM \(ident: User.schema) u
             LEFT JOIN \(ident: SessionParticipant.schema) p ON p.user_id = u.id AND p.session_id = \(bind: sessionID)
             LEFT JOIN \(ident: Character.schema) c ON c.id = p.character_id
             WHERE u.id IN (\(binds: leaving.map(\.userID)))
-            """).all()
-        let byUser = Dictionary(try people.map { (try $0.decode(column: "user_id", as: Int.self), $0) }, uniquingKeysWith: { first, _ in first })
+            """
+        ).all()
+        let byUser = Dictionary(
+            try people.map { (try $0.decode(column: "user_id", as: Int.self), $0) },
+            uniquingKeysWith: { first, _ in first })
         for (userID, until) in leaving {
             guard let person = byUser[userID] else { continue }
             let wentOffline = try await sql.update(SessionPresence.schema)
                 .set("is_online", to: false).set("left_at", to: until).set("idle_since", to: SQLLiteral.null)
-                .where("session_id", .equal, sessionID).where("user_id", .equal, userID).where("is_online", .equal, true)
+                .where("session_id", .equal, sessionID).where("user_id", .equal, userID).where(
+                    "is_online", .equal, true
+                )
                 .returning("id")
                 .all()
             let role = try person.decode(column: "role", as: String?.self).flatMap(SeatRole.init(rawValue:))
             if role != nil {
-                let played = RunningTime(accumulatedSeconds: try person.decode(column: "played_seconds", as: Double.self),
-                                         runningSince: try person.decode(column: "playing_since", as: Date?.self))
-                    .stopped(at: until)
+                let played = RunningTime(
+                    accumulatedSeconds: try person.decode(column: "played_seconds", as: Double.self),
+                    runningSince: try person.decode(column: "playing_since", as: Date?.self)
+                )
+                .stopped(at: until)
                 try await sql.update(SessionParticipant.schema)
                     .set("played_seconds", to: played.seconds).set("playing_since", to: SQLLiteral.null)
                     .set("total_time_minutes", to: played.minutes)
@@ -292,13 +334,17 @@ enum Participation {
 
     /// Follows a move of the session, inside its transaction: pausing stops every clock, resuming
     /// restarts those of the people online, the end takes everyone offline and settles their time.
-    static func sessionMoved(_ sessionID: UUID, to status: SessionStatus, at now: Date, on db: any Database) async throws {
+    static func sessionMoved(_ sessionID: UUID, to status: SessionStatus, at now: Date, on db: any Database)
+        async throws
+    {
         let participants = try await SessionParticipant.query(on: db).filter(\.$session.$id == sessionID).all()
         switch status {
         case .active:
-            let online = Set(try await SessionPresence.query(on: db)
-                .filter(\.$session.$id == sessionID).filter(\.$isOnline == true).all().map { $0.$user.id })
-            for participant in participants where participant.isActive && online.contains(participant.$user.id) && participant.playingSince == nil {
+            let online = Set(
+                try await SessionPresence.query(on: db)
+                    .filter(\.$session.$id == sessionID).filter(\.$isOnline == true).all().map { $0.$user.id })
+            for participant in participants
+            where participant.isActive && online.contains(participant.$user.id) && participant.playingSince == nil {
                 participant.playingSince = now
                 try await participant.save(on: db)
             }
@@ -342,10 +388,11 @@ enum Participation {
             let took = try await db.transaction { db -> Bool in
                 _ = try await lockSession(sessionID, on: db)
                 // Still stale under the lock: a heartbeat that arrived meanwhile wins.
-                guard try await SessionPresence.query(on: db)
-                    .filter(\.$session.$id == sessionID).filter(\.$user.$id == userID)
-                    .filter(\.$isOnline == true).filter(\.$lastSeen < cutoff)
-                    .count() > 0
+                guard
+                    try await SessionPresence.query(on: db)
+                        .filter(\.$session.$id == sessionID).filter(\.$user.$id == userID)
+                        .filter(\.$isOnline == true).filter(\.$lastSeen < cutoff)
+                        .count() > 0
                 else { return false }
                 try await disconnect([(userID, lastSeen)], from: sessionID, at: now, on: db)
                 return true

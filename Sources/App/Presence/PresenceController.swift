@@ -27,7 +27,8 @@ struct PresenceController: RouteCollection {
         let visible = try await Session.visible(id, to: caller, on: req.db)
         let role: SeatRole = visible.partie.isMJ ? .master : .player
         if let characterID = body.characterId {
-            try await Self.checkCharacter(characterID, ownedBy: caller.userID, partieID: visible.partie.id, field: "character_id", on: req.db)
+            try await Self.checkCharacter(
+                characterID, ownedBy: caller.userID, partieID: visible.partie.id, field: "character_id", on: req.db)
         } else if role == .player {
             throw AppError.invalid(field: "character_id", reason: "choisissez le personnage avec lequel vous jouez.")
         }
@@ -62,15 +63,18 @@ struct PresenceController: RouteCollection {
         guard !rows.isEmpty else { throw AppError.notFound("Session introuvable.") }
         return try rows.compactMap { row in
             guard let userID = try row.decode(column: "user_id", as: Int?.self) else { return nil }
-            return try PresenceResponse(onlineRow: row, userID: userID, username: try row.decode(column: "username", as: String.self),
-                                        displayName: try row.decode(column: "display_name", as: String?.self))
+            return try PresenceResponse(
+                onlineRow: row, userID: userID, username: try row.decode(column: "username", as: String.self),
+                displayName: try row.decode(column: "display_name", as: String?.self))
         }
     }
 
     /// A connection or a heartbeat, for a seated participant of a session being played.
     func connect(req: Request) async throws -> PresenceResponse {
         let caller = try req.caller
-        try req.limit("presence:\(caller.userID)", req.application.config.limits.heartbeats, reason: "Trop de signaux de présence.")
+        try req.limit(
+            "presence:\(caller.userID)", req.application.config.limits.heartbeats,
+            reason: "Trop de signaux de présence.")
         let id = try req.uuidParameter()
         let active = req.hasBody ? try req.json(HeartbeatRequest.self).active ?? false : false
         let now = req.now
@@ -80,7 +84,8 @@ struct PresenceController: RouteCollection {
         }
         let visible = try await Session.visible(id, to: caller, on: req.db)
         try await req.db.transaction { db in
-            try await Participation.heartbeat(userID: caller.userID, isMJ: visible.partie.isMJ, in: id, active: active, at: now, on: db)
+            try await Participation.heartbeat(
+                userID: caller.userID, isMJ: visible.partie.isMJ, in: id, active: active, at: now, on: db)
         }
         await req.announce(id)
         let row = try await SessionPresence.query(on: req.db)
@@ -126,10 +131,12 @@ struct PresenceController: RouteCollection {
             throw AppError.invalid(field: "user_id", reason: "cette personne n'est pas membre de la partie.")
         }
         if let characterID = body.characterId {
-            try await Self.checkCharacter(characterID, ownedBy: body.userId, partieID: visible.partie.id, field: "character_id", on: req.db)
+            try await Self.checkCharacter(
+                characterID, ownedBy: body.userId, partieID: visible.partie.id, field: "character_id", on: req.db)
         }
         let now = req.now
-        let existed = try await SessionParticipant.query(on: req.db)
+        let existed =
+            try await SessionParticipant.query(on: req.db)
             .filter(\.$session.$id == id).filter(\.$user.$id == body.userId).count() > 0
         let participant = try await req.db.transaction { db in
             try await Participation.seat(
@@ -142,7 +149,9 @@ struct PresenceController: RouteCollection {
     }
 
     /// A character may be played by its owner, in its own partie (or in any, when it has none).
-    static func checkCharacter(_ id: UUID, ownedBy userID: Int, partieID: Int, field: String, on db: any Database) async throws {
+    static func checkCharacter(_ id: UUID, ownedBy userID: Int, partieID: Int, field: String, on db: any Database)
+        async throws
+    {
         guard let character = try await Character.find(id, on: db), character.$user.id == userID else {
             throw AppError.invalid(field: field, reason: "aucun personnage de ce joueur n'a cet identifiant.")
         }
@@ -151,15 +160,24 @@ struct PresenceController: RouteCollection {
         }
     }
 
-    static func responses(for participants: [SessionParticipant], in sessionID: UUID, on db: any Database, now: Date) async throws -> [ParticipantResponse] {
+    static func responses(for participants: [SessionParticipant], in sessionID: UUID, on db: any Database, now: Date)
+        async throws -> [ParticipantResponse]
+    {
         guard !participants.isEmpty else { return [] }
         let userIDs = Set(participants.map { $0.$user.id })
-        let users = Dictionary(uniqueKeysWithValues: try await User.query(on: db).filter(\.$id ~~ userIDs).all().map { ($0.id!, $0) })
+        let users = Dictionary(
+            uniqueKeysWithValues: try await User.query(on: db).filter(\.$id ~~ userIDs).all().map { ($0.id!, $0) })
         let characterIDs = Set(participants.compactMap { $0.$character.id })
-        let characters = characterIDs.isEmpty ? [:] : Dictionary(uniqueKeysWithValues:
-            try await Character.query(on: db).filter(\.$id ~~ characterIDs).all().map { ($0.id!, $0.name) })
-        let presence = Dictionary(try await SessionPresence.query(on: db)
-            .filter(\.$session.$id == sessionID).filter(\.$isOnline == true).all().map { ($0.$user.id, $0.status) }) { first, _ in first }
+        let characters =
+            characterIDs.isEmpty
+            ? [:]
+            : Dictionary(
+                uniqueKeysWithValues:
+                    try await Character.query(on: db).filter(\.$id ~~ characterIDs).all().map { ($0.id!, $0.name) })
+        let presence = Dictionary(
+            try await SessionPresence.query(on: db)
+                .filter(\.$session.$id == sessionID).filter(\.$isOnline == true).all().map { ($0.$user.id, $0.status) }
+        ) { first, _ in first }
         return try participants.map { participant in
             guard let user = users[participant.$user.id] else { throw Abort(.internalServerError) }
             return ParticipantResponse(
@@ -196,7 +214,8 @@ extension PresenceResponse {
             userId: row.$user.id, username: user.username, displayName: user.displayName,
             characterId: row.$character.id, characterName: character?.name,
             isOnline: row.isOnline, status: row.status, joinedAt: row.joinedAt, lastSeen: row.lastSeen,
-            lastActiveAt: row.lastActiveAt ?? row.lastSeen, idleSince: row.isOnline ? row.idleSince : nil, leftAt: row.leftAt)
+            lastActiveAt: row.lastActiveAt ?? row.lastSeen, idleSince: row.isOnline ? row.idleSince : nil,
+            leftAt: row.leftAt)
     }
 }
 

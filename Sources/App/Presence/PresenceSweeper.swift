@@ -18,12 +18,16 @@ final class PresenceSweeper: LifecycleHandler, Sendable {
                     try? await Task.sleep(for: .seconds(interval))
                     guard let application, !Task.isCancelled else { return }
                     do {
-                        let swept = try await Participation.sweep(now: application.clock.now(), timeout: timeout, on: application.db)
+                        let swept = try await Participation.sweep(
+                            now: application.clock.now(), timeout: timeout, on: application.db)
                         if !swept.isEmpty { logger.info("presence sweeper: \(swept.count) taken offline") }
-                        let idle = try await Participation.markIdle(now: application.clock.now(), after: application.config.idleAfter, on: application.db)
+                        let idle = try await Participation.markIdle(
+                            now: application.clock.now(), after: application.config.idleAfter, on: application.db)
                         for sessionID in Set(swept.map(\.0)).union(idle) { await application.live.publish(sessionID) }
                         try await SessionEvent.query(on: application.db)
-                            .filter(\.$at < application.clock.now().addingTimeInterval(-application.config.eventRetention))
+                            .filter(
+                                \.$at < application.clock.now().addingTimeInterval(-application.config.eventRetention)
+                            )
                             .delete()
                     } catch {
                         logger.warning("presence sweeper failed: \(String(reflecting: error))")

@@ -22,8 +22,9 @@ extension Session {
         guard let row = try await db.first(AccessStatement(callerID: caller.userID, sessionID: id)) else {
             throw AppError.notFound("Session introuvable.")
         }
-        return SessionAccess(partieID: try row.decode(column: "partie_id", as: Int.self),
-                             isMJ: try row.decode(column: "mj_id", as: Int.self) == caller.userID)
+        return SessionAccess(
+            partieID: try row.decode(column: "partie_id", as: Int.self),
+            isMJ: try row.decode(column: "mj_id", as: Int.self) == caller.userID)
     }
 
     /// The session if the caller belongs to its partie; a 404 for anyone else, as for a session
@@ -31,18 +32,20 @@ extension Session {
     static func visible(_ id: UUID, to caller: Caller, on db: any Database) async throws -> VisibleSession {
         // One query for the session, its partie and the caller's membership: nearly every session
         // endpoint starts here.
-        guard let session = try await Session.query(on: db)
-            .filter(\.$id == id)
-            .join(Partie.self, on: \Session.$partie.$id == \Partie.$id)
-            .join(PartieMember.self, on: \Partie.$id == \PartieMember.$partie.$id)
-            .filter(PartieMember.self, \.$user.$id == caller.userID)
-            .first(),
+        guard
+            let session = try await Session.query(on: db)
+                .filter(\.$id == id)
+                .join(Partie.self, on: \Session.$partie.$id == \Partie.$id)
+                .join(PartieMember.self, on: \Partie.$id == \PartieMember.$partie.$id)
+                .filter(PartieMember.self, \.$user.$id == caller.userID)
+                .first(),
             let partie = try? session.joined(Partie.self), let partieID = partie.id
         else {
             throw AppError.notFound("Session introuvable.")
         }
-        return VisibleSession(session: session, id: id,
-                              partie: VisiblePartie(partie: partie, id: partieID, isMJ: partie.$mj.id == caller.userID))
+        return VisibleSession(
+            session: session, id: id,
+            partie: VisiblePartie(partie: partie, id: partieID, isMJ: partie.$mj.id == caller.userID))
     }
 
     /// Like `visible`, for what only the partie's MJ may do; other members get a 403.

@@ -78,8 +78,10 @@ final class Session: Model, @unchecked Sendable {
     init() {}
 
     /// A new session, not started: every column set, none left to a default the model would not see.
-    init(partieID: Int, name: String, description: String?, scheduledDate: Date?, maxPlayers: Int,
-         allowLateJoin: Bool, now: Date) {
+    init(
+        partieID: Int, name: String, description: String?, scheduledDate: Date?, maxPlayers: Int,
+        allowLateJoin: Bool, now: Date
+    ) {
         self.$partie.id = partieID
         self.name = name
         self.description = description

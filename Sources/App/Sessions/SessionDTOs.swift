@@ -114,7 +114,8 @@ struct SessionResponse: Content {
         durationMinutes = try c.decodeIfPresent(Int.self, forKey: .durationMinutes)
         summary = try c.decodeIfPresent(String.self, forKey: .summary)
         keyEvents = try c.decodeIfPresent([KeyEventPayload].self, forKey: .keyEvents)
-        characterDevelopments = try c.decodeIfPresent([CharacterDevelopmentPayload].self, forKey: .characterDevelopments)
+        characterDevelopments = try c.decodeIfPresent(
+            [CharacterDevelopmentPayload].self, forKey: .characterDevelopments)
         notes = c.contains(.notes) ? .some(try c.decodeIfPresent(String.self, forKey: .notes)) : .none
         maxPlayers = try c.decode(Int.self, forKey: .maxPlayers)
         allowLateJoin = try c.decode(Bool.self, forKey: .allowLateJoin)
@@ -144,7 +145,7 @@ struct SessionResponse: Content {
         try c.encode(summary, forKey: .summary)
         try c.encode(keyEvents, forKey: .keyEvents)
         try c.encode(characterDevelopments, forKey: .characterDevelopments)
-        if case let .some(notes) = notes { try c.encode(notes, forKey: .notes) }
+        if case .some(let notes) = notes { try c.encode(notes, forKey: .notes) }
         try c.encode(maxPlayers, forKey: .maxPlayers)
         try c.encode(allowLateJoin, forKey: .allowLateJoin)
         try c.encode(voiceChannelId, forKey: .voiceChannelId)
@@ -167,8 +168,9 @@ struct SessionResponse: Content {
         scheduledDate = session.scheduledDate
         startedAt = session.startedAt
         endedAt = session.endedAt
-        durationMinutes = SessionDuration.minutes(status: session.status, recorded: session.durationMinutes,
-                                                  activeTime: session.activeTime, at: now)
+        durationMinutes = SessionDuration.minutes(
+            status: session.status, recorded: session.durationMinutes,
+            activeTime: session.activeTime, at: now)
         summary = session.summary
         keyEvents = session.keyEvents?.map { KeyEventPayload(event: $0.event, timestamp: $0.timestamp) }
         characterDevelopments = session.characterDevelopments?.map {
@@ -196,6 +198,8 @@ extension Session {
     }
 
     var characterDevelopmentPayloads: [CharacterDevelopmentPayload]? {
-        characterDevelopments?.items.map { CharacterDevelopmentPayload(characterId: $0.characterId, description: $0.description) }
+        characterDevelopments?.items.map {
+            CharacterDevelopmentPayload(characterId: $0.characterId, description: $0.description)
+        }
     }
 }

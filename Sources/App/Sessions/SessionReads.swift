@@ -56,7 +56,8 @@ struct SessionRecord {
         description = try row.decode(column: "description", as: String?.self)
         let rawStatus = try row.decode(column: "status", as: String.self)
         guard let status = SessionStatus(rawValue: rawStatus) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "unknown session status \(rawStatus)"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: [], debugDescription: "unknown session status \(rawStatus)"))
         }
         self.status = status
         scheduledDate = try row.decode(column: "scheduled_date", as: Date?.self)
@@ -65,13 +66,15 @@ struct SessionRecord {
         durationMinutes = try row.decode(column: "duration_minutes", as: Int?.self)
         summary = try row.decode(column: "summary", as: String?.self)
         keyEvents = try row.decode(column: "key_events", as: JSONList<KeyEvent>?.self)?.items
-        characterDevelopments = try row.decode(column: "character_developments", as: JSONList<CharacterDevelopment>?.self)?.items
+        characterDevelopments = try row.decode(
+            column: "character_developments", as: JSONList<CharacterDevelopment>?.self)?.items
         notes = try row.decode(column: "notes", as: String?.self)
         maxPlayers = try row.decode(column: "max_players", as: Int.self)
         allowLateJoin = try row.decode(column: "allow_late_join", as: Bool.self)
         voiceChannelID = try row.decode(column: "voice_channel_id", as: String?.self)
-        activeTime = RunningTime(accumulatedSeconds: try row.decode(column: "active_seconds", as: Double.self),
-                                 runningSince: try row.decode(column: "active_since", as: Date?.self))
+        activeTime = RunningTime(
+            accumulatedSeconds: try row.decode(column: "active_seconds", as: Double.self),
+            runningSince: try row.decode(column: "active_since", as: Date?.self))
         cardValues = try row.decode(column: "card_values", as: String.self)
         createdAt = try row.decode(column: "created_at", as: Date.self)
         updatedAt = try row.decode(column: "updated_at", as: Date.self)
@@ -122,8 +125,9 @@ extension SessionResponse {
             status: record.status, allowLateJoin: record.allowLateJoin, maxPlayers: record.maxPlayers,
             seatedPlayers: seatedPlayers, heldASeat: callerSeat != nil, stillSeated: callerSeat == true,
             role: isMJ ? .master : .player)
-        self.init(record: record, isMJ: isMJ, seatedPlayers: seatedPlayers, onlineCount: onlineCount,
-                  canJoin: request.refusal == nil, now: now)
+        self.init(
+            record: record, isMJ: isMJ, seatedPlayers: seatedPlayers, onlineCount: onlineCount,
+            canJoin: request.refusal == nil, now: now)
     }
 }
 
@@ -142,11 +146,12 @@ struct SessionByID: HotStatement {
 /// value PostgreSQL cannot guess, its generic plan costs what a custom one does, so it keeps that
 /// plan after five calls instead of planning every call again.
 struct FirstSessionPage: HotStatement {
-    static let sql = SessionResponse.select + """
+    static let sql =
+        SessionResponse.select + """
 
-        WHERE s.partie_id = $2 AND (CAST($3 AS TEXT) IS NULL OR s.status = $3)
-        ORDER BY s.created_at DESC, s.id DESC LIMIT CAST($4 AS BIGINT)
-        """
+            WHERE s.partie_id = $2 AND (CAST($3 AS TEXT) IS NULL OR s.status = $3)
+            ORDER BY s.created_at DESC, s.id DESC LIMIT CAST($4 AS BIGINT)
+            """
     let binds: [HotBind]
 
     init(callerID: Int, partieID: Int, status: SessionStatus?, per: Int) {
@@ -160,6 +165,7 @@ struct LaterSessionPage: HotStatement {
     let binds: [HotBind]
 
     init(callerID: Int, partieID: Int, status: SessionStatus?, per: Int, offset: Int) {
-        binds = FirstSessionPage(callerID: callerID, partieID: partieID, status: status, per: per).binds + [.int(offset)]
+        binds =
+            FirstSessionPage(callerID: callerID, partieID: partieID, status: status, per: per).binds + [.int(offset)]
     }
 }

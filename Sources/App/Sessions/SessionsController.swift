@@ -30,7 +30,9 @@ struct SessionsController: RouteCollection {
         var status: SessionStatus?
         if let rawStatus = req.queryValue("status") {
             guard let known = SessionStatus(rawValue: rawStatus) else {
-                throw AppError.invalid(field: "status", reason: "valeurs possibles : \(SessionStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
+                throw AppError.invalid(
+                    field: "status",
+                    reason: "valeurs possibles : \(SessionStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
             }
             status = known
         }
@@ -38,9 +40,13 @@ struct SessionsController: RouteCollection {
         // a phone refreshes this list often, and each round trip and model decoded was most of
         // its cost. A page that is not full tells the total itself, which is the usual case (a
         // partie has fewer sessions than a page holds); a full one, or an empty one, takes a count.
-        let rows = page.offset == 0
-            ? try await req.readDB.all(FirstSessionPage(callerID: caller.userID, partieID: partieID, status: status, per: page.per))
-            : try await req.readDB.all(LaterSessionPage(callerID: caller.userID, partieID: partieID, status: status, per: page.per, offset: page.offset))
+        let rows =
+            page.offset == 0
+            ? try await req.readDB.all(
+                FirstSessionPage(callerID: caller.userID, partieID: partieID, status: status, per: page.per))
+            : try await req.readDB.all(
+                LaterSessionPage(
+                    callerID: caller.userID, partieID: partieID, status: status, per: page.per, offset: page.offset))
         if rows.isEmpty, try await !Partie.isMember(partieID, userID: caller.userID, on: req.readDB) {
             throw AppError.notFound("Partie introuvable.")
         }
@@ -48,15 +54,19 @@ struct SessionsController: RouteCollection {
         if (1..<page.per).contains(rows.count) || (rows.isEmpty && page.offset == 0) {
             total = page.offset + rows.count
         } else {
-            total = try await req.readDB.sql.raw(Self.countQuery(partieID: partieID, status: status)).first()?.decode(column: "total_count", as: Int.self) ?? 0
+            total =
+                try await req.readDB.sql.raw(Self.countQuery(partieID: partieID, status: status)).first()?.decode(
+                    column: "total_count", as: Int.self) ?? 0
         }
         let now = req.now
         let items = try rows.map { try SessionResponse(row: $0, callerID: caller.userID, now: now) }
-        return SessionPage(page: Page(items: items, metadata: PageMetadata(page: page.page, per: page.per, total: total)))
+        return SessionPage(
+            page: Page(items: items, metadata: PageMetadata(page: page.page, per: page.per, total: total)))
     }
 
     static func countQuery(partieID: Int, status: SessionStatus?) -> SQLQueryString {
-        let count: SQLQueryString = "SELECT COUNT(*) AS total_count FROM \(ident: Session.schema) s WHERE s.partie_id = \(bind: partieID)"
+        let count: SQLQueryString =
+            "SELECT COUNT(*) AS total_count FROM \(ident: Session.schema) s WHERE s.partie_id = \(bind: partieID)"
         guard let status else { return count }
         return count + " AND s.status = \(bind: status.rawValue)"
     }
@@ -96,19 +106,31 @@ struct SessionsController: RouteCollection {
         let session = visible.session
         let previousDate = session.scheduledDate
         if case .null = body.name { throw AppError.invalid(field: "name", reason: "ne peut pas être null.") }
-        if case .null = body.maxPlayers { throw AppError.invalid(field: "max_players", reason: "ne peut pas être null.") }
-        if case .null = body.allowLateJoin { throw AppError.invalid(field: "allow_late_join", reason: "ne peut pas être null.") }
+        if case .null = body.maxPlayers {
+            throw AppError.invalid(field: "max_players", reason: "ne peut pas être null.")
+        }
+        if case .null = body.allowLateJoin {
+            throw AppError.invalid(field: "allow_late_join", reason: "ne peut pas être null.")
+        }
         if let name = body.name.newValue { session.name = try SessionFields.name(name) }
         if body.description.isSent { session.description = try SessionFields.description(body.description.newValue) }
-        if body.scheduledDate.isSent { session.scheduledDate = try SessionFields.scheduledDate(body.scheduledDate.newValue) }
+        if body.scheduledDate.isSent {
+            session.scheduledDate = try SessionFields.scheduledDate(body.scheduledDate.newValue)
+        }
         if let allow = body.allowLateJoin.newValue { session.allowLateJoin = allow }
-        if body.voiceChannelId.isSent { session.voiceChannelID = try SessionFields.voiceChannel(body.voiceChannelId.newValue) }
+        if body.voiceChannelId.isSent {
+            session.voiceChannelID = try SessionFields.voiceChannel(body.voiceChannelId.newValue)
+        }
         if body.summary.isSent { session.summary = try SessionFields.summary(body.summary.newValue) }
         if body.notes.isSent { session.notes = try SessionFields.notes(body.notes.newValue) }
-        if case .null = body.cardValues { throw AppError.invalid(field: "card_values", reason: "ne peut pas être null.") }
+        if case .null = body.cardValues {
+            throw AppError.invalid(field: "card_values", reason: "ne peut pas être null.")
+        }
         if let rule = body.cardValues.newValue {
             guard CardValueTable.named(rule) != nil else {
-                throw AppError.invalid(field: "card_values", reason: "règles connues : \(CardValueTable.builtIn.map(\.name).joined(separator: ", ")).")
+                throw AppError.invalid(
+                    field: "card_values",
+                    reason: "règles connues : \(CardValueTable.builtIn.map(\.name).joined(separator: ", ")).")
             }
             session.cardValues = rule
         }
@@ -128,15 +150,18 @@ struct SessionsController: RouteCollection {
             if body.maxPlayers.isSent {
                 let seated = try await Participation.seatedPlayers(in: id, on: db)
                 guard session.maxPlayers >= seated else {
-                    throw AppError.invalid(field: "max_players", reason: "ne peut pas descendre sous les \(seated) places déjà prises.")
+                    throw AppError.invalid(
+                        field: "max_players", reason: "ne peut pas descendre sous les \(seated) places déjà prises.")
                 }
             }
             try await session.save(on: db)
             try await Session.bumpRevision(id, on: db)
-            try await LiveEvents.record(.sessionUpdated, in: id, data: SessionUpdatedEventData(session), at: session.updatedAt, on: db)
+            try await LiveEvents.record(
+                .sessionUpdated, in: id, data: SessionUpdatedEventData(session), at: session.updatedAt, on: db)
             if let date = session.scheduledDate, date != previousDate, session.status == .scheduled {
-                try await Webhooks.enqueue(previousDate == nil ? .sessionScheduled : .sessionRescheduled,
-                                           session: session, partie: visible.partie.partie, at: req.now, on: db)
+                try await Webhooks.enqueue(
+                    previousDate == nil ? .sessionScheduled : .sessionRescheduled,
+                    session: session, partie: visible.partie.partie, at: req.now, on: db)
             }
         }
         await req.announce(id)
@@ -157,7 +182,9 @@ struct SessionsController: RouteCollection {
             guard let current = try await Session.find(visible.id, on: req.db) else {
                 throw AppError.notFound("Session introuvable.")
             }
-            throw AppError.conflict("Seule une session « scheduled » ou « cancelled » peut être supprimée ; celle-ci est « \(current.status.rawValue) ».")
+            throw AppError.conflict(
+                "Seule une session « scheduled » ou « cancelled » peut être supprimée ; celle-ci est « \(current.status.rawValue) »."
+            )
         }
         await req.application.live.announceDeletion(of: visible.id)
         return .noContent
@@ -169,7 +196,8 @@ struct SessionsController: RouteCollection {
     func transition(_ action: SessionAction, req: Request) async throws -> SessionResponse {
         let caller = try req.caller
         let id = try req.uuidParameter()
-        let account = action == .end && req.hasBody
+        let account =
+            action == .end && req.hasBody
             ? try req.json(EndSessionRequest.self) : nil
         let visible = try await Session.managed(id, by: caller, on: req.db)
         let session = visible.session
@@ -178,8 +206,8 @@ struct SessionsController: RouteCollection {
         let current = session.status
         let next: SessionStatus
         switch current.applying(action) {
-        case let .success(status): next = status
-        case let .failure(refusal): throw AppError.conflict(refusal.reason)
+        case .success(let status): next = status
+        case .failure(let refusal): throw AppError.conflict(refusal.reason)
         }
 
         if let account {
@@ -187,7 +215,8 @@ struct SessionsController: RouteCollection {
             if let notes = account.notes { session.notes = try SessionFields.notes(notes) }
             if let events = account.keyEvents { session.keyEvents = try SessionFields.keyEvents(events) }
             if let developments = account.characterDevelopments {
-                session.characterDevelopments = try await SessionFields.characterDevelopments(developments, partieID: visible.partie.id, on: req.db)
+                session.characterDevelopments = try await SessionFields.characterDevelopments(
+                    developments, partieID: visible.partie.id, on: req.db)
             }
         }
 
@@ -211,7 +240,8 @@ struct SessionsController: RouteCollection {
                 if next.isFinal {
                     update = update.set("ended_at", to: now).set("duration_minutes", to: time.minutes(at: now))
                 }
-                let rows = try await update
+                let rows =
+                    try await update
                     .where("id", .equal, id)
                     .where("status", .equal, current.rawValue)
                     .returning("id")
@@ -220,7 +250,8 @@ struct SessionsController: RouteCollection {
                 if account != nil { try await session.save(on: db) }
                 try await Participation.sessionMoved(id, to: next, at: now, on: db)
                 guard let moved = try await Session.find(id, on: db) else { return nil }
-                try await LiveEvents.record(.sessionStatus, in: id, data: LiveEvents.status(of: moved, at: now), at: now, on: db)
+                try await LiveEvents.record(
+                    .sessionStatus, in: id, data: LiveEvents.status(of: moved, at: now), at: now, on: db)
                 try await Chat.post(.system, body: Chat.systemLine(for: next), by: nil, in: id, at: now, on: db)
                 if let event = WebhookEvent(movingTo: next, by: action) {
                     try await Webhooks.enqueue(event, session: moved, partie: visible.partie.partie, at: now, on: db)
@@ -228,17 +259,21 @@ struct SessionsController: RouteCollection {
                 return moved
             }
         } catch let error as any DatabaseError where error.isConstraintFailure {
-            throw AppError.conflict("Une autre session de cette partie est déjà en cours : terminez-la ou mettez-la en pause avant d'en démarrer une autre.")
+            throw AppError.conflict(
+                "Une autre session de cette partie est déjà en cours : terminez-la ou mettez-la en pause avant d'en démarrer une autre."
+            )
         }
 
         guard moved != nil else {
             guard let current = try await Session.find(id, on: req.db) else {
                 throw AppError.notFound("Session introuvable.")
             }
-            if case let .failure(refusal) = current.status.applying(action) {
+            if case .failure(let refusal) = current.status.applying(action) {
                 throw AppError.conflict(refusal.reason)
             }
-            throw AppError.conflict("La session vient de changer d'état (« \(current.status.rawValue) ») : rechargez-la avant de réessayer.")
+            throw AppError.conflict(
+                "La session vient de changer d'état (« \(current.status.rawValue) ») : rechargez-la avant de réessayer."
+            )
         }
         await req.announce(id)
         req.application.webhooks.poke()

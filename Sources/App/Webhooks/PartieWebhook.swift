@@ -10,7 +10,9 @@ enum WebhookEvent: String, Codable, CaseIterable, Sendable {
     case sessionCancelled = "session.cancelled"
     case test = "webhook.test"
 
-    static let subscribable: [WebhookEvent] = [.sessionScheduled, .sessionRescheduled, .sessionStarted, .sessionCancelled]
+    static let subscribable: [WebhookEvent] = [
+        .sessionScheduled, .sessionRescheduled, .sessionStarted, .sessionCancelled,
+    ]
 
     /// The event a move of the session announces: only the first start, not every resume.
     init?(movingTo status: SessionStatus, by action: SessionAction) {

@@ -48,7 +48,9 @@ struct DeliveryResponse: Content {
         lastStatusCode = delivery.lastStatusCode
         // Rows written before every failure read the same carried the transport's error,
         // which told an open port from a closed one.
-        lastError = delivery.lastStatusCode == nil && delivery.lastError != nil ? WebhookDispatcher.failureReason : delivery.lastError
+        lastError =
+            delivery.lastStatusCode == nil && delivery.lastError != nil
+            ? WebhookDispatcher.failureReason : delivery.lastError
         createdAt = delivery.createdAt
         deliveredAt = delivery.deliveredAt
         nextAttemptAt = delivery.status == .pending ? delivery.nextAttemptAt : nil

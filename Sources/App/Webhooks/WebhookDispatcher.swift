@@ -119,7 +119,8 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
         guard let claim else { return }
 
         let outcome = await send(delivery, app: app)
-        app.metrics.webhookAttempt(outcome.verdict == .delivered ? "delivered" : outcome.verdict == .retry ? "retry" : "refused")
+        app.metrics.webhookAttempt(
+            outcome.verdict == .delivered ? "delivered" : outcome.verdict == .retry ? "retry" : "refused")
         let finished = app.clock.now()
         var update = sql.update(WebhookDelivery.schema)
             .set("claimed_until", to: SQLLiteral.null)
@@ -130,9 +131,11 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
             update = update.set("status", to: DeliveryStatus.delivered.rawValue).set("delivered_at", to: finished)
                 .set("next_attempt_at", to: SQLLiteral.null)
         case .retry where claim.attempts < Webhooks.maxAttempts:
-            update = update.set("next_attempt_at", to: finished.addingTimeInterval(Webhooks.retryDelay(afterAttempt: claim.attempts)))
+            update = update.set(
+                "next_attempt_at", to: finished.addingTimeInterval(Webhooks.retryDelay(afterAttempt: claim.attempts)))
         case .retry, .giveUp:
-            update = update.set("status", to: DeliveryStatus.failed.rawValue).set("next_attempt_at", to: SQLLiteral.null)
+            update = update.set("status", to: DeliveryStatus.failed.rawValue).set(
+                "next_attempt_at", to: SQLLiteral.null)
         }
         do {
             try await update.where("id", .equal, id).run()
@@ -140,7 +143,9 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
             app.logger.warning("webhooks: outcome not recorded: \(String(reflecting: error))")
         }
         if outcome.verdict != .delivered {
-            app.logger.info("webhook \(delivery.event) to partie \(delivery.webhook.$partie.id): attempt \(claim.attempts) \(outcome.detail ?? outcome.error ?? "HTTP \(outcome.statusCode ?? 0)")")
+            app.logger.info(
+                "webhook \(delivery.event) to partie \(delivery.webhook.$partie.id): attempt \(claim.attempts) \(outcome.detail ?? outcome.error ?? "HTTP \(outcome.statusCode ?? 0)")"
+            )
         }
     }
 
@@ -172,8 +177,9 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
             return .failed("unreadable address (saved before the current checks?)")
         }
         do {
-            address = try await checkedAddress(of: target, resolver: app.webhooks.resolver,
-                                               allowPrivate: app.config.webhooksMayReachPrivateAddresses)
+            address = try await checkedAddress(
+                of: target, resolver: app.webhooks.resolver,
+                allowPrivate: app.config.webhooksMayReachPrivateAddresses)
         } catch {
             return .failed("\(target.clientHost):\(target.port): \(error)")
         }
@@ -187,11 +193,13 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
     /// The one address the delivery may connect to: the URL's literal, or the name's first
     /// address once every address it has was checked (one bad answer among good ones is enough
     /// for a name to reach in).
-    static func checkedAddress(of target: WebhookTarget, resolver: any WebhookResolver, allowPrivate: Bool) async throws -> IPAddress {
+    static func checkedAddress(of target: WebhookTarget, resolver: any WebhookResolver, allowPrivate: Bool) async throws
+        -> IPAddress
+    {
         switch target.host {
-        case let .address(address):
+        case .address(let address):
             return try checked([address], allowPrivate: allowPrivate)
-        case let .name(name):
+        case .name(let name):
             if !allowPrivate, target.isLocalName { throw RefusedAddress(description: "local name") }
             return try checked(try await resolver.addresses(of: name), allowPrivate: allowPrivate)
         }
@@ -210,8 +218,11 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
     /// while the Host header, TLS's SNI and the certificate check keep the name. A literal needs
     /// none: the client connects to it as is. No redirects: they would carry the signed body
     /// somewhere never checked.
-    private static func makeClient(for target: WebhookTarget, connectingTo address: IPAddress, on group: any EventLoopGroup) -> HTTPClient {
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10)))
+    private static func makeClient(
+        for target: WebhookTarget, connectingTo address: IPAddress, on group: any EventLoopGroup
+    ) -> HTTPClient {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10)))
         configuration.httpVersion = .http1Only
         if case .name = target.host {
             configuration.dnsOverride = [target.clientHost: address.description]
@@ -219,7 +230,9 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
         return HTTPClient(eventLoopGroupProvider: .shared(group), configuration: configuration)
     }
 
-    private static func post(_ delivery: WebhookDelivery, secret: String, to url: String, via client: HTTPClient) async -> Outcome {
+    private static func post(_ delivery: WebhookDelivery, secret: String, to url: String, via client: HTTPClient) async
+        -> Outcome
+    {
         do {
             var request = HTTPClientRequest(url: url)
             request.method = .POST
@@ -227,7 +240,8 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
             request.headers.add(name: "User-Agent", value: "EtrangeFrance-Webhook/1")
             request.headers.add(name: "X-Etrange-Event", value: delivery.event)
             request.headers.add(name: "X-Etrange-Delivery", value: delivery.id?.uuidString ?? "")
-            request.headers.add(name: "X-Etrange-Signature", value: Webhooks.signature(of: delivery.payload, secret: secret))
+            request.headers.add(
+                name: "X-Etrange-Signature", value: Webhooks.signature(of: delivery.payload, secret: secret))
             request.body = .bytes(ByteBuffer(string: delivery.payload))
             let response = try await client.execute(request, timeout: timeout)
             // Read (within bounds) so that the exchange is over before the client shuts down.

@@ -15,23 +15,28 @@ enum Webhooks {
     }
 
     /// Queues `event` for the partie's webhook, when it has one that listens to it.
-    static func enqueue(_ event: WebhookEvent, session: Session, partie: Partie, at now: Date, on db: any Database) async throws {
+    static func enqueue(_ event: WebhookEvent, session: Session, partie: Partie, at now: Date, on db: any Database)
+        async throws
+    {
         guard let webhook = try await PartieWebhook.query(on: db).filter(\.$partie.$id == partie.requireID()).first(),
-              event == .test || webhook.eventList.contains(event)
+            event == .test || webhook.eventList.contains(event)
         else { return }
         try await queue(event, session: session, partie: partie, webhook: webhook, at: now, on: db)
     }
 
     @discardableResult
-    static func queue(_ event: WebhookEvent, session: Session?, partie: Partie, webhook: PartieWebhook,
-                      at now: Date, on db: any Database) async throws -> WebhookDelivery {
+    static func queue(
+        _ event: WebhookEvent, session: Session?, partie: Partie, webhook: PartieWebhook,
+        at now: Date, on db: any Database
+    ) async throws -> WebhookDelivery {
         let delivery = WebhookDelivery()
         delivery.id = UUID()
         delivery.$webhook.id = try webhook.requireID()
         delivery.event = event.rawValue
         delivery.sessionID = session?.id
-        delivery.payload = try payload(event, deliveryID: delivery.id!, session: session, partie: partie,
-                                       format: webhook.format, at: now)
+        delivery.payload = try payload(
+            event, deliveryID: delivery.id!, session: session, partie: partie,
+            format: webhook.format, at: now)
         delivery.status = .pending
         delivery.attempts = 0
         delivery.nextAttemptAt = now
@@ -51,7 +56,10 @@ enum Webhooks {
     }
 
     struct JSONPayload: Encodable {
-        struct PartieRef: Encodable { let id: Int; let name: String }
+        struct PartieRef: Encodable {
+            let id: Int
+            let name: String
+        }
         struct SessionRef: Encodable {
             let id: UUID
             let name: String
@@ -75,19 +83,29 @@ enum Webhooks {
         let embeds: [Embed]
     }
 
-    static func payload(_ event: WebhookEvent, deliveryID: UUID, session: Session?, partie: Partie,
-                        format: WebhookFormat, at now: Date) throws -> String {
+    static func payload(
+        _ event: WebhookEvent, deliveryID: UUID, session: Session?, partie: Partie,
+        format: WebhookFormat, at now: Date
+    ) throws -> String {
         let data: Data
         switch format {
         case .json:
-            data = try JSONCoding.encoder.encode(JSONPayload(
-                event: event.rawValue, deliveryId: deliveryID, occurredAt: now,
-                partie: .init(id: try partie.requireID(), name: partie.name),
-                session: try session.map { .init(id: try $0.requireID(), name: $0.name, status: $0.status, scheduledDate: $0.scheduledDate) }))
+            data = try JSONCoding.encoder.encode(
+                JSONPayload(
+                    event: event.rawValue, deliveryId: deliveryID, occurredAt: now,
+                    partie: .init(id: try partie.requireID(), name: partie.name),
+                    session: try session.map {
+                        .init(id: try $0.requireID(), name: $0.name, status: $0.status, scheduledDate: $0.scheduledDate)
+                    }))
         case .discord:
-            data = try JSONCoding.encoder.encode(DiscordPayload(
-                content: sentence(event, session: session, partie: partie),
-                embeds: [.init(title: session?.name ?? partie.name, description: partie.name, timestamp: session?.scheduledDate ?? now)]))
+            data = try JSONCoding.encoder.encode(
+                DiscordPayload(
+                    content: sentence(event, session: session, partie: partie),
+                    embeds: [
+                        .init(
+                            title: session?.name ?? partie.name, description: partie.name,
+                            timestamp: session?.scheduledDate ?? now)
+                    ]))
         }
         return String(decoding: data, as: UTF8.self)
     }

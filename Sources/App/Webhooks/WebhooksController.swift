@@ -32,7 +32,11 @@ struct WebhooksController: RouteCollection {
         let events = try body.events.map { raws in
             let events = try raws.map { raw in
                 guard let event = WebhookEvent(rawValue: raw), WebhookEvent.subscribable.contains(event) else {
-                    throw AppError.invalid(field: "events", reason: "événements possibles : \(WebhookEvent.subscribable.map(\.rawValue).joined(separator: ", ")).")
+                    throw AppError.invalid(
+                        field: "events",
+                        reason:
+                            "événements possibles : \(WebhookEvent.subscribable.map(\.rawValue).joined(separator: ", "))."
+                    )
                 }
                 return event
             }
@@ -43,8 +47,9 @@ struct WebhooksController: RouteCollection {
         let existing = try await PartieWebhook.query(on: req.db).filter(\.$partie.$id == partie.id).first()
         // Each new address is a new place the server will call: bounded like the tests.
         if existing?.url != url {
-            try req.limit("webhook-url:\(caller.userID)", req.application.config.limits.webhookAddresses,
-                          reason: "Trop de changements d'adresse de webhook.")
+            try req.limit(
+                "webhook-url:\(caller.userID)", req.application.config.limits.webhookAddresses,
+                reason: "Trop de changements d'adresse de webhook.")
         }
         let webhook = existing ?? PartieWebhook()
         let reveal = existing == nil || body.rotateSecret == true
@@ -57,7 +62,9 @@ struct WebhooksController: RouteCollection {
         if reveal { webhook.secret = Webhooks.newSecret() }
         webhook.url = url
         if let format { webhook.format = format }
-        if let events { webhook.events = Set(events).sorted { $0.rawValue < $1.rawValue }.map(\.rawValue).joined(separator: ",") }
+        if let events {
+            webhook.events = Set(events).sorted { $0.rawValue < $1.rawValue }.map(\.rawValue).joined(separator: ",")
+        }
         webhook.updatedAt = now
         do {
             try await webhook.save(on: req.db)
@@ -86,11 +93,13 @@ struct WebhooksController: RouteCollection {
 
     func test(req: Request) async throws -> Response {
         let caller = try req.caller
-        try req.limit("webhook-test:\(caller.userID)", req.application.config.limits.webhookTests,
-                      reason: "Trop de tests de webhook.")
+        try req.limit(
+            "webhook-test:\(caller.userID)", req.application.config.limits.webhookTests,
+            reason: "Trop de tests de webhook.")
         let partie = try await Partie.managed(req.intParameter(), by: caller, on: req.db)
         let webhook = try await Self.existing(partie.id, on: req.db)
-        let delivery = try await Webhooks.queue(.test, session: nil, partie: partie.partie, webhook: webhook, at: req.now, on: req.db)
+        let delivery = try await Webhooks.queue(
+            .test, session: nil, partie: partie.partie, webhook: webhook, at: req.now, on: req.db)
         req.application.webhooks.poke()
         return try await DeliveryResponse(delivery).encodeResponse(status: .accepted, for: req)
     }
@@ -109,12 +118,14 @@ struct WebhooksController: RouteCollection {
         let text = raw.trimmingCharacters(in: .whitespaces)
         let target = try WebhookTarget(text)
         if !allowPrivate {
-            let local = switch target.host {
-            case let .address(address): !address.isPublic
-            case .name: target.isLocalName
-            }
+            let local =
+                switch target.host {
+                case .address(let address): !address.isPublic
+                case .name: target.isLocalName
+                }
             if local {
-                throw AppError.invalid(field: "url", reason: "les adresses locales ou privées ne sont pas autorisées sur ce serveur.")
+                throw AppError.invalid(
+                    field: "url", reason: "les adresses locales ou privées ne sont pas autorisées sur ce serveur.")
             }
         }
         return text

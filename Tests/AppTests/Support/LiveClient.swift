@@ -1,12 +1,13 @@
-@testable import App
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOWebSocket
 import Testing
 import Vapor
-import NIOWebSocket
 import WebSocketKit
+
+@testable import App
 
 /// A real WebSocket client of the live channel, keeping every message it receives.
 final class LiveClient: Sendable {
@@ -73,8 +74,9 @@ final class LiveClient: Sendable {
     /// One text message sent as several frames: the first, then continuations, the last final.
     func sendFragments(_ parts: [String]) {
         for (index, part) in parts.enumerated() {
-            socket?.send(raw: Array(part.utf8), opcode: index == 0 ? .text : .continuation,
-                         fin: index == parts.count - 1, promise: nil)
+            socket?.send(
+                raw: Array(part.utf8), opcode: index == 0 ? .text : .continuation,
+                fin: index == parts.count - 1, promise: nil)
         }
     }
 
@@ -82,7 +84,9 @@ final class LiveClient: Sendable {
 
     /// Waits until `condition` holds on what was received; fails the test after `seconds`.
     @discardableResult
-    func waitFor(_ what: String, seconds: Double = 10, _ condition: @escaping @Sendable ([Message]) -> Bool) async throws -> [Message] {
+    func waitFor(_ what: String, seconds: Double = 10, _ condition: @escaping @Sendable ([Message]) -> Bool)
+        async throws -> [Message]
+    {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             let current = received
@@ -107,7 +111,8 @@ extension TestAPI {
     /// The status an upgrade request gets, read from the head alone: after a 101 the server
     /// keeps the connection open, and reading to its end would wait for the timeout.
     func upgradeStatus(_ path: String) async throws -> Int {
-        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+        let request =
+            "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
             + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
         let port = URL(string: base)!.port!
         let head = try await RawSocket.offCooperativePool {
@@ -128,7 +133,8 @@ extension TestAPI {
     /// An upgrade request written on a raw socket (the HTTP client has no upgrade support), to see
     /// refusals exactly as the server answers them.
     func upgradeRequest(_ path: String, token: String? = nil) async throws -> APIResponse {
-        var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+        var request =
+            "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
             + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
         if let token { request += "Authorization: Bearer \(token)\r\n" }
         request += "Connection: close\r\n\r\n"
@@ -145,10 +151,13 @@ extension TestAPI {
         var headers = HTTPHeaders()
         for line in head.dropFirst() {
             let parts = line.split(separator: ":", maxSplits: 1)
-            if parts.count == 2 { headers.add(name: String(parts[0]), value: parts[1].trimmingCharacters(in: .whitespaces)) }
+            if parts.count == 2 {
+                headers.add(name: String(parts[0]), value: parts[1].trimmingCharacters(in: .whitespaces))
+            }
         }
-        return APIResponse(status: HTTPResponseStatus(statusCode: code), headers: headers,
-                           body: Data(raw[split.upperBound...].utf8))
+        return APIResponse(
+            status: HTTPResponseStatus(statusCode: code), headers: headers,
+            body: Data(raw[split.upperBound...].utf8))
     }
 }
 
@@ -177,7 +186,9 @@ final class RawSocket: Sendable {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Foundation.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else { throw Failure() }
     }

@@ -1,7 +1,8 @@
-@testable import App
 import Foundation
 import NIOHTTP1
 import Testing
+
+@testable import App
 
 extension TestAPI {
     /// A request from another client address. The whole of 127.0.0.0/8 is loopback on Linux: a
@@ -12,7 +13,8 @@ extension TestAPI {
         headers extra: [(String, String)] = []
     ) async throws -> APIResponse {
         let body = String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self)
-        var request = "\(method.rawValue) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        var request =
+            "\(method.rawValue) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n"
         if let token { request += "Authorization: Bearer \(token)\r\n" }
         for (name, value) in extra { request += "\(name): \(value)\r\n" }
@@ -37,9 +39,12 @@ extension TestAPI {
         var headers = HTTPHeaders()
         for line in head.dropFirst() {
             let parts = line.split(separator: ":", maxSplits: 1)
-            if parts.count == 2 { headers.add(name: String(parts[0]), value: parts[1].trimmingCharacters(in: .whitespaces)) }
+            if parts.count == 2 {
+                headers.add(name: String(parts[0]), value: parts[1].trimmingCharacters(in: .whitespaces))
+            }
         }
-        return APIResponse(status: HTTPResponseStatus(statusCode: code), headers: headers, body: Data(raw[split.upperBound...].utf8))
+        return APIResponse(
+            status: HTTPResponseStatus(statusCode: code), headers: headers, body: Data(raw[split.upperBound...].utf8))
     }
 }
 
@@ -59,8 +64,12 @@ private struct BoundSocket {
         remote.sin_port = in_port_t(UInt16(port).bigEndian)
         remote.sin_addr.s_addr = inet_addr("127.0.0.1")
         let size = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &local) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, size) } }
-        let connected = withUnsafePointer(to: &remote) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, size) } }
+        let bound = withUnsafePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, size) }
+        }
+        let connected = withUnsafePointer(to: &remote) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, size) }
+        }
         guard bound == 0, connected == 0 else {
             close(descriptor)
             throw RawSocket.Failure()

@@ -1,4 +1,3 @@
-@testable import App
 import Fluent
 import Foundation
 import NIOCore
@@ -6,6 +5,8 @@ import SQLKit
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 /// The databases the suite runs on: SQLite always, PostgreSQL when the test command provides a
 /// server (`ETRANGE_TEST_POSTGRES_URL`).
@@ -44,7 +45,8 @@ func withApp<T>(
     app.http.client.configuration.timeout = .init(connect: .seconds(60), read: .seconds(120))
     let unique = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
     var config = AppConfig(bcryptCost: 4)
-    let sqlitePath = FileManager.default.temporaryDirectory.appendingPathComponent("etrange-tests/\(unique).sqlite").path
+    let sqlitePath = FileManager.default.temporaryDirectory.appendingPathComponent("etrange-tests/\(unique).sqlite")
+        .path
     switch database {
     case .sqlite:
         config.database = .sqlite(path: sqlitePath)
@@ -149,7 +151,9 @@ struct TestAPI: Sendable {
         return APIResponse(status: response.status, headers: response.headers, body: data)
     }
 
-    func register(_ username: String, password: String = "motdepasse", displayName: String? = nil) async throws -> TestUser {
+    func register(_ username: String, password: String = "motdepasse", displayName: String? = nil) async throws
+        -> TestUser
+    {
         var json: [String: Any] = ["username": username, "password": password]
         if let displayName { json["display_name"] = displayName }
         let response = try await send(.POST, "/api/auth/register", json: json)
@@ -165,8 +169,9 @@ struct TestAPI: Sendable {
     }
 
     func join(_ user: TestUser, _ partie: PartieResponse) async throws {
-        let response = try await send(.POST, "/api/parties/join", token: user.token,
-                                      json: ["invite_code": try #require(partie.inviteCode)])
+        let response = try await send(
+            .POST, "/api/parties/join", token: user.token,
+            json: ["invite_code": try #require(partie.inviteCode)])
         try #require(response.status == .ok, "join partie: \(response.status) \(response.text)")
     }
 

@@ -8,9 +8,13 @@ struct CreateSessions: AsyncMigration {
             .field("partie_id", .int, .required, .references("parties", "id", onDelete: .cascade))
             .field("name", .sql(unsafeRaw: "VARCHAR(100)"), .required)
             .field("description", .sql(unsafeRaw: "TEXT"))
-            .field("status", .sql(unsafeRaw: "VARCHAR(20)"), .required, .sql(unsafeRaw: """
-                DEFAULT 'scheduled' CHECK (status IN ('scheduled', 'active', 'paused', 'completed', 'cancelled'))
-                """))
+            .field(
+                "status", .sql(unsafeRaw: "VARCHAR(20)"), .required,
+                .sql(
+                    unsafeRaw: """
+                        DEFAULT 'scheduled' CHECK (status IN ('scheduled', 'active', 'paused', 'completed', 'cancelled'))
+                        """)
+            )
             .field("scheduled_date", .datetime)
             .field("started_at", .datetime)
             .field("ended_at", .datetime)
@@ -30,10 +34,12 @@ struct CreateSessions: AsyncMigration {
         try await database.index("idx_sessions_partie_created", on: "sessions", ["partie_id", "created_at"])
         try await database.index("idx_sessions_status", on: "sessions", ["status"])
         // One game at a time, enforced by the database itself so that racing starts cannot both win.
-        try await database.sql.raw("""
+        try await database.sql.raw(
+            """
             CREATE UNIQUE INDEX uq_sessions_one_running ON sessions (partie_id)
             WHERE status IN ('active', 'paused')
-            """).run()
+            """
+        ).run()
     }
 
     func revert(on database: any Database) async throws {
@@ -71,9 +77,13 @@ struct CreateSessionParticipants: AsyncMigration {
             .field("session_id", .uuid, .required, .references("sessions", "id", onDelete: .cascade))
             .field("user_id", .int, .required, .references("users", "id", onDelete: .cascade))
             .field("character_id", .uuid, .references("characters", "id", onDelete: .setNull))
-            .field("role", .sql(unsafeRaw: "VARCHAR(20)"), .required, .sql(unsafeRaw: """
-                DEFAULT 'player' CHECK (role IN ('master', 'player', 'observer'))
-                """))
+            .field(
+                "role", .sql(unsafeRaw: "VARCHAR(20)"), .required,
+                .sql(
+                    unsafeRaw: """
+                        DEFAULT 'player' CHECK (role IN ('master', 'player', 'observer'))
+                        """)
+            )
             .field("joined_at", .datetime, .required, .sql(unsafeRaw: "DEFAULT CURRENT_TIMESTAMP"))
             .field("left_at", .datetime)
             .field("total_time_minutes", .int, .sql(unsafeRaw: "CHECK (total_time_minutes >= 0)"))

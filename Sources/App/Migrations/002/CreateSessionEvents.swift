@@ -12,9 +12,13 @@ struct CreateSessionEvents: AsyncMigration {
             .field("type", .sql(unsafeRaw: "VARCHAR(40)"), .required)
             .field("at", .datetime, .required)
             .field("data", .sql(unsafeRaw: "TEXT"), .required)
-            .field("visibility", .sql(unsafeRaw: "VARCHAR(10)"), .required, .sql(unsafeRaw: """
-                DEFAULT 'all' CHECK (visibility IN ('all', 'mj'))
-                """))
+            .field(
+                "visibility", .sql(unsafeRaw: "VARCHAR(10)"), .required,
+                .sql(
+                    unsafeRaw: """
+                        DEFAULT 'all' CHECK (visibility IN ('all', 'mj'))
+                        """)
+            )
             .field("recipient_id", .int, .references("users", "id", onDelete: .setNull))
             .unique(on: "session_id", "seq", name: "uq_session_events_seq")
             .create()

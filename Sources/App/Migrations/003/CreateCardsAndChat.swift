@@ -5,7 +5,10 @@ import SQLKit
 struct AddCharacterFigure: AsyncMigration {
     func prepare(on database: any Database) async throws {
         try await database.schema("characters")
-            .field("figure", .sql(unsafeRaw: "VARCHAR(10)"), .sql(unsafeRaw: "CHECK (figure IN ('spades', 'hearts', 'diamonds', 'clubs'))"))
+            .field(
+                "figure", .sql(unsafeRaw: "VARCHAR(10)"),
+                .sql(unsafeRaw: "CHECK (figure IN ('spades', 'hearts', 'diamonds', 'clubs'))")
+            )
             .update()
     }
 
@@ -57,14 +60,21 @@ struct CreateSessionDraws: AsyncMigration {
             .field("session_id", .uuid, .required, .references("sessions", "id", onDelete: .cascade))
             .field("user_id", .int, .required, .references("users", "id", onDelete: .cascade))
             .field("character_id", .uuid, .references("characters", "id", onDelete: .setNull))
-            .field("mode", .sql(unsafeRaw: "VARCHAR(20)"), .required, .sql(unsafeRaw: "CHECK (mode IN ('classic', 'advantage', 'disadvantage'))"))
-            .field("visibility", .sql(unsafeRaw: "VARCHAR(10)"), .required, .sql(unsafeRaw: "CHECK (visibility IN ('public', 'mj'))"))
+            .field(
+                "mode", .sql(unsafeRaw: "VARCHAR(20)"), .required,
+                .sql(unsafeRaw: "CHECK (mode IN ('classic', 'advantage', 'disadvantage'))")
+            )
+            .field(
+                "visibility", .sql(unsafeRaw: "VARCHAR(10)"), .required,
+                .sql(unsafeRaw: "CHECK (visibility IN ('public', 'mj'))")
+            )
             .field("reason", .sql(unsafeRaw: "TEXT"))
             .field("result", .sql(unsafeRaw: "TEXT"), .required)
             .field("total", .int, .required)
             .field("created_at", .datetime, .required)
             .create()
-        try await database.index("idx_session_draws_session_created", on: "session_draws", ["session_id", "created_at"])
+        try await database.index(
+            "idx_session_draws_session_created", on: "session_draws", ["session_id", "created_at"])
         try await database.index("idx_session_draws_user", on: "session_draws", ["user_id"])
         try await database.index("idx_session_draws_character", on: "session_draws", ["character_id"])
     }
@@ -80,7 +90,10 @@ struct CreateSessionMessages: AsyncMigration {
             .field("id", .int, .identifier(auto: true))
             .field("session_id", .uuid, .required, .references("sessions", "id", onDelete: .cascade))
             .field("user_id", .int, .references("users", "id", onDelete: .setNull))
-            .field("kind", .sql(unsafeRaw: "VARCHAR(10)"), .required, .sql(unsafeRaw: "CHECK (kind IN ('text', 'draw', 'system'))"))
+            .field(
+                "kind", .sql(unsafeRaw: "VARCHAR(10)"), .required,
+                .sql(unsafeRaw: "CHECK (kind IN ('text', 'draw', 'system'))")
+            )
             .field("body", .sql(unsafeRaw: "TEXT"), .required)
             .field("draw_id", .uuid, .references("session_draws", "id", onDelete: .setNull))
             .field("created_at", .datetime, .required)

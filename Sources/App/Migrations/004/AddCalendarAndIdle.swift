@@ -5,8 +5,10 @@ import SQLKit
 struct AddPartieSessionLength: AsyncMigration {
     func prepare(on database: any Database) async throws {
         try await database.schema("parties")
-            .field("session_length_minutes", .int, .required,
-                   .sql(unsafeRaw: "DEFAULT 240 CHECK (session_length_minutes BETWEEN 15 AND 1440)"))
+            .field(
+                "session_length_minutes", .int, .required,
+                .sql(unsafeRaw: "DEFAULT 240 CHECK (session_length_minutes BETWEEN 15 AND 1440)")
+            )
             .update()
     }
 

@@ -8,7 +8,10 @@ struct CreatePartieWebhooks: AsyncMigration {
             .id()
             .field("partie_id", .int, .required, .references("parties", "id", onDelete: .cascade))
             .field("url", .sql(unsafeRaw: "VARCHAR(2048)"), .required)
-            .field("format", .sql(unsafeRaw: "VARCHAR(10)"), .required, .sql(unsafeRaw: "CHECK (format IN ('json', 'discord'))"))
+            .field(
+                "format", .sql(unsafeRaw: "VARCHAR(10)"), .required,
+                .sql(unsafeRaw: "CHECK (format IN ('json', 'discord'))")
+            )
             .field("events", .sql(unsafeRaw: "TEXT"), .required)
             .field("secret", .sql(unsafeRaw: "VARCHAR(64)"), .required)
             .field("created_at", .datetime, .required)
@@ -32,8 +35,10 @@ struct CreateWebhookDeliveries: AsyncMigration {
             .field("event", .sql(unsafeRaw: "VARCHAR(40)"), .required)
             .field("session_id", .uuid, .references("sessions", "id", onDelete: .setNull))
             .field("payload", .sql(unsafeRaw: "TEXT"), .required)
-            .field("status", .sql(unsafeRaw: "VARCHAR(10)"), .required,
-                   .sql(unsafeRaw: "DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed'))"))
+            .field(
+                "status", .sql(unsafeRaw: "VARCHAR(10)"), .required,
+                .sql(unsafeRaw: "DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed'))")
+            )
             .field("attempts", .int, .required, .sql(unsafeRaw: "DEFAULT 0"))
             .field("next_attempt_at", .datetime)
             .field("claimed_until", .datetime)
@@ -43,7 +48,8 @@ struct CreateWebhookDeliveries: AsyncMigration {
             .field("delivered_at", .datetime)
             .create()
         try await database.index("idx_webhook_deliveries_due", on: "webhook_deliveries", ["status", "next_attempt_at"])
-        try await database.index("idx_webhook_deliveries_webhook", on: "webhook_deliveries", ["webhook_id", "created_at"])
+        try await database.index(
+            "idx_webhook_deliveries_webhook", on: "webhook_deliveries", ["webhook_id", "created_at"])
         // Deleting a session sets its deliveries' session_id to null: found through this index.
         try await database.index("idx_webhook_deliveries_session", on: "webhook_deliveries", ["session_id"])
     }

@@ -11,15 +11,19 @@ import SQLKit
 struct LookUpTokensByIndex: AsyncMigration {
     func prepare(on database: any Database) async throws {
         guard database is any PostgresDatabase else { return }
-        try await database.sql.raw("""
+        try await database.sql.raw(
+            """
             ALTER TABLE \(ident: UserToken.schema) ALTER COLUMN token_hash TYPE TEXT
-            """).run()
+            """
+        ).run()
     }
 
     func revert(on database: any Database) async throws {
         guard database is any PostgresDatabase else { return }
-        try await database.sql.raw("""
+        try await database.sql.raw(
+            """
             ALTER TABLE \(ident: UserToken.schema) ALTER COLUMN token_hash TYPE CHAR(64)
-            """).run()
+            """
+        ).run()
     }
 }

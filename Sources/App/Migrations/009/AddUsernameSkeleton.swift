@@ -19,7 +19,10 @@ struct AddUsernameSkeleton: AsyncMigration {
             // Folding case may lengthen a name (ß is ss): 32 characters may not fit in VARCHAR(32).
             try await sql.raw("ALTER TABLE \(ident: User.schema) ALTER COLUMN username_key TYPE TEXT").run()
         }
-        struct Row: Decodable { let id: Int; let username: String }
+        struct Row: Decodable {
+            let id: Int
+            let username: String
+        }
         let rows = try await sql.select().column("id").column("username").from(User.schema).orderBy("id")
             .all(decoding: Row.self)
         var taken = Set<String>()
