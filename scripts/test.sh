@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 
 log() { printf '\n== %s\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+failed=()
+
+log "format: swift format lint --strict with the checked-in .swift-format"
+swift format lint --strict --recursive --parallel Sources Tests Benchmarks Package.swift || failed+=("lint")
 
 missing=()
 command -v zbarimg >/dev/null || missing+=(zbar-tools)
@@ -51,7 +55,6 @@ export ETRANGE_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$pgport/etrange_
 log "checking the OpenAPI document"
 python3 scripts/check-openapi.py Sources/App/Resources/openapi.json
 
-failed=()
 swift_log="$pgdir/swift-test.log"
 
 log "swift test (SQLite and PostgreSQL)"
