@@ -145,6 +145,13 @@ extension TestAPI {
             socket.write(request)
             return socket.readAll()
         }
+        return try APIResponse(raw: raw)
+    }
+}
+
+extension APIResponse {
+    /// A whole answer as read from a raw socket: status line, headers, then the body.
+    init(raw: String) throws {
         guard let split = raw.range(of: "\r\n\r\n") else { throw RawSocket.Failure() }
         let head = raw[..<split.lowerBound].split(separator: "\r\n")
         let code = Int(head.first?.split(separator: " ").dropFirst().first ?? "") ?? 0
@@ -155,9 +162,8 @@ extension TestAPI {
                 headers.add(name: String(parts[0]), value: parts[1].trimmingCharacters(in: .whitespaces))
             }
         }
-        return APIResponse(
-            status: HTTPResponseStatus(statusCode: code), headers: headers,
-            body: Data(raw[split.upperBound...].utf8))
+        self.init(
+            status: HTTPResponseStatus(statusCode: code), headers: headers, body: Data(raw[split.upperBound...].utf8))
     }
 }
 
@@ -174,23 +180,39 @@ final class RawSocket: Sendable {
     }
     let descriptor: Int32
 
-    init(port: Int, receiveBuffer: Int32? = nil) throws {
+    /// `source`: a loopback address of the client's own (127.0.0.2…), for a server that tells
+    /// clients apart by address.
+    init(port: Int, from source: String? = nil, receiveBuffer: Int32? = nil, timeout seconds: Int = 10) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         if var size = receiveBuffer {
             setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let size = socklen_t(MemoryLayout<sockaddr_in>.size)
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, size) }
+            }
+            guard bound == 0 else {
+                Foundation.close(descriptor)
+                throw Failure()
+            }
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Foundation.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.connect(descriptor, $0, size) }
         }
-        guard connected == 0 else { throw Failure() }
+        guard connected == 0 else {
+            Foundation.close(descriptor)
+            throw Failure()
+        }
     }
 
     func write(_ text: String) {
