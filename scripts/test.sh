@@ -69,6 +69,9 @@ swift build --product etrange 2>&1 | tail -n 1
 log "a newcomer's first minutes: migrate, seed-demo, serve, demo login"
 bash Tests/smoke/run.sh .build/debug/etrange || failed+=("smoke")
 
+log "the command line: typos refused, one-line failures, an install serving from elsewhere, backup under writes, restore"
+bash Tests/cli/run.sh .build/debug/etrange || failed+=("cli")
+
 log "two instances on one PostgreSQL cluster (live events across instances)"
 bash Tests/multi/run.sh .build/debug/etrange || failed+=("two instances")
 

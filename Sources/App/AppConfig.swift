@@ -56,6 +56,8 @@ public struct AppConfig: Sendable {
     /// Proxies whose `X-Forwarded-For` names the client (nginx in front: `127.0.0.1`). Nobody's by
     /// default: a client could otherwise write any address it likes and escape every per-address limit.
     public var trustedProxies = TrustedProxies.none
+    /// The web interface's folder, when not found beside the executable or here (`WebFiles`).
+    public var publicDirectory: String?
 
     public init(
         database: DatabaseTarget = .sqlite(path: "data/etrange.sqlite"),
@@ -102,7 +104,7 @@ public struct AppConfig: Sendable {
         if let schema = config.databaseSchema,
             schema.range(of: "^[a-z_][a-z0-9_]{0,62}$", options: .regularExpression) == nil
         {
-            throw Invalid(variable: "ETRANGE_DB_SCHEMA", problem: "lowercase letters, digits and _ only")
+            throw Invalid(variable: "ETRANGE_DB_SCHEMA", problem: "minuscules, chiffres et _ seulement")
         }
         if env["ETRANGE_DB_POOL"].map({ !$0.isEmpty }) == true {
             config.databasePoolSize = try integer(env, "ETRANGE_DB_POOL", default: 0, in: 1...64)
@@ -110,13 +112,13 @@ public struct AppConfig: Sendable {
         switch env["ETRANGE_SQLITE_SYNC"] ?? "" {
         case "", "normal": config.sqliteFullSync = false
         case "full": config.sqliteFullSync = true
-        default: throw Invalid(variable: "ETRANGE_SQLITE_SYNC", problem: "normal or full is expected")
+        default: throw Invalid(variable: "ETRANGE_SQLITE_SYNC", problem: "normal ou full attendu")
         }
         config.databasePoolTimeout = TimeInterval(try integer(env, "ETRANGE_DB_POOL_TIMEOUT", default: 30, in: 1...600))
         if let url = env["ETRANGE_PUBLIC_URL"], !url.isEmpty {
             guard let parsed = URL(string: url), parsed.scheme == "http" || parsed.scheme == "https", parsed.host != nil
             else {
-                throw Invalid(variable: "ETRANGE_PUBLIC_URL", problem: "an http(s) URL is expected")
+                throw Invalid(variable: "ETRANGE_PUBLIC_URL", problem: "une URL http(s) est attendue")
             }
             config.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
         }
@@ -140,15 +142,16 @@ public struct AppConfig: Sendable {
         if let name = env["ETRANGE_TIMEZONE"], !name.isEmpty {
             guard let zone = TimeZone(identifier: name) else {
                 throw Invalid(
-                    variable: "ETRANGE_TIMEZONE", problem: "an IANA time zone such as Europe/Paris is expected")
+                    variable: "ETRANGE_TIMEZONE", problem: "un fuseau IANA tel que Europe/Paris est attendu")
             }
             config.timeZone = zone
         }
         config.metricsToken = env["ETRANGE_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        config.publicDirectory = env["ETRANGE_PUBLIC_DIR"].flatMap { $0.isEmpty ? nil : $0 }
         switch env["ETRANGE_LOG_FORMAT"] ?? "" {
         case "", "text": config.jsonLogs = false
         case "json": config.jsonLogs = true
-        default: throw Invalid(variable: "ETRANGE_LOG_FORMAT", problem: "text or json is expected")
+        default: throw Invalid(variable: "ETRANGE_LOG_FORMAT", problem: "text ou json attendu")
         }
         config.limits.enabled = try flag(env, "ETRANGE_RATE_LIMITS", default: true)
         config.limits.hashThreads = try integer(
@@ -160,7 +163,7 @@ public struct AppConfig: Sendable {
             guard let proxies = TrustedProxies(list: list) else {
                 throw Invalid(
                     variable: "ETRANGE_TRUSTED_PROXIES",
-                    problem: "addresses or networks separated by commas are expected, such as 127.0.0.1, 10.0.0.0/8")
+                    problem: "adresses ou réseaux séparés par des virgules attendus, tels que 127.0.0.1, 10.0.0.0/8")
             }
             config.trustedProxies = proxies
         }
@@ -180,10 +183,10 @@ public struct AppConfig: Sendable {
         }
         if url.hasPrefix("sqlite://") {
             let path = String(url.dropFirst("sqlite://".count))
-            guard !path.isEmpty else { throw Invalid(variable: "DATABASE_URL", problem: "sqlite:// needs a file path") }
+            guard !path.isEmpty else { throw Invalid(variable: "DATABASE_URL", problem: "sqlite:// attend un chemin") }
             return .sqlite(path: path)
         }
-        throw Invalid(variable: "DATABASE_URL", problem: "expected postgres://… or sqlite://path")
+        throw Invalid(variable: "DATABASE_URL", problem: "postgres://… ou sqlite://chemin attendu")
     }
 
     private static func flag(_ env: [String: String], _ name: String, default value: Bool) throws -> Bool {
@@ -191,7 +194,7 @@ public struct AppConfig: Sendable {
         case "": return value
         case "on": return true
         case "off": return false
-        default: throw Invalid(variable: name, problem: "on or off is expected")
+        default: throw Invalid(variable: name, problem: "on ou off attendu")
         }
     }
 
@@ -201,7 +204,7 @@ public struct AppConfig: Sendable {
         guard let raw = env[name], !raw.isEmpty else { return value }
         guard let parsed = Int(raw), range.contains(parsed) else {
             throw Invalid(
-                variable: name, problem: "an integer in \(range.lowerBound)...\(range.upperBound) is expected")
+                variable: name, problem: "un entier de \(range.lowerBound) à \(range.upperBound) est attendu")
         }
         return parsed
     }

@@ -10,10 +10,14 @@ import Vapor
 /// connection per thread of that pool (`SQLiteStatementCache`): this is the only figure of both.
 let blockingThreads = 8
 
-/// Wires the application: configuration, database, migrations, middleware, routes.
-public func configure(_ app: Application, config: AppConfig? = nil) async throws {
+/// Wires the application: configuration, database, migrations, middleware, routes. The command
+/// line passes `migrate: false` and lets each command decide (`DatabaseUse`).
+public func configure(_ app: Application, config: AppConfig? = nil, migrate: Bool = true) async throws {
     let config = try config ?? AppConfig.fromEnvironment()
     app.config = config
+    // Only `serve` insists on finding them (`ServeCommand.check`): `migrate` and the others
+    // run without the page.
+    app.directory.publicDirectory = (try? WebFiles.locate(config)) ?? app.directory.publicDirectory
     // SQLite's driver waits for its lock on the blocking thread pool, spinning; the pool must have
     // more threads than the driver has connections, or a writer waiting for a thread and a
     // reader waiting for the writer would stall each other. The statement cache's connections
@@ -37,7 +41,7 @@ public func configure(_ app: Application, config: AppConfig? = nil) async throws
 
     try await configureDatabase(app, config: config)
     app.migrations.add(Migrations.all)
-    try await app.autoMigrate()
+    if migrate { try await app.autoMigrate() }
 
     app.installPasswordHashing()
     let decoy = try await app.passwordHashing.hash("decoy password for unknown usernames", .interactive)
@@ -50,8 +54,6 @@ public func configure(_ app: Application, config: AppConfig? = nil) async throws
     try routes(app)
     app.lifecycle.use(PresenceSweeper())
     app.lifecycle.use(GracefulStop())
-    app.asyncCommands.use(MigrateCommand(), as: "migrate")
-    app.asyncCommands.use(SeedDemoCommand(), as: "seed-demo")
 }
 
 private func configureDatabase(_ app: Application, config: AppConfig) async throws {

@@ -123,6 +123,8 @@ class Server:
             ETRANGE_PRESENCE_TIMEOUT=str(PRESENCE_TIMEOUT),
             ETRANGE_SWEEP_INTERVAL=str(SWEEP_INTERVAL),
             ETRANGE_PUBLIC_URL=self.base,
+            # The server runs from its own folder, away from the checkout's web files.
+            ETRANGE_PUBLIC_DIR=str(Path(__file__).resolve().parents[2] / "Public"),
             LOG_LEVEL=os.environ.get("LOG_LEVEL", "info"),
         )
         if backend == "sqlite":

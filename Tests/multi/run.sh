@@ -131,6 +131,7 @@ start_server() {
   (
     cd "$work"
     exec env DATABASE_URL="$database_url" ETRANGE_DB_SCHEMA="$schema" ETRANGE_BCRYPT_COST=4 \
+      ETRANGE_PUBLIC_DIR="$here/../../Public" \
       ETRANGE_PUBLIC_URL="http://127.0.0.1:$port" LOG_LEVEL="${LOG_LEVEL:-info}" \
       "$work/etrange" serve --hostname 127.0.0.1 --port "$port"
   ) >"$work/$name.log" 2>&1 &

@@ -5,15 +5,20 @@ import Vapor
 /// `etrange seed-demo`: a demo MJ, two players, a scenario, a partie, characters and a scheduled
 /// session, so a newcomer can click through at once. Running it again changes nothing and prints
 /// the same logins.
-struct SeedDemoCommand: AsyncCommand {
-    struct Signature: CommandSignature {}
-    var help: String { "Creates demo accounts, a partie and a scheduled session, and prints the logins." }
+struct SeedDemoCommand: EtrangeCommand {
+    static let spec = CommandSpec(
+        "seed-demo",
+        summary: "Crée des comptes de démonstration, une partie et une session, et affiche les identifiants.",
+        details: "La base doit être à jour (etrange migrate). Relancée, la commande ne change rien.")
+
+    init(_ arguments: ParsedArguments) {}
+
+    var database: DatabaseUse { .upToDate }
 
     static let password = "etrange-demo"
     static let accounts = [("mj-demo", "Marianne (MJ)"), ("armand", "Armand"), ("berenice", "Bérénice")]
 
-    func run(using context: CommandContext, signature: Signature) async throws {
-        let app = context.application
+    func run(_ app: Application) async throws {
         let db = app.db
         let now = app.clock.now()
         var users: [User] = []
@@ -58,10 +63,10 @@ struct SeedDemoCommand: AsyncCommand {
                 allowLateJoin: true, now: now
             ).create(on: db)
         }
-        context.console.print("Démo prête : partie « \(partie.name) », code d'invitation \(partie.inviteCode)")
+        print("Démo prête : partie « \(partie.name) », code d'invitation \(partie.inviteCode)")
         for (username, displayName) in Self.accounts {
-            context.console.print("  \(displayName) : identifiant « \(username) », mot de passe « \(Self.password) »")
+            print("  \(displayName) : identifiant « \(username) », mot de passe « \(Self.password) »")
         }
-        context.console.print("Ouvrez \(app.config.publicURL)/ et connectez-vous.")
+        print("Ouvrez \(app.config.publicURL)/ et connectez-vous.")
     }
 }
