@@ -59,15 +59,7 @@ final class TokenCache: Sendable {
 }
 
 extension Application {
-    private struct TokenCacheKey: StorageKey { typealias Value = TokenCache }
+    var tokenCache: TokenCache { installed() }
 
-    var tokenCache: TokenCache {
-        guard let cache = storage[TokenCacheKey.self] else { fatalError("configure(_:) installs the token cache") }
-        return cache
-    }
-
-    /// Made once at configuration: storage is not for writing from concurrent requests.
-    func installTokenCache() {
-        storage[TokenCacheKey.self] = TokenCache()
-    }
+    func installTokenCache() { install(TokenCache()) }
 }

@@ -343,13 +343,8 @@ actor LiveHub {
 }
 
 extension Application {
-    private struct HubKey: StorageKey { typealias Value = LiveHub }
-
     /// This instance's hub, made once at configuration.
-    var live: LiveHub {
-        guard let hub = storage[HubKey.self] else { fatalError("configure(_:) installs the live hub") }
-        return hub
-    }
+    var live: LiveHub { installed() }
 
     func installLiveHub() {
         let metrics = metrics
@@ -357,7 +352,7 @@ extension Application {
             database: { [unowned self] in self.db }, journal: { [unowned self] in self.readDB }, logger: logger,
             socketsPerSession: config.liveSocketsPerSession, socketsPerUser: config.liveSocketsPerUser,
             published: { metrics.livePublished($0) })
-        storage[HubKey.self] = hub
+        install(hub)
     }
 }
 

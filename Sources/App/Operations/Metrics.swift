@@ -78,17 +78,9 @@ final class Metrics: Sendable {
 }
 
 extension Application {
-    private struct MetricsKey: StorageKey { typealias Value = Metrics }
+    var metrics: Metrics { installed() }
 
-    var metrics: Metrics {
-        guard let metrics = storage[MetricsKey.self] else { fatalError("configure(_:) installs the metrics") }
-        return metrics
-    }
-
-    /// Made once at configuration: storage is not for writing from concurrent requests.
-    func installMetrics() {
-        storage[MetricsKey.self] = Metrics()
-    }
+    func installMetrics() { install(Metrics()) }
 }
 
 /// Counts and times every request under its route's pattern (`/api/sessions/:id`), never its
