@@ -1,6 +1,5 @@
 import FluentPostgresDriver
 import Logging
-import NIOConcurrencyHelpers
 import PostgresNIO
 import Vapor
 
@@ -11,7 +10,7 @@ import Vapor
 /// notification missed meanwhile delays an event but never loses it.
 final class PostgresListener: LifecycleHandler, Sendable {
     private let configuration: PostgresConnection.Configuration
-    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    private let loop = BackgroundTask()
 
     init(configuration: PostgresConnection.Configuration) {
         self.configuration = configuration
@@ -22,32 +21,30 @@ final class PostgresListener: LifecycleHandler, Sendable {
         let logger = application.logger
         let eventLoop = application.eventLoopGroup.any()
         let tokens = application.tokenCache
-        task.withLockedValue { current in
-            current = Task { [weak application] in
-                var attempt = 0
-                while !Task.isCancelled {
-                    guard let hub = application?.live else { return }
-                    do {
-                        let connection = try await PostgresConnection.connect(
-                            on: eventLoop, configuration: configuration, id: 0, logger: logger)
-                        defer { Task { try? await connection.close() } }
-                        try await connection.listen(on: LiveEvents.channel) { notifications in
-                            attempt = 0
-                            // Revocations may have been missed while the connection was down.
-                            tokens.removeAll()
-                            await hub.pokeAll()
-                            for try await notification in notifications {
-                                await Self.handle(notification.payload, hub: hub, tokens: tokens)
-                            }
+        loop.start { [weak application] in
+            var attempt = 0
+            while !Task.isCancelled {
+                guard let hub = application?.live else { return }
+                do {
+                    let connection = try await PostgresConnection.connect(
+                        on: eventLoop, configuration: configuration, id: 0, logger: logger)
+                    defer { Task { try? await connection.close() } }
+                    try await connection.listen(on: LiveEvents.channel) { notifications in
+                        attempt = 0
+                        // Revocations may have been missed while the connection was down.
+                        tokens.removeAll()
+                        await hub.pokeAll()
+                        for try await notification in notifications {
+                            await Self.handle(notification.payload, hub: hub, tokens: tokens)
                         }
-                    } catch {
-                        if Task.isCancelled { return }
-                        attempt += 1
-                        logger.warning(
-                            "live listener lost PostgreSQL (attempt \(attempt)): \(String(reflecting: error))")
                     }
-                    try? await Task.sleep(for: .milliseconds(min(5000, 200 * attempt)))
+                } catch {
+                    if Task.isCancelled { return }
+                    attempt += 1
+                    logger.warning(
+                        "live listener lost PostgreSQL (attempt \(attempt)): \(String(reflecting: error))")
                 }
+                try? await Task.sleep(for: .milliseconds(min(5000, 200 * attempt)))
             }
         }
     }
@@ -69,11 +66,6 @@ final class PostgresListener: LifecycleHandler, Sendable {
     }
 
     func shutdownAsync(_ application: Application) async {
-        let running = task.withLockedValue { current -> Task<Void, Never>? in
-            defer { current = nil }
-            return current
-        }
-        running?.cancel()
-        await running?.value
+        await loop.stop()
     }
 }
