@@ -5,32 +5,13 @@ import NIOCore
 /// SQLite has a single writer: with a pool per event loop, two writers from two loops spin on its
 /// lock (39 % of the server's CPU during a heartbeat run, BENCHMARKS.md), where one pool queues
 /// them for nothing. The hottest reads skip that queue (`Request.readDB`).
-struct OneLoopDatabaseConfiguration: DatabaseConfiguration {
+struct OneLoopDatabaseConfiguration: DatabaseLayer {
     var base: any DatabaseConfiguration
     let eventLoop: any EventLoop
 
-    var middleware: [any AnyModelMiddleware] {
-        get { base.middleware }
-        set { base.middleware = newValue }
+    func context(_ context: DatabaseContext) -> DatabaseContext {
+        DatabaseContext(
+            configuration: context.configuration, logger: context.logger, eventLoop: eventLoop,
+            history: context.history, pageSizeLimit: context.pageSizeLimit, shouldTrace: context.shouldTrace)
     }
-
-    func makeDriver(for databases: Databases) -> any DatabaseDriver {
-        OneLoopDatabaseDriver(base: base.makeDriver(for: databases), eventLoop: eventLoop)
-    }
-}
-
-private struct OneLoopDatabaseDriver: DatabaseDriver {
-    let base: any DatabaseDriver
-    let eventLoop: any EventLoop
-
-    func makeDatabase(with context: DatabaseContext) -> any Database {
-        base.makeDatabase(
-            with: DatabaseContext(
-                configuration: context.configuration, logger: context.logger, eventLoop: eventLoop,
-                history: context.history, pageSizeLimit: context.pageSizeLimit, shouldTrace: context.shouldTrace))
-    }
-
-    func shutdown() { base.shutdown() }
-
-    func shutdownAsync() async { await base.shutdownAsync() }
 }
