@@ -62,10 +62,7 @@ import Vapor
                 from: "127.0.0.2", .POST, "/api/auth/login", json: ["username": "cible", "password": "la-bonne-phrase"])
             #expect(guesser.status == .tooManyRequests)
             // …the owner, elsewhere, is not.
-            #expect(
-                try await api.send(
-                    .POST, "/api/auth/login", json: ["username": "cible", "password": "la-bonne-phrase"]
-                ).status == .ok)
+            #expect(try await api.login("cible", "la-bonne-phrase").status == .ok)
         }
     }
 
@@ -75,15 +72,11 @@ import Vapor
             _ = try await api.register("fidele", password: "la-bonne-phrase")
             let login = ["username": "fidele", "password": "la-bonne-phrase"]
             for _ in 0..<2 {
-                #expect(
-                    try await api.send(.POST, "/api/auth/login", json: ["username": "fidele", "password": "faute"])
-                        .status == .unauthorized)
+                #expect(try await api.login("fidele", "faute").status == .unauthorized)
             }
             for _ in 0..<6 { #expect(try await api.send(.POST, "/api/auth/login", json: login).status == .ok) }
             // Two failures spent two of three: one more is allowed, then none.
-            #expect(
-                try await api.send(.POST, "/api/auth/login", json: ["username": "fidele", "password": "faute"]).status
-                    == .unauthorized)
+            #expect(try await api.login("fidele", "faute").status == .unauthorized)
             #expect(try await api.send(.POST, "/api/auth/login", json: login).status == .tooManyRequests)
         }
     }
@@ -180,9 +173,7 @@ import Vapor
             let users = try await User.query(on: api.db).sort(\.$id).all()
             #expect(users.map(\.usernameSkeleton) == ["mja", "mja#2"])
             // Both still sign in; nobody new can take either look.
-            #expect(
-                try await api.send(.POST, "/api/auth/login", json: ["username": "mja", "password": "motdepasse"]).status
-                    == .ok)
+            #expect(try await api.login("mja", "motdepasse").status == .ok)
             #expect(try await api.send(.POST, "/api/auth/register", json: registration("MJA")).status == .conflict)
         }
     }
@@ -205,9 +196,7 @@ import Vapor
             let wide = try await api.send(.POST, "/api/auth/register", json: registration("ｆｕｌｌ"))
             #expect(try wide.decode(AuthResponse.self).user.username == "full")
             // A name and its skeleton are the same for an existing account: it still signs in.
-            #expect(
-                try await api.send(.POST, "/api/auth/login", json: ["username": "MJA", "password": "motdepasse"]).status
-                    == .ok)
+            #expect(try await api.login("MJA", "motdepasse").status == .ok)
         }
     }
 
@@ -275,15 +264,14 @@ import Vapor
 
     @Test(arguments: TestDatabase.enabled)
     func charactersScenariosAndDeckActionsHaveAllowances(db: TestDatabase) async throws {
-        try await withApp(
+        try await withCardTable(
             db,
             configure: {
                 $0.limits.characters.burst = 2
                 $0.limits.scenarios.burst = 2
                 $0.limits.deckActions.burst = 2
             }
-        ) { api in
-            let t = try await CardTable.make(api)
+        ) { api, t in
             // CardTable made one character for the player.
             _ = try await api.createCharacter(t.table.player, name: "Second")
             let character = try await api.send(

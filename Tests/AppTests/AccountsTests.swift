@@ -19,8 +19,7 @@ import Vapor
             #expect(auth.expiresAt == pinnedStart.addingTimeInterval(30 * 24 * 3600))
             #expect(!created.text.contains("password"))
 
-            let login = try await api.send(
-                .POST, "/api/auth/login", json: ["username": "armand", "password": "secret-pass"])
+            let login = try await api.login("armand", "secret-pass")
             #expect(login.status == .ok)
             let token = try login.decode(AuthResponse.self).token
             #expect(token != auth.token)
@@ -127,10 +126,8 @@ import Vapor
     func wrongCredentialsGiveNoHint(db: TestDatabase) async throws {
         try await withApp(db) { api in
             _ = try await api.register("camille", password: "bonne-phrase")
-            let wrongPassword = try await api.send(
-                .POST, "/api/auth/login", json: ["username": "camille", "password": "mauvaise"])
-            let unknownUser = try await api.send(
-                .POST, "/api/auth/login", json: ["username": "personne", "password": "bonne-phrase"])
+            let wrongPassword = try await api.login("camille", "mauvaise")
+            let unknownUser = try await api.login("personne", "bonne-phrase")
             #expect(wrongPassword.status == .unauthorized)
             #expect(unknownUser.status == .unauthorized)
             #expect(wrongPassword.reason == unknownUser.reason)

@@ -91,8 +91,7 @@ private struct FeedEvent: Decodable {
 
     @Test(arguments: TestDatabase.enabled)
     func feedListsScheduledSessionsForPhoneCalendars(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let settings = try await api.send(
                 .PUT, "/api/parties/\(table.partie.id)", token: table.mj.token,
                 json: ["session_length_minutes": 180])
@@ -170,8 +169,7 @@ private struct FeedEvent: Decodable {
 
     @Test(arguments: TestDatabase.enabled)
     func partieSettingsAreTheMJs(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             #expect(table.partie.sessionLengthMinutes == 240)
             let path = "/api/parties/\(table.partie.id)"
             #expect(

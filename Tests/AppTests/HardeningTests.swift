@@ -28,9 +28,7 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
     func aNewPasswordRevokesEveryToken(db: TestDatabase) async throws {
         try await withApp(db) { api in
             let user = try await api.register("prudent", password: "ancien-secret")
-            let laptop = try await api.send(
-                .POST, "/api/auth/login", json: ["username": "prudent", "password": "ancien-secret"]
-            ).decode(AuthResponse.self)
+            let laptop = try await api.login("prudent", "ancien-secret").decode(AuthResponse.self)
             let wrong = try await api.send(
                 .POST, "/api/auth/password", token: user.token,
                 json: ["current_password": "faux", "new_password": "nouveau-secret"])
@@ -47,14 +45,8 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
             #expect(try await api.send(.GET, "/api/me", token: user.token).status == .unauthorized)
             #expect(try await api.send(.GET, "/api/me", token: laptop.token).status == .unauthorized)
             #expect(try await api.send(.GET, "/api/me", token: fresh.token).status == .ok)
-            #expect(
-                try await api.send(
-                    .POST, "/api/auth/login", json: ["username": "prudent", "password": "ancien-secret"]
-                ).status == .unauthorized)
-            #expect(
-                try await api.send(
-                    .POST, "/api/auth/login", json: ["username": "prudent", "password": "nouveau-secret"]
-                ).status == .ok)
+            #expect(try await api.login("prudent", "ancien-secret").status == .unauthorized)
+            #expect(try await api.login("prudent", "nouveau-secret").status == .ok)
         }
     }
 
@@ -77,9 +69,7 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
 
     @Test(arguments: TestDatabase.enabled)
     func badValuesAreExplainedInFrench(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
-            let session = try await api.session(in: .active, table)
+        try await withSession(db) { api, table, session in
             let badID = try await api.send(
                 .POST, "/api/sessions/\(session.id)/join", token: table.player.token,
                 json: ["character_id": "pas-un-uuid"])
@@ -102,11 +92,8 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
         try await withApp(.sqlite) { api in
             api.app.logger = Logger(label: "captured") { _ in captured }
             let user = try await api.register("discret", password: "phrase-secrete-42")
-            let login = try await api.send(
-                .POST, "/api/auth/login", json: ["username": "discret", "password": "phrase-secrete-42"]
-            ).decode(AuthResponse.self)
-            _ = try await api.send(
-                .POST, "/api/auth/login", json: ["username": "discret", "password": "mauvaise-phrase-43"])
+            let login = try await api.login("discret", "phrase-secrete-42").decode(AuthResponse.self)
+            _ = try await api.login("discret", "mauvaise-phrase-43")
             _ = try await api.send(.GET, "/api/me", token: login.token)
             _ = try await api.send(.GET, "/api/me", token: "jeton-invente-44")
             let partie = try await api.createPartie(user)

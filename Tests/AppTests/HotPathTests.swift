@@ -39,10 +39,8 @@ import Vapor
     func revokedTokensAreRefusedAtOnceThoughCached(db: TestDatabase) async throws {
         try await withApp(db) { api in
             let user = try await api.register("celeste")
-            let second = try await api.send(
-                .POST, "/api/auth/login", json: ["username": "celeste", "password": "motdepasse"]
-            )
-            .decode(AuthResponse.self).token
+            let second = try await api.login("celeste", "motdepasse")
+                .decode(AuthResponse.self).token
             for token in [user.token, second] {
                 #expect(try await api.send(.GET, "/api/me", token: token).status == .ok)
             }
@@ -56,10 +54,8 @@ import Vapor
             #expect(
                 try await api.send(.GET, "/api/me", token: try changed.decode(AuthResponse.self).token).status == .ok)
             // A cached token still expires on time.
-            let third = try await api.send(
-                .POST, "/api/auth/login", json: ["username": "celeste", "password": "autre-secret-solide"]
-            )
-            .decode(AuthResponse.self)
+            let third = try await api.login("celeste", "autre-secret-solide")
+                .decode(AuthResponse.self)
             #expect(try await api.send(.GET, "/api/me", token: third.token).status == .ok)
             api.clock.set(third.expiresAt)
             #expect(try await api.send(.GET, "/api/me", token: third.token).status == .unauthorized)
@@ -133,8 +129,7 @@ import Vapor
     /// endpoints' answers, and nothing for a stranger.
     @Test(arguments: TestDatabase.enabled.filter { $0 == .postgres })
     func hotStatementsArePreparedAndPlannedOncePerConnection(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let session = try await api.armandPlaying(table).session
             let player = table.player.id
             let (read, online) = try await api.db.transaction { db in
@@ -223,9 +218,8 @@ import Vapor
     /// endpoint, built by the general path, says of it — counts, seat and notes included.
     @Test(arguments: TestDatabase.enabled)
     func theListAgreesWithEachSessionItLists(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
-            let armand = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
+        try await withTable(db) { api, table in
+            let armand = try await api.armand(table)
             let (berenice, hers) = try await api.newPlayer(table, "berenice")
             let full = try await api.createSession(
                 table, name: "Complète", extra: ["max_players": 1, "allow_late_join": false])
@@ -295,8 +289,7 @@ import Vapor
     /// timeout failed them.
     @Test(arguments: TestDatabase.enabled)
     func readsDoNotQueueBehindAWrite(db: TestDatabase) async throws {
-        try await withApp(db, configure: { $0.databasePoolTimeout = 5 }) { api in
-            let table = try await Table.make(api)
+        try await withTable(db, configure: { $0.databasePoolTimeout = 5 }) { api, table in
             let session = try await api.createSession(table, name: "Avant")
             api.app.tokenCache.removeAll()
             try await api.db.transaction { db in
@@ -326,8 +319,7 @@ import Vapor
     /// timeout, and deliver nothing.
     @Test(arguments: TestDatabase.enabled)
     func deliveriesDoNotQueueBehindAWrite(db: TestDatabase) async throws {
-        try await withApp(db, configure: { $0.databasePoolTimeout = 3 }) { api in
-            let table = try await Table.make(api)
+        try await withTable(db, configure: { $0.databasePoolTimeout = 3 }) { api, table in
             let session = try await api.createSession(table)
             try await api.move(session, .start, table)
             let mj = try await LiveClient.connect(api, session: session.id, token: table.mj.token, since: 0)
@@ -372,8 +364,7 @@ import Vapor
 
     @Test(arguments: TestDatabase.enabled)
     func emptyPagesTellAMemberFromAStranger(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let path = "/api/sessions?partie_id=\(table.partie.id)"
             let none = try await api.send(.GET, path, token: table.player.token).decode(Page<SessionResponse>.self)
             #expect(none.items.isEmpty && none.metadata.total == 0)
@@ -397,8 +388,7 @@ import Vapor
     /// value that does not decode named in the error.
     @Test(arguments: TestDatabase.enabled)
     func theQueryIsReadAsSent(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             for index in 1...3 { _ = try await api.createSession(table, name: "S\(index)") }
             func page(_ query: String) async throws -> APIResponse {
                 try await api.send(.GET, "/api/sessions?" + query, token: table.player.token)
@@ -423,8 +413,7 @@ import Vapor
     /// member removed from the partie no longer takes that path.
     @Test(arguments: TestDatabase.enabled)
     func aHeartbeatAnswersWhatThePresenceListSays(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let session = try await api.armandPlaying(table).session
             let path = "/api/sessions/\(session.id)/presence"
             api.clock.advance(by: 10)

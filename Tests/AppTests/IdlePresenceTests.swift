@@ -14,8 +14,7 @@ import Vapor
 
     @Test(arguments: TestDatabase.enabled)
     func quietPeopleTurnIdleAndComeBackAnnounced(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let session = try await api.armandPlaying(table).session
             let watcher = try await LiveClient.connect(api, session: session.id, token: table.mj.token)
             // The MJ's connection counts at the pinned start, before the clock moves.

@@ -10,40 +10,30 @@ import Vapor
         try await withApp(db) { api in
             _ = try await api.register("cible", password: "la-bonne-phrase")
             for _ in 0..<10 {
-                #expect(
-                    try await api.send(.POST, "/api/auth/login", json: ["username": "cible", "password": "devinette"])
-                        .status == .unauthorized)
+                #expect(try await api.login("cible", "devinette").status == .unauthorized)
             }
-            let blocked = try await api.send(
-                .POST, "/api/auth/login", json: ["username": "cible", "password": "la-bonne-phrase"])
+            let blocked = try await api.login("cible", "la-bonne-phrase")
             #expect(blocked.status == .tooManyRequests)
             let retry = try #require(blocked.headers.first(name: .retryAfter).flatMap(Int.init))
             #expect(retry > 0 && retry <= 90)
             // Other accounts are not locked out by someone else's guesses.
             _ = try await api.register("voisin", password: "une-autre-phrase")
-            #expect(
-                try await api.send(
-                    .POST, "/api/auth/login", json: ["username": "voisin", "password": "une-autre-phrase"]
-                ).status == .ok)
+            #expect(try await api.login("voisin", "une-autre-phrase").status == .ok)
             api.clock.advance(by: Double(retry))
-            #expect(
-                try await api.send(
-                    .POST, "/api/auth/login", json: ["username": "cible", "password": "la-bonne-phrase"]
-                ).status == .ok)
+            #expect(try await api.login("cible", "la-bonne-phrase").status == .ok)
         }
     }
 
     @Test(arguments: TestDatabase.enabled)
     func chatDrawsAndHeartbeatsHaveAllowances(db: TestDatabase) async throws {
-        try await withApp(
+        try await withCardTable(
             db,
             configure: {
                 $0.limits.chat.burst = 3
                 $0.limits.draws.burst = 2
                 $0.limits.heartbeats.burst = 2
             }
-        ) { api in
-            let t = try await CardTable.make(api)
+        ) { api, t in
             let chat = "/api/sessions/\(t.session.id)/messages"
             for _ in 0..<3 {
                 #expect(

@@ -13,9 +13,7 @@ import Vapor
     /// past it. The server answered `ping` with `pong`; without the cap it assembled the whole.
     @Test(arguments: TestDatabase.enabled)
     func aMessageIsCappedHoweverItIsCut(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
-            let session = try await api.session(in: .active, table)
+        try await withSession(db) { api, table, session in
 
             // Sent at once: the server sets its callbacks before it reads the client's first frame.
             let small = try await LiveClient.connect(api, session: session.id, token: table.mj.token)
@@ -92,10 +90,9 @@ import Vapor
     /// The MJ and a seated player both hear that the session is gone, then their sockets close.
     @Test(arguments: TestDatabase.enabled)
     func deletingASessionTellsAndClosesItsSockets(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let session = try await api.createSession(table)
-            let armand = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
+            let armand = try await api.armand(table)
             try #require(try await api.joinSession(session, table.player, character: armand).status == .ok)
             let mj = try await api.openCounted(session.id, table.mj, expecting: 1)
             let player = try await api.openCounted(session.id, table.player, expecting: 1)
@@ -118,8 +115,7 @@ import Vapor
     /// Another instance deleted the session: its notice (`d:<session>`) closes this one's sockets.
     @Test(arguments: TestDatabase.enabled)
     func aDeletionHeardFromAnotherInstanceClosesTheSockets(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let session = try await api.createSession(table)
             let mj = try await api.openCounted(session.id, table.mj, expecting: 1)
             try await Session.query(on: api.db).filter(\.$id == session.id).delete()
@@ -131,8 +127,7 @@ import Vapor
 
     @Test(arguments: TestDatabase.enabled)
     func aTicketOpensTheChannelOnce(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let (session, _) = try await api.armandPlaying(table)
             let response = try await api.send(
                 .POST, "/api/sessions/\(session.id)/live-ticket", token: table.player.token)
@@ -151,9 +146,7 @@ import Vapor
 
     @Test(arguments: TestDatabase.enabled)
     func ticketsHaveAnAllowance(db: TestDatabase) async throws {
-        try await withApp(db, configure: { $0.limits.liveTickets.burst = 2 }) { api in
-            let table = try await Table.make(api)
-            let session = try await api.session(in: .active, table)
+        try await withSession(db, configure: { $0.limits.liveTickets.burst = 2 }) { api, table, session in
             let path = "/api/sessions/\(session.id)/live-ticket"
             for _ in 0..<2 { #expect(try await api.send(.POST, path, token: table.mj.token).status == .created) }
             let refused = try await api.send(.POST, path, token: table.mj.token)
@@ -167,9 +160,7 @@ import Vapor
     /// what two instances on one PostgreSQL rely on as well.
     @Test(arguments: TestDatabase.enabled)
     func aTicketIsSpentOnceUnderARace(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
-            let session = try await api.session(in: .active, table)
+        try await withSession(db) { api, table, session in
             let ticket = try await api.liveTicket(session.id, table.mj)
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<6 {
@@ -183,9 +174,7 @@ import Vapor
 
     @Test(arguments: TestDatabase.enabled)
     func anExpiredTicketIsRefused(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
-            let session = try await api.session(in: .active, table)
+        try await withSession(db) { api, table, session in
             let ticket = try await api.liveTicket(session.id, table.mj)
             api.clock.advance(by: LiveTickets.lifetime + 1)
             let late = try await api.upgradeRequest("/api/sessions/\(session.id)/live?ticket=\(ticket)")
@@ -195,8 +184,7 @@ import Vapor
 
     @Test(arguments: TestDatabase.enabled)
     func aTicketOpensOnlyItsOwnSession(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let mine = try await api.createSession(table, name: "La sienne")
             let other = try await api.createSession(table, name: "Une autre")
             let ticket = try await api.liveTicket(mine.id, table.mj)
@@ -210,9 +198,7 @@ import Vapor
     /// A ticket is worth no more than the token it was asked with: a logout ends both.
     @Test(arguments: TestDatabase.enabled)
     func aTicketDiesWithItsToken(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
-            let session = try await api.session(in: .active, table)
+        try await withSession(db) { api, table, session in
             let ticket = try await api.liveTicket(session.id, table.mj)
             #expect(try await api.send(.POST, "/api/auth/logout", token: table.mj.token).status == .noContent)
             #expect(
@@ -224,9 +210,7 @@ import Vapor
     /// The migration goes back and forth; tickets work again afterwards.
     @Test(arguments: TestDatabase.enabled)
     func theTicketsMigrationReverts(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
-            let session = try await api.session(in: .active, table)
+        try await withSession(db) { api, table, session in
             try await CreateLiveTickets().revert(on: api.db)
             try await CreateLiveTickets().prepare(on: api.db)
             let ticket = try await api.liveTicket(session.id, table.mj)
@@ -237,9 +221,7 @@ import Vapor
     /// A ticket is refused to whoever the channel refuses, with the same answers.
     @Test(arguments: TestDatabase.enabled)
     func aTicketNeedsWhatTheChannelNeeds(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
-            let session = try await api.session(in: .active, table)
+        try await withSession(db) { api, table, session in
             let path = "/api/sessions/\(session.id)/live-ticket"
             let unseated = try await api.send(.POST, path, token: table.player.token)
             #expect(unseated.status == .forbidden && unseated.reason.contains("Rejoignez"))

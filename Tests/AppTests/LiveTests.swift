@@ -12,9 +12,8 @@ import Vapor
     /// The whole evening as the MJ's screen sees it: numbered events in order, no gap.
     @Test(arguments: TestDatabase.enabled)
     func eventsOfAFullSession(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
-            let armand = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
+        try await withTable(db) { api, table in
+            let armand = try await api.armand(table)
             let session = try await api.createSession(table)
             try await api.send(
                 .PUT, "/api/sessions/\(session.id)", token: table.mj.token, json: ["notes": "Le secret du MJ"])
@@ -54,9 +53,7 @@ import Vapor
 
     @Test(arguments: TestDatabase.enabled)
     func reconnectingWithSinceMissesNothing(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
-            let session = try await api.session(in: .active, table)
+        try await withSession(db) { api, table, session in
             let first = try await LiveClient.connect(api, session: session.id, token: table.mj.token, since: 0)
             try await first.waitFor("start") { $0.contains { $0.data["status"] as? String == "active" } }
             let seen = first.events.compactMap(\.seq).max()!
@@ -77,9 +74,7 @@ import Vapor
 
     @Test(arguments: TestDatabase.enabled)
     func refusedBeforeTheUpgrade(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
-            let session = try await api.session(in: .active, table)
+        try await withSession(db) { api, table, session in
             let path = "/api/sessions/\(session.id)/live"
             #expect(try await api.upgradeRequest(path).status == .unauthorized)
             #expect(try await api.upgradeRequest(path, token: "forged").status == .unauthorized)
@@ -163,8 +158,7 @@ import Vapor
     /// A phone and a laptop are one presence with two connections.
     @Test(arguments: TestDatabase.enabled)
     func oneUserTwoDevices(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let session = try await api.armandPlaying(table).session
             try await api.send(.DELETE, "/api/sessions/\(session.id)/presence", token: table.player.token)
             let watcher = try await LiveClient.connect(api, session: session.id, token: table.mj.token)
@@ -204,8 +198,7 @@ import Vapor
 
     @Test(arguments: TestDatabase.enabled)
     func leavingOrLoggingOutClosesTheChannel(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let (session, armand) = try await api.armandPlaying(table)
             let leaving = try await LiveClient.connect(api, session: session.id, token: table.player.token)
             try await api.send(.POST, "/api/sessions/\(session.id)/leave", token: table.player.token)
@@ -227,9 +220,7 @@ import Vapor
 
     @Test(arguments: TestDatabase.enabled)
     func oversizedFramesAndFloodsAreCut(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
-            let session = try await api.session(in: .active, table)
+        try await withSession(db) { api, table, session in
             let big = try await LiveClient.connect(api, session: session.id, token: table.mj.token)
             big.send(String(repeating: "x", count: LiveController.maxMessageSize + 1))
             #expect(try await big.waitForClose() == .messageTooLarge)
@@ -244,9 +235,7 @@ import Vapor
     /// A reader that never reads does not hold up the others, and is closed once it falls behind.
     @Test(arguments: TestDatabase.enabled)
     func aStalledClientDelaysNobody(db: TestDatabase) async throws {
-        try await withApp(db, configure: { $0.liveQueueLimit = 16 }) { api in
-            let table = try await Table.make(api)
-            let session = try await api.session(in: .active, table)
+        try await withSession(db, configure: { $0.liveQueueLimit = 16 }) { api, table, session in
             let stalled = try await StalledSocket(
                 api: api, path: "/api/sessions/\(session.id)/live?token=\(table.mj.token)")
             let fast = try await LiveClient.connect(api, session: session.id, token: table.mj.token)
@@ -276,9 +265,7 @@ import Vapor
     /// `publish` handed those events out before notifying; another instance's it reads.
     @Test(arguments: TestDatabase.enabled)
     func ownNotificationsAreNotReadTwice(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
-            let session = try await api.session(in: .active, table)
+        try await withSession(db) { api, table, session in
             let mj = try await LiveClient.connect(api, session: session.id, token: table.mj.token)
             try await mj.waitFor("online") { $0.contains { $0.type == "presence.online" } }
             let hub = api.app.live
@@ -302,8 +289,7 @@ import Vapor
     /// the server and the databases in no set order, and such a request crashed the server.
     @Test(arguments: TestDatabase.enabled)
     func stoppingRefusesRequestsBeforeTheDatabaseCloses(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let session = try await api.createSession(table)
             try await api.move(session, .start, table)
             let mj = try await LiveClient.connect(api, session: session.id, token: table.mj.token)

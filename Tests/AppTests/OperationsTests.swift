@@ -9,9 +9,7 @@ import Vapor
 @Suite struct OperationsTests {
     @Test(arguments: TestDatabase.enabled)
     func metricsCountRequestsByRoutePatternAndReadTheState(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
-            let session = try await api.session(in: .active, table)
+        try await withSession(db) { api, table, session in
             _ = try await api.createSession(table, name: "Plus tard")
             for _ in 0..<3 {  // and one more by `session(in:)`
                 #expect(try await api.send(.GET, "/api/sessions/\(session.id)", token: table.mj.token).status == .ok)

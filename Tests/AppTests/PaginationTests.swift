@@ -11,9 +11,8 @@ import Vapor
 @Suite struct PaginationTests {
     @Test(arguments: TestDatabase.enabled)
     func everyListPagesAlike(db: TestDatabase) async throws {
-        try await withApp(db) { api in
+        try await withCardTable(db) { api, t in
             // Three of each list, on top of what the card table already holds (a partie, Armand, a session).
-            let t = try await CardTable.make(api)
             let (mj, player) = (t.table.mj, t.table.player)
             for index in 1...2 {
                 _ = try await api.createPartie(mj, name: "Campagne \(index)")

@@ -67,8 +67,7 @@ import Vapor
 
     @Test(arguments: TestDatabase.enabled)
     func joiningByInvitation(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let code = try #require(table.partie.inviteCode)
             // Typed from a screen: lower case, with a dash and spaces.
             let typed = code.lowercased().prefix(4) + "-" + code.lowercased().dropFirst(4) + " "
@@ -97,8 +96,7 @@ import Vapor
 
     @Test(arguments: TestDatabase.enabled)
     func simultaneousJoinsMakeOneMembership(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let code = try #require(table.partie.inviteCode)
             let statuses = try await withThrowingTaskGroup(of: HTTPResponseStatus.self) { group in
                 for _ in 0..<10 {
@@ -143,8 +141,7 @@ import Vapor
 
     @Test(arguments: TestDatabase.enabled)
     func otherGroupsPartiesStayHidden(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let id = table.partie.id
             let hidden = try await api.send(.GET, "/api/parties/\(id)", token: table.outsider.token)
             let missing = try await api.send(.GET, "/api/parties/999999", token: table.outsider.token)
@@ -166,8 +163,7 @@ import Vapor
 
     @Test(arguments: TestDatabase.enabled)
     func rotatingTheInvitationRetiresTheOldCode(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let old = try #require(table.partie.inviteCode)
             let byPlayer = try await api.send(
                 .POST, "/api/parties/\(table.partie.id)/invite/rotate", token: table.player.token)
@@ -189,8 +185,7 @@ import Vapor
 
     @Test(arguments: TestDatabase.enabled)
     func invitationQRCodeDecodesToTheJoinURL(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             #expect(
                 try await api.send(.GET, "/api/parties/\(table.partie.id)/invite.svg", token: table.player.token).status
                     == .forbidden)

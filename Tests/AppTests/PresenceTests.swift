@@ -18,7 +18,7 @@ extension TestAPI {
 
     /// The usual evening: the table's player seated, as Armand, in a session under way.
     func armandPlaying(_ table: Table) async throws -> (session: SessionResponse, armand: CharacterResponse) {
-        let armand = try await createCharacter(table.player, name: "Armand", partieID: table.partie.id)
+        let armand = try await self.armand(table)
         let session = try await session(in: .active, table)
         try #require(try await joinSession(session, table.player, character: armand).status == .ok)
         return (session, armand)
@@ -43,9 +43,8 @@ extension TestAPI {
 @Suite struct PresenceTests {
     @Test(arguments: TestDatabase.enabled)
     func joiningAScheduledSessionTakesASeatInAdvance(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
-            let character = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
+        try await withTable(db) { api, table in
+            let character = try await api.armand(table)
             let session = try await api.createSession(table)
             let joined = try await api.joinSession(session, table.player, character: character)
             #expect(joined.status == .ok, "\(joined.text)")
@@ -61,9 +60,8 @@ extension TestAPI {
 
     @Test(arguments: TestDatabase.enabled)
     func joiningARunningSessionIsPresenceAtOnce(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
-            let character = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
+        try await withTable(db) { api, table in
+            let character = try await api.armand(table)
             let session = try await api.session(in: .active, table)
             api.clock.advance(by: 5)
             let joined = try await api.send(
@@ -86,9 +84,8 @@ extension TestAPI {
 
     @Test(arguments: TestDatabase.enabled)
     func joinRefusals(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
-            let mine = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
+        try await withTable(db) { api, table in
+            let mine = try await api.armand(table)
             let (other, theirs) = try await api.newPlayer(table, "berenice")
             let elsewhere = try await api.createPartie(table.player, name: "Ailleurs")
             let foreign = try await api.createCharacter(table.player, name: "Étranger", partieID: elsewhere.id)
@@ -123,9 +120,8 @@ extension TestAPI {
 
     @Test(arguments: TestDatabase.enabled)
     func lateJoinOnlyForThoseWhoHeldASeat(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
-            let armand = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
+        try await withTable(db) { api, table in
+            let armand = try await api.armand(table)
             let (late, lateCharacter) = try await api.newPlayer(table, "retardataire")
             let session = try await api.createSession(table, extra: ["allow_late_join": false])
             try await api.joinSession(session, table.player, character: armand)
@@ -150,9 +146,8 @@ extension TestAPI {
 
     @Test(arguments: TestDatabase.enabled)
     func reconnectionKeepsTheSeat(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
-            let first = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
+        try await withTable(db) { api, table in
+            let first = try await api.armand(table)
             let second = try await api.createCharacter(table.player, name: "Armande", partieID: table.partie.id)
             let session = try await api.createSession(table, extra: ["max_players": 1])
             try await api.move(session, .start, table)
@@ -180,9 +175,8 @@ extension TestAPI {
 
     @Test(arguments: TestDatabase.enabled)
     func leavingFreesTheSeat(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
-            let armand = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
+        try await withTable(db) { api, table in
+            let armand = try await api.armand(table)
             let (other, theirs) = try await api.newPlayer(table, "berenice")
             let session = try await api.createSession(table, extra: ["max_players": 1])
             try await api.move(session, .start, table)
@@ -204,9 +198,8 @@ extension TestAPI {
 
     @Test(arguments: TestDatabase.enabled)
     func heartbeatsOnlyForSeatedParticipants(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
-            let armand = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
+        try await withTable(db) { api, table in
+            let armand = try await api.armand(table)
             let session = try await api.createSession(table)
             let path = "/api/sessions/\(session.id)/presence"
             try await api.joinSession(session, table.player, character: armand)
@@ -228,9 +221,8 @@ extension TestAPI {
 
     @Test(arguments: TestDatabase.enabled)
     func silentPhonesAreSweptOffline(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
-            let armand = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
+        try await withTable(db) { api, table in
+            let armand = try await api.armand(table)
             let (other, theirs) = try await api.newPlayer(table, "berenice")
             let session = try await api.session(in: .active, table)
             try await api.joinSession(session, table.player, character: armand)
@@ -251,9 +243,8 @@ extension TestAPI {
     /// Time played counts only the minutes online while the session is active.
     @Test(arguments: TestDatabase.enabled)
     func timePlayedExcludesPausesAndAbsences(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
-            let armand = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
+        try await withTable(db) { api, table in
+            let armand = try await api.armand(table)
             let session = try await api.createSession(table)
             try await api.joinSession(session, table.player, character: armand)
             api.clock.advance(by: 3600)
@@ -285,8 +276,7 @@ extension TestAPI {
 
     @Test(arguments: TestDatabase.enabled)
     func theMJSeatsMembers(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let (second, secondCharacter) = try await api.newPlayer(table, "berenice")
             let session = try await api.createSession(table, extra: ["max_players": 1])
             let path = "/api/sessions/\(session.id)/participants"
@@ -320,8 +310,7 @@ extension TestAPI {
     @Test(arguments: TestDatabase.enabled)
     func aHundredSimultaneousJoinsFillSixSeats(db: TestDatabase) async throws {
         // Dozens of accounts from one address: allowances are not what this is about.
-        try await withApp(db, configure: { $0.limits.enabled = false }) { api in
-            let table = try await Table.make(api)
+        try await withTable(db, configure: { $0.limits.enabled = false }) { api, table in
             let session = try await api.createSession(table, extra: ["max_players": 6])
             try await api.move(session, .start, table)
             var players: [(TestUser, CharacterResponse)] = []

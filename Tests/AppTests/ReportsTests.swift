@@ -142,9 +142,8 @@ import Vapor
     /// U+2029), it stays inside its bullet and cannot open a heading of its own.
     @Test(arguments: TestDatabase.enabled)
     func exportsKeepTheirStructureWhateverTheLineBreaks(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
-            let armand = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
+        try await withTable(db) { api, table in
+            let armand = try await api.armand(table)
             let session = try await api.session(in: .active, table)
             try #require(try await api.joinSession(session, table.player, character: armand).status.code < 300)
             let breaks = ["\r", "\r\n", "\u{2028}", "\u{2029}"]

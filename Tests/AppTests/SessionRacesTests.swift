@@ -22,8 +22,7 @@ import Vapor
 
     @Test(arguments: TestDatabase.enabled)
     func startRacingStart(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             for _ in 0..<5 {
                 let session = try await api.createSession(table)
                 let results = try await race(api, table, Array(repeating: (session, .start), count: 6))
@@ -39,8 +38,7 @@ import Vapor
 
     @Test(arguments: TestDatabase.enabled)
     func startRacingCancel(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             for _ in 0..<6 {
                 let session = try await api.createSession(table)
                 let results = try await race(api, table, [(session, .start), (session, .cancel)])
@@ -66,8 +64,7 @@ import Vapor
 
     @Test(arguments: TestDatabase.enabled)
     func endRacingCancel(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             for _ in 0..<5 {
                 let session = try await api.session(in: .active, table)
                 api.clock.advance(by: 600)
@@ -85,8 +82,7 @@ import Vapor
 
     @Test(arguments: TestDatabase.enabled)
     func twoSessionsOfOnePartie(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             for round in 0..<4 {
                 var sessions: [SessionResponse] = []
                 for index in 0..<4 { sessions.append(try await api.createSession(table, name: "R\(round)-\(index)")) }

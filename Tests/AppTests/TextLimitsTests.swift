@@ -11,8 +11,7 @@ import Vapor
 
     @Test(arguments: TestDatabase.enabled)
     func everyTextFieldRefusesOneHeavyCharacter(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let t = try await CardTable.make(api)
+        try await withCardTable(db) { api, t in
             let (mj, player) = (t.table.mj.token, t.table.player.token)
             let session = "/api/sessions/\(t.session.id)"
             let heavy = Self.heavy

@@ -200,8 +200,7 @@ private let hookName = "hook.etrange.invalid"
 
     @Test(arguments: TestDatabase.enabled)
     func otherSpellingsOfAnAddressAreRefused(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let path = "/api/parties/\(table.partie.id)/webhook"
             for url in [
                 "http://0x7f.1:8080/hook", "http://2130706433/", "http://0177.0.0.1/", "http://127.1/", "http://0/",
@@ -266,15 +265,8 @@ private let hookName = "hook.etrange.invalid"
                 let resolver = TableResolver([hookName: [try ip("127.0.0.1")]])
                 api.app.webhooks.resolver = resolver
                 let table = try await Table.make(api)
-                let path = "/api/parties/\(table.partie.id)/webhook"
                 // In capitals: the client must find the checked address under the name as it reads it.
-                try #require(
-                    try await api.send(
-                        .PUT, path, token: table.mj.token,
-                        json: ["url": "http://HOOK.Etrange.invalid:\(listener.port)/hook?k=1"]
-                    ).status == .ok)
-                try #require(try await api.send(.POST, "\(path)/test", token: table.mj.token).status == .accepted)
-                await WebhookDispatcher.deliverDue(api.app)
+                try await Self.deliverTest(api, table, to: "http://HOOK.Etrange.invalid:\(listener.port)/hook?k=1")
 
                 #expect(listener.connections == 1)
                 let head = try #require(listener.heads.first)
@@ -297,14 +289,7 @@ private let hookName = "hook.etrange.invalid"
             try await withApp(db, configure: { $0.webhooksMayReachPrivateAddresses = true }) { api in
                 api.app.webhooks.resolver = TableResolver([hookName: [try ip("127.0.0.1")]])
                 let table = try await Table.make(api)
-                let path = "/api/parties/\(table.partie.id)/webhook"
-                try #require(
-                    try await api.send(
-                        .PUT, path, token: table.mj.token,
-                        json: ["url": "https://\(hookName):\(listener.port)/hook"]
-                    ).status == .ok)
-                try #require(try await api.send(.POST, "\(path)/test", token: table.mj.token).status == .accepted)
-                await WebhookDispatcher.deliverDue(api.app)
+                try await Self.deliverTest(api, table, to: "https://\(hookName):\(listener.port)/hook")
 
                 // The client tries again while its connect timeout lasts: every hello is alike.
                 #expect(listener.connections >= 1)
@@ -342,8 +327,7 @@ private let hookName = "hook.etrange.invalid"
 
     @Test(arguments: TestDatabase.enabled)
     func failuresRecordedBeforeReadTheSame(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let path = "/api/parties/\(table.partie.id)/webhook"
             try #require(
                 try await api.send(
@@ -410,6 +394,16 @@ private let hookName = "hook.etrange.invalid"
     }
 
     // MARK: Helpers
+
+    /// The MJ points the partie's webhook at `url` and asks for a test, which the dispatcher then
+    /// tries to deliver.
+    private static func deliverTest(_ api: TestAPI, _ table: Table, to url: String) async throws {
+        let path = "/api/parties/\(table.partie.id)/webhook"
+        let put = try await api.send(.PUT, path, token: table.mj.token, json: ["url": url])
+        try #require(put.status == .ok, "\(put.text)")
+        try #require(try await api.send(.POST, "\(path)/test", token: table.mj.token).status == .accepted)
+        await WebhookDispatcher.deliverDue(api.app)
+    }
 
     private static func deliveries(_ api: TestAPI, _ table: Table) async throws -> [[String: Any]] {
         let response = try await api.send(
