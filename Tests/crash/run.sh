@@ -26,7 +26,6 @@ source "$here/../lib/stage.sh"
 
 stage_binary crash "${1:-}"
 binary="$1"; shift
-admin_url="${ETRANGE_TEST_POSTGRES_URL:-}"
 for tool in python3; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool est introuvable." >&2; exit 2; }
 done
@@ -44,27 +43,6 @@ pidfile="$work/servers.pids"
 : >"$pidfile"
 schema=""
 status=0
-
-psql_admin() { psql "$admin_url" -X -q -v ON_ERROR_STOP=1 -At "$@"; }
-
-# Kills a server the test started, if it is still that server (the pid may have been reused).
-stop_server() {
-  local pid="$1"
-  kill -0 "$pid" 2>/dev/null || return 0
-  local exe
-  exe="$(readlink "/proc/$pid/exe" 2>/dev/null || true)"
-  case "$exe" in
-    "$work/etrange"*) ;;
-    *) return 0 ;;
-  esac
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 50); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  echo "run.sh: le serveur $pid ne s'arrête pas : SIGKILL" >&2
-  kill -KILL "$pid" 2>/dev/null || true
-}
 
 show_logs() {
   local log

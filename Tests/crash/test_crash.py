@@ -30,7 +30,6 @@ ETRANGE_CRASH_POSTGRES_URL + ETRANGE_CRASH_PG_SCHEMA: run Tests/crash/run.sh BIN
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import re
@@ -39,6 +38,7 @@ import signal
 import socket
 import sqlite3
 import subprocess
+import sys
 import threading
 import time
 from collections import Counter, defaultdict
@@ -49,6 +49,9 @@ from pathlib import Path
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.sync.client import connect
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lib"))
+from jsonapi import checked, json_request  # noqa: E402
 
 requests = pytest.importorskip("requests")
 
@@ -222,19 +225,9 @@ class Api:
 
     def call(self, method: str, path: str, token: str | None = None, body=None,
              expect: tuple[int, ...] = (200, 201, 204)):
-        headers = {"Accept": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        data = None
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-            data = json.dumps(body)
+        headers, data = json_request(token, body)
         r = self.http.request(method, self.server.base + path, headers=headers, data=data, timeout=30)
-        assert r.status_code in expect, (
-            f"[{self.server.backend}] {method} {path} : {r.status_code} {r.text[:500]}")
-        if r.status_code == 204 or not r.content:
-            return None
-        return r.json()
+        return checked(r, expect, f"[{self.server.backend}] {method} {path}")
 
 
 @dataclass
@@ -252,11 +245,7 @@ class Outcome:
 
 def attempt(http: requests.Session, base: str, kind: str, user: int, token: str, path: str,
             body: dict | None) -> Outcome:
-    headers = {"Accept": "application/json", "Authorization": f"Bearer {token}"}
-    data = None
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-        data = json.dumps(body)
+    headers, data = json_request(token, body)
     started = time.monotonic()
     try:
         r = http.post(base + path, headers=headers, data=data, timeout=(3, 60))

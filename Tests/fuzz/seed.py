@@ -29,15 +29,15 @@ import sys
 import urllib.error
 import urllib.request
 import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lib"))
+from jsonapi import json_request  # noqa: E402
 
 
 def call(base, method, path, body=None, token=None, expect=(200, 201, 204)):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(base + path, data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", f"Bearer {token}")
+    headers, data = json_request(token, body)
+    req = urllib.request.Request(base + path, data=data and data.encode(), headers=headers, method=method)
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
             status, raw = resp.status, resp.read()

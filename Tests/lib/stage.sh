@@ -43,3 +43,31 @@ wait_for_health() {
     for log in "$@"; do tail -n 40 "$log" >&2; done
     return 1
 }
+
+# The PostgreSQL server the stages may use, empty when the test command gives none.
+admin_url="${ETRANGE_TEST_POSTGRES_URL:-}"
+
+# psql_admin ARGUMENTS…: psql on it, stopping at the first error.
+psql_admin() { psql "$admin_url" -X -q -v ON_ERROR_STOP=1 -At "$@"; }
+
+# stop_server PID: SIGTERM, then SIGKILL after 10 s, to a server the stage started from its copy
+# ($work/etrange), and only while PID still is one: a pid may have been reused since.
+stop_server() {
+    local pid="$1" exe
+    kill -0 "$pid" 2>/dev/null || return 0
+    exe="$(readlink "/proc/$pid/exe" 2>/dev/null || true)"
+    case "$exe" in
+        "$work/etrange"*) ;;
+        *) return 0 ;;
+    esac
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        echo "run.sh: le serveur $pid ne s'arrête pas : SIGKILL" >&2
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+}

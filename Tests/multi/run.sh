@@ -17,7 +17,6 @@ source "$here/../lib/stage.sh"
 
 stage_binary multi "${1:-}"
 binary="$1"; shift
-admin_url="${ETRANGE_TEST_POSTGRES_URL:-}"
 if [ -z "$admin_url" ]; then
   echo "run.sh: ETRANGE_TEST_POSTGRES_URL doit désigner une base PostgreSQL utilisable (postgres://user@host:port/base)." >&2
   exit 2
@@ -37,23 +36,6 @@ pids=()
 database=""
 schema=""
 status=0
-
-psql_admin() { psql "$admin_url" -X -q -v ON_ERROR_STOP=1 -At "$@"; }
-
-stop_server() {
-  local pid="$1"
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 50); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "run.sh: le serveur $pid ne s'arrête pas : SIGKILL" >&2
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
   local code=$?

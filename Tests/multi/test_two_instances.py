@@ -18,12 +18,17 @@ import contextlib
 import json
 import os
 import secrets
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lib"))
+from jsonapi import checked, json_request  # noqa: E402
 
 A = (os.environ.get("ETRANGE_A") or "").rstrip("/")
 B = (os.environ.get("ETRANGE_B") or "").rstrip("/")
@@ -49,20 +54,10 @@ def log(message: str) -> None:
 
 def call(base: str, method: str, path: str, token: str | None = None, body=None,
          expect: tuple[int, ...] = (200, 201, 204)):
-    headers = {"Accept": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    data = None
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-        data = json.dumps(body)
+    headers, data = json_request(token, body)
     response = requests.request(method, base + path, headers=headers, data=data, timeout=15)
     instance = "A" if base == A else "B"
-    assert response.status_code in expect, (
-        f"{method} {path} sur l'instance {instance} : {response.status_code} {response.text[:500]}")
-    if response.status_code == 204 or not response.content:
-        return None
-    return response.json()
+    return checked(response, expect, f"{method} {path} sur l'instance {instance}")
 
 
 def ws_url(base: str, session_id: str, token: str, since: int | None = None) -> str:

@@ -1,0 +1,25 @@
+"""What the Python stages share to call the API with JSON (Tests/crash, Tests/multi, Tests/fuzz/seed.py)."""
+
+from __future__ import annotations
+
+import json
+
+
+def json_request(token: str | None = None, body=None) -> tuple[dict, str | None]:
+    """The headers and the body of a call: JSON both ways, the token as a bearer."""
+    headers = {"Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    if body is None:
+        return headers, None
+    headers["Content-Type"] = "application/json"
+    return headers, json.dumps(body)
+
+
+def checked(response, expect: tuple[int, ...], where: str):
+    """The decoded body of an answer whose status is one of `expect` (None when it has none);
+    otherwise an assertion naming `where` the call went, with the status and the answer."""
+    assert response.status_code in expect, f"{where} : {response.status_code} {response.text[:500]}"
+    if response.status_code == 204 or not response.content:
+        return None
+    return response.json()
