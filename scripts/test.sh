@@ -75,7 +75,7 @@ bash Tests/cli/run.sh .build/debug/etrange || failed+=("cli")
 log "two instances on one PostgreSQL cluster (live events across instances)"
 bash Tests/multi/run.sh .build/debug/etrange || failed+=("two instances")
 
-log "behind a real nginx with deploy/nginx/etrange.conf (slow heads, connection caps, client addresses, the live channel)"
+log "behind a real nginx with deploy/nginx.conf over TLS (redirect, slow heads, connection caps, client addresses and scheme, wss://, invitation links)"
 bash Tests/proxy/run.sh .build/debug/etrange || failed+=("proxy")
 
 log "fuzzing the API from its OpenAPI document (schemathesis, anonymous and as the MJ)"

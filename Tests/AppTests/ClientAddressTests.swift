@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 
 @testable import App
@@ -80,6 +81,51 @@ import Testing
             #expect(statuses == [401, 401, 429])
             statuses = try await spendLogins(api, from: "127.0.0.1", forwardedFor: "203.0.113.10")
             #expect(statuses == [429, 429, 429], "no proxy is trusted by default")
+        }
+    }
+
+    /// A failed login from `peer`: its security headers, and the access log's line for it.
+    private func login(
+        _ api: TestAPI, _ log: CapturedLog, from peer: String, headers: [(String, String)]
+    ) async throws -> (hsts: String?, logged: String) {
+        log.lines.withLockedValue { $0.removeAll() }
+        let response = try await api.send(
+            from: peer, .POST, "/api/auth/login", json: ["username": "inconnu", "password": "faux"], headers: headers)
+        #expect(response.status == .unauthorized)
+        let logged = log.lines.withLockedValue { $0 }.first { $0.contains("POST /api/auth/login 401") }
+        return (response.headers.first(name: .strictTransportSecurity), try #require(logged))
+    }
+
+    /// `X-Forwarded-Proto: https` from the trusted proxy is the one way to HSTS and to `https` in
+    /// the log; the same header from any other peer, or with no proxy trusted, changes nothing.
+    @Test(arguments: TestDatabase.enabled)
+    func forwardedProtoCountsOnlyFromATrustedProxy(db: TestDatabase) async throws {
+        let log = CapturedLog()
+        log.logLevel = .info
+        let overTLS = [("X-Forwarded-For", "203.0.113.9"), ("X-Forwarded-Proto", "https")]
+        try await withApp(db, configure: { $0.trustedProxies = TrustedProxies(list: "127.0.0.1")! }) { api in
+            api.app.logger = Logger(label: "captured") { _ in log }
+            var seen = try await login(api, log, from: "127.0.0.1", headers: overTLS)
+            #expect(seen.hsts == "max-age=31536000")
+            #expect(seen.logged.contains("\"client\": 203.0.113.9") && seen.logged.contains("\"scheme\": https"))
+
+            seen = try await login(api, log, from: "127.0.0.1", headers: [("X-Forwarded-Proto", "http, https")])
+            #expect(seen.hsts != nil, "the value the proxy wrote, the last, counts")
+            for plain in [[], [("X-Forwarded-Proto", "http")], [("X-Forwarded-Proto", "https, http")]] {
+                seen = try await login(api, log, from: "127.0.0.1", headers: plain)
+                #expect(seen.hsts == nil, "\(plain)")
+                #expect(seen.logged.contains("\"scheme\": http") && !seen.logged.contains("https"))
+            }
+
+            seen = try await login(api, log, from: "127.0.0.2", headers: overTLS)
+            #expect(seen.hsts == nil, "a peer that is not a trusted proxy cannot claim HTTPS")
+            #expect(seen.logged.contains("\"client\": 127.0.0.2") && !seen.logged.contains("https"))
+        }
+        try await withApp(db) { api in
+            api.app.logger = Logger(label: "captured") { _ in log }
+            let seen = try await login(api, log, from: "127.0.0.1", headers: overTLS)
+            #expect(seen.hsts == nil, "no proxy is trusted by default")
+            #expect(seen.logged.contains("\"client\": 127.0.0.1") && !seen.logged.contains("https"))
         }
     }
 }

@@ -52,13 +52,23 @@ public struct TrustedProxies: Sendable, Equatable {
 }
 
 extension Request {
+    /// The peer's address when it is a proxy listed in `ETRANGE_TRUSTED_PROXIES`: only such a peer
+    /// may tell the server about the client (`X-Forwarded-For`, `X-Forwarded-Proto`).
+    private var trustedProxyPeer: IPAddress? {
+        let trusted = application.config.trustedProxies
+        guard !trusted.networks.isEmpty, let peer = remoteAddress?.ipAddress,
+            let address = IPAddress(literal: peer), trusted.contains(address)
+        else { return nil }
+        return address
+    }
+
     /// The client's address: the peer's, or, when the peer is a trusted proxy, the nearest
     /// address in `X-Forwarded-For` that is not one, read from the right, since only what trusted
     /// proxies appended can be believed: a client writes whatever it likes at the left.
     var clientAddress: String {
         guard let peer = remoteAddress?.ipAddress else { return "unknown" }
+        guard trustedProxyPeer != nil else { return peer }
         let trusted = application.config.trustedProxies
-        guard let peerAddress = IPAddress(literal: peer), trusted.contains(peerAddress) else { return peer }
         let hops = headers[.xForwardedFor].flatMap { $0.split(separator: ",") }
             .map { $0.trimmingCharacters(in: .whitespaces) }
         var nearest = peer
@@ -68,5 +78,15 @@ extension Request {
             if !trusted.contains(address) { return nearest }
         }
         return nearest
+    }
+
+    /// Whether the client reached us over HTTPS. The server itself speaks plain HTTP, so only a
+    /// trusted proxy that terminated TLS can say so, with `X-Forwarded-Proto: https`; the last
+    /// value counts, the one that proxy wrote. From anyone else the header means nothing.
+    var cameOverHTTPS: Bool {
+        guard trustedProxyPeer != nil,
+            let said = headers[.xForwardedProto].flatMap({ $0.split(separator: ",") }).last
+        else { return false }
+        return said.trimmingCharacters(in: .whitespaces).lowercased() == "https"
     }
 }

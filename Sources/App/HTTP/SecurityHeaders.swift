@@ -26,6 +26,12 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
         added.add(name: "X-Content-Type-Options", value: "nosniff")
         added.add(name: "X-Frame-Options", value: "DENY")
         added.add(name: "Referrer-Policy", value: "no-referrer")
+        // Only an answer that travelled over HTTPS may promise it for the future: a browser
+        // ignores the header over plain HTTP, and a host still trying the server without TLS
+        // must not be locked out of it. No includeSubDomains: the host's other names are not ours.
+        if request.cameOverHTTPS {
+            added.add(name: .strictTransportSecurity, value: "max-age=31536000")
+        }
         // An API answer is one person's view of a partie: no shared cache, nor the browser's
         // back button, may keep it. Answers that chose their own caching (the calendar feed) keep it.
         if request.url.path.hasPrefix("/api/"), !headers.contains(name: .cacheControl) {

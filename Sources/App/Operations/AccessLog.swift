@@ -1,7 +1,8 @@
 import Vapor
 
-/// One line per answered request: method, path, status and time taken. Path parameters that are
-/// credentials (a calendar secret, an invitation code) are masked: a log is read by more people
+/// One line per answered request: method, path, status and time taken, with the client's address
+/// and scheme as a trusted proxy reports them (`ETRANGE_TRUSTED_PROXIES`). Path parameters that
+/// are credentials (a calendar secret, an invitation code) are masked: a log is read by more people
 /// than the tables they would open.
 struct AccessLogMiddleware: AsyncMiddleware {
     static let secretParameters = ["secret", "code"]
@@ -15,6 +16,8 @@ struct AccessLogMiddleware: AsyncMiddleware {
             metadata: [
                 "status": .stringConvertible(response.status.code),
                 "duration_ms": .string(Self.milliseconds(elapsed)),
+                "client": .string(request.clientAddress),
+                "scheme": .string(request.cameOverHTTPS ? "https" : "http"),
             ])
         return response
     }
