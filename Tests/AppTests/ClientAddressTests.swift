@@ -53,35 +53,56 @@ import Testing
         return statuses
     }
 
-    @Test(arguments: TestDatabase.enabled)
-    func behindATrustedProxyEachClientHasItsOwnAllowance(db: TestDatabase) async throws {
-        try await withApp(db, configure: Self.behindNginx) { api in
-            var statuses: [Int]
-            statuses = try await spendLogins(api, from: "127.0.0.1", forwardedFor: "203.0.113.9")
-            #expect(statuses == [401, 401, 429])
-            statuses = try await spendLogins(api, from: "127.0.0.1", forwardedFor: "203.0.113.10")
-            #expect(statuses == [401, 401, 429], "another client behind the same proxy has an allowance of its own")
-            statuses = try await spendLogins(api, from: "127.0.0.1", forwardedFor: "198.51.100.1, 203.0.113.9")
-            #expect(statuses == [429, 429, 429], "what the client wrote at the left of the header changes nothing")
+    /// Three logins per step, in order, on one application: from `peer` with `X-Forwarded-For`,
+    /// and the statuses they get.
+    private typealias Step = (peer: String, forwardedFor: String, statuses: [Int], why: Comment?)
+
+    private func spend(
+        _ db: TestDatabase, configure: (inout AppConfig) -> Void, _ steps: [Step],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        try await withApp(db, configure: configure) { api in
+            for step in steps {
+                let statuses = try await spendLogins(api, from: step.peer, forwardedFor: step.forwardedFor)
+                #expect(statuses == step.statuses, step.why, sourceLocation: sourceLocation)
+            }
         }
     }
 
     @Test(arguments: TestDatabase.enabled)
+    func behindATrustedProxyEachClientHasItsOwnAllowance(db: TestDatabase) async throws {
+        try await spend(
+            db, configure: Self.behindNginx,
+            [
+                ("127.0.0.1", "203.0.113.9", [401, 401, 429], nil),
+                (
+                    "127.0.0.1", "203.0.113.10", [401, 401, 429],
+                    "another client behind the same proxy has an allowance of its own"
+                ),
+                (
+                    "127.0.0.1", "198.51.100.1, 203.0.113.9", [429, 429, 429],
+                    "what the client wrote at the left of the header changes nothing"
+                ),
+            ])
+    }
+
+    @Test(arguments: TestDatabase.enabled)
     func anyoneElsesForwardedForIsIgnored(db: TestDatabase) async throws {
-        try await withApp(db, configure: Self.behindNginx) { api in
-            var statuses: [Int]
-            statuses = try await spendLogins(api, from: "127.0.0.2", forwardedFor: "203.0.113.9")
-            #expect(statuses == [401, 401, 429])
-            statuses = try await spendLogins(api, from: "127.0.0.2", forwardedFor: "203.0.113.10")
-            #expect(statuses == [429, 429, 429], "a peer that is not a trusted proxy cannot choose its address")
-        }
-        try await withApp(db, configure: Self.twoLoginsPerAddress) { api in
-            var statuses: [Int]
-            statuses = try await spendLogins(api, from: "127.0.0.1", forwardedFor: "203.0.113.9")
-            #expect(statuses == [401, 401, 429])
-            statuses = try await spendLogins(api, from: "127.0.0.1", forwardedFor: "203.0.113.10")
-            #expect(statuses == [429, 429, 429], "no proxy is trusted by default")
-        }
+        try await spend(
+            db, configure: Self.behindNginx,
+            [
+                ("127.0.0.2", "203.0.113.9", [401, 401, 429], nil),
+                (
+                    "127.0.0.2", "203.0.113.10", [429, 429, 429],
+                    "a peer that is not a trusted proxy cannot choose its address"
+                ),
+            ])
+        try await spend(
+            db, configure: Self.twoLoginsPerAddress,
+            [
+                ("127.0.0.1", "203.0.113.9", [401, 401, 429], nil),
+                ("127.0.0.1", "203.0.113.10", [429, 429, 429], "no proxy is trusted by default"),
+            ])
     }
 
     /// A failed login from `peer`: its security headers, and the access log's line for it.
