@@ -38,6 +38,7 @@ public func configure(_ app: Application, config: AppConfig? = nil, migrate: Boo
     app.middleware.use(AccessLogMiddleware())
     app.middleware.use(APIErrorMiddleware(environment: app.environment))
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory, defaultFile: nil))
+    app.middleware.use(PageFallbackMiddleware(page: WebController(publicDirectory: app.directory.publicDirectory)))
 
     try await configureDatabase(app, config: config)
     app.migrations.add(Migrations.all)

@@ -185,8 +185,10 @@ import Vapor
                 .filter { $0.method == method.rawValue && $0.components.count == parts.count }
                 .filter { zip($0.components, parts).allSatisfy { $0.hasPrefix(":") || $0 == $1 } }
                 .max { $0.constants < $1.constants }
+        "PUT /api/me": "the caller's own account, nothing of a partie (WalkThroughTests)",
         }
 
+        "GET /api/invitations/:code": "public: the invitation code is the credential (WalkThroughTests)",
         private var constants: Int { components.filter { !$0.hasPrefix(":") }.count }
     }
 }

@@ -242,6 +242,24 @@ private func withReceiver(_ body: (Receiver) async throws -> Void) async throws 
     }
 
     @Test(arguments: TestDatabase.enabled)
+    func discordMessagesPingNobody(db: TestDatabase) async throws {
+        try await withReceiver { receiver in
+            try await withApp(db, configure: { $0.webhooksMayReachPrivateAddresses = true }) { api in
+                let table = try await Table.make(api)
+                _ = try await configure(api, table, receiver, format: "discord")
+                _ = try await api.createSession(
+                    table, name: "@everyone ce soir", extra: ["scheduled_date": "2025-02-07T19:30:00Z"])
+                let call = try #require(try await receiver.waitFor(1, poke: api).first)
+                let body = try #require(try JSONSerialization.jsonObject(with: Data(call.body.utf8)) as? [String: Any])
+                #expect((body["content"] as? String)?.contains("@everyone ce soir") == true)
+                // Discord pings what `parse` lists: an empty list keeps « @everyone » plain text.
+                let mentions = try #require(body["allowed_mentions"] as? [String: Any], "\(call.body)")
+                #expect((mentions["parse"] as? [Any])?.isEmpty == true)
+            }
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
     func deliveryOffKeepsThemQueued(db: TestDatabase) async throws {
         try await withHook(db, configure: { $0.webhookDelivery = false }) { api, table, receiver, _ in
             try await api.app.webhooks.didBootAsync(api.app)

@@ -7,6 +7,12 @@ struct RegisterRequest: Content {
     var displayName: String?
 }
 
+/// `PUT /api/me`: the display name, the only thing of an account its owner edits besides the
+/// password (which has its own endpoint, as it revokes tokens).
+struct UpdateMeRequest: Content {
+    var displayName: String?
+}
+
 struct LoginRequest: Content {
     var username: String
     var password: String

@@ -12,6 +12,7 @@ struct AccountsController: RouteCollection {
         let protected = routes.grouped(TokenAuthMiddleware())
         protected.post("api", "auth", "logout", use: logout)
         protected.get("api", "me", use: me)
+        protected.put("api", "me", use: updateMe)
         protected.post("api", "auth", "password", use: changePassword)
     }
 
@@ -168,6 +169,24 @@ struct AccountsController: RouteCollection {
 
     func me(req: Request) async throws -> UserResponse {
         try UserResponse(req.caller.user)
+    }
+
+    /// The name shown beside the caller's messages and draws; `null` or blank goes back to the
+    /// username.
+    func updateMe(req: Request) async throws -> UserResponse {
+        let caller = try req.caller
+        let body = try req.json(UpdateMeRequest.self)
+        let displayName = try Self.validDisplayName(body.displayName)
+        // The cached account may be shared with other requests: change a copy, then drop this
+        // token's entry so that its next request reads the new name.
+        guard let user = try await User.find(caller.userID, on: req.db) else {
+            throw AppError.unauthorized("Jeton invalide ou révoqué.")
+        }
+        user.displayName = displayName
+        user.updatedAt = req.now
+        try await user.save(on: req.db)
+        req.application.tokenCache.revoke(tokenID: caller.tokenID)
+        return try UserResponse(user)
     }
 
     private func issueToken(for user: User, on req: Request) async throws -> AuthResponse {

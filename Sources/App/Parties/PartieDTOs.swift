@@ -36,6 +36,13 @@ struct JoinPartieRequest: Content {
     var inviteCode: String
 }
 
+/// `GET /api/invitations/{code}`: whose table a code opens, for someone not signed in yet.
+struct InvitationPreviewResponse: Content {
+    let partieName: String
+    /// The MJ's display name, or their username when they chose none.
+    let mjName: String
+}
+
 /// The caller's place in a partie.
 enum PartieRole: String, Codable, Sendable {
     case mj, player

@@ -13,6 +13,8 @@ struct PartiesController: RouteCollection {
         parties.get(":id", "members", use: members)
         parties.post(":id", "invite", "rotate", use: rotateInvite)
         parties.get(":id", "invite.svg", use: inviteQRCode)
+        // Before signing up, whoever holds a code may see whose table it opens.
+        routes.get("api", "invitations", ":code", use: previewInvitation)
     }
 
     func create(req: Request) async throws -> Response {
@@ -139,6 +141,27 @@ struct PartiesController: RouteCollection {
             }
         }
         return try await Self.responses(for: [partie], caller: caller, req: req)[0]
+    }
+
+    /// What the invitation page shows before sign-up: the partie's name and its MJ's, nothing else.
+    /// Unknown codes count against the same allowance as joining, so that the preview is no
+    /// second way to guess codes.
+    func previewInvitation(req: Request) async throws -> InvitationPreviewResponse {
+        let code = InviteCode.normalize(req.parameters.get("code") ?? "")
+        guard !code.isEmpty, code.utf8.count <= 16 else {
+            throw AppError.notFound("Code d'invitation inconnu ou périmé : demandez au MJ le code actuel.")
+        }
+        let partie = try await req.limitFailures(
+            "join:ip:\(req.clientAddress)", req.application.config.limits.joinPerAddress,
+            reason: "Trop de codes d'invitation essayés."
+        ) {
+            guard let partie = try await Partie.query(on: req.db).filter(\.$inviteCode == code).with(\.$mj).first()
+            else {
+                throw AppError.notFound("Code d'invitation inconnu ou périmé : demandez au MJ le code actuel.")
+            }
+            return partie
+        }
+        return InvitationPreviewResponse(partieName: partie.name, mjName: partie.mj.displayName ?? partie.mj.username)
     }
 
     func rotateInvite(req: Request) async throws -> PartieResponse {

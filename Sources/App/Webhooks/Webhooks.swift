@@ -79,8 +79,14 @@ enum Webhooks {
             let description: String
             let timestamp: Date
         }
+        /// Which mentions Discord may turn into pings: none. The text carries names people chose
+        /// (a session called « @everyone ce soir ») that must not wake a whole server.
+        struct AllowedMentions: Encodable {
+            let parse: [String]
+        }
         let content: String
         let embeds: [Embed]
+        let allowedMentions = AllowedMentions(parse: [])
     }
 
     static func payload(
