@@ -16,6 +16,7 @@
 //   'participants' ([Participant])      who took a seat
 //   'chat'         (Message)            a chat message, as it happens (live only)
 //   'draw'         (Draw)               a card draw, as it happens (live only)
+//   'rsvp'         (RSVP event)         someone answered the session (live only)
 //   'sync'         ()                   events may have been missed: reload what is not refetched
 //                                      here (chat, draws); also after each poll in polling mode
 //   'mode'         ({mode: 'connecting'|'live'|'polling', reason?})  what carries the channel
@@ -127,21 +128,10 @@ export class SessionChannel extends Emitter {
         this.refresh();
         this.heartbeat();
       } else {
-        this.retryNow();
+        this.reconnectNow();
       }
     };
-    // The browser knows before a ping would: back online, try at once; offline, the socket is as
-    // good as gone (it may take a minute of silence to close by itself).
-    this.onOnline = () => this.retryNow();
-    this.onOffline = () => {
-      if (!this.running || !this.socket) return;
-      const socket = this.socket;
-      this.socket = null;
-      clearInterval(this.pingTimer);
-      try { socket.close(4000); } catch { /* nothing to close */ }
-      this.socketFailures = Math.max(this.socketFailures, 1);
-      this.socketLost({ code: 1006 });
-    };
+    this.onOnline = () => { if (this.running && !this.socket && this.mode !== 'polling') this.reconnectNow(); };
   }
 
   start() {
@@ -149,7 +139,6 @@ export class SessionChannel extends Emitter {
     this.running = true;
     window.addEventListener('pagehide', this.onPageHide);
     window.addEventListener('online', this.onOnline);
-    window.addEventListener('offline', this.onOffline);
     document.addEventListener('visibilitychange', this.onVisible);
     for (const type of ACTIVITY_EVENTS) window.addEventListener(type, this.onActivity, { capture: true, passive: true });
     window.addEventListener('scroll', this.onActivity, { passive: true }); // the page's, not a list's
@@ -196,7 +185,6 @@ export class SessionChannel extends Emitter {
     clearTimeout(this.seatTimer);
     window.removeEventListener('pagehide', this.onPageHide);
     window.removeEventListener('online', this.onOnline);
-    window.removeEventListener('offline', this.onOffline);
     document.removeEventListener('visibilitychange', this.onVisible);
     for (const type of ACTIVITY_EVENTS) window.removeEventListener(type, this.onActivity, { capture: true });
     window.removeEventListener('scroll', this.onActivity);
@@ -459,19 +447,6 @@ export class SessionChannel extends Emitter {
     }
   }
 
-  /**
-   * « Réessayer maintenant », the browser back online or the page shown again: whatever carries
-   * the channel tries now rather than at the end of its back-off.
-   */
-  retryNow() {
-    if (!this.running) return;
-    if (this.mode === 'polling') {
-      if (this.pollLost) this.refresh();
-    } else if (!this.socket) {
-      this.reconnectNow();
-    }
-  }
-
   reconnectNow() {
     if (!this.running || this.socket || !this.hasWebSocket) return;
     clearTimeout(this.reconnectTimer);
@@ -556,6 +531,10 @@ export class SessionChannel extends Emitter {
       if (event.data) this.emit('chat', event.data);
     } else if (type === 'cards.drawn') {
       if (event.data) this.emit('draw', event.data);
+    } else if (type === 'rsvp.answered') {
+      // The answers list is read again by the page; the counts come with the session.
+      this.emit('rsvp', event.data);
+      this.refreshSoon();
     } else if (type.startsWith('presence.') || type.startsWith('participant.') || type.startsWith('session.')) {
       // presence.online / offline / idle / active: shown at once, then read again.
       if (type.startsWith('presence.') && event.data && typeof event.data === 'object') {

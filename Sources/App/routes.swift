@@ -15,6 +15,8 @@ func routes(_ app: Application) throws {
     try app.register(collection: CalendarController())
     try app.register(collection: WebhooksController())
     try app.register(collection: AttendanceController())
+    try app.register(collection: RSVPController())
+    try app.register(collection: DatePollsController())
     try app.register(collection: ExportsController())
     try app.register(collection: MetricsController())
     try app.register(collection: OpenAPIController())

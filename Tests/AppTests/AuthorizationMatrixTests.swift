@@ -35,6 +35,13 @@ import Vapor
             let scheduled = try await api.createSession(t.table, name: "À démarrer").id
             let toCancel = try await api.createSession(t.table, name: "À annuler").id
             let toDelete = try await api.createSession(t.table, name: "À supprimer").id
+            let slots = [1.0, 2].map { JSONCoding.format(api.clock.now().addingTimeInterval($0 * 86400)) }
+            let newPoll: [String: Any] = ["name": "La suite", "slots": slots]
+            func poll() async throws -> PollResponse {
+                try await api.send(.POST, "/api/parties/\(p)/polls", token: t.table.mj.token, json: newPoll)
+                    .decode(PollResponse.self)
+            }
+            let (toAnswer, toClose, toCancelPoll) = (try await poll(), try await poll(), try await poll())
 
             let (N, U, F, O, Cr, NC) = (
                 HTTPResponseStatus.notFound, HTTPResponseStatus.unauthorized,
@@ -51,6 +58,21 @@ import Vapor
                 Row(method: .GET, path: "/api/characters/\(c)", expected: [U, N, N, O, O]),
                 Row(method: .GET, path: "/api/sessions?partie_id=\(p)", expected: [U, N, N, O, O]),
                 Row(method: .GET, path: "/api/sessions/\(s)", expected: [U, N, N, O, O]),
+                Row(method: .GET, path: "/api/sessions/\(scheduled)/rsvps", expected: [U, N, N, O, O]),
+                Row(
+                    method: .PUT, path: "/api/sessions/\(scheduled)/rsvp", body: ["answer": "yes"],
+                    expected: [U, N, N, O, O]),
+                Row(method: .GET, path: "/api/parties/\(p)/polls", expected: [U, N, N, O, O]),
+                Row(method: .POST, path: "/api/parties/\(p)/polls", body: newPoll, expected: [U, N, N, F, Cr]),
+                Row(method: .GET, path: "/api/polls/\(toAnswer.id)", expected: [U, N, N, O, O]),
+                Row(
+                    method: .PUT, path: "/api/polls/\(toAnswer.id)/answers",
+                    body: ["answers": [["slot_id": toAnswer.slots[0].id.uuidString, "answer": "maybe"]]],
+                    expected: [U, N, N, O, O]),
+                Row(
+                    method: .POST, path: "/api/polls/\(toClose.id)/close",
+                    body: ["slot_id": toClose.slots[0].id.uuidString], expected: [U, N, N, F, O]),
+                Row(method: .POST, path: "/api/polls/\(toCancelPoll.id)/cancel", expected: [U, N, N, F, O]),
                 Row(
                     method: .POST, path: "/api/sessions", body: ["partie_id": p, "name": "Nouvelle"],
                     expected: [U, N, N, F, Cr]),

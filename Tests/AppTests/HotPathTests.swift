@@ -82,6 +82,8 @@ import Vapor
             FirstSessionPage(callerID: 1, partieID: 1, status: nil, per: 20),
             LaterSessionPage(callerID: 1, partieID: 1, status: nil, per: 20, offset: 20),
             SessionByID(callerID: 1, sessionID: UUID()),
+            RSVPCountsOfPartie(callerID: 1, partieID: 1),
+            RSVPCountsOfSession(callerID: 1, sessionID: UUID()),
             AccessStatement(callerID: 1, sessionID: UUID()),
             OnlineStatement(callerID: 1, sessionID: UUID()),
             TouchStatement(1, in: UUID(), active: true, at: pinnedStart),

@@ -60,6 +60,14 @@ import Vapor
             "online_count": Int.random(in: 0...21, using: &random),
             "can_join": Bool.random(using: &random), "is_mj": Bool.random(using: &random),
             "allowed_actions": SessionAction.allCases.filter { _ in Bool.random(using: &random) }.map(\.rawValue),
+            "rsvp": [
+                "yes": Int.random(in: 0...20, using: &random), "maybe": Int.random(in: 0...20, using: &random),
+                "no": Int.random(in: 0...20, using: &random),
+                "mine": maybe([
+                    "answer": Availability.allCases.randomElement(using: &random)!.rawValue,
+                    "comment": maybe(text(&random, upTo: 40)),
+                ]),
+            ],
         ]
         switch Int.random(in: 0..<3, using: &random) {
         case 0: break

@@ -11,7 +11,11 @@ const MARKS = {
   attended: { mark: '✓', words: 'présent·e' },
   missed: { mark: '✗', words: 'absent·e' },
   not_member: { mark: '—', words: 'pas encore membre' },
+  not_yet: { mark: '…', words: 'pas (encore) là, session en cours' },
 };
+
+/** What they had answered before the session (RSVP), beside what happened. */
+const RSVP_WORDS = { yes: 'avait dit oui', maybe: 'avait dit peut-être', no: 'avait dit non' };
 
 /**
  * The « Assiduité » panel. Returns `{ element, refresh }`: the page calls `refresh()` when its
@@ -98,7 +102,9 @@ function attendanceTable(sessions, players) {
         },
         h('span', { class: 'attendance__mark', 'aria-hidden': 'true' }, spec.mark),
         h('span', { class: 'sr-only' }, minutes ? `${spec.words}, ${minutes}` : spec.words),
-        minutes && h('span', { class: 'attendance__minutes', 'aria-hidden': 'true' }, minutes));
+        minutes && h('span', { class: 'attendance__minutes', 'aria-hidden': 'true' }, minutes),
+        cell.rsvp && h('span', { class: 'attendance__rsvp', 'data-testid': 'attendance-rsvp', dataset: { rsvp: cell.rsvp } },
+          ` (${RSVP_WORDS[cell.rsvp] || cell.rsvp})`));
       }),
       h('td', { class: 'num', 'data-testid': 'attendance-attended' }, String(player.attended ?? 0)),
       h('td', { class: 'num', 'data-testid': 'attendance-missed' }, String(player.missed ?? 0)),
@@ -110,7 +116,8 @@ function attendanceTable(sessions, players) {
     h('p', { class: 'attendance__legend muted', 'aria-hidden': 'true' },
       h('span', { class: 'attendance__key attendance__key--attended' }, '✓'), ' présent·e · ',
       h('span', { class: 'attendance__key attendance__key--missed' }, '✗'), ' absent·e · ',
-      h('span', { class: 'attendance__key attendance__key--not_member' }, '—'), ' pas encore membre'),
+      h('span', { class: 'attendance__key attendance__key--not_member' }, '—'), ' pas encore membre · ',
+      h('span', { class: 'attendance__key attendance__key--not_yet' }, '…'), ' pas (encore) là'),
     h('div', { class: 'table-scroll', role: 'region', 'aria-labelledby': captionId, tabindex: '0' },
       h('table', { class: 'attendance', 'data-testid': 'attendance-table' },
         h('caption', { id: captionId, class: 'sr-only' }, 'Présence de chacun aux sessions jouées, de la plus ancienne à la plus récente'),

@@ -3,12 +3,13 @@
 
 import { api, allPages, displayName, session as auth } from '../api.js';
 import { h, replace, field, formatDate, formatDuration, fromLocalInput, timeElement, prose, redrawKeepingFocus } from '../dom.js';
-import { confirmDialog, formError, notice, onSubmit, panel, playersCount, reasonOf, roleBadge, runAction, statusBadge, toast } from '../ui.js';
+import { confirmDialog, formError, notice, onSubmit, panel, reasonOf, roleBadge, runAction, statusBadge, toast } from '../ui.js';
 import { every } from '../live.js';
 import { backLink, empty, loadOrExplain } from './common.js';
 import { characterForm, myCharacters } from './characters.js';
 import { attendancePanel } from './attendance.js';
 import { partieSettingsPanel } from './partie-settings.js';
+import { pollsPanel, rsvpCardLine } from './scheduling.js';
 
 const REFRESH_MS = 8000;
 
@@ -31,7 +32,12 @@ export async function renderPartie(ctx, partieId) {
   const charactersBox = h('div', { 'data-testid': 'my-characters' });
   const refreshNote = h('p', { class: 'refresh-note muted', role: 'status', 'aria-live': 'polite' });
 
-  const drawSessions = () => redrawKeepingFocus(sessionsBox, () => replace(sessionsBox, sessionSections(sessions, isMJ)));
+  // An answer given on a card shows at once; the next refresh brings everyone else's.
+  const answered = (id) => (list) => {
+    sessions = sessions.map((s) => (s.id === id ? { ...s, rsvp: list.counts } : s));
+    drawSessions();
+  };
+  const drawSessions = () => redrawKeepingFocus(sessionsBox, () => replace(sessionsBox, sessionSections(sessions, isMJ, answered)));
   const drawMembers = () => redrawKeepingFocus(membersBox, () => replace(membersBox, memberList(members, partie)));
   const drawCharacters = () => replace(charactersBox,
     characters.length
@@ -54,10 +60,17 @@ export async function renderPartie(ctx, partieId) {
   const invitation = isMJ ? invitationPanel(ctx, partie, (updated) => { partie = updated; }) : null;
   const lonely = members.length <= 1;
   const attendance = attendancePanel(ctx, partie);
+  const refreshSessions = async () => {
+    sessions = await allPages(`/api/sessions?partie_id=${partieId}`, { signal: ctx.signal });
+    drawSessions();
+  };
+  const polls = pollsPanel(ctx, partieId, isMJ, () => refreshSessions().catch(() => {}));
+  polls.refresh().catch(() => {});
   const mainPanels = [
     lonely && invitation,
     isMJ && createSessionPanel(ctx, partieId, { open: sessions.length === 0 && !lonely }),
     panel('Sessions', { id: 'sessions' }, sessionsBox, refreshNote),
+    polls.element,
     attendance.element,
     !lonely && invitation,
     isMJ && partieSettingsPanel(ctx, partie, (updated) => {
@@ -86,6 +99,7 @@ export async function renderPartie(ctx, partieId) {
       const [freshSessions, freshMembers] = await Promise.all([
         allPages(`/api/sessions?partie_id=${partieId}`, { signal: ctx.signal }),
         api(`/api/parties/${partieId}/members`, { signal: ctx.signal }),
+        polls.refresh(), // the poll grid follows the others' answers at the same pace
       ]);
       refreshNote.textContent = '';
       if (JSON.stringify(freshSessions) !== JSON.stringify(sessions)) {
@@ -117,7 +131,7 @@ function byDate(field, direction = 1) {
   return (a, b) => direction * (new Date(a[field] || a.created_at) - new Date(b[field] || b.created_at));
 }
 
-function sessionSections(sessions, isMJ) {
+function sessionSections(sessions, isMJ, answered) {
   const running = sessions.filter((s) => s.status === 'active' || s.status === 'paused');
   const coming = sessions.filter((s) => s.status === 'scheduled').sort(byDate('scheduled_date'));
   const past = sessions.filter((s) => s.status === 'completed' || s.status === 'cancelled')
@@ -126,19 +140,19 @@ function sessionSections(sessions, isMJ) {
     return empty(isMJ ? 'Aucune session pour l’instant : planifiez la première.' : 'Aucune session pour l’instant.');
   }
   return [
-    running.length ? group('En cours', 'sessions-running', running, isMJ) : null,
-    group('À venir', 'sessions-scheduled', coming, isMJ, 'Aucune session prévue.'),
-    group('Historique', 'sessions-past', past, isMJ, 'Aucune session passée.'),
+    running.length ? group('En cours', 'sessions-running', running, isMJ, '', answered) : null,
+    group('À venir', 'sessions-scheduled', coming, isMJ, 'Aucune session prévue.', answered),
+    group('Historique', 'sessions-past', past, isMJ, 'Aucune session passée.', answered),
   ];
 }
 
-function group(title, id, sessions, isMJ, emptyText) {
+function group(title, id, sessions, isMJ, emptyText, answered) {
   return h('div', { class: 'session-group', 'data-testid': id },
     h('h3', { class: 'session-group__title' }, title),
-    sessions.length ? h('ul', { class: 'cards' }, sessions.map((s) => sessionCard(s, isMJ))) : empty(emptyText));
+    sessions.length ? h('ul', { class: 'cards' }, sessions.map((s) => sessionCard(s, isMJ, answered(s.id)))) : empty(emptyText));
 }
 
-function sessionCard(s, isMJ) {
+function sessionCard(s, isMJ, answered) {
   const link = `#/sessions/${s.id}`;
   let when;
   if (s.status === 'scheduled') {
@@ -151,7 +165,7 @@ function sessionCard(s, isMJ) {
   } else {
     when = ['Commencée le ', timeElement(s.started_at, { short: true }),
       ` · ${s.online_count} connecté·e${s.online_count > 1 ? 's' : ''}`,
-      ` · ${s.seated_players}/${playersCount(s.max_players)}`];
+      ` · ${s.seated_players}/${s.max_players} joueur·se·s`];
   }
   const running = s.status === 'active' || s.status === 'paused';
   return h('li', { class: `card session-card session-card--${s.status}`, 'data-testid': 'session-card', dataset: { sessionId: s.id, status: s.status, key: s.id } },
@@ -160,6 +174,7 @@ function sessionCard(s, isMJ) {
       statusBadge(s.status)),
     h('p', { class: 'card__meta' }, when),
     s.description && h('p', { class: 'card__desc muted' }, s.description),
+    s.status === 'scheduled' && rsvpCardLine(s, answered),
     s.summary && h('div', { class: 'summary' },
       h('h5', {}, 'Résumé'),
       prose(s.summary, 'prose summary__text')),

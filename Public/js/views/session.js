@@ -20,7 +20,7 @@ import { presencePanels } from './session/presence.js';
 import { seatPanel } from './session/seat.js';
 import { settingsEditor } from './session/settings.js';
 import { isFinal, isRunning, knownCharacters, mySeat } from './session/state.js';
-import { tableLayout } from './session/table.js';
+import { rsvpPanel } from './scheduling.js';
 
 export async function renderSession(ctx, sessionId) {
   ctx.setTitle('Session');
@@ -54,13 +54,13 @@ export async function renderSession(ctx, sessionId) {
   const reader = isMJ ? null : accountReader(state, recapButton);
   const settings = isMJ ? settingsEditor(state, channel) : null;
   const chat = chatPanel({ sessionId, me });
+  const rsvp = rsvpPanel(sessionId);
   const draws = drawPanels({ sessionId, me, isMJ });
   const people = presencePanels({ state, me, liveMode: () => liveMode });
   const seat = seatPanel({
     sessionId, state, me, isMJ, channel, liveMode: () => liveMode,
     seatChanged: () => { people.drawParticipants(); drawTable(); updatePresenceWish(); channel.refresh(); },
   });
-  if (isMJ) ctx.onLeave(() => editor.isDirty() || settings.isDirty());
   const controls = isMJ ? controlBar({ sessionId, state, editor, channel, applySession, navigate: ctx.navigate }) : null;
 
   // --- Page skeleton.
@@ -69,25 +69,25 @@ export async function renderSession(ctx, sessionId) {
   const metaBox = h('dl', { class: 'facts' });
   const description = h('p', { class: 'page-head__desc' });
 
-  // The table: « Tirer » (a player's seat, the draws), « Discussion », « Table » (who is there,
-  // the account). A finished session is read, not played: its account leads.
   const finished = isFinal(state.session);
-  const account = isMJ ? [editor.element, settings.element] : [reader.element];
-  const tableBox = h('div', { class: 'table__stack' },
-    finished && account,
-    people.presencePanel,
-    people.participantsPanel,
-    isMJ && seat.element,
-    draws.recentElement,
-    !finished && account);
-  const table = tableLayout({
-    parts: { tirer: [!isMJ && seat.element, draws.element], discussion: [chat.element], table: [tableBox] },
-    chatElement: chat.element,
-    whoLine: people.whoLine,
-    initial: finished ? 'table' : 'tirer',
-  });
-  table.setFinished(finished);
-  ctx.onCleanup(() => table.stop());
+  let main;
+  if (isMJ) {
+    // During the game the table comes first; afterwards, the account.
+    main = finished ? [editor.element, settings.element, chat.element, draws.element]
+      : [draws.element, chat.element, editor.element, settings.element];
+  } else {
+    // A finished session is read, not joined: its account comes first.
+    main = finished ? [reader.element, chat.element, draws.element, seat.element]
+      : [seat.element, draws.element, chat.element, reader.element];
+  }
+  const mainColumn = h('div', { class: 'layout__main' }, main);
+  const layout = h('div', { class: 'layout' },
+    mainColumn,
+    h('div', { class: 'layout__side' },
+      people.presencePanel,
+      people.participantsPanel,
+      isMJ && seat.element,
+      draws.recentElement));
 
   replace(ctx.main,
     backLink(`#/parties/${state.partie.id}`, state.partie.name),
@@ -96,11 +96,13 @@ export async function renderSession(ctx, sessionId) {
       metaBox,
       description),
     controls && controls.element,
-    table.bar,
-    table.element);
+    rsvp.element,
+    layout);
 
   function drawHead() {
     const s = state.session;
+    // On a phone the MJ of a session being played sees the table first; afterwards, the account.
+    layout.classList.toggle('layout--side-first', isMJ && !isFinal(s));
     titleText.textContent = s.name;
     ctx.setTitle(s.name);
     replace(badgeBox, statusBadge(s.status));
@@ -112,13 +114,16 @@ export async function renderSession(ctx, sessionId) {
     if (s.started_at) fact('Commencée', timeElement(s.started_at, { short: true }));
     if (s.ended_at) fact(s.status === 'cancelled' ? 'Annulée' : 'Terminée', timeElement(s.ended_at, { short: true }));
     if (s.duration_minutes != null && s.status !== 'scheduled') fact('Durée de jeu', formatDuration(s.duration_minutes));
-    fact(s.max_players >= 2 ? 'Joueur·se·s' : 'Joueur·se', `${s.seated_players} / ${s.max_players}`);
+    fact('Joueur·se·s', `${s.seated_players} / ${s.max_players}`);
     if (!isFinal(s)) fact('Arrivées tardives', s.allow_late_join ? 'acceptées' : 'refusées');
     fact('En ligne', h('span', { 'data-testid': 'online-count' }, String(s.online_count)));
     if (s.voice_channel_id) fact('Salon vocal', s.voice_channel_id);
     replace(metaBox, facts);
     description.textContent = s.description || '';
     description.hidden = !s.description;
+    // Who comes is asked before the evening; once it starts, the table says who came.
+    rsvp.element.hidden = s.status !== 'scheduled';
+    rsvp.update(s);
   }
 
   /** The draw panel and the chat follow the session's state and my seat (and its character). */
@@ -128,9 +133,7 @@ export async function renderSession(ctx, sessionId) {
     draws.update(state.session, mine);
     const s = state.session;
     chat.setWritable(!isFinal(s) && (isMJ || Boolean(mine)),
-      isFinal(s) ? 'La session est finie : sa discussion est fermée.'
-        : s.can_join ? 'Rejoignez la session pour écrire dans la discussion.'
-          : 'Seules les personnes à la table écrivent dans la discussion.');
+      isFinal(s) ? 'La session est finie : sa discussion est fermée.' : 'Rejoignez la session pour écrire dans la discussion.');
     if (!isMJ && state.participants) channel.setSeated(Boolean(mine));
     const seatKey = mine ? `${mine.character_id || ''}` : '-';
     if (lastSeatKey !== null && seatKey !== lastSeatKey) {
@@ -152,8 +155,8 @@ export async function renderSession(ctx, sessionId) {
     if (accountOnTop) return;
     accountOnTop = true;
     const focused = document.activeElement; // moving a node takes the focus away from it
-    tableBox.prepend(...account);
-    table.setFinished(true);
+    if (isMJ) mainColumn.prepend(editor.element, settings.element);
+    else mainColumn.prepend(reader.element);
     if (focused && focused !== document.activeElement && focused.isConnected) focused.focus({ preventScroll: true });
   }
 
@@ -195,12 +198,13 @@ export async function renderSession(ctx, sessionId) {
   channel.on('connection', ({ state: connection, retryIn, reason }) => {
     people.setStale(connection === 'lost');
     if (connection === 'lost') {
-      connectionBanner.show(reason || 'Connexion perdue.', { retryIn, onRetry: () => channel.retryNow() });
+      connectionBanner.show(`${reason || 'Connexion perdue.'} Nouvelle tentative dans ${retryIn} s…`);
     } else {
-      connectionBanner.restored();
+      connectionBanner.hide();
     }
   });
   channel.on('chat', (message) => chat.receive(message));
+  channel.on('rsvp', () => rsvp.refresh());
   channel.on('draw', (draw) => draws.receive(draw));
   channel.on('sync', () => { chat.sync(); draws.sync(); });
   channel.on('mode', (mode) => {

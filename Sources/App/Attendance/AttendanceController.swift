@@ -26,6 +26,9 @@ struct AttendanceController: RouteCollection {
         let ids = try sessions.map { try $0.requireID() }
         let seats = ids.isEmpty ? [] : try await SessionParticipant.query(on: db).filter(\.$session.$id ~~ ids).all()
         let members = try await PartieMember.query(on: db).filter(\.$partie.$id == partieID).with(\.$user).all()
+        let answers = ids.isEmpty ? [] : try await SessionRSVP.query(on: db).filter(\.$session.$id ~~ ids).all()
+        var rsvp: [UUID: [Int: Availability]] = [:]
+        for answer in answers { rsvp[answer.$session.id, default: [:]][answer.$user.id] = answer.answer }
 
         var minutes: [UUID: [Int: Int]] = [:]
         for seat in seats {
@@ -45,7 +48,12 @@ struct AttendanceController: RouteCollection {
                 durationMinutes: SessionDuration.minutes(
                     status: session.status, recorded: session.durationMinutes,
                     activeTime: session.activeTime, at: now),
-                attendees: attendees)
+                attendees: attendees,
+                rsvps: members.compactMap { member in
+                    rsvp[id]?[member.$user.id].map {
+                        AttendanceResponse.SessionLine.Answer(userId: member.$user.id, answer: $0)
+                    }
+                })
         }
         let playerLines =
             try members
@@ -54,13 +62,16 @@ struct AttendanceController: RouteCollection {
                 let userID = try member.user.requireID()
                 let cells = try sessions.map { session in
                     let id = try session.requireID()
+                    let answer = rsvp[id]?[userID]
                     if let played = minutes[id]?[userID] {
                         return AttendanceResponse.PlayerLine.Cell(
-                            sessionId: id, status: .attended, minutesPlayed: played)
+                            sessionId: id, status: .attended, minutesPlayed: played, rsvp: answer)
                     }
                     let began = session.startedAt ?? session.createdAt
+                    let status: AttendanceResponse.CellStatus =
+                        member.joinedAt > began ? .notMember : session.status.isRunning ? .notYet : .missed
                     return AttendanceResponse.PlayerLine.Cell(
-                        sessionId: id, status: member.joinedAt <= began ? .missed : .notMember, minutesPlayed: 0)
+                        sessionId: id, status: status, minutesPlayed: 0, rsvp: answer)
                 }
                 return AttendanceResponse.PlayerLine(
                     userId: userID, username: member.user.username, displayName: member.user.displayName,

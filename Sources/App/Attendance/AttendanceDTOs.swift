@@ -16,6 +16,13 @@ struct AttendanceResponse: Content {
         let endedAt: Date?
         let durationMinutes: Int?
         let attendees: [Attendee]
+        /// What members answered before it (RSVP), to set beside who came.
+        let rsvps: [Answer]
+
+        struct Answer: Content {
+            let userId: Int
+            let answer: Availability
+        }
     }
 
     struct PlayerLine: Content {
@@ -23,6 +30,20 @@ struct AttendanceResponse: Content {
             let sessionId: UUID
             let status: CellStatus
             let minutesPlayed: Int
+            /// Their answer before the session, null if they gave none: « oui » but missed, or
+            /// the reverse, shows here.
+            let rsvp: Availability?
+
+            /// `rsvp` is written as null rather than left out.
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(sessionId, forKey: .sessionId)
+                try c.encode(status, forKey: .status)
+                try c.encode(minutesPlayed, forKey: .minutesPlayed)
+                try c.encode(rsvp, forKey: .rsvp)
+            }
+
+            enum CodingKeys: String, CodingKey { case sessionId, status, minutesPlayed, rsvp }
         }
         let userId: Int
         let username: String
@@ -36,6 +57,8 @@ struct AttendanceResponse: Content {
 
     enum CellStatus: String, Codable, Sendable {
         case attended, missed
+        /// Not there (yet) in a session still running: not counted as missed.
+        case notYet = "not_yet"
         /// They joined the partie after this session.
         case notMember = "not_member"
     }

@@ -39,5 +39,6 @@ enum Migrations {
         LookUpTokensByIndex(),
         CreateLiveTickets(),
         AddUsernameSkeleton(),
+        CreateScheduling(),
     ]
 }

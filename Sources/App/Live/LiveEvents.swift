@@ -15,6 +15,7 @@ enum LiveEventType: String, Sendable, CaseIterable {
     case sessionUpdated = "session.updated"
     case chatMessage = "chat.message"
     case cardsDrawn = "cards.drawn"
+    case rsvpAnswered = "rsvp.answered"
 }
 
 /// Someone as events name them.

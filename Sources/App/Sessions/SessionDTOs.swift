@@ -94,11 +94,14 @@ struct SessionResponse: Content {
     let canJoin: Bool
     let isMj: Bool
     let allowedActions: [SessionAction]
+    /// The answers to the session (RSVP), counted for everyone, with the caller's own: read by a
+    /// second, grouped statement (`SessionRSVP.summaries`), so none until the reader sets them.
+    var rsvp: RSVPSummary = .none
 
     enum CodingKeys: String, CodingKey {
         case id, partieId, name, description, status, scheduledDate, startedAt, endedAt, durationMinutes
         case summary, keyEvents, characterDevelopments, notes, maxPlayers, allowLateJoin, voiceChannelId, cardValues
-        case createdAt, updatedAt, seatedPlayers, onlineCount, canJoin, isMj, allowedActions
+        case createdAt, updatedAt, seatedPlayers, onlineCount, canJoin, isMj, allowedActions, rsvp
     }
 
     init(from decoder: any Decoder) throws {
@@ -128,6 +131,7 @@ struct SessionResponse: Content {
         canJoin = try c.decode(Bool.self, forKey: .canJoin)
         isMj = try c.decode(Bool.self, forKey: .isMj)
         allowedActions = try c.decode([SessionAction].self, forKey: .allowedActions)
+        rsvp = try c.decode(RSVPSummary.self, forKey: .rsvp)
     }
 
     /// Nullable columns are written as null rather than left out, so clients see every column.
@@ -157,6 +161,7 @@ struct SessionResponse: Content {
         try c.encode(canJoin, forKey: .canJoin)
         try c.encode(isMj, forKey: .isMj)
         try c.encode(allowedActions, forKey: .allowedActions)
+        try c.encode(rsvp, forKey: .rsvp)
     }
 
     init(record session: SessionRecord, isMJ: Bool, seatedPlayers: Int, onlineCount: Int, canJoin: Bool, now: Date) {

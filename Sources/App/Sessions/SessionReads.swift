@@ -86,13 +86,17 @@ extension SessionResponse {
     /// statement: the list pages through it and single-session answers filter it by id, so the
     /// two never disagree. A session outside the caller's parties gives no row. SQLiteNIO keeps no
     /// prepared statements, so this text is compiled at every call there: each subquery and window
-    /// costs (BENCHMARKS.md), hence one subquery for the caller's seat, and no total.
+    /// costs (BENCHMARKS.md), hence one subquery for the caller's seat, and no total. A completed
+    /// session's seats count those who played in it: the end frees every seat, and « 0 / 4 » read as
+    /// though nobody came. The answers (RSVP) are a second, grouped statement
+    /// (`SessionRSVP.summaries`), for the whole page at once.
     static let select = """
         SELECT \(SessionRecord.columns), pt.mj_id,
           (SELECT MAX(CASE WHEN c.is_active THEN 2 ELSE 1 END) FROM \(SessionParticipant.schema) c
              WHERE c.session_id = s.id AND c.user_id = $1) AS caller_seat,
           (SELECT COUNT(*) FROM \(SessionParticipant.schema) p WHERE p.session_id = s.id
-             AND p.role IN \(SessionParticipant.seatTakingRoles) AND p.is_active = TRUE) AS seated_count,
+             AND p.role IN \(SessionParticipant.seatTakingRoles)
+             AND (p.is_active = TRUE OR s.status = '\(SessionStatus.completed.rawValue)')) AS seated_count,
           (SELECT COUNT(*) FROM \(SessionPresence.schema) o WHERE o.session_id = s.id AND o.is_online = TRUE) AS online_count
         FROM \(Session.schema) s
         JOIN \(Partie.schema) pt ON pt.id = s.partie_id
@@ -104,7 +108,9 @@ extension SessionResponse {
         guard let row = try await db.first(SessionByID(callerID: caller.userID, sessionID: id)) else {
             throw AppError.notFound("Session introuvable.")
         }
-        return try SessionResponse(row: row, callerID: caller.userID, now: now)
+        var response = try SessionResponse(row: row, callerID: caller.userID, now: now)
+        response.rsvp = try await SessionRSVP.summary(of: id, callerID: caller.userID, on: db)
+        return response
     }
 
     /// A row of `select`. `caller_seat` is null when the caller never held a place, 1 for a place

@@ -61,6 +61,8 @@ extension SessionResponse {
             json.int(onlineCount)
             json.key("partie_id")
             json.int(partieId)
+            json.key("rsvp")
+            rsvp.write(to: &json)
             json.key("scheduled_date")
             json.optional(scheduledDate) { $0.date($1) }
             json.key("seated_players")

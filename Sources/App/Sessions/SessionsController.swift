@@ -59,7 +59,12 @@ struct SessionsController: RouteCollection {
                     column: "total_count", as: Int.self) ?? 0
         }
         let now = req.now
-        let items = try rows.map { try SessionResponse(row: $0, callerID: caller.userID, now: now) }
+        var items = try rows.map { try SessionResponse(row: $0, callerID: caller.userID, now: now) }
+        // A second statement rather than more subqueries in the hot one, and none for an empty page.
+        let answers =
+            items.isEmpty
+            ? [:] : try await SessionRSVP.summaries(partieID: partieID, callerID: caller.userID, on: req.readDB)
+        for index in items.indices { items[index].rsvp = answers[items[index].id] ?? .none }
         return SessionPage(
             page: Page(items: items, metadata: PageMetadata(page: page.page, per: page.per, total: total)))
     }

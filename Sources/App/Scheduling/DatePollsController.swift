@@ -1,0 +1,219 @@
+import EtrangeDomain
+import Fluent
+import SQLKit
+import Vapor
+
+/// Date polls: the MJ proposes slots, members answer each, and closing the poll on a slot creates
+/// the scheduled session.
+struct DatePollsController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let api = routes.grouped(TokenAuthMiddleware()).grouped("api")
+        api.get("parties", ":id", "polls", use: list)
+        api.post("parties", ":id", "polls", use: create)
+        let poll = api.grouped("polls", ":id")
+        poll.get(use: show)
+        poll.put("answers", use: answer)
+        poll.post("close", use: close)
+        poll.post("cancel", use: cancel)
+    }
+
+    /// The partie's polls, open ones first, then the most recent: a partie has a handful.
+    func list(req: Request) async throws -> [PollResponse] {
+        let caller = try req.caller
+        let partie = try await Partie.visible(req.intParameter(), to: caller, on: req.readDB)
+        let polls = try await DatePoll.query(on: req.readDB).filter(\.$partie.$id == partie.id)
+            .sort(\.$createdAt, .descending).limit(50).all()
+        let responses = try await Self.responses(polls, partie: partie, on: req.readDB)
+        return responses.filter { $0.status == .open } + responses.filter { $0.status != .open }
+    }
+
+    func create(req: Request) async throws -> Response {
+        let caller = try req.caller
+        let body = try req.json(CreatePollRequest.self)
+        let partie = try await Partie.visible(req.intParameter(), to: caller, on: req.db)
+        guard partie.isMJ else { throw Self.onlyTheMJ }
+        let now = req.now
+        let poll = DatePoll()
+        poll.$partie.id = partie.id
+        poll.name = try SessionFields.name(body.name)
+        poll.description = try SessionFields.description(body.description)
+        poll.maxPlayers = try SessionFields.maxPlayers(body.maxPlayers ?? 6)
+        poll.allowLateJoin = body.allowLateJoin ?? true
+        poll.status = .open
+        poll.createdAt = now
+        poll.updatedAt = now
+        let slots = try body.slots.enumerated().map { try Check.date($1, field: "slots[\($0)]") }
+        if let refusal = PollSlots.refusal(slots, now: now) { throw AppError.invalid(field: "slots", reason: refusal) }
+        try await req.db.transaction { db in
+            try await poll.create(on: db)
+            let id = try poll.requireID()
+            for date in slots.sorted() { try await DatePollSlot(pollID: id, startsAt: date).create(on: db) }
+        }
+        let response = try await Self.responses([poll], partie: partie, on: req.db)[0]
+        return try await response.encodeResponse(status: .created, for: req)
+    }
+
+    func show(req: Request) async throws -> PollResponse {
+        let (poll, partie) = try await Self.visible(req.uuidParameter(), to: req.caller, on: req.readDB)
+        return try await Self.responses([poll], partie: partie, on: req.readDB)[0]
+    }
+
+    /// Any member, whenever they joined the partie, while the poll is open.
+    func answer(req: Request) async throws -> PollResponse {
+        let caller = try req.caller
+        let id = try req.uuidParameter()
+        let body = try req.json(PollAnswersRequest.self)
+        let (_, partie) = try await Self.visible(id, to: caller, on: req.db)
+        let slotIDs = Set(
+            try await DatePollSlot.query(on: req.db).filter(\.$poll.$id == id).all().map { try $0.requireID() })
+        guard (1...PollSlots.count.upperBound).contains(body.answers.count) else {
+            throw AppError.invalid(field: "answers", reason: "entre 1 et \(PollSlots.count.upperBound) réponses.")
+        }
+        for (index, item) in body.answers.enumerated() where !slotIDs.contains(item.slotId) {
+            throw AppError.invalid(field: "answers[\(index)].slot_id", reason: "ce créneau n'est pas de ce sondage.")
+        }
+        guard Set(body.answers.map(\.slotId)).count == body.answers.count else {
+            throw AppError.invalid(field: "answers", reason: "un même créneau est répondu deux fois.")
+        }
+        let now = req.now
+        try await req.db.transaction { db in
+            guard let status = try await DatePoll.lock(id, on: db) else {
+                throw AppError.notFound("Sondage introuvable.")
+            }
+            guard status == .open else { throw Self.notOpen(status) }
+            for item in body.answers {
+                try await DatePoll.upsertAnswer(
+                    pollID: id, slotID: item.slotId, userID: caller.userID, answer: item.answer, at: now, on: db)
+            }
+        }
+        return try await Self.reload(id, partie: partie, on: req.db)
+    }
+
+    /// Closes the poll on one slot and creates its session in the same transaction: the
+    /// conditional write on the poll's state lets one of two racing closes win, and the loser's
+    /// transaction, session included, is rolled back.
+    func close(req: Request) async throws -> PollResponse {
+        let caller = try req.caller
+        let id = try req.uuidParameter()
+        let body = try req.json(ClosePollRequest.self)
+        let (poll, partie) = try await Self.managed(id, by: caller, on: req.db)
+        guard
+            let slot = try await DatePollSlot.query(on: req.db).filter(\.$id == body.slotId)
+                .filter(\.$poll.$id == id).first()
+        else {
+            throw AppError.invalid(field: "slot_id", reason: "ce créneau n'est pas de ce sondage.")
+        }
+        let now = req.now
+        guard slot.startsAt > now else {
+            throw AppError.invalid(field: "slot_id", reason: "ce créneau est déjà passé : choisissez-en un autre.")
+        }
+        try await req.db.transaction { db in
+            let claimed = try await db.sql.update(DatePoll.schema)
+                .set("status", to: PollStatus.closed.rawValue)
+                .set("chosen_slot_id", to: body.slotId)
+                .set("closed_at", to: now)
+                .set("updated_at", to: now)
+                .where("id", .equal, id)
+                .where("status", .equal, PollStatus.open.rawValue)
+                .returning("id")
+                .all()
+            guard !claimed.isEmpty else {
+                let status = try await DatePoll.find(id, on: db)?.status ?? .cancelled
+                throw Self.notOpen(status)
+            }
+            let session = Session(
+                partieID: partie.id, name: poll.name, description: poll.description, scheduledDate: slot.startsAt,
+                maxPlayers: poll.maxPlayers, allowLateJoin: poll.allowLateJoin, now: now)
+            try await session.create(on: db)
+            try await db.sql.update(DatePoll.schema)
+                .set("session_id", to: try session.requireID())
+                .where("id", .equal, id)
+                .run()
+            try await Webhooks.enqueue(.sessionScheduled, session: session, partie: partie.partie, at: now, on: db)
+        }
+        req.application.webhooks.poke()
+        return try await Self.reload(id, partie: partie, on: req.db)
+    }
+
+    func cancel(req: Request) async throws -> PollResponse {
+        let caller = try req.caller
+        let id = try req.uuidParameter()
+        let (_, partie) = try await Self.managed(id, by: caller, on: req.db)
+        let now = req.now
+        let cancelled = try await req.db.sql.update(DatePoll.schema)
+            .set("status", to: PollStatus.cancelled.rawValue)
+            .set("closed_at", to: now)
+            .set("updated_at", to: now)
+            .where("id", .equal, id)
+            .where("status", .equal, PollStatus.open.rawValue)
+            .returning("id")
+            .all()
+        guard !cancelled.isEmpty else {
+            throw Self.notOpen(try await DatePoll.find(id, on: req.db)?.status ?? .cancelled)
+        }
+        return try await Self.reload(id, partie: partie, on: req.db)
+    }
+
+    static let onlyTheMJ = AppError.forbidden("Seul le MJ de la partie peut gérer ses sondages de dates.")
+
+    static func notOpen(_ status: PollStatus) -> AppError {
+        AppError.conflict(
+            "Le sondage est « \(status.rawValue) » (\(status.label)) : il ne prend plus de réponses ni de décision.")
+    }
+
+    /// The poll if the caller belongs to its partie; the same 404 as for a poll that does not
+    /// exist for anyone else.
+    static func visible(_ id: UUID, to caller: Caller, on db: any Database) async throws -> (DatePoll, VisiblePartie) {
+        guard let poll = try await DatePoll.find(id, on: db),
+            let partie = try? await Partie.visible(poll.$partie.id, to: caller, on: db)
+        else {
+            throw AppError.notFound("Sondage introuvable.")
+        }
+        return (poll, partie)
+    }
+
+    static func managed(_ id: UUID, by caller: Caller, on db: any Database) async throws -> (DatePoll, VisiblePartie) {
+        let (poll, partie) = try await visible(id, to: caller, on: db)
+        guard partie.isMJ else { throw onlyTheMJ }
+        return (poll, partie)
+    }
+
+    static func reload(_ id: UUID, partie: VisiblePartie, on db: any Database) async throws -> PollResponse {
+        guard let poll = try await DatePoll.find(id, on: db) else { throw AppError.notFound("Sondage introuvable.") }
+        return try await responses([poll], partie: partie, on: db)[0]
+    }
+
+    /// The polls with their slots, the partie's members and everyone's answers, in three reads
+    /// whatever their number. Answers of people who left the partie are not shown.
+    static func responses(_ polls: [DatePoll], partie: VisiblePartie, on db: any Database) async throws
+        -> [PollResponse]
+    {
+        let ids = try polls.map { try $0.requireID() }
+        guard !ids.isEmpty else { return [] }
+        let slots = try await DatePollSlot.query(on: db).filter(\.$poll.$id ~~ ids).sort(\.$startsAt).all()
+        let answers = try await DatePollAnswer.query(on: db).filter(\.$poll.$id ~~ ids).all()
+        let members = try await PartieMember.query(on: db).filter(\.$partie.$id == partie.id)
+            .with(\.$user).sort(\.$joinedAt).all()
+            .map { MemberRef(userId: $0.$user.id, username: $0.user.username, displayName: $0.user.displayName) }
+        let memberIDs = Set(members.map(\.userId))
+        return try polls.map { poll in
+            let id = try poll.requireID()
+            let own = answers.filter { $0.$poll.id == id && memberIDs.contains($0.$user.id) }
+            return PollResponse(
+                id: id, partieId: partie.id, name: poll.name, description: poll.description,
+                maxPlayers: poll.maxPlayers, allowLateJoin: poll.allowLateJoin, status: poll.status,
+                createdAt: poll.createdAt, closedAt: poll.closedAt, chosenSlotId: poll.chosenSlotID,
+                sessionId: poll.sessionID,
+                slots: try slots.filter { $0.$poll.id == id }.map { slot in
+                    let slotID = try slot.requireID()
+                    var counts = RSVPSummary.none
+                    for answer in own where answer.$slot.id == slotID { counts.add(answer.answer, count: 1) }
+                    return PollResponse.Slot(
+                        id: slotID, startsAt: slot.startsAt, yes: counts.yes, maybe: counts.maybe, no: counts.no)
+                },
+                members: members,
+                answers: own.map { PollResponse.Answer(userId: $0.$user.id, slotId: $0.$slot.id, answer: $0.answer) },
+                isMj: partie.isMJ)
+        }
+    }
+}
