@@ -4,7 +4,7 @@
 //   #/sessions/{uuid}      a session          #/invitation/{code}    join a partie by its code
 //   #/compte               my account (the calendar feed)
 // The server also answers /invitation/{code} with this page: that address is turned into
-// #/invitation/{code} on load.
+// #/invitation/{code} on load; so are the other routes written without their `#` (/parties/1).
 
 import { api, session, onUnauthorized, displayName } from '/js/api.js';
 import { h, replace } from '/js/dom.js';
@@ -28,7 +28,7 @@ const routes = [
   { pattern: /^\/compte$/, view: (ctx) => renderAccount(ctx) },
 ];
 
-let current = null; // { controller, cleanups }
+let current = null; // { controller, cleanups, guards, path }
 let returnTo = null;
 let firstRender = true;
 
@@ -65,21 +65,36 @@ function currentPath() {
   return hash.startsWith('/') ? hash : '/parties';
 }
 
+const LEAVE_QUESTION = 'Des modifications ne sont pas enregistrées. Quitter la page et les perdre ?';
+
+/** Whether the page shown holds edits not saved yet (its forms say so through ctx.onLeave). */
+function unsaved() {
+  return Boolean(current && current.guards.some((guard) => { try { return guard(); } catch { return false; } }));
+}
+
 async function route() {
+  const path = currentPath();
+  if (current && current.path !== path && unsaved() && !window.confirm(LEAVE_QUESTION)) {
+    // Stay: the address goes back to the page, without another hashchange.
+    history.replaceState(null, '', `/#${current.path}`);
+    return;
+  }
   if (current) {
     current.controller.abort();
     current.cleanups.forEach((cleanup) => { try { cleanup(); } catch (error) { console.error(error); } });
   }
   connectionBanner.hide();
-  const path = currentPath();
   const match = routes.map((r) => ({ r, m: path.match(r.pattern) })).find(({ m }) => m);
   const controller = new AbortController();
   const cleanups = [];
-  current = { controller, cleanups };
+  const guards = [];
+  current = { controller, cleanups, guards, path };
   const ctx = {
     main,
     signal: controller.signal,
     onCleanup: (fn) => cleanups.push(fn),
+    /** `isDirty()` true: leaving the page asks first (in the app, and when the tab closes). */
+    onLeave: (isDirty) => guards.push(isDirty),
     navigate,
     afterSignIn,
     signOut,
@@ -149,7 +164,11 @@ function boot() {
   if (invitation) {
     history.replaceState(null, '', `/#/invitation/${invitation[1]}`);
   } else if (location.pathname !== '/' && location.pathname !== '/index.html') {
-    history.replaceState(null, '', `/${location.hash}`);
+    // An address of the page written without its `#` (the server answers those with this page):
+    // the page it names, when there is one.
+    const path = location.pathname.replace(/\/+$/, '');
+    const known = !location.hash && routes.some((r) => r.pattern.test(path));
+    history.replaceState(null, '', known ? `/#${path}` : `/${location.hash}`);
   }
 
   // Several requests may be refused at once: the first one signs out, the others have nothing to do.
@@ -157,6 +176,8 @@ function boot() {
     if (!session.token) return;
     const path = currentPath();
     if (!/^\/(connexion|inscription)$/.test(path)) returnTo = path;
+    // Signed out anyway: asking to stay would leave a page that can no longer save.
+    if (current) current.guards.length = 0;
     signOut('Votre connexion a expiré : reconnectez-vous.');
   });
 
@@ -166,6 +187,11 @@ function boot() {
   });
 
   window.addEventListener('hashchange', route);
+  window.addEventListener('beforeunload', (event) => {
+    if (!unsaved()) return;
+    event.preventDefault();
+    event.returnValue = LEAVE_QUESTION; // older browsers show their own words anyway
+  });
   route();
 
   // Refresh who the token belongs to (display name changes, revoked token → 401 → sign-in).

@@ -128,10 +128,21 @@ export class SessionChannel extends Emitter {
         this.refresh();
         this.heartbeat();
       } else {
-        this.reconnectNow();
+        this.retryNow();
       }
     };
-    this.onOnline = () => { if (this.running && !this.socket && this.mode !== 'polling') this.reconnectNow(); };
+    // The browser knows before a ping would: back online, try at once; offline, the socket is as
+    // good as gone (it may take a minute of silence to close by itself).
+    this.onOnline = () => this.retryNow();
+    this.onOffline = () => {
+      if (!this.running || !this.socket) return;
+      const socket = this.socket;
+      this.socket = null;
+      clearInterval(this.pingTimer);
+      try { socket.close(4000); } catch { /* nothing to close */ }
+      this.socketFailures = Math.max(this.socketFailures, 1);
+      this.socketLost({ code: 1006 });
+    };
   }
 
   start() {
@@ -139,6 +150,7 @@ export class SessionChannel extends Emitter {
     this.running = true;
     window.addEventListener('pagehide', this.onPageHide);
     window.addEventListener('online', this.onOnline);
+    window.addEventListener('offline', this.onOffline);
     document.addEventListener('visibilitychange', this.onVisible);
     for (const type of ACTIVITY_EVENTS) window.addEventListener(type, this.onActivity, { capture: true, passive: true });
     window.addEventListener('scroll', this.onActivity, { passive: true }); // the page's, not a list's
@@ -185,6 +197,7 @@ export class SessionChannel extends Emitter {
     clearTimeout(this.seatTimer);
     window.removeEventListener('pagehide', this.onPageHide);
     window.removeEventListener('online', this.onOnline);
+    window.removeEventListener('offline', this.onOffline);
     document.removeEventListener('visibilitychange', this.onVisible);
     for (const type of ACTIVITY_EVENTS) window.removeEventListener(type, this.onActivity, { capture: true });
     window.removeEventListener('scroll', this.onActivity);
@@ -444,6 +457,19 @@ export class SessionChannel extends Emitter {
     clearInterval(this.pingTimer);
     if (socket && socket.readyState <= 1) {
       try { socket.close(code); } catch { /* already closing */ }
+    }
+  }
+
+  /**
+   * « Réessayer maintenant », the browser back online or the page shown again: whatever carries
+   * the channel tries now rather than at the end of its back-off.
+   */
+  retryNow() {
+    if (!this.running) return;
+    if (this.mode === 'polling') {
+      if (this.pollLost) this.refresh();
+    } else if (!this.socket) {
+      this.reconnectNow();
     }
   }
 

@@ -20,6 +20,11 @@ export function roleBadge(role) {
   return h('span', { class: `badge badge--role-${role}` }, labels[role] || role);
 }
 
+/** « 1 joueur·se », « 4 joueur·se·s » (French plural: 0 and 1 are singular). */
+export function playersCount(count) {
+  return `${count} joueur·se${Math.abs(count) >= 2 ? '·s' : ''}`;
+}
+
 /** A message block; `kind` is info, success, warning or error. Errors are announced. */
 export function notice(message, kind = 'info', ...extra) {
   return h('div', {
@@ -28,9 +33,37 @@ export function notice(message, kind = 'info', ...extra) {
   }, h('p', {}, message), ...extra);
 }
 
-/** The sentence to show for any failure. */
-export function reasonOf(error) {
-  if (error instanceof ApiError) return error.reason;
+/**
+ * The server names the field at fault in its own spelling (« username : … »): people read its
+ * label instead, the form's own when there is one.
+ */
+const FIELD_LABELS = {
+  username: 'Nom d’utilisateur', password: 'Mot de passe', display_name: 'Nom affiché',
+  current_password: 'Mot de passe actuel', new_password: 'Nouveau mot de passe', name: 'Nom',
+  invite_code: 'Code d’invitation', body: 'Message', description: 'Description', summary: 'Résumé',
+  notes: 'Notes privées', key_events: 'Moments clés', character_developments: 'Évolutions des personnages',
+  scheduled_date: 'Date prévue', max_players: 'Joueurs au maximum', voice_channel_id: 'Salon vocal',
+  allow_late_join: 'Arrivées tardives', session_length_minutes: 'Durée habituelle', url: 'Adresse',
+  format: 'Format', events: 'Événements', character_id: 'Personnage', difficulty: 'Difficulté',
+  reason: 'Raison', bonuses: 'Bonus', title: 'Titre', caption: 'Légende', file: 'Fichier',
+  recipient_ids: 'Destinataires', partie_id: 'Partie', scenario_id: 'Scénario', comment: 'Commentaire',
+  tz: 'Fuseau horaire', sheet: 'Fiche', status: 'État',
+};
+
+function labelled(error, form) {
+  const field = error.field;
+  const prefix = field ? `${field} : ` : '';
+  if (!field || !error.reason.startsWith(prefix)) return error.reason;
+  const name = field.replace(/\[.*$/, '').split('.')[0];
+  const control = form && form.querySelector(`[name="${CSS.escape(name)}"]`);
+  const own = control && control.labels && control.labels[0] ? control.labels[0].textContent.trim() : '';
+  const label = own || FIELD_LABELS[name] || name.replace(/_/g, ' ');
+  return `${label} : ${error.reason.slice(prefix.length)}`;
+}
+
+/** The sentence to show for any failure (`form`: the form whose labels name the fields). */
+export function reasonOf(error, form = null) {
+  if (error instanceof ApiError) return labelled(error, form);
   if (error && error.message) return `Erreur inattendue : ${error.message}`;
   return 'Erreur inattendue.';
 }
@@ -76,7 +109,7 @@ export function confirmDialog({ title, message, confirmLabel = 'Confirmer', canc
 /** Shows an error inside a form's message area and marks the field the server named. */
 export function showFormError(form, error) {
   const box = form.querySelector('.form-error');
-  if (box) replace(box, notice(reasonOf(error), 'error'));
+  if (box) replace(box, notice(reasonOf(error, form), 'error'));
   if (error instanceof ApiError && error.field) {
     const name = error.field.replace(/\[.*$/, '').split('.')[0];
     const control = form.querySelector(`[name="${CSS.escape(name)}"]`);
@@ -143,21 +176,86 @@ export async function runAction(button, errorBox, action) {
   }
 }
 
-/** The global banner under the header: shown while the connection is lost. */
-export const connectionBanner = {
-  show(message) {
+/**
+ * The global banner under the header, shown while the connection is lost. It stays on screen
+ * while scrolling (sticky, its height in `--banner-h` for what sticks under it), says what
+ * happened once (a live region) and counts down quietly beside it, offers to try again now, and
+ * says « Connexion rétablie » when it is back, then goes.
+ */
+export const connectionBanner = (() => {
+  let hideTimer = null;
+  let lastMessage = '';
+  const parts = () => {
     const banner = document.getElementById('connection-banner');
-    if (!banner) return;
-    banner.textContent = message;
-    banner.hidden = false;
-  },
-  hide() {
-    const banner = document.getElementById('connection-banner');
-    if (!banner) return;
-    banner.hidden = true;
-    banner.textContent = '';
-  },
-};
+    if (!banner) return null;
+    if (!banner.firstChild) {
+      const retry = h('button', { type: 'button', class: 'btn btn--small connection-banner__retry', 'data-testid': 'connection-retry' },
+        'Réessayer maintenant');
+      retry.addEventListener('click', () => { if (banner.onRetry) banner.onRetry(); });
+      banner.append(
+        h('p', { class: 'connection-banner__message', role: 'status', 'data-testid': 'connection-message' }),
+        h('span', { class: 'connection-banner__countdown', 'data-testid': 'connection-countdown' }),
+        retry);
+    }
+    return {
+      banner,
+      message: banner.querySelector('.connection-banner__message'),
+      countdown: banner.querySelector('.connection-banner__countdown'),
+      retry: banner.querySelector('.connection-banner__retry'),
+    };
+  };
+  const measure = (banner) => {
+    document.documentElement.style.setProperty('--banner-h', banner.hidden ? '0px' : `${banner.offsetHeight}px`);
+  };
+  return {
+    /** Lost: `message` is read out when it changes; `retryIn` (seconds) is shown, not read. */
+    show(message, { retryIn = null, onRetry = null } = {}) {
+      const p = parts();
+      if (!p) return;
+      clearTimeout(hideTimer);
+      p.banner.dataset.state = 'lost';
+      p.banner.onRetry = onRetry;
+      const appearing = p.banner.hidden;
+      p.countdown.textContent = retryIn ? `Nouvelle tentative dans ${retryIn} s.` : '';
+      p.retry.hidden = !onRetry;
+      p.banner.hidden = false;
+      measure(p.banner);
+      if (message !== lastMessage || appearing) {
+        lastMessage = message;
+        // A live region that just appeared is not listened to yet: the words come a moment later.
+        if (appearing) {
+          p.message.textContent = '';
+          setTimeout(() => { if (lastMessage === message) { p.message.textContent = message; measure(p.banner); } }, 100);
+        } else {
+          p.message.textContent = message;
+        }
+      }
+    },
+    /** Back after a loss: says so for a few seconds. */
+    restored() {
+      const p = parts();
+      if (!p || p.banner.hidden || p.banner.dataset.state !== 'lost') return;
+      p.banner.dataset.state = 'restored';
+      p.message.textContent = 'Connexion rétablie.';
+      lastMessage = '';
+      p.countdown.textContent = '';
+      p.retry.hidden = true;
+      clearTimeout(hideTimer);
+      hideTimer = setTimeout(() => this.hide(), 4000);
+    },
+    hide() {
+      const p = parts();
+      if (!p) return;
+      clearTimeout(hideTimer);
+      p.banner.hidden = true;
+      p.banner.onRetry = null;
+      delete p.banner.dataset.state;
+      p.message.textContent = '';
+      lastMessage = '';
+      measure(p.banner);
+    },
+  };
+})();
 
 /** A section with a heading, as used by every page. */
 export function panel(title, { id, level = 2, actions = null, class: className } = {}, ...children) {

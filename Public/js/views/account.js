@@ -1,10 +1,10 @@
-// My account: who I am, and the calendar feed (« Agenda ») that puts the sessions of my parties in
+// My account: who I am (my display name, my password), and the calendar feed (« Agenda ») that puts the sessions of my parties in
 // my phone's calendar. The feed's address holds its own secret: the server shows it once, when it
 // is created or replaced.
 
-import { api, allPages, displayName } from '../api.js';
+import { api, allPages, ApiError, displayName, session } from '../api.js';
 import { h, replace, field, formatDate, formatDateTime, uid } from '../dom.js';
-import { confirmDialog, notice, panel, reasonOf, runAction, toast } from '../ui.js';
+import { confirmDialog, formError, notice, onSubmit, panel, reasonOf, runAction, toast } from '../ui.js';
 import { loadOrExplain } from './common.js';
 import { copyButton } from './partie-settings.js';
 
@@ -16,15 +16,72 @@ export async function renderAccount(ctx) {
   ]));
   if (!loaded) return;
   const [user, parties] = loaded;
+  const meta = h('p', { class: 'page-head__meta', 'data-testid': 'account-meta' });
+  const drawMeta = (u) => replace(meta, displayName(u), u.display_name ? ` (${u.username})` : '',
+    u.created_at ? ` · inscrit·e le ${formatDate(u.created_at)}` : '');
+  drawMeta(user);
 
   replace(ctx.main,
-    h('div', { class: 'page-head' },
-      h('h1', {}, 'Mon compte'),
-      h('p', { class: 'page-head__meta' },
-        displayName(user), user.display_name ? ` (${user.username})` : '',
-        user.created_at ? ` · inscrit·e le ${formatDate(user.created_at)}` : '')),
+    h('div', { class: 'page-head' }, h('h1', {}, 'Mon compte'), meta),
     h('div', { class: 'layout layout--single' },
-      h('div', { class: 'layout__main' }, calendarPanel(ctx, parties))));
+      h('div', { class: 'layout__main' },
+        namePanel(ctx, user, (updated) => { drawMeta(updated); session.save({ user: updated }); ctx.refreshUser(); }),
+        passwordPanel(ctx),
+        calendarPanel(ctx, parties))));
+}
+
+/** The name the others see beside my messages and draws (`PUT /api/me`). */
+function namePanel(ctx, user, renamed) {
+  let dirty = false;
+  const form = h('form', { class: 'form', 'data-testid': 'display-name-form', onInput: () => { dirty = true; } },
+    field({
+      label: 'Nom affiché', name: 'display_name', maxlength: 64, autocomplete: 'nickname', value: user.display_name || '',
+      hint: `Le nom que voient les autres joueurs. Vide : votre nom d’utilisateur (${user.username}).`,
+    }),
+    formError(),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn btn--primary', 'data-testid': 'display-name-save' }, 'Enregistrer le nom')));
+  ctx.onLeave(() => dirty);
+  onSubmit(form, async () => {
+    const value = form.elements.display_name.value.trim();
+    const updated = await api('/api/me', { method: 'PUT', body: { display_name: value || null } });
+    dirty = false;
+    form.elements.display_name.value = updated.display_name || '';
+    renamed(updated);
+    toast('Nom affiché enregistré.');
+  });
+  return panel('Mon nom', { id: 'display-name' }, form);
+}
+
+/**
+ * A new password (`POST /api/auth/password`): every other device is signed out, this one gets a
+ * new token.
+ */
+function passwordPanel(ctx) {
+  let dirty = false;
+  const form = h('form', { class: 'form', 'data-testid': 'password-form', onInput: () => { dirty = true; } },
+    field({ label: 'Mot de passe actuel', name: 'current_password', type: 'password', required: true, autocomplete: 'current-password' }),
+    field({
+      label: 'Nouveau mot de passe', name: 'new_password', type: 'password', required: true, minlength: 8,
+      autocomplete: 'new-password', hint: 'Au moins 8 caractères. Vos autres appareils seront déconnectés.',
+    }),
+    field({ label: 'Nouveau mot de passe (encore)', name: 'new_password_again', type: 'password', required: true, autocomplete: 'new-password' }),
+    formError(),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn btn--primary', 'data-testid': 'password-save' }, 'Changer le mot de passe')));
+  ctx.onLeave(() => dirty);
+  onSubmit(form, async () => {
+    const next = form.elements.new_password.value;
+    if (next !== form.elements.new_password_again.value) {
+      throw new ApiError(400, 'Les deux nouveaux mots de passe ne sont pas identiques.', 'new_password_again');
+    }
+    const result = await api('/api/auth/password', {
+      method: 'POST', body: { current_password: form.elements.current_password.value, new_password: next },
+    });
+    session.save(result);
+    form.reset();
+    dirty = false;
+    toast('Mot de passe changé : vos autres appareils sont déconnectés.');
+  });
+  return panel('Mot de passe', { id: 'password' }, form);
 }
 
 function calendarPanel(ctx, parties) {

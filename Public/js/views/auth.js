@@ -3,7 +3,7 @@
 import { api, session } from '../api.js';
 import { h, replace, field } from '../dom.js';
 import { formError, notice, onSubmit } from '../ui.js';
-import { pendingInvitation } from './invitation.js';
+import { invitationSummary, pendingInvitation, pendingInvitationPreview } from './invitation.js';
 
 export function renderAuth(ctx, mode) {
   const registering = mode === 'register';
@@ -13,6 +13,7 @@ export function renderAuth(ctx, mode) {
   }
   ctx.setTitle(registering ? 'Créer un compte' : 'Connexion');
   const invitation = pendingInvitation();
+  const preview = invitation && pendingInvitationPreview();
 
   const form = h('form', { class: 'form', novalidate: false, 'data-testid': registering ? 'register-form' : 'login-form' },
     field({ label: 'Nom d’utilisateur', name: 'username', required: true, autocomplete: 'username',
@@ -49,7 +50,7 @@ export function renderAuth(ctx, mode) {
         registering
           ? 'Vous êtes invité·e à rejoindre une partie : créez votre compte, vous la rejoindrez aussitôt.'
           : 'Vous êtes invité·e à rejoindre une partie : connectez-vous (ou créez un compte) pour la rejoindre.',
-        'info'),
+        'info', preview && invitationSummary(preview)),
       h('div', { class: 'card' }, form),
       h('p', { class: 'auth__switch' },
         registering ? 'Déjà un compte ? ' : 'Pas encore de compte ? ',

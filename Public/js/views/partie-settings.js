@@ -45,6 +45,10 @@ export function partieSettingsPanel(ctx, initial, onChange) {
     formError(),
     h('div', { class: 'actions span-2' }, h('button', { type: 'submit', class: 'btn' }, 'Enregistrer')));
 
+  let dirty = false;
+  form.addEventListener('input', () => { dirty = true; });
+  ctx.onLeave(() => dirty);
+
   onSubmit(form, async () => {
     const minutes = Number(lengthInput.value);
     if (!Number.isInteger(minutes) || minutes < 15 || minutes > 1440) {
@@ -53,6 +57,7 @@ export function partieSettingsPanel(ctx, initial, onChange) {
     const body = { name: form.elements.name.value.trim(), session_length_minutes: minutes };
     const updated = await api(`/api/parties/${partie.id}`, { method: 'PUT', body });
     partie = { ...partie, ...updated };
+    dirty = false;
     onChange(partie);
     toast('Paramètres de la partie enregistrés.');
   });
@@ -134,11 +139,23 @@ function webhookSection(ctx, partie) {
             h('input', { type: 'checkbox', id, name: 'events', value: event.value, checked: events.has(event.value) }),
             h('label', { for: id }, event.label));
         })),
-      configured && field({ label: 'Générer un nouveau secret (l’ancien ne signera plus rien)', name: 'rotate_secret', type: 'checkbox' }),
+      configured && field({
+        label: 'Générer un nouveau secret (l’ancien ne signera plus rien)', name: 'rotate_secret', type: 'checkbox',
+        'data-testid': 'webhook-rotate-secret',
+      }),
       formError(),
       h('div', { class: 'actions' },
         h('button', { type: 'submit', class: 'btn btn--primary', 'data-testid': 'webhook-save' },
           configured ? 'Enregistrer le webhook' : 'Activer le webhook')));
+
+    // Discord never checks the signature: its secret would only be a puzzle, so it is not shown.
+    const formatSelect = form.elements.format;
+    const showRotate = () => {
+      const rotate = form.querySelector('[data-testid=webhook-rotate-secret]');
+      if (rotate) rotate.closest('.field').hidden = formatSelect.value === 'discord';
+    };
+    formatSelect.addEventListener('change', showRotate);
+    showRotate();
 
     onSubmit(form, async () => {
       const chosen = [...form.querySelectorAll('input[name=events]:checked')].map((input) => input.value);
@@ -148,12 +165,14 @@ function webhookSection(ctx, partie) {
         format: form.elements.format.value,
         events: chosen,
       };
-      if (form.elements.rotate_secret && form.elements.rotate_secret.checked) payload.rotate_secret = true;
+      if (form.elements.rotate_secret && form.elements.rotate_secret.checked && payload.format !== 'discord') payload.rotate_secret = true;
+      // A Discord webhook's secret was never shown: turned into JSON, it gets one to show.
+      if (current && current.format === 'discord' && payload.format === 'json') payload.rotate_secret = true;
       const saved = await api(base, { method: 'PUT', body: payload });
       const created = !current;
       current = saved;
       draw();
-      showSecret(saved.secret);
+      showSecret(saved.format === 'discord' ? null : saved.secret);
       toast(created ? 'Webhook activé.' : 'Webhook enregistré.');
       loadDeliveries();
     });

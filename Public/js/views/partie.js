@@ -3,7 +3,7 @@
 
 import { api, allPages, displayName, session as auth } from '../api.js';
 import { h, replace, field, formatDate, formatDuration, fromLocalInput, timeElement, prose, redrawKeepingFocus } from '../dom.js';
-import { confirmDialog, formError, notice, onSubmit, panel, reasonOf, roleBadge, runAction, statusBadge, toast } from '../ui.js';
+import { confirmDialog, formError, notice, onSubmit, panel, playersCount, reasonOf, roleBadge, runAction, statusBadge, toast } from '../ui.js';
 import { every } from '../live.js';
 import { backLink, empty, loadOrExplain } from './common.js';
 import { characterForm, myCharacters } from './characters.js';
@@ -165,7 +165,7 @@ function sessionCard(s, isMJ, answered) {
   } else {
     when = ['Commencée le ', timeElement(s.started_at, { short: true }),
       ` · ${s.online_count} connecté·e${s.online_count > 1 ? 's' : ''}`,
-      ` · ${s.seated_players}/${s.max_players} joueur·se·s`];
+      ` · ${s.seated_players}/${playersCount(s.max_players)}`];
   }
   const running = s.status === 'active' || s.status === 'paused';
   return h('li', { class: `card session-card session-card--${s.status}`, 'data-testid': 'session-card', dataset: { sessionId: s.id, status: s.status, key: s.id } },

@@ -20,6 +20,7 @@ import { presencePanels } from './session/presence.js';
 import { seatPanel } from './session/seat.js';
 import { settingsEditor } from './session/settings.js';
 import { isFinal, isRunning, knownCharacters, mySeat } from './session/state.js';
+import { tableLayout } from './session/table.js';
 import { rsvpPanel } from './scheduling.js';
 
 export async function renderSession(ctx, sessionId) {
@@ -61,6 +62,7 @@ export async function renderSession(ctx, sessionId) {
     sessionId, state, me, isMJ, channel, liveMode: () => liveMode,
     seatChanged: () => { people.drawParticipants(); drawTable(); updatePresenceWish(); channel.refresh(); },
   });
+  if (isMJ) ctx.onLeave(() => editor.isDirty() || settings.isDirty());
   const controls = isMJ ? controlBar({ sessionId, state, editor, channel, applySession, navigate: ctx.navigate }) : null;
 
   // --- Page skeleton.
@@ -69,25 +71,25 @@ export async function renderSession(ctx, sessionId) {
   const metaBox = h('dl', { class: 'facts' });
   const description = h('p', { class: 'page-head__desc' });
 
+  // The table: « Tirer » (a player's seat, the draws), « Discussion », « Table » (who is there,
+  // the account). A finished session is read, not played: its account leads.
   const finished = isFinal(state.session);
-  let main;
-  if (isMJ) {
-    // During the game the table comes first; afterwards, the account.
-    main = finished ? [editor.element, settings.element, chat.element, draws.element]
-      : [draws.element, chat.element, editor.element, settings.element];
-  } else {
-    // A finished session is read, not joined: its account comes first.
-    main = finished ? [reader.element, chat.element, draws.element, seat.element]
-      : [seat.element, draws.element, chat.element, reader.element];
-  }
-  const mainColumn = h('div', { class: 'layout__main' }, main);
-  const layout = h('div', { class: 'layout' },
-    mainColumn,
-    h('div', { class: 'layout__side' },
-      people.presencePanel,
-      people.participantsPanel,
-      isMJ && seat.element,
-      draws.recentElement));
+  const account = isMJ ? [editor.element, settings.element] : [reader.element];
+  const tableBox = h('div', { class: 'table__stack' },
+    finished && account,
+    people.presencePanel,
+    people.participantsPanel,
+    isMJ && seat.element,
+    draws.recentElement,
+    !finished && account);
+  const table = tableLayout({
+    parts: { tirer: [!isMJ && seat.element, draws.element], discussion: [chat.element], table: [tableBox] },
+    chatElement: chat.element,
+    whoLine: people.whoLine,
+    initial: finished ? 'table' : 'tirer',
+  });
+  table.setFinished(finished);
+  ctx.onCleanup(() => table.stop());
 
   replace(ctx.main,
     backLink(`#/parties/${state.partie.id}`, state.partie.name),
@@ -97,12 +99,11 @@ export async function renderSession(ctx, sessionId) {
       description),
     controls && controls.element,
     rsvp.element,
-    layout);
+    table.bar,
+    table.element);
 
   function drawHead() {
     const s = state.session;
-    // On a phone the MJ of a session being played sees the table first; afterwards, the account.
-    layout.classList.toggle('layout--side-first', isMJ && !isFinal(s));
     titleText.textContent = s.name;
     ctx.setTitle(s.name);
     replace(badgeBox, statusBadge(s.status));
@@ -114,7 +115,7 @@ export async function renderSession(ctx, sessionId) {
     if (s.started_at) fact('Commencée', timeElement(s.started_at, { short: true }));
     if (s.ended_at) fact(s.status === 'cancelled' ? 'Annulée' : 'Terminée', timeElement(s.ended_at, { short: true }));
     if (s.duration_minutes != null && s.status !== 'scheduled') fact('Durée de jeu', formatDuration(s.duration_minutes));
-    fact('Joueur·se·s', `${s.seated_players} / ${s.max_players}`);
+    fact(s.max_players >= 2 ? 'Joueur·se·s' : 'Joueur·se', `${s.seated_players} / ${s.max_players}`);
     if (!isFinal(s)) fact('Arrivées tardives', s.allow_late_join ? 'acceptées' : 'refusées');
     fact('En ligne', h('span', { 'data-testid': 'online-count' }, String(s.online_count)));
     if (s.voice_channel_id) fact('Salon vocal', s.voice_channel_id);
@@ -133,7 +134,9 @@ export async function renderSession(ctx, sessionId) {
     draws.update(state.session, mine);
     const s = state.session;
     chat.setWritable(!isFinal(s) && (isMJ || Boolean(mine)),
-      isFinal(s) ? 'La session est finie : sa discussion est fermée.' : 'Rejoignez la session pour écrire dans la discussion.');
+      isFinal(s) ? 'La session est finie : sa discussion est fermée.'
+        : s.can_join ? 'Rejoignez la session pour écrire dans la discussion.'
+          : 'Seules les personnes à la table écrivent dans la discussion.');
     if (!isMJ && state.participants) channel.setSeated(Boolean(mine));
     const seatKey = mine ? `${mine.character_id || ''}` : '-';
     if (lastSeatKey !== null && seatKey !== lastSeatKey) {
@@ -155,8 +158,8 @@ export async function renderSession(ctx, sessionId) {
     if (accountOnTop) return;
     accountOnTop = true;
     const focused = document.activeElement; // moving a node takes the focus away from it
-    if (isMJ) mainColumn.prepend(editor.element, settings.element);
-    else mainColumn.prepend(reader.element);
+    tableBox.prepend(...account);
+    table.setFinished(true);
     if (focused && focused !== document.activeElement && focused.isConnected) focused.focus({ preventScroll: true });
   }
 
@@ -198,9 +201,9 @@ export async function renderSession(ctx, sessionId) {
   channel.on('connection', ({ state: connection, retryIn, reason }) => {
     people.setStale(connection === 'lost');
     if (connection === 'lost') {
-      connectionBanner.show(`${reason || 'Connexion perdue.'} Nouvelle tentative dans ${retryIn} s…`);
+      connectionBanner.show(reason || 'Connexion perdue.', { retryIn, onRetry: () => channel.retryNow() });
     } else {
-      connectionBanner.hide();
+      connectionBanner.restored();
     }
   });
   channel.on('chat', (message) => chat.receive(message));

@@ -203,6 +203,7 @@ export function accountEditor(state, channel, exportButton) {
     collect,
     setSummary(text) { form.querySelector('[name=summary]').value = text; },
     markSaved() { dirty = false; status.textContent = ''; },
+    isDirty: () => dirty,
     update(s, { force = false } = {}) {
       // Only when the account itself changed: a new online count must not reset the form.
       if (force || (!dirty && snapshot(s) !== filled)) fill(s);

@@ -32,6 +32,9 @@ export function presencePanels({ state, me, liveMode }) {
   const participantsBox = h('div', { 'data-testid': 'participants' });
   const liveNote = h('p', { class: 'live-note muted', 'data-testid': 'live-state', role: 'status' });
   const presencePanel = panel('Connecté·e·s', { id: 'presence-panel', class: 'panel--live' }, presenceBox, liveNote);
+  // One line at the top of the page: who is here right now, whatever part of the page is shown.
+  const whoLine = h('p', { class: 'who-here', 'data-testid': 'who-is-here' });
+  let stale = false;
   const participantsPanel = panel('Participants', { id: 'participants-panel' }, participantsBox);
 
   function drawLiveNote() {
@@ -51,6 +54,7 @@ export function presencePanels({ state, me, liveMode }) {
     }
     const list = [...state.presence].sort((a, b) => PRESENCE_ORDER[presenceOf(a)] - PRESENCE_ORDER[presenceOf(b)]
       || displayName(a).localeCompare(displayName(b), 'fr'));
+    drawWhoLine(list);
     const online = list.filter((p) => presenceOf(p) === 'online').length;
     const idle = list.filter((p) => presenceOf(p) === 'idle').length;
     const counts = [
@@ -77,6 +81,21 @@ export function presencePanels({ state, me, liveMode }) {
             ' ', presenceLabel(status)),
           detail && h('span', { class: 'person__detail' }, detail)));
       })));
+  }
+
+  function drawWhoLine(list) {
+    const here = list.filter((p) => presenceOf(p) !== 'offline');
+    const role = (p) => ((state.participants || []).find((q) => q.user_id === p.user_id && q.is_active) || {}).role;
+    replace(whoLine,
+      h('span', { class: 'who-here__label' }, stale ? 'Avant la coupure : ' : 'Ici : '),
+      here.length ? here.map((p, index) => [
+        index > 0 && ', ',
+        h('span', { class: ['who-here__person', `is-${presenceOf(p)}`], 'data-testid': 'who-is-here-person', dataset: { status: presenceOf(p) } },
+          h('span', { class: 'person__dot', 'aria-hidden': 'true' }),
+          displayName(p), p.user_id === me.id ? ' (vous)' : '',
+          role(p) === 'master' ? ' (MJ)' : '',
+          presenceOf(p) === 'idle' ? ' (inactif)' : ''),
+      ]) : 'personne pour l’instant.');
   }
 
   function drawParticipants() {
@@ -136,7 +155,13 @@ export function presencePanels({ state, me, liveMode }) {
     drawPresence,
     drawParticipants,
     applyEvent,
-    /** The channel lost its connection: what is shown may be out of date. */
-    setStale(stale) { presencePanel.classList.toggle('is-stale', stale); },
+    whoLine,
+    /** The channel lost its connection: what is shown may be out of date, its dots go grey. */
+    setStale(lost) {
+      if (lost === stale) return;
+      stale = lost;
+      for (const box of [presencePanel, participantsPanel, whoLine]) box.classList.toggle('is-stale', lost);
+      drawPresence();
+    },
   };
 }

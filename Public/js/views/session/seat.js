@@ -3,7 +3,7 @@
 
 import { api } from '../../api.js';
 import { h, replace, field, redrawKeepingFocus } from '../../dom.js';
-import { formError, notice, onSubmit, panel, runAction, toast } from '../../ui.js';
+import { formError, notice, onSubmit, panel, playersCount, runAction, toast } from '../../ui.js';
 import { characterForm } from '../characters.js';
 import { characterName, isFinal, isRunning, mySeat } from './state.js';
 
@@ -65,7 +65,7 @@ export function seatPanel({ sessionId, state, me, isMJ, channel, liveMode, seatC
       return h('p', { class: 'muted' }, s.status === 'completed' ? 'Cette session est terminée.' : 'Cette session a été annulée.');
     }
     if (!s.can_join) {
-      if (s.seated_players >= s.max_players) return notice(`La session est complète (${s.max_players} joueur·se·s au maximum).`, 'warning');
+      if (s.seated_players >= s.max_players) return notice(`La session est complète (${playersCount(s.max_players)} au maximum).`, 'warning');
       if (isRunning(s) && !s.allow_late_join) {
         return notice('La session a commencé et n’accepte pas les arrivées tardives.', 'warning');
       }
@@ -95,9 +95,20 @@ export function seatPanel({ sessionId, state, me, isMJ, channel, liveMode, seatC
       }, isMJ ? 'Prendre place comme MJ' : 'Rejoindre')));
     onSubmit(form, async () => {
       const characterId = form.elements.character_id ? form.elements.character_id.value : '';
-      const joined = await api(`/api/sessions/${sessionId}/join`, { method: 'POST', body: characterId ? { character_id: characterId } : {} });
+      let joined;
+      try {
+        joined = await api(`/api/sessions/${sessionId}/join`, { method: 'POST', body: characterId ? { character_id: characterId } : {} });
+      } catch (error) {
+        // Refused (full, started without late arrivals): the counts and the hints of the page
+        // were out of date; read the session again so that they tell the same as the refusal.
+        if (error.status === 409 || error.status === 403) channel.refresh();
+        throw error;
+      }
       toast('Vous avez rejoint la session.');
       join(joined);
+      // The form is gone: the keyboard goes to what replaced it, which says where I sit.
+      const said = box.querySelector('.notice');
+      if (said) { said.tabIndex = -1; said.focus(); }
     });
     return [
       h('p', {}, hint),

@@ -54,5 +54,6 @@ export function settingsEditor(state, channel) {
       h('summary', {}, h('h2', { class: 'panel__summary-title' }, 'Paramètres de la session')),
       form),
     update(s, { force = false } = {}) { if (force || (!dirty && snapshot(s) !== filled)) fill(s); },
+    isDirty: () => dirty,
   };
 }
