@@ -334,12 +334,14 @@ def test_backup_under_writes_then_restore(tmp_path: Path):
             backup = etrange(tmp_path, "backup", "sauvegarde.sqlite", DATABASE_URL=url)
             ended = time.monotonic()
             during = writers.count()
+            while_running = [at for _, _, at in writers.acked if began < at < ended]
             time.sleep(0.5)
         assert not writers.failures, writers.failures
         assert backup.returncode == 0, backup
         assert_no_crash(backup)
         # The server served on: writes went on being acknowledged after the backup.
         assert len(writers.acked) > during, "no write acknowledged after the backup"
+        assert while_running, "no write acknowledged while the backup ran"
 
         copy = tmp_path / "sauvegarde.sqlite"
         with sqlite3.connect(f"file:{copy}?mode=ro", uri=True) as db:
@@ -353,7 +355,7 @@ def test_backup_under_writes_then_restore(tmp_path: Path):
         after = [(kind, key) for kind, key, at in writers.acked if at > ended and key not in saved[kind]]
         assert after, "every write made after the backup is in it: the test proves nothing"
         print(f"\nbackup: {ended - began:.2f} s, {len(before)} writes before it, all in the copy; "
-              f"{len(after)} after it, not in it")
+              f"{len(while_running)} acknowledged while it ran; {len(after)} after it, not in it")
 
         # Refused while the server runs, and the database left as it was.
         refused = etrange(tmp_path, "restore", "sauvegarde.sqlite", DATABASE_URL=url)
@@ -366,8 +368,11 @@ def test_backup_under_writes_then_restore(tmp_path: Path):
 
     restored = etrange(tmp_path, "restore", "sauvegarde.sqlite", DATABASE_URL=url)
     assert restored.returncode == 0, restored
-    kept = list((tmp_path / "data").glob("etrange.sqlite.avant-restauration-*"))
+    # The replaced database is kept, with its write-ahead log when the server left one.
+    kept = [p for p in (tmp_path / "data").glob("etrange.sqlite.avant-restauration-*")
+            if not p.name.endswith(("-wal", "-shm"))]
     assert len(kept) == 1, everything_in(tmp_path)
+    assert not list((tmp_path / "data").glob("etrange.sqlite-*")), "the old log is left beside the restored file"
     assert all(key in rows(kept[0])[kind] for kind, key in after), "the replaced database lost writes"
 
     server = Server(tmp_path, DATABASE_URL=url)
