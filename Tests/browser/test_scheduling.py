@@ -1,0 +1,109 @@
+"""Getting the table together (issue #26): a player answers a scheduled session (RSVP) on the
+partie page and again, with a comment, on the session page, then answers the MJ's date poll in
+its grid; the MJ closes the poll and the session it creates appears.
+
+Shares the server of run.sh with the other browser tests; its own people and partie, made through
+the API. Screenshots go to artifacts/screenshots/ as 3x-scheduling-*.png, each state checked by
+axe-core (serious or critical problems fail) through `shoot`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from test_story import BASE_URL, PASSWORD, api, click, css, make_browser, shoot, wait, wait_page, wait_text
+
+
+def ok(status_body, *expected):
+    status, body = status_body
+    assert status in (expected or (200, 201, 204)), (status, body)
+    return body
+
+
+def iso(hours: float) -> str:
+    moment = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=hours)
+    return moment.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def sign_in(browser, auth: dict):
+    browser.get(f"{BASE_URL}/#/connexion")
+    browser.execute_script(
+        "localStorage.setItem('etrange.token', arguments[0]);"
+        "localStorage.setItem('etrange.user', JSON.stringify(arguments[1]));", auth["token"], auth["user"])
+
+
+@pytest.fixture(scope="module")
+def table():
+    suffix = secrets.token_hex(3)
+    mj = ok(api("POST", "/api/auth/register", body={
+        "username": f"mjs_{suffix}", "display_name": "Madame Irma", "password": PASSWORD}))
+    player = ok(api("POST", "/api/auth/register", body={
+        "username": f"js_{suffix}", "display_name": "Jeanne la Rousse", "password": PASSWORD}))
+    partie = ok(api("POST", "/api/parties", mj["token"], {"name": f"Les Soirées de Quimper {suffix}"}))
+    ok(api("POST", "/api/parties/join", player["token"], {"invite_code": partie["invite_code"]}))
+    session = ok(api("POST", "/api/sessions", mj["token"], {
+        "partie_id": partie["id"], "name": "Le phare", "scheduled_date": iso(48), "max_players": 4}))
+    poll = ok(api("POST", f"/api/parties/{partie['id']}/polls", mj["token"], {
+        "name": "La crypte", "description": "Après le phare.", "max_players": 5,
+        "slots": [iso(24 * 7), iso(24 * 8), iso(24 * 9)]}))
+    browser = make_browser()
+    yield {"mj": mj, "player": player, "partie": partie, "session": session, "poll": poll, "browser": browser}
+    browser.quit()
+
+
+def test_player_answers_a_session_and_a_poll(table):
+    browser = table["browser"]
+    partie_id = table["partie"]["id"]
+    sign_in(browser, table["player"])
+    browser.get(f"{BASE_URL}/#/parties/{partie_id}")
+    wait_page(browser, "Les Soirées de Quimper")
+
+    # On the partie page: « Oui » on the session's card.
+    card = f"[data-testid=session-card][data-session-id='{table['session']['id']}']"
+    click(browser, f"{card} [data-testid=rsvp-yes]")
+    wait_text(browser, f"{card} [data-testid=rsvp-counts]", "1 oui")
+    pressed = css(browser, f"{card} [data-testid=rsvp-yes]")
+    assert pressed.get_attribute("aria-pressed") == "true"
+    mine = ok(api("GET", f"/api/sessions/{table['session']['id']}", table["player"]["token"]))["rsvp"]["mine"]
+    assert mine["answer"] == "yes"
+
+    # The poll's grid: the player answers the first two slots.
+    grid = "[data-testid=poll] [data-testid=poll-grid]"
+    css(browser, grid)
+    Select(css(browser, f"{grid} select[data-testid=poll-answer]")).select_by_value("yes")
+    wait_text(browser, f"{grid} tfoot", "1 / 0")
+    second = browser.find_elements(By.CSS_SELECTOR, f"{grid} select[data-testid=poll-answer]")[1]
+    Select(second).select_by_value("maybe")
+    wait(browser).until(lambda d: [c.text for c in d.find_elements(By.CSS_SELECTOR, f"{grid} [data-testid=poll-count]")][:2]
+                        == ["1 / 0", "0 / 1"])
+    shoot(browser, "3x-scheduling-partie", section="#polls")
+    answers = ok(api("GET", f"/api/polls/{table['poll']['id']}", table["mj"]["token"]))["answers"]
+    assert sorted(a["answer"] for a in answers) == ["maybe", "yes"]
+
+    # On the session page: change to « Peut-être » with a comment.
+    browser.get(f"{BASE_URL}/#/sessions/{table['session']['id']}")
+    wait_page(browser, "Le phare")
+    comment = css(browser, "[data-testid=rsvp-comment]")
+    comment.clear()
+    comment.send_keys("en retard de 30 min")
+    click(browser, "[data-testid=rsvp-panel] [data-testid=rsvp-maybe]")
+    wait_text(browser, "[data-testid=rsvp-answers]", "en retard de 30 min")
+    wait_text(browser, "[data-testid=rsvp-panel] [data-testid=rsvp-counts]", "0 oui · 1 peut-être")
+    shoot(browser, "3x-scheduling-session", section="#rsvp")
+
+    # The MJ sees who has not answered (nobody now) and closes the poll: the session appears.
+    listing = ok(api("GET", f"/api/sessions/{table['session']['id']}/rsvps", table["mj"]["token"]))
+    assert listing["not_answered"] == [] and listing["answers"][0]["comment"] == "en retard de 30 min"
+    poll = table["poll"]
+    closed = ok(api("POST", f"/api/polls/{poll['id']}/close", table["mj"]["token"], {"slot_id": poll["slots"][0]["id"]}))
+    browser.get(f"{BASE_URL}/#/parties/{partie_id}")
+    wait_page(browser, "Les Soirées de Quimper")
+    wait_text(browser, "[data-testid=poll]", "clos")
+    wait_text(browser, "[data-testid=sessions-scheduled]", "La crypte")
+    assert closed["session_id"]
+    shoot(browser, "3x-scheduling-closed")
