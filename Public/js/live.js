@@ -14,7 +14,7 @@
 //   'presence-event' ({type, person})   a presence.* event as it happens (live only), before the
 //                                      list is read again: the page may show it at once
 //   'participants' ([Participant])      who took a seat
-//   'chat'         (Message)            a chat message, as it happens (live only)
+//   'chat'         (Message)            a chat line as it happens or changes (live only)
 //   'draw'         (Draw)               a card draw, as it happens (live only)
 //   'rsvp'         (RSVP event)         someone answered the session (live only)
 //   'sync'         ()                   events may have been missed: reload what is not refetched
@@ -553,7 +553,8 @@ export class SessionChannel extends Emitter {
 
   apply(event) {
     const type = String(event.type || '');
-    if (type === 'chat.message') {
+    if (type.startsWith('chat.')) {
+      // chat.message, .edited, .deleted, .pinned, .unpinned: each carries the line as it now is.
       if (event.data) this.emit('chat', event.data);
     } else if (type === 'cards.drawn') {
       if (event.data) this.emit('draw', event.data);

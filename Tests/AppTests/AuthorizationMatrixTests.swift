@@ -43,6 +43,21 @@ import Vapor
             }
             let (toAnswer, toClose, toCancelPoll) = (try await poll(), try await poll(), try await poll())
 
+            let line = try await api.send(
+                .POST, "/api/sessions/\(s)/messages", token: t.table.player.token, json: ["body": "à corriger"]
+            ).decode(MessageResponse.self).id
+            let news = try await api.send(
+                .POST, "/api/sessions/\(s)/messages", token: t.table.mj.token,
+                json: ["body": "Annonce", "scope": "announcement"]
+            ).decode(MessageResponse.self).id
+            let slots = [1.0, 2].map { JSONCoding.format(api.clock.now().addingTimeInterval($0 * 86400)) }
+            let newPoll: [String: Any] = ["name": "La suite", "slots": slots]
+            func poll() async throws -> PollResponse {
+                try await api.send(.POST, "/api/parties/\(p)/polls", token: t.table.mj.token, json: newPoll)
+                    .decode(PollResponse.self)
+            }
+            let (toAnswer, toClose, toCancelPoll) = (try await poll(), try await poll(), try await poll())
+
             let (N, U, F, O, Cr, NC) = (
                 HTTPResponseStatus.notFound, HTTPResponseStatus.unauthorized,
                 HTTPResponseStatus.forbidden, HTTPResponseStatus.ok,
@@ -89,6 +104,14 @@ import Vapor
                     method: .POST, path: "/api/sessions/\(s)/messages", body: ["body": "bonsoir"],
                     expected: [U, N, N, Cr, Cr]),
                 Row(method: .GET, path: "/api/sessions/\(s)/messages", expected: [U, N, N, O, O]),
+                Row(
+                    method: .PATCH, path: "/api/sessions/\(s)/messages/\(line)", body: ["body": "corrigé"],
+                    expected: [U, N, N, O, F]),
+                Row(method: .PUT, path: "/api/sessions/\(s)/messages/\(news)/pin", expected: [U, N, N, F, O]),
+                Row(method: .DELETE, path: "/api/sessions/\(s)/messages/\(news)/pin", expected: [U, N, N, F, O]),
+                Row(
+                    method: .DELETE, path: "/api/sessions/\(s)/messages/\(line)",
+                    expected: [U, N, N, O, .conflict]),
                 Row(
                     method: .POST, path: "/api/sessions/\(s)/draws",
                     body: ["character_id": c.uuidString, "visibility": "public"], expected: [U, N, N, Cr, .badRequest]),

@@ -54,7 +54,7 @@ export async function renderSession(ctx, sessionId) {
   const editor = isMJ ? accountEditor(state, channel, recapButton) : null;
   const reader = isMJ ? null : accountReader(state, recapButton);
   const settings = isMJ ? settingsEditor(state, channel) : null;
-  const chat = chatPanel({ sessionId, me });
+  const chat = chatPanel({ sessionId, me, isMJ, players: () => state.participants });
   const rsvp = rsvpPanel(sessionId);
   const draws = drawPanels({ sessionId, me, isMJ });
   const people = presencePanels({ state, me, liveMode: () => liveMode });
@@ -97,6 +97,7 @@ export async function renderSession(ctx, sessionId) {
       h('h1', { class: 'page-head__title' }, titleText, ' ', badgeBox),
       metaBox,
       description),
+    chat.pinnedElement,
     controls && controls.element,
     rsvp.element,
     table.bar,
@@ -191,6 +192,7 @@ export async function renderSession(ctx, sessionId) {
   channel.on('participants', (list) => {
     state.participants = list;
     people.drawParticipants();
+    chat.playersChanged();
     seat.draw();
     drawTable();
     updatePresenceWish();

@@ -1,59 +1,20 @@
 import EtrangeDomain
 import Fluent
+import SQLKit
 import Vapor
 
-struct PostMessageRequest: Content {
-    var body: String
-}
-
-struct MessageResponse: Content {
-    let id: Int
-    let sessionId: UUID
-    let kind: MessageKind
-    let userId: Int?
-    let username: String?
-    let displayName: String?
-    let body: String
-    let drawId: UUID?
-    let createdAt: Date
-
-    init(id: Int, sessionId: UUID, kind: MessageKind, author: User?, body: String, drawId: UUID?, createdAt: Date) {
-        self.id = id
-        self.sessionId = sessionId
-        self.kind = kind
-        userId = author?.id
-        username = author?.username
-        displayName = author?.displayName
-        self.body = body
-        self.drawId = drawId
-        self.createdAt = createdAt
-    }
-
-    init(_ message: SessionMessage, author: User?) throws {
-        id = try message.requireID()
-        sessionId = message.$session.id
-        kind = message.kind
-        userId = message.$user.id
-        username = author?.username
-        displayName = author?.displayName
-        body = message.body
-        drawId = message.$draw.id
-        createdAt = message.createdAt
-    }
-}
-
-struct MessagePage: Content {
-    let items: [MessageResponse]
-    let hasMore: Bool
-}
-
-/// The session's chat: participants' words, the results of public draws, and what happens to the
-/// session, all as events on the live channel too.
+/// The session's chat: participants' words, private lines, the MJ's announcements, the results of
+/// public draws, and what happens to the session, all as events on the live channel too.
 struct ChatController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let session = routes.grouped(TokenAuthMiddleware()).grouped("api", "sessions", ":id")
         session.get("messages", use: list)
         session.post("messages", use: post)
+        let corrections = ChatCorrections()
+        session.patch("messages", ":message", use: corrections.edit)
+        session.delete("messages", ":message", use: corrections.delete)
+        session.put("messages", ":message", "pin", use: corrections.pin)
+        session.delete("messages", ":message", "pin", use: corrections.unpin)
     }
 
     func post(req: Request) async throws -> Response {
@@ -62,6 +23,8 @@ struct ChatController: RouteCollection {
         let body = try req.json(PostMessageRequest.self)
         let text = try Check.text(body.body, field: "body", length: 1...2000)
         let access = try await Session.access(id, of: caller, on: req.readDB)
+        let scope = body.scope ?? .public
+        let recipients = try await Self.recipients(of: body, scope: scope, access: access, on: req.readDB)
         try req.limit(
             "chat:\(caller.userID)", req.application.config.limits.chat, reason: "Trop de messages d'affilée.")
         let now = req.now
@@ -77,18 +40,69 @@ struct ChatController: RouteCollection {
                 throw AppError.forbidden("Rejoignez la session pour écrire dans son chat.")
             }
             try await Participation.active(userID: caller.userID, in: id, idle: writer.idle, at: now, on: db)
-            return try await Chat.post(.text, body: text, by: caller.user, in: id, at: now, on: db)
+            return try await Chat.post(
+                .text, body: text, by: caller.user, scope: scope, recipients: recipients,
+                pinned: body.pinned == true, in: id, at: now, on: db)
         }
         await req.announce(id)
         return try await message.encodeResponse(status: .created, for: req)
     }
 
+    /// Checks who a line may be for: the MJ chooses players of the partie for a private line and
+    /// alone makes announcements; a player's private line goes to the MJ and no one else.
+    private static func recipients(
+        of body: PostMessageRequest, scope: MessageScope, access: SessionAccess, on db: any Database
+    ) async throws -> [UserSummary] {
+        let chosen = body.recipientIds ?? []
+        if body.pinned == true && scope != .announcement {
+            throw AppError.invalid(field: "pinned", reason: "seule une annonce peut être épinglée.")
+        }
+        switch scope {
+        case .public:
+            guard chosen.isEmpty else {
+                throw AppError.invalid(field: "recipient_ids", reason: "un message public n'a pas de destinataires.")
+            }
+            return []
+        case .announcement:
+            guard access.isMJ else { throw AppError.forbidden("Seul le MJ peut faire une annonce.") }
+            guard chosen.isEmpty else {
+                throw AppError.invalid(field: "recipient_ids", reason: "une annonce s'adresse à toute la table.")
+            }
+            return []
+        case .private:
+            guard access.isMJ else {
+                guard chosen.isEmpty else {
+                    throw AppError.invalid(
+                        field: "recipient_ids", reason: "un joueur écrit en privé au MJ seulement, sans destinataires.")
+                }
+                return []
+            }
+            let unique = Set(chosen)
+            guard (1...20).contains(unique.count), unique.count == chosen.count else {
+                throw AppError.invalid(
+                    field: "recipient_ids", reason: "choisissez de 1 à 20 joueurs différents pour un message privé.")
+            }
+            let members = try await PartieMember.query(on: db)
+                .filter(\.$partie.$id == access.partieID).filter(\.$user.$id ~~ unique)
+                .join(Partie.self, on: \PartieMember.$partie.$id == \Partie.$id)
+                .filter(Partie.self, \.$mj.$id !~ unique)
+                .with(\.$user).all()
+            guard members.count == unique.count else {
+                throw AppError.invalid(
+                    field: "recipient_ids",
+                    reason: "chaque destinataire doit être un joueur de la partie, autre que le MJ.")
+            }
+            return try members.map { try UserSummary($0.user) }.sorted { $0.id < $1.id }
+        }
+    }
+
     /// `?before=` / `?after=` (message ids) page through the history; without them, the latest.
-    /// Items come oldest first, as a chat shows them.
+    /// Items come oldest first, as a chat shows them. A private line is listed only to the MJ, its
+    /// author and its recipients.
     func list(req: Request) async throws -> MessagePage {
         let caller = try req.caller
         let id = try req.uuidParameter()
-        _ = try await Session.visible(id, to: caller, on: req.db)
+        let visible = try await Session.visible(id, to: caller, on: req.db)
         let limit = try Self.integer("limit", req) ?? 50
         guard (1...100).contains(limit) else {
             throw AppError.invalid(field: "limit", reason: "doit être compris entre 1 et 100.")
@@ -98,23 +112,20 @@ struct ChatController: RouteCollection {
         guard before == nil || after == nil else {
             throw AppError.invalid(field: "before", reason: "before et after ne vont pas ensemble.")
         }
-        let query = SessionMessage.query(on: req.db).filter(\.$session.$id == id)
+        let query = Chat.readable(by: caller.userID, isMJ: visible.partie.isMJ, in: [id], on: req.db)
         if let before { query.filter(\.$id < before) }
         if let after { query.filter(\.$id > after) }
         var rows = try await query.sort(\.$id, after == nil ? .descending : .ascending).limit(limit + 1).all()
         let hasMore = rows.count > limit
         rows = Array(rows.prefix(limit))
         if after == nil { rows.reverse() }
-        let authorIDs = Set(rows.compactMap { $0.$user.id })
-        let authors =
-            authorIDs.isEmpty
-            ? [:]
-            : Dictionary(
-                uniqueKeysWithValues:
-                    try await User.query(on: req.db).filter(\.$id ~~ authorIDs).all().map { ($0.id!, $0) })
+        let pinned = try await SessionMessage.query(on: req.db)
+            .filter(\.$session.$id == id).filter(\.$scope == .announcement).filter(\.$pinnedAt != nil)
+            .sort(\.$pinnedAt).sort(\.$id).all()
+        let responses = try await Chat.responses(for: rows + pinned, on: req.db)
         return MessagePage(
-            items: try rows.map { try MessageResponse($0, author: $0.$user.id.flatMap { authors[$0] }) },
-            hasMore: hasMore)
+            items: Array(responses.prefix(rows.count)), hasMore: hasMore, pinned: Array(responses.dropFirst(rows.count))
+        )
     }
 
     private static func integer(_ name: String, _ req: Request) throws -> Int? {
@@ -128,24 +139,93 @@ struct ChatController: RouteCollection {
 
 enum Chat {
     /// Adds a message inside the caller's transaction (which holds the session's lock) and
-    /// announces it on the live channel.
+    /// announces it on the live channel: a private line only to the MJ, its author and its
+    /// recipients.
     @discardableResult
     static func post(
-        _ kind: MessageKind, body: String, by author: User?, drawID: UUID? = nil, in sessionID: UUID, at now: Date,
+        _ kind: MessageKind, body: String, by author: User?, scope: MessageScope = .public,
+        recipients: [UserSummary] = [], pinned: Bool = false, drawID: UUID? = nil, in sessionID: UUID, at now: Date,
         on db: any Database
     ) async throws -> MessageResponse {
         // Written without the model: chat lines are the live channel's busiest write.
         guard
             let row = try await db.first(
-                ChatLineStatement(kind, body: body, by: author?.id, drawID: drawID, in: sessionID, at: now))
+                ChatLineStatement(
+                    kind, body: body, by: author?.id, scope: scope, drawID: drawID, in: sessionID, at: now))
         else {
             throw AppError.notFound("Session introuvable.")
         }
+        let id = try row.decode(column: "id", as: Int.self)
+        if pinned {
+            try await db.sql.update(SessionMessage.schema).set("pinned_at", to: now).where("id", .equal, id).run()
+        }
+        if !recipients.isEmpty {
+            var insert = db.sql.insert(into: Recipients.schema).columns("message_id", "user_id")
+            for recipient in recipients { insert = insert.values(SQLBind(id), SQLBind(recipient.id)) }
+            try await insert.run()
+        }
         let message = MessageResponse(
-            id: try row.decode(column: "id", as: Int.self), sessionId: sessionID, kind: kind,
-            author: author, body: body, drawId: drawID, createdAt: now)
-        try await LiveEvents.record(.chatMessage, in: sessionID, data: message, at: now, on: db)
+            id: id, sessionId: sessionID, kind: kind, scope: scope, author: author, body: body, drawId: drawID,
+            recipients: recipients, createdAt: now, pinnedAt: pinned ? now : nil)
+        try await record(.chatMessage, message, in: sessionID, at: now, on: db)
         return message
+    }
+
+    /// Journals an event about a line for exactly those who may see the line.
+    static func record(
+        _ type: LiveEventType, _ message: MessageResponse, in sessionID: UUID, at now: Date, on db: any Database
+    ) async throws {
+        guard message.scope == .private else {
+            try await LiveEvents.record(type, in: sessionID, data: message, at: now, messageID: message.id, on: db)
+            return
+        }
+        let audience = Set(message.recipients.map(\.id) + [message.userId].compactMap { $0 })
+        try await LiveEvents.record(
+            type, in: sessionID, data: message, at: now, visibility: .mj, audience: audience, messageID: message.id,
+            on: db)
+    }
+
+    /// The events already journaled about a line now carry what it has become: a deleted line's
+    /// text, or a corrected one's first version, stays nowhere a replay could find it.
+    static func rewriteJournal(of message: MessageResponse, in sessionID: UUID, on db: any Database) async throws {
+        let text = String(decoding: try JSONCoding.encoder.encode(message), as: UTF8.self)
+        try await db.sql.update(SessionEvent.schema).set("data", to: text)
+            .where("session_id", .equal, sessionID).where("message_id", .equal, message.id)
+            .run()
+    }
+
+    /// The lines of these sessions `userID` may read: every one for the MJ; for anyone else the public
+    /// ones and announcements, and the private ones they wrote or received.
+    static func readable(by userID: Int, isMJ: Bool, in sessionIDs: [UUID], on db: any Database)
+        -> QueryBuilder<SessionMessage>
+    {
+        let query = SessionMessage.query(on: db).filter(\.$session.$id ~~ sessionIDs)
+        guard !isMJ else { return query }
+        return query.group(.or) { or in
+            or.filter(\.$scope != .private).filter(\.$user.$id == userID)
+                .filter(
+                    .sql(
+                        embed: """
+                            \(ident: SessionMessage.schema).\(ident: "id") IN (SELECT \(ident: "message_id") FROM \(ident: Recipients.schema) WHERE \(ident: "user_id") = \(bind: userID))
+                            """))
+        }
+    }
+
+    /// The responses for lines read from the table, with their authors and recipients in two
+    /// queries whatever their number.
+    static func responses(for rows: [SessionMessage], on db: any Database) async throws -> [MessageResponse] {
+        let recipientIDs = try await Recipients.of(rows.filter { $0.scope == .private }.compactMap(\.id), on: db)
+        let userIDs = Set(rows.compactMap { $0.$user.id } + recipientIDs.values.joined())
+        let users =
+            userIDs.isEmpty
+            ? [:]
+            : Dictionary(
+                uniqueKeysWithValues:
+                    try await User.query(on: db).filter(\.$id ~~ userIDs).all().map { ($0.id!, $0) })
+        return try rows.map { row in
+            let recipients = try (recipientIDs[row.id ?? 0] ?? []).compactMap { users[$0] }.map(UserSummary.init)
+            return try MessageResponse(row, author: row.$user.id.flatMap { users[$0] }, recipients: recipients)
+        }
     }
 
     /// What the chat says when the session changes state.
@@ -158,18 +238,42 @@ enum Chat {
         case .cancelled: "La session est annulée."
         }
     }
+
+    /// `session_message_recipients`: the players a private line of the MJ is addressed to.
+    enum Recipients {
+        static let schema = "session_message_recipients"
+
+        /// Each line's recipients, in id order.
+        static func of(_ messageIDs: [Int], on db: any Database) async throws -> [Int: [Int]] {
+            guard !messageIDs.isEmpty else { return [:] }
+            struct Row: Decodable {
+                let messageId: Int
+                let userId: Int
+            }
+            let rows = try await db.sql.select().column("message_id").column("user_id").from(schema)
+                .where("message_id", .in, messageIDs).orderBy("user_id")
+                .all(decoding: Row.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+            return Dictionary(grouping: rows, by: \.messageId).mapValues { $0.map(\.userId) }
+        }
+    }
 }
 
 /// `Chat.post`'s line; PostgreSQL types a null author or draw by its column.
 struct ChatLineStatement: HotStatement {
     static let sql = """
-        INSERT INTO \(SessionMessage.schema) (session_id, user_id, kind, body, draw_id, created_at)
-        VALUES ($1, $2, $3, $4, $5, $6)
+        INSERT INTO \(SessionMessage.schema) (session_id, user_id, kind, body, draw_id, created_at, scope)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
         RETURNING id
         """
     let binds: [HotBind]
 
-    init(_ kind: MessageKind, body: String, by authorID: Int?, drawID: UUID?, in sessionID: UUID, at now: Date) {
-        binds = [.uuid(sessionID), .int(authorID), .text(kind.rawValue), .text(body), .uuid(drawID), .date(now)]
+    init(
+        _ kind: MessageKind, body: String, by authorID: Int?, scope: MessageScope = .public, drawID: UUID?,
+        in sessionID: UUID, at now: Date
+    ) {
+        binds = [
+            .uuid(sessionID), .int(authorID), .text(kind.rawValue), .text(body), .uuid(drawID), .date(now),
+            .text(scope.rawValue),
+        ]
     }
 }

@@ -39,6 +39,7 @@ enum Migrations {
         LookUpTokensByIndex(),
         CreateLiveTickets(),
         AddUsernameSkeleton(),
+        AddPrivateChat(),
         CreateScheduling(),
     ]
 }

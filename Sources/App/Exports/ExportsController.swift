@@ -15,7 +15,7 @@ struct ExportsController: RouteCollection {
     func recap(req: Request) async throws -> Response {
         let visible = try await Session.visible(req.uuidParameter(), to: req.caller, on: req.db)
         let recaps = try await Self.recaps(
-            of: [visible.session], partie: visible.partie, timeZone: try Self.timeZone(req),
+            of: [visible.session], partie: visible.partie, reader: req.caller.userID, timeZone: try Self.timeZone(req),
             on: req.db, now: req.now)
         return Self.file(recaps[0].markdown(), name: visible.session.name)
     }
@@ -33,7 +33,9 @@ struct ExportsController: RouteCollection {
             sessions.isEmpty
             ? "*Aucune session terminée pour l'instant.*\n"
             : "\(sessions.count) session\(sessions.count > 1 ? "s" : "") terminée\(sessions.count > 1 ? "s" : ""), de la plus ancienne à la plus récente.\n\n"
-        for recap in try await Self.recaps(of: sessions, partie: partie, timeZone: zone, on: req.db, now: req.now) {
+        for recap in try await Self.recaps(
+            of: sessions, partie: partie, reader: req.caller.userID, timeZone: zone, on: req.db, now: req.now)
+        {
             text += recap.markdown(level: 2)
         }
         return Self.file(text, name: "journal " + partie.partie.name)
@@ -50,7 +52,7 @@ struct ExportsController: RouteCollection {
     }
 
     static func recaps(
-        of sessions: [Session], partie: VisiblePartie, timeZone: TimeZone, on db: any Database, now: Date
+        of sessions: [Session], partie: VisiblePartie, reader: Int, timeZone: TimeZone, on db: any Database, now: Date
     ) async throws -> [Recap] {
         guard !sessions.isEmpty else { return [] }
         let ids = try sessions.map { try $0.requireID() }
@@ -58,6 +60,10 @@ struct ExportsController: RouteCollection {
         var draws = SessionDraw.query(on: db).filter(\.$session.$id ~~ ids)
         if !partie.isMJ { draws = draws.filter(\.$visibility == .public) }
         let drawRows = try await draws.sort(\.$createdAt).all()
+        // Announcements for everyone; private lines for the MJ, and for a player only theirs.
+        let lineRows = try await Chat.readable(by: reader, isMJ: partie.isMJ, in: ids, on: db)
+            .filter(\.$scope ~~ [.private, .announcement]).filter(\.$deletedAt == nil).sort(\.$id).all()
+        let lines = try await Chat.responses(for: lineRows, on: db)
         let userIDs = Set(seats.map { $0.$user.id } + drawRows.map { $0.$user.id })
         let users = userIDs.isEmpty ? [] : try await User.query(on: db).filter(\.$id ~~ userIDs).all()
         let nameByUser = Dictionary(
@@ -84,6 +90,7 @@ struct ExportsController: RouteCollection {
             }
             return Recap(
                 session: session, partieName: partie.partie.name, seats: sessionSeats, draws: sessionDraws,
+                lines: lines.filter { $0.sessionId == id },
                 characterNames: characterNames, forMJ: partie.isMJ, timeZone: timeZone, now: now)
         }
     }

@@ -23,6 +23,8 @@ struct Recap {
     let partieName: String
     let seats: [Seat]
     let draws: [Draw]
+    /// The announcements and the private lines this reader may see, oldest first.
+    let lines: [MessageResponse]
     let characterNames: [UUID: String]
     let forMJ: Bool
     let timeZone: TimeZone
@@ -85,6 +87,29 @@ struct Recap {
                 if let reason = draw.reason, !reason.isEmpty { line += " (\(Markdown.inline(reason)))" }
                 if draw.secret { line += " *[secret, MJ]*" }
                 out += line + "\n"
+            }
+            out += "\n"
+        }
+
+        let announcements = lines.filter { $0.scope == .announcement }
+        if !announcements.isEmpty {
+            out += "\(h)# Annonces du MJ\n\n"
+            for line in announcements {
+                out += "- \(French.time(line.createdAt, timeZone)) — \(Markdown.inline(line.body))\n"
+            }
+            out += "\n"
+        }
+
+        let whispers = lines.filter { $0.scope == .private }
+        if !whispers.isEmpty {
+            out += "\(h)# Messages privés\n\n"
+            for line in whispers {
+                let from = line.displayName ?? line.username ?? "?"
+                let to =
+                    line.recipients.isEmpty
+                    ? "au MJ" : "à " + line.recipients.map { $0.displayName ?? $0.username }.joined(separator: ", ")
+                out +=
+                    "- \(French.time(line.createdAt, timeZone)) — **\(Markdown.inline(from))**, en privé \(Markdown.inline(to)) : \(Markdown.inline(line.body))\n"
             }
             out += "\n"
         }

@@ -13,6 +13,8 @@ struct EncodedEvent: Sendable {
     /// event's status, a `participant.left` event's person.
     let status: SessionStatus?
     let leaverID: Int?
+    /// Who besides the MJ and `recipientID` receives an event of visibility `mj` (`EventAudience`).
+    var audience: Set<Int> = []
 
     private struct StatusData: Decodable { let status: SessionStatus }
     private struct PersonData: Decodable { let userId: Int }

@@ -14,6 +14,10 @@ enum LiveEventType: String, Sendable, CaseIterable {
     case sessionStatus = "session.status"
     case sessionUpdated = "session.updated"
     case chatMessage = "chat.message"
+    case chatEdited = "chat.edited"
+    case chatDeleted = "chat.deleted"
+    case chatPinned = "chat.pinned"
+    case chatUnpinned = "chat.unpinned"
     case cardsDrawn = "cards.drawn"
     case rsvpAnswered = "rsvp.answered"
 }
@@ -76,13 +80,21 @@ enum LiveEvents {
     @discardableResult
     static func record<Data: Encodable>(
         _ type: LiveEventType, in sessionID: UUID, data: Data, at now: Date,
-        visibility: EventVisibility = .all, recipientID: Int? = nil, on db: any Database
+        visibility: EventVisibility = .all, recipientID: Int? = nil, audience: Set<Int> = [], messageID: Int? = nil,
+        on db: any Database
     ) async throws -> Int {
         let text = String(decoding: try JSONCoding.encoder.encode(data), as: UTF8.self)
+        let eventID = UUID()
         let row = try await db.first(
             RecordEventStatement(
-                type, in: sessionID, text: text, at: now, visibility: visibility, recipientID: recipientID))
+                type, id: eventID, in: sessionID, text: text, at: now, visibility: visibility,
+                recipientID: recipientID, messageID: messageID))
         guard let row else { throw AppError.notFound("Session introuvable.") }
+        if !audience.isEmpty {
+            var insert = db.sql.insert(into: EventAudience.schema).columns("event_id", "user_id")
+            for userID in audience.sorted() { insert = insert.values(SQLBind(eventID), SQLBind(userID)) }
+            try await insert.run()
+        }
         return try row.decode(column: "seq", as: Int.self)
     }
 
@@ -109,23 +121,23 @@ enum LiveEvents {
 }
 
 /// `LiveEvents.record`: the next number of the session's journal and its row, in one statement
-/// (the cast types a null recipient for PostgreSQL, which a `SELECT` does not take from the column).
+/// (the casts type a null recipient or line for PostgreSQL, which a `SELECT` does not take from the column).
 struct RecordEventStatement: HotStatement {
     static let sql = """
-        INSERT INTO \(SessionEvent.schema) (id, session_id, seq, type, at, data, visibility, recipient_id)
-        SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, CAST($7 AS BIGINT)
+        INSERT INTO \(SessionEvent.schema) (id, session_id, seq, type, at, data, visibility, recipient_id, message_id)
+        SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, CAST($7 AS BIGINT), CAST($8 AS BIGINT)
         FROM \(SessionEvent.schema) WHERE session_id = $2
         RETURNING seq
         """
     let binds: [HotBind]
 
     init(
-        _ type: LiveEventType, in sessionID: UUID, text: String, at now: Date, visibility: EventVisibility,
-        recipientID: Int?
+        _ type: LiveEventType, id: UUID = UUID(), in sessionID: UUID, text: String, at now: Date,
+        visibility: EventVisibility, recipientID: Int?, messageID: Int? = nil
     ) {
         binds = [
-            .uuid(UUID()), .uuid(sessionID), .text(type.rawValue), .date(now), .text(text),
-            .text(visibility.rawValue), .int(recipientID),
+            .uuid(id), .uuid(sessionID), .text(type.rawValue), .date(now), .text(text),
+            .text(visibility.rawValue), .int(recipientID), .int(messageID),
         ]
     }
 }

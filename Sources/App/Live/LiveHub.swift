@@ -329,8 +329,11 @@ actor LiveHub {
     }
 
     private func fetch(_ sessionID: UUID, after seq: Int) async throws -> [EncodedEvent] {
-        try await journal().all(JournalStatement(sessionID, after: seq, limit: Self.batchSize))
+        let db = journal()
+        var events = try await db.all(JournalStatement(sessionID, after: seq, limit: Self.batchSize))
             .map(EncodedEvent.init(row:))
+        try await EventAudience.fill(&events, of: sessionID, on: db)
+        return events
     }
 
     private func lastSeq(of sessionID: UUID) async throws -> Int {

@@ -43,7 +43,7 @@ final class LiveSubscriber: Sendable {
     }
 
     func sees(_ event: EncodedEvent) -> Bool {
-        event.visibility == .all || isMJ || event.recipientID == userID
+        event.visibility == .all || isMJ || event.recipientID == userID || event.audience.contains(userID)
     }
 
     /// Hands a frame to the socket without waiting for it to be written, so a stalled reader
