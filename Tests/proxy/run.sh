@@ -5,16 +5,17 @@
 #   Tests/proxy/run.sh BINARY [pytest arguments…]      # e.g. Tests/proxy/run.sh .build/debug/etrange
 #
 # Makes a certificate authority and a certificate for 127.0.0.1 signed by it (openssl, in a
-# temporary folder); starts BINARY on a free loopback port as the example systemd unit does
-# (deploy/etrange.service, checked by systemd-analyze when there is one) with the example settings
+# temporary folder); installs BINARY there with scripts/install.sh and starts it as the example
+# systemd unit does (deploy/etrange.service, checked by systemd-analyze when there is one: its
+# ExecStart, from a folder of its own), on a free loopback port, with the example settings
 # (deploy/etrange.env: a fresh SQLite database, ETRANGE_TRUSTED_PROXIES=127.0.0.1,
-# ETRANGE_PUBLIC_URL set to nginx's HTTPS address, a metrics token); then
-# nginx (as a foreground process with a configuration of its own in the temporary folder) on two
-# other free ports in front of it, plain HTTP and HTTPS; and runs Tests/proxy/test_proxy.py with
-# ETRANGE_DIRECT, ETRANGE_PROXY (HTTPS), ETRANGE_PROXY_HTTP, ETRANGE_CA, ETRANGE_ACME_DIR,
-# ETRANGE_PROXY_LOG, ETRANGE_SERVER_LOG and ETRANGE_METRICS_TOKEN. Clients reach nginx from several loopback addresses
-# (127.0.0.2, 127.0.0.3…) to be told apart. Exits with pytest's status (2 when the servers could
-# not be started).
+# ETRANGE_PUBLIC_URL set to nginx's HTTPS address, a metrics token); then nginx (as a foreground
+# process with a configuration of its own in the temporary folder) on two other free ports in
+# front of it, plain HTTP and HTTPS; and runs Tests/proxy/test_proxy.py with ETRANGE_DIRECT,
+# ETRANGE_PROXY (HTTPS), ETRANGE_PROXY_HTTP, ETRANGE_CA, ETRANGE_ACME_DIR, ETRANGE_PROXY_LOG,
+# ETRANGE_SERVER_LOG and ETRANGE_METRICS_TOKEN. Clients reach nginx from several loopback
+# addresses (127.0.0.2, 127.0.0.3…) to be told apart. Exits with pytest's status (2 when the
+# servers could not be started).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source Tests/lib/stage.sh
@@ -77,13 +78,16 @@ serve_arguments=$(sed -n "s|^ExecStart=/usr/local/bin/etrange ||p" deploy/etrang
 [[ "$serve_arguments" == *"--port 8080"* ]] \
     || { echo "proxy: deploy/etrange.service no longer starts /usr/local/bin/etrange … --port 8080." >&2; status=2; exit 2; }
 serve_arguments=${serve_arguments/--port 8080/--port $app_port}
-sed -e "s|/var/lib/etrange/|$work/|" -e "s|https://jeu.example.fr|https://127.0.0.1:$https_port|" \
+sed -e "s|/var/lib/etrange/|$work/state/|" -e "s|https://jeu.example.fr|https://127.0.0.1:$https_port|" \
     deploy/etrange.env >"$work/etrange.env"
 metrics_token=$(sed -n "s|^ETRANGE_METRICS_TOKEN=||p" "$work/etrange.env")
-copy_server "$binary" "$work"
+# Installed as README tells hosts to (scripts/install.sh, PREFIX/bin and PREFIX/share/etrange), and
+# started from its state folder as the unit's WorkingDirectory, far from the repository's Public/.
+bash scripts/install.sh --binary "$binary" "$work/prefix" >/dev/null
+mkdir -p "$work/state"
 # shellcheck disable=SC2086 # the unit's arguments, split as systemd splits them
-(set -a && source "$work/etrange.env" && set +a \
-    && ETRANGE_BCRYPT_COST=4 ETRANGE_WEBHOOK_DELIVERY=off exec "$work/etrange" $serve_arguments) \
+(cd "$work/state" && set -a && source "$work/etrange.env" && set +a \
+    && ETRANGE_BCRYPT_COST=4 ETRANGE_WEBHOOK_DELIVERY=off exec "$work/prefix/bin/etrange" $serve_arguments) \
     >"$work/server.log" 2>&1 &
 server_pid=$!
 
