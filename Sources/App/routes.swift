@@ -11,6 +11,7 @@ func routes(_ app: Application) throws {
     try app.register(collection: PresenceController())
     try app.register(collection: LiveController())
     try app.register(collection: CardsController())
+    try app.register(collection: ReferenceController())
     try app.register(collection: ChatController())
     try app.register(collection: CalendarController())
     try app.register(collection: WebhooksController())

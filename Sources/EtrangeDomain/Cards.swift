@@ -42,6 +42,10 @@ public enum Rank: String, Sendable, Codable, CaseIterable, CodingKeyRepresentabl
     /// The ranks the pot adds: the figures of the character's suit.
     public static let figures: [Rank] = [.jack, .queen, .king]
 
+    /// Advantage and disadvantage compare ranks, not values: A < 2 < … < 10 < J < Q < K, so a Roi
+    /// beats a 10 although both are worth 10.
+    public var order: Int { Self.allCases.firstIndex(of: self)! }
+
     public var label: String {
         switch self {
         case .ace: "As"
@@ -62,9 +66,8 @@ public enum Rank: String, Sendable, Codable, CaseIterable, CodingKeyRepresentabl
     }
 }
 
-/// One physical card. The base deck already holds every figure, so the pot's figures are extra
-/// copies: `origin` is part of the identity, which keeps a pot Valet de pique distinct from the
-/// base one when the pot is taken away again.
+/// One card. A deck's rows may hold a figure the pot also holds, so `origin` is part of the
+/// identity: a pot Valet de pique is spent, a Valet de pique of the rows never is.
 public struct Card: Hashable, Sendable {
     public enum Face: Hashable, Sendable {
         case regular(Rank, Suit)
@@ -72,18 +75,21 @@ public struct Card: Hashable, Sendable {
     }
 
     public enum Origin: String, Hashable, Sendable, Codable {
-        /// One of the 52 cards every deck starts with.
+        /// A card of the deck's rows.
         case base
         /// An extra figure of the character's suit, added with the pot.
         case pot
         /// The joker a special item brings.
         case item
+        /// The figure social influence adds to one draw, never kept in the deck.
+        case influence
 
         public var label: String {
             switch self {
-            case .base: "paquet de base"
+            case .base: "paquet"
             case .pot: "pot"
             case .item: "objet spécial"
+            case .influence: "influence sociale"
             }
         }
     }
@@ -167,7 +173,7 @@ extension Card: Codable {
                 debugDescription: "Valeur de carte inconnue : « \(code) ».")
         }
         let suit = try container.decode(Suit.self, forKey: .suit)
-        guard origin == .base || (origin == .pot && Rank.figures.contains(rank)) else {
+        guard origin == .base || ([.pot, .influence].contains(origin) && Rank.figures.contains(rank)) else {
             throw DecodingError.dataCorruptedError(
                 forKey: .origin, in: container,
                 debugDescription:

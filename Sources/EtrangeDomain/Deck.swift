@@ -1,9 +1,10 @@
-/// What one draw took from a deck: one card, or two for advantage and disadvantage, in the order
-/// they were turned over (the order breaks ties).
+/// What one draw turned over: one card, or two for advantage and disadvantage, in the order they
+/// were turned over (the order breaks ties).
 public struct Draw: Hashable, Sendable, Codable {
     public let first: Card
     public let second: Card?
-    /// The draw pile ran out during this draw and the discard was shuffled back in: the chat says so.
+    /// Only draws made before decks were drawn with replacement can say true: the old 52-card
+    /// decks reshuffled their discard, and their stored draws still read.
     public let reshuffled: Bool
 
     public init(first: Card, second: Card? = nil, reshuffled: Bool = false) {
@@ -15,225 +16,154 @@ public struct Draw: Hashable, Sendable, Codable {
     public var cards: [Card] { [first] + (second.map { [$0] } ?? []) }
 }
 
-/// A deck operation or a stored deck that does not make sense, with a reason a person can read.
+/// One row of a character's deck: some ranks of one suit. A deck is a list of rows so that the MJ
+/// can add cards over a campaign without a special case (a second row, or a rank more in a row).
+public struct DeckRow: Hashable, Sendable, Codable {
+    public var suit: Suit
+    public var ranks: [Rank]
+
+    public init(suit: Suit, ranks: [Rank]) {
+        self.suit = suit
+        self.ranks = ranks
+    }
+
+    /// What a new character gets: A to 10 of its suit, the figures being the pot's.
+    public static func newCharacter(_ suit: Suit) -> DeckRow {
+        DeckRow(suit: suit, ranks: Rank.allCases.filter { !Rank.figures.contains($0) })
+    }
+}
+
+/// Where one of the pot's figures is.
+public enum PotPlace: String, Hashable, Sendable, Codable, CaseIterable {
+    /// In the pot, outside the deck: where every figure starts and goes back at a reset.
+    case pot
+    /// Added to the deck, drawable.
+    case deck
+    /// Drawn: out of the deck and face up until the pot is reset.
+    case spent
+
+    public var label: String {
+        switch self {
+        case .pot: "dans le pot"
+        case .deck: "dans le paquet"
+        case .spent: "dépensée"
+        }
+    }
+}
+
+/// The Valet, the Dame and the Roi of the character's suit, each in one place.
+public struct Pot: Hashable, Sendable, Codable {
+    public private(set) var places: [Rank: PotPlace]
+
+    public init(jack: PotPlace = .pot, queen: PotPlace = .pot, king: PotPlace = .pot) {
+        places = [.jack: jack, .queen: queen, .king: king]
+    }
+
+    public func place(of figure: Rank) -> PotPlace { places[figure] ?? .pot }
+
+    /// In J, Q, K order, so the deck's cards come in a stable order.
+    public var inDeck: [Rank] { Rank.figures.filter { place(of: $0) == .deck } }
+
+    /// One figure at a time, and only from the pot: a spent figure waits for the reset.
+    public mutating func add(_ figure: Rank) throws(DeckError) {
+        guard Rank.figures.contains(figure) else { throw .notAFigure(figure) }
+        switch place(of: figure) {
+        case .pot: places[figure] = .deck
+        case .deck: throw .figureAlreadyInDeck(figure)
+        case .spent: throw .figureSpent(figure)
+        }
+    }
+
+    mutating func spend(_ figure: Rank) { places[figure] = .spent }
+
+    public mutating func reset() { self = Pot() }
+}
+
 public enum DeckError: Error, Hashable, Sendable {
-    case potAlreadyInDeck
-    case noPotInDeck
-    case jokerAlreadyInDeck
-    case noJokerInDeck
-    /// A base card that is in neither pile.
-    case missingCard(Card)
-    case duplicateCard(Card)
-    /// A card this deck cannot hold: a pot figure of another suit, a regular card from the item…
-    case foreignCard(Card)
-    /// Some of the pot's figures but not all: the pot comes and goes as a whole.
-    case incompletePot
-    /// The joker is never used up, so it can never lie in the discard.
-    case jokerInDiscard
+    case notAFigure(Rank)
+    case figureAlreadyInDeck(Rank)
+    case figureSpent(Rank)
+    case emptyDeck
+    /// Advantage and disadvantage need two different cards.
+    case tooFewCards
+    case influenceNotAFigure(Rank)
 
     public var reason: String {
         switch self {
-        case .potAlreadyInDeck: "Le pot est déjà dans le paquet."
-        case .noPotInDeck: "Il n'y a pas de pot dans le paquet."
-        case .jokerAlreadyInDeck: "Le joker est déjà dans le paquet."
-        case .noJokerInDeck: "Il n'y a pas de joker dans le paquet."
-        case .missingCard(let card): "Il manque une carte au paquet : « \(card.label) »."
-        case .duplicateCard(let card): "La carte « \(card.label) » apparaît deux fois dans le paquet."
-        case .foreignCard(let card):
-            "La carte « \(card.label) » (\(card.origin.label)) n'a pas sa place dans ce paquet."
-        case .incompletePot: "Le pot est incomplet : il contient le Valet, la Dame et le Roi de la figure, ou rien."
-        case .jokerInDiscard: "Le joker ne va jamais à la défausse."
+        case .notAFigure(let rank): "Le pot ne contient que le Valet, la Dame et le Roi (pas « \(rank.label) »)."
+        case .figureAlreadyInDeck(let rank): "\(rank.capitalizedWithArticle) du pot est déjà dans le paquet."
+        case .figureSpent(let rank):
+            "\(rank.capitalizedWithArticle) du pot est dépensé\(rank == .queen ? "e" : "") : remettez le pot à zéro."
+        case .emptyDeck: "Le paquet de ce personnage n'a aucune carte."
+        case .tooFewCards: "L'avantage et le désavantage tirent deux cartes différentes : le paquet n'en a qu'une."
+        case .influenceNotAFigure(let rank):
+            "L'influence sociale ajoute une figure (Valet, Dame ou Roi), pas « \(rank.label) »."
         }
     }
 }
 
-/// A character's own deck: the 52 base cards, plus optionally the pot (extra J, Q, K of the
-/// character's suit) and the item's joker.
-///
-/// Rules that are choices, not obvious:
-/// - Cards drawn go to the discard once the draw is over, and come back only at a shuffle.
-/// - When the draw pile holds no card that can be used up (it is empty, or holds only the
-///   joker), the next draw first shuffles the discard back in, and reports `reshuffled`.
-///   A second card drawn for advantage can trigger this: the first card, still in the
-///   player's hand, is not shuffled back, so a test never shows the same card twice.
-/// - The joker is never used up: once the draw is over it goes back into the draw pile at a
-///   uniformly random place, so each draw finds it with the same chance as any card left.
-/// - The pot and the joker enter the draw pile at random places, leaving the order of the
-///   other cards alone; they never go straight to the discard.
-public struct Deck: Hashable, Sendable {
-    /// The character's suit; the pot adds its figures.
-    public let figure: Suit
-    public var valueTable: CardValueTable
-    /// The next card drawn is the first.
-    public private(set) var drawPile: [Card]
-    /// In the order the cards were drawn.
-    public private(set) var discardPile: [Card]
+/// A character's deck as the Étrange France app deals it: its rows, the pot's figures added to it,
+/// the special item's joker. Drawing is with replacement: nothing but a pot figure ever leaves.
+public struct CharacterDeck: Hashable, Sendable {
+    /// The character's suit: the pot's figures are of this suit.
+    public var suit: Suit
+    public var rows: [DeckRow]
+    public var pot: Pot
+    /// The character holds the special item: its joker is one more card, never spent.
+    public var joker: Bool
 
-    /// Every deck starts from these 52, in new-deck order: pique, cœur, carreau, trèfle, As to Roi.
-    public static let baseCards: [Card] = Suit.allCases.flatMap { suit in Rank.allCases.map { Card($0, of: suit) } }
-
-    /// A fresh deck in new-deck order, not shuffled: shuffling needs a generator, so it is the caller's move.
-    public init(figure: Suit, valueTable: CardValueTable = .current) {
-        self.figure = figure
-        self.valueTable = valueTable
-        drawPile = Self.baseCards
-        discardPile = []
+    public init(suit: Suit, rows: [DeckRow]? = nil, pot: Pot = Pot(), joker: Bool = false) {
+        self.suit = suit
+        self.rows = rows ?? [.newCharacter(suit)]
+        self.pot = pot
+        self.joker = joker
     }
 
-    /// A deck in a given state (a stored deck, or a stacked one for a test). Every base card must be
-    /// in exactly one pile; the pot and the joker are present when their cards are.
-    public init(
-        figure: Suit, valueTable: CardValueTable = .current,
-        drawPile: [Card], discardPile: [Card] = []
-    ) throws(DeckError) {
-        var seen = Set<Card>()
-        for card in drawPile + discardPile {
-            guard Self.belongs(card, toFigure: figure) else { throw .foreignCard(card) }
-            guard seen.insert(card).inserted else { throw .duplicateCard(card) }
+    /// The MJ draws without a character: the four suits, A to K, nothing added or spent.
+    public static let gameMaster = CharacterDeck(
+        suit: .spades, rows: Suit.allCases.map { DeckRow(suit: $0, ranks: Rank.allCases) })
+
+    /// Every card a draw can turn over now, each once: the rows in order, then the pot's figures
+    /// in the deck, then the joker.
+    public var cards: [Card] {
+        rows.flatMap { row in row.ranks.map { Card($0, of: row.suit) } }
+            + pot.inDeck.map { Card($0, of: suit, origin: .pot) }
+            + (joker ? [.joker] : [])
+    }
+
+    /// One card uniformly among `cards` (plus the influence figure, for this draw only), or two
+    /// different ones for advantage and disadvantage. A pot figure turned over is spent, even the
+    /// card set aside: the app spends every pot card it turns over.
+    public mutating func draw(
+        _ mode: DrawMode = .classic, influence: Rank? = nil, using generator: inout some RandomNumberGenerator
+    ) throws(DeckError) -> Draw {
+        var candidates = cards
+        if let influence {
+            guard Rank.figures.contains(influence) else { throw .influenceNotAFigure(influence) }
+            candidates.append(Card(influence, of: suit, origin: .influence))
         }
-        if let missing = Self.baseCards.first(where: { !seen.contains($0) }) { throw .missingCard(missing) }
-        let potPresent = Self.potCards(of: figure).filter(seen.contains).count
-        guard potPresent == 0 || potPresent == Rank.figures.count else { throw .incompletePot }
-        guard !discardPile.contains(.joker) else { throw .jokerInDiscard }
-        self.figure = figure
-        self.valueTable = valueTable
-        self.drawPile = drawPile
-        self.discardPile = discardPile
-    }
-
-    public static func potCards(of suit: Suit) -> [Card] {
-        Rank.figures.map { Card($0, of: suit, origin: .pot) }
-    }
-
-    public var potCards: [Card] { Self.potCards(of: figure) }
-
-    private static func belongs(_ card: Card, toFigure figure: Suit) -> Bool {
-        switch card.origin {
-        case .base: !card.isJoker
-        case .pot: card.suit == figure && card.rank.map(Rank.figures.contains) == true
-        case .item: card.isJoker
+        guard !candidates.isEmpty else { throw .emptyDeck }
+        guard candidates.count >= mode.cardCount else { throw .tooFewCards }
+        let firstIndex = Int.random(in: candidates.indices, using: &generator)
+        var draw = Draw(first: candidates[firstIndex])
+        if mode.cardCount == 2 {
+            // A uniform pick among the others: the index after the first is skipped, not redrawn.
+            var secondIndex = Int.random(in: 0..<(candidates.count - 1), using: &generator)
+            if secondIndex >= firstIndex { secondIndex += 1 }
+            draw = Draw(first: draw.first, second: candidates[secondIndex])
         }
-    }
-
-    /// Derived from the piles rather than stored beside them, so the two can never disagree.
-    public var hasPot: Bool { (drawPile + discardPile).contains { $0.origin == .pot } }
-    public var hasJoker: Bool { drawPile.contains(.joker) }
-
-    /// Cards in play in this deck, in both piles.
-    public var count: Int { drawPile.count + discardPile.count }
-
-    // MARK: Shuffling and drawing
-
-    /// Puts the discard back and shuffles everything.
-    public mutating func shuffle(using generator: inout some RandomNumberGenerator) {
-        drawPile += discardPile
-        discardPile = []
-        Self.fisherYates(&drawPile, using: &generator)
-    }
-
-    /// Fisher–Yates (Durstenfeld): each place, from the last down, takes a card picked uniformly
-    /// among those not yet placed, itself included. `Int.random(in:using:)` draws without modulo
-    /// bias, so with a fair generator every one of the n! orders is equally likely.
-    public static func fisherYates<Element>(_ items: inout [Element], using generator: inout some RandomNumberGenerator)
-    {
-        guard items.count > 1 else { return }
-        for index in stride(from: items.count - 1, through: 1, by: -1) {
-            items.swapAt(index, Int.random(in: 0...index, using: &generator))
-        }
-    }
-
-    /// Draws one card, or two for advantage and disadvantage. Never fails: the 52 base cards can
-    /// never leave the deck, so there is always a card to draw once the discard is shuffled back.
-    public mutating func draw(_ mode: DrawMode = .classic, using generator: inout some RandomNumberGenerator) -> Draw {
-        var reshuffled = false
-        var hand: [Card] = []
-        for _ in 0..<mode.cardCount {
-            if !drawPile.contains(where: { !$0.isJoker }) {
-                shuffle(using: &generator)
-                reshuffled = true
-            }
-            hand.append(drawPile.removeFirst())
-        }
-        discardPile += hand.filter { !$0.isJoker }
-        if hand.contains(.joker) { insertAtRandom(.joker, using: &generator) }
-        return Draw(first: hand[0], second: hand.count > 1 ? hand[1] : nil, reshuffled: reshuffled)
-    }
-
-    private mutating func insertAtRandom(_ card: Card, using generator: inout some RandomNumberGenerator) {
-        drawPile.insert(card, at: Int.random(in: 0...drawPile.count, using: &generator))
-    }
-
-    // MARK: Pot and joker
-
-    /// Adds the Valet, the Dame and the Roi of the character's suit, as extra cards, to the draw pile.
-    public mutating func addPot(using generator: inout some RandomNumberGenerator) throws(DeckError) {
-        guard !hasPot else { throw .potAlreadyInDeck }
-        for card in potCards { insertAtRandom(card, using: &generator) }
-    }
-
-    /// Takes the pot's cards out, wherever they are; the base figures stay.
-    public mutating func removePot() throws(DeckError) {
-        guard hasPot else { throw .noPotInDeck }
-        drawPile.removeAll { $0.origin == .pot }
-        discardPile.removeAll { $0.origin == .pot }
-    }
-
-    public mutating func addJoker(using generator: inout some RandomNumberGenerator) throws(DeckError) {
-        guard !hasJoker else { throw .jokerAlreadyInDeck }
-        insertAtRandom(.joker, using: &generator)
-    }
-
-    public mutating func removeJoker() throws(DeckError) {
-        guard hasJoker else { throw .noJokerInDeck }
-        drawPile.removeAll(where: \.isJoker)
+        for card in draw.cards where card.origin == .pot { pot.spend(card.rank!) }
+        return draw
     }
 }
 
-/// The whole state, for a database row. `hasPot` and `hasJoker` are written for whoever reads the
-/// row, and checked against the piles on reading; a deck that breaks a rule is refused with the
-/// reason, rather than loaded and found wrong in play.
-extension Deck: Codable {
-    /// Bumped if the stored shape ever changes, so an old row is recognised rather than misread.
-    public static let storageVersion = 1
-
-    private enum CodingKeys: String, CodingKey {
-        case version, figure, valueTable, hasPot, hasJoker, drawPile, discardPile
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        let version = try container.decode(Int.self, forKey: .version)
-        guard version == Self.storageVersion else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .version, in: container,
-                debugDescription: "Version de paquet inconnue : \(version).")
+extension Rank {
+    /// « Le Valet », « La Dame », « Le Roi », at the start of a sentence.
+    var capitalizedWithArticle: String {
+        switch self {
+        case .ace: "L'As"
+        case .queen: "La Dame"
+        default: "Le \(label)"
         }
-        do {
-            try self.init(
-                figure: container.decode(Suit.self, forKey: .figure),
-                valueTable: container.decode(CardValueTable.self, forKey: .valueTable),
-                drawPile: container.decode([Card].self, forKey: .drawPile),
-                discardPile: container.decode([Card].self, forKey: .discardPile))
-        } catch let error as DeckError {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.reason))
-        }
-        let flags = try (container.decode(Bool.self, forKey: .hasPot), container.decode(Bool.self, forKey: .hasJoker))
-        guard flags == (hasPot, hasJoker) else {
-            throw DecodingError.dataCorrupted(
-                .init(
-                    codingPath: decoder.codingPath,
-                    debugDescription: "Les indicateurs du pot et du joker ne correspondent pas aux cartes."))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(Self.storageVersion, forKey: .version)
-        try container.encode(figure, forKey: .figure)
-        try container.encode(valueTable, forKey: .valueTable)
-        try container.encode(hasPot, forKey: .hasPot)
-        try container.encode(hasJoker, forKey: .hasJoker)
-        try container.encode(drawPile, forKey: .drawPile)
-        try container.encode(discardPile, forKey: .discardPile)
     }
 }

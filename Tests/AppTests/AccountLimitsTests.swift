@@ -286,12 +286,12 @@ import Vapor
             let scenario = try await api.send(
                 .POST, "/api/scenarios", token: t.table.mj.token, json: ["title": "Encore"])
             #expect(scenario.status == .tooManyRequests && scenario.headers.first(name: .retryAfter) != nil)
-            let shuffle = "/api/sessions/\(t.session.id)/decks/mj/shuffle"
-            for _ in 0..<2 { #expect(try await api.send(.POST, shuffle, token: t.table.mj.token).status == .ok) }
-            let deck = try await api.send(.POST, shuffle, token: t.table.mj.token)
+            let reset = "/api/characters/\(t.armand.id)/pot/reset"
+            for _ in 0..<2 { #expect(try await api.send(.POST, reset, token: t.table.mj.token).status == .ok) }
+            let deck = try await api.send(.POST, reset, token: t.table.mj.token)
             #expect(deck.status == .tooManyRequests && deck.reason.contains("paquet"))
             api.clock.advance(by: 60)
-            #expect(try await api.send(.POST, shuffle, token: t.table.mj.token).status == .ok)
+            #expect(try await api.send(.POST, reset, token: t.table.mj.token).status == .ok)
         }
     }
 }

@@ -118,7 +118,11 @@ import Vapor
                 Row(method: .GET, path: "/api/sessions/\(s)/draws", expected: [U, N, N, O, O]),
                 Row(method: .GET, path: "/api/sessions/\(s)/decks/mj", expected: [U, N, N, F, O]),
                 Row(method: .GET, path: "/api/sessions/\(s)/decks/\(c)", expected: [U, N, N, O, O]),
-                Row(method: .POST, path: "/api/sessions/\(s)/decks/\(c)/shuffle", expected: [U, N, N, O, O]),
+                Row(
+                    method: .PUT, path: "/api/characters/\(c)/sheet", body: TestAPI.armandSheet,
+                    expected: [U, N, N, O, O]),
+                Row(method: .POST, path: "/api/characters/\(c)/pot/reset", expected: [U, N, N, O, O]),
+                Row(method: .GET, path: "/api/reference", expected: [U, O, O, O, O]),
                 Row(
                     method: .GET, path: "/api/sessions/\(s)/live",
                     expected: [U, N, N, .upgradeRequired, .upgradeRequired]),
@@ -197,10 +201,8 @@ import Vapor
         "POST /api/scenarios": "the caller's own scenarios (PartiesTests)",
         "POST /api/sessions/:id/join": "changes the seats the rows above rely on (SessionRacesTests, PresenceTests)",
         "POST /api/sessions/:id/leave": "changes the seats the rows above rely on (PresenceTests, LiveTests)",
-        "POST /api/sessions/:id/decks/:deck/pot":
-            "the deck guard of the shuffle row, with a state that a second caller's change would refuse (CardsTests)",
-        "POST /api/sessions/:id/decks/:deck/joker":
-            "the deck guard of the shuffle row, with a state that a second caller's change would refuse (CardsTests)",
+        "POST /api/characters/:id/pot":
+            "the guard of the pot reset row, with a state that a second caller's add would refuse (CharacterDeckTests)",
     ]
 
     /// A route as registered: its method and path components, parameters as `:name`.

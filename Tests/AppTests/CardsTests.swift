@@ -31,6 +31,8 @@ struct CardTable {
 }
 
 @Suite struct CardsTests {
+    static let heartsAceToTen = ["A", "2", "3", "4", "5", "6", "7", "8", "9", "10"].map { "\($0)-hearts" }
+
     @Test(arguments: TestDatabase.enabled)
     func aClassicTestAddsUpAndReachesTheChat(db: TestDatabase) async throws {
         try await withApp(db) { api in
@@ -62,116 +64,63 @@ struct CardTable {
             let history = try await api.send(.GET, "/api/sessions/\(t.session.id)/draws", token: t.table.mj.token)
                 .decode(Page<DrawResponse>.self)
             #expect(history.items.map(\.id) == [draw.id])
-            let deck = try await api.send(
-                .GET, "/api/sessions/\(t.session.id)/decks/\(t.armand.id)", token: t.table.player.token
-            ).decode(DeckResponse.self)
-            #expect(deck.remaining == 51 && deck.discard.map(\.label) == [card.label])
         }
     }
 
+    /// A new character's deck is its suit's A–10, built from its rows, and drawing never takes a
+    /// base card out: after 40 draws the deck is the same ten cards, and every card drawn was one.
     @Test(arguments: TestDatabase.enabled)
-    func advantageKeepsTheHigherAndDisadvantageTheLower(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let t = try await CardTable.make(api)
-            for _ in 0..<8 {
-                for mode in ["advantage", "disadvantage"] {
-                    let draw = try await api.drawCard(
-                        t.session, t.table.player,
-                        [
-                            "character_id": t.armand.id.uuidString, "mode": mode, "visibility": "public",
-                        ]
-                    ).decode(DrawResponse.self)
-                    #expect(draw.cards.count == 2)
-                    #expect(draw.cards.filter { $0.kept == true }.count == 1)
-                    let kept = try #require(draw.cards.first { $0.kept == true })
-                    let other = try #require(draw.cards.first { $0.kept == false })
-                    if mode == "advantage" {
-                        #expect(kept.value >= other.value)
-                    } else {
-                        #expect(kept.value <= other.value)
-                    }
-                    #expect(draw.total == kept.value)
-                    #expect(draw.outcome == nil)
-                }
-            }
-        }
-    }
-
-    @Test(arguments: TestDatabase.enabled)
-    func aDeckIsExhaustedThenReshuffled(db: TestDatabase) async throws {
+    func theDeckIsBuiltFromItsRowsAndBaseCardsNeverLeave(db: TestDatabase) async throws {
         try await withApp(db, configure: { $0.limits.draws.burst = 1000 }) { api in
             let t = try await CardTable.make(api)
-            var seen: [String] = []
-            for _ in 0..<52 {
-                let draw = try await api.drawCard(t.session, t.table.mj, ["visibility": "public"]).decode(
-                    DrawResponse.self)
-                #expect(!draw.reshuffled)
-                seen.append(draw.cards[0].label)
-            }
-            #expect(Set(seen).count == 52)
-            let empty = try await api.send(.GET, "/api/sessions/\(t.session.id)/decks/mj", token: t.table.mj.token)
-                .decode(DeckResponse.self)
-            #expect(empty.remaining == 0 && empty.discard.count == 52)
-            let next = try await api.drawCard(t.session, t.table.mj, ["visibility": "public"]).decode(DrawResponse.self)
-            #expect(next.reshuffled)
-            let messages = try await api.send(
-                .GET, "/api/sessions/\(t.session.id)/messages?limit=1", token: t.table.mj.token
-            ).decode(MessagePage.self)
-            #expect(messages.items.first?.body.contains("remélangée") == true)
-            let after = try await api.send(.GET, "/api/sessions/\(t.session.id)/decks/mj", token: t.table.mj.token)
-                .decode(DeckResponse.self)
-            #expect(after.remaining == 51 && after.discard.count == 1)
-        }
-    }
-
-    @Test(arguments: TestDatabase.enabled)
-    func thePotAndTheJoker(db: TestDatabase) async throws {
-        try await withApp(db, configure: { $0.limits.draws.burst = 1000 }) { api in
-            let t = try await CardTable.make(api)
+            #expect(t.armand.deck.rows == [DeckRow.newCharacter(.hearts)] && t.armand.deck.cardCount == 10)
             let deckPath = "/api/sessions/\(t.session.id)/decks/\(t.armand.id)"
-            let withPot = try await api.send(
-                .POST, deckPath + "/pot", token: t.table.player.token, json: ["enabled": true]
-            ).decode(DeckResponse.self)
-            #expect(withPot.hasPot && withPot.remaining == 55 && withPot.figure == .hearts)
-            #expect(
-                try await api.send(.POST, deckPath + "/pot", token: t.table.player.token, json: ["enabled": true])
-                    .status == .conflict)
-            let joker = try await api.send(
-                .POST, deckPath + "/joker", token: t.table.player.token, json: ["enabled": true]
-            ).decode(DeckResponse.self)
-            #expect(joker.hasJoker && joker.remaining == 56)
-            var drewJoker = false
-            for _ in 0..<60 {
+            let before = try await api.send(.GET, deckPath, token: t.table.player.token).decode(DeckResponse.self)
+            #expect(before.cards.map { "\($0.rank!)-\($0.suit!.rawValue)" } == Self.heartsAceToTen)
+            var drawn = Set<String>()
+            for index in 0..<40 {
+                let mode = ["classic", "advantage", "disadvantage"][index % 3]
                 let draw = try await api.drawCard(
-                    t.session, t.table.player, ["character_id": t.armand.id.uuidString, "visibility": "public"]
-                )
-                .decode(DrawResponse.self)
-                if draw.cards[0].label == "Joker" {
-                    drewJoker = true
-                    #expect(draw.cardValue == 10)
+                    t.session, t.table.player,
+                    ["character_id": t.armand.id.uuidString, "visibility": "public", "mode": mode]
+                ).decode(DrawResponse.self)
+                for card in draw.cards { drawn.insert("\(card.rank!)-\(card.suit!.rawValue)") }
+                #expect(!draw.reshuffled)
+            }
+            #expect(drawn.isSubset(of: Set(Self.heartsAceToTen)) && drawn.count > 5)
+            let after = try await api.send(.GET, deckPath, token: t.table.player.token).decode(DeckResponse.self)
+            #expect(
+                after.remaining == 10 && after.cards.map(\.label) == before.cards.map(\.label) && after.spent.isEmpty)
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func advantageKeepsTheHigherRankAndDisadvantageTheLower(db: TestDatabase) async throws {
+        try await withApp(db, configure: { $0.limits.draws.burst = 1000 }) { api in
+            let t = try await CardTable.make(api)
+            // 10 and Roi are both worth 10: only the rank tells them apart.
+            try await api.putSheet(t.armand, t.table.player, rows: [["suit": "hearts", "ranks": ["10", "K"]]])
+            for mode in ["advantage", "disadvantage"] {
+                let draw = try await api.drawCard(
+                    t.session, t.table.player,
+                    ["character_id": t.armand.id.uuidString, "mode": mode, "visibility": "public"]
+                ).decode(DrawResponse.self)
+                #expect(Set(draw.cards.map(\.rank)) == ["10", "K"])
+                let kept = try #require(draw.cards.first { $0.kept == true })
+                #expect(kept.rank == (mode == "advantage" ? "K" : "10"))
+                #expect(draw.total == 10 && draw.outcome == nil)
+            }
+            // The MJ's deck: ranks compared by order, whatever the two cards.
+            let order = Rank.allCases.map(\.rawValue)
+            for mode in ["advantage", "disadvantage"] {
+                for _ in 0..<6 {
+                    let draw = try await api.drawCard(t.session, t.table.mj, ["mode": mode, "visibility": "public"])
+                        .decode(DrawResponse.self)
+                    let kept = try #require(draw.cards.first { $0.kept == true }?.rank.flatMap(order.firstIndex))
+                    let other = try #require(draw.cards.first { $0.kept == false }?.rank.flatMap(order.firstIndex))
+                    #expect(mode == "advantage" ? kept >= other : kept <= other)
                 }
             }
-            let state = try await api.send(.GET, deckPath, token: t.table.player.token).decode(DeckResponse.self)
-            #expect(state.hasJoker)
-            #expect(!state.discard.contains { $0.label == "Joker" })
-            #expect(drewJoker || state.remaining > 0)
-            let noPot = try await api.send(
-                .POST, deckPath + "/pot", token: t.table.player.token, json: ["enabled": false]
-            ).decode(DeckResponse.self)
-            #expect(!noPot.hasPot && !noPot.discard.contains { $0.origin == "pot" })
-            let noJoker = try await api.send(
-                .POST, deckPath + "/joker", token: t.table.mj.token, json: ["enabled": false]
-            ).decode(DeckResponse.self)
-            #expect(!noJoker.hasJoker)
-            // The MJ's own deck has no suit of its own, hence no pot.
-            #expect(
-                try await api.send(
-                    .POST, "/api/sessions/\(t.session.id)/decks/mj/pot", token: t.table.mj.token,
-                    json: ["enabled": true]
-                ).status == .conflict)
-            #expect(
-                try await api.send(.GET, "/api/sessions/\(t.session.id)/decks/mj", token: t.table.player.token).status
-                    == .forbidden)
         }
     }
 
@@ -210,6 +159,9 @@ struct CardTable {
                 try await api.send(
                     .GET, "/api/sessions/\(t.session.id)/decks/\(theirs.id)", token: t.table.player.token
                 ).status == .notFound)
+            #expect(
+                try await api.send(.GET, "/api/sessions/\(t.session.id)/decks/mj", token: t.table.player.token).status
+                    == .forbidden)
             try await api.move(t.session, .pause, t.table)
             let paused = try await api.drawCard(t.session, t.table.player, mine)
             #expect(paused.status == .conflict && paused.reason.contains("paused"))
@@ -243,29 +195,6 @@ struct CardTable {
             }
             let chat = try await api.send(.GET, "/api/sessions/\(t.session.id)/messages", token: other.token)
             #expect(!chat.text.contains(secret.chatLine))
-        }
-    }
-
-    @Test(arguments: TestDatabase.enabled)
-    func simultaneousDrawsNeverShareACard(db: TestDatabase) async throws {
-        try await withApp(db, configure: { $0.limits.draws.burst = 1000 }) { api in
-            let t = try await CardTable.make(api)
-            let labels = try await withThrowingTaskGroup(of: String.self) { group in
-                for _ in 0..<24 {
-                    group.addTask {
-                        try await api.drawCard(
-                            t.session, t.table.player, ["character_id": t.armand.id.uuidString, "visibility": "public"]
-                        )
-                        .decode(DrawResponse.self).cards[0].label
-                    }
-                }
-                return try await group.reduce(into: []) { $0.append($1) }
-            }
-            #expect(labels.count == 24 && Set(labels).count == 24)
-            let deck = try await api.send(
-                .GET, "/api/sessions/\(t.session.id)/decks/\(t.armand.id)", token: t.table.player.token
-            ).decode(DeckResponse.self)
-            #expect(deck.remaining == 28 && deck.discard.count == 24)
         }
     }
 

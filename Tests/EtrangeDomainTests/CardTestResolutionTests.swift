@@ -2,7 +2,8 @@ import EtrangeDomain
 import Foundation
 import Testing
 
-/// Every total here was worked out by hand from a deck stacked in a known order; no seed decides a card.
+/// Every total here was worked out by hand from cards given in a known order (a one-card deck, or a
+/// draw built by hand); no seed decides a card.
 @Suite struct CardTestResolutionTests {
     let agility = Characteristic(name: "Agilité", value: 3)
     let sword = Bonus(name: "Épée", value: 1)
@@ -20,21 +21,20 @@ import Testing
 
     @Test func classicSevenOfSpades() throws {
         var rng = SplitMix64(seed: 0)
-        var deck = try Deck.stacked([sevenOfSpades, kingOfHearts])
-        let result = try deck.test(request(difficulty: 9), using: &rng)
+        var deck = CharacterDeck(suit: .spades, rows: [DeckRow(suit: .spades, ranks: [.seven])])
+        let result = try deck.test(request(difficulty: 9), with: .current, using: &rng)
         #expect(result.draw == Draw(first: sevenOfSpades))
         #expect(result.kept == sevenOfSpades && result.setAside == nil)
         #expect(result.cardValue == 7 && result.total == 10)
         #expect(result.outcome == .success)
         #expect(result.valueTableName == "current")
         #expect(result.chatLine == "Armand tire le 7 de pique : 7 + Agilité 3 = 10 — RÉUSSITE (difficulté 9)")
-        #expect(deck.drawPile.first == kingOfHearts && deck.discardPile == [sevenOfSpades])
     }
 
     @Test func classicFailure() throws {
         var rng = SplitMix64(seed: 0)
-        var deck = try Deck.stacked([Card(.two, of: .diamonds)])
-        let result = try deck.test(request(bonuses: [sword], difficulty: 7), using: &rng)
+        var deck = CharacterDeck(suit: .diamonds, rows: [DeckRow(suit: .diamonds, ranks: [.two])])
+        let result = try deck.test(request(bonuses: [sword], difficulty: 7), with: .current, using: &rng)
         #expect(result.total == 6)
         #expect(result.outcome == .failure)
         #expect(result.chatLine == "Armand tire le 2 de carreau : 2 + Agilité 3 + Épée 1 = 6 — ÉCHEC (difficulté 7)")
@@ -79,25 +79,20 @@ import Testing
 
     // MARK: Advantage and disadvantage
 
-    @Test func advantageKeepsTheHigher() throws {
-        var rng = SplitMix64(seed: 0)
-        var deck = try Deck.stacked([sevenOfSpades, kingOfHearts, Card(.two, of: .clubs)])
-        let result = try deck.test(request(.advantage, bonuses: [sword], difficulty: 12), using: &rng)
-        #expect(result.draw.cards == [sevenOfSpades, kingOfHearts])
+    @Test func advantageKeepsTheHigher() {
+        let draw = Draw(first: sevenOfSpades, second: kingOfHearts)
+        let result = request(.advantage, bonuses: [sword], difficulty: 12).resolve(draw, with: .current)
         #expect(result.kept == kingOfHearts && result.setAside == sevenOfSpades)
         #expect(result.total == 14 && result.outcome == .success)
         #expect(
             result.chatLine
                 == "Armand tire le 7 de pique et le Roi de cœur (avantage, garde le Roi de cœur) : 10 + Agilité 3 + Épée 1 = 14 — RÉUSSITE (difficulté 12)"
         )
-        #expect(deck.discardPile == [sevenOfSpades, kingOfHearts])
-        #expect(deck.drawPile.first == Card(.two, of: .clubs))
     }
 
-    @Test func disadvantageKeepsTheLower() throws {
-        var rng = SplitMix64(seed: 0)
-        var deck = try Deck.stacked([sevenOfSpades, kingOfHearts])
-        let result = try deck.test(request(.disadvantage, bonuses: [sword], difficulty: 12), using: &rng)
+    @Test func disadvantageKeepsTheLower() {
+        let draw = Draw(first: sevenOfSpades, second: kingOfHearts)
+        let result = request(.disadvantage, bonuses: [sword], difficulty: 12).resolve(draw, with: .current)
         #expect(result.kept == sevenOfSpades && result.setAside == kingOfHearts)
         #expect(result.total == 11 && result.outcome == .failure)
         #expect(
@@ -106,8 +101,8 @@ import Testing
         )
     }
 
-    /// The kept card does not depend on the order when values differ.
-    @Test func orderDoesNotMatterWhenValuesDiffer() {
+    /// The kept card does not depend on the order when ranks differ.
+    @Test func orderDoesNotMatterWhenRanksDiffer() {
         let low = Card(.three, of: .hearts)
         let high = Card(.eight, of: .spades)
         for draw in [Draw(first: low, second: high), Draw(first: high, second: low)] {
@@ -116,36 +111,27 @@ import Testing
         }
     }
 
-    // MARK: Ties: on equal values the first card turned over is kept
+    // MARK: By rank, not by value (worked by hand)
 
-    @Test func tiesKeepTheFirstCard() {
-        let king = kingOfHearts
-        let queen = Card(.queen, of: .spades)
+    /// Roi and 10 are both worth 10, but the Roi ranks higher: advantage keeps it, disadvantage the 10.
+    @Test func aKingBeatsATenThoughBothAreWorthTen() {
         let ten = Card(.ten, of: .diamonds)
-        for mode in [DrawMode.advantage, .disadvantage] {
-            #expect(request(mode).resolve(Draw(first: king, second: queen), with: .current).kept == king)
-            #expect(request(mode).resolve(Draw(first: queen, second: king), with: .current).kept == queen)
-            #expect(request(mode).resolve(Draw(first: ten, second: king), with: .current).setAside == king)
+        for draw in [Draw(first: ten, second: kingOfHearts), Draw(first: kingOfHearts, second: ten)] {
+            #expect(request(.advantage).resolve(draw, with: .current).kept == kingOfHearts)
+            #expect(request(.disadvantage).resolve(draw, with: .current).kept == ten)
         }
-        // The base and pot copies of one figure tie under any table.
-        let base = Card(.jack, of: .spades)
-        let pot = Card(.jack, of: .spades, origin: .pot)
-        #expect(request(.advantage).resolve(Draw(first: pot, second: base), with: .classic).kept == pot)
-    }
-
-    @Test func aTieUnderOneTableIsNotATieUnderTheOther() {
-        let king = kingOfHearts
+        // Valet < Dame < Roi, though all three are worth 10.
+        let jack = Card(.jack, of: .clubs)
         let queen = Card(.queen, of: .spades)
-        let draw = Draw(first: queen, second: king)
-        #expect(request(.advantage).resolve(draw, with: .current).kept == queen)
-        #expect(request(.advantage).resolve(draw, with: .classic).kept == king)
-        #expect(request(.disadvantage).resolve(draw, with: .classic).kept == queen)
+        #expect(request(.advantage).resolve(Draw(first: queen, second: jack), with: .current).kept == queen)
+        #expect(request(.disadvantage).resolve(Draw(first: queen, second: jack), with: .current).kept == jack)
     }
 
-    @Test func theTableDecidesBetweenAnAceAndATwo() {
+    /// The As is the lowest rank under any table, even the classic one where it is worth 14.
+    @Test func theAceIsTheLowestRank() {
         let draw = Draw(first: Card(.ace, of: .spades), second: Card(.two, of: .hearts))
         #expect(request(.advantage).resolve(draw, with: .current).kept == Card(.two, of: .hearts))
-        #expect(request(.advantage).resolve(draw, with: .classic).kept == Card(.ace, of: .spades))
+        #expect(request(.advantage).resolve(draw, with: .classic).kept == Card(.two, of: .hearts))
         let result = request(.advantage, difficulty: 5).resolve(draw, with: .current)
         #expect(
             result.chatLine
@@ -153,42 +139,51 @@ import Testing
         )
     }
 
+    // MARK: Ties of rank: the first card turned over is kept
+
+    @Test func tiesKeepTheFirstCard() {
+        let sevenOfHearts = Card(.seven, of: .hearts)
+        for mode in [DrawMode.advantage, .disadvantage] {
+            let first = request(mode).resolve(Draw(first: sevenOfSpades, second: sevenOfHearts), with: .current)
+            #expect(first.kept == sevenOfSpades && first.setAside == sevenOfHearts)
+            let swapped = request(mode).resolve(Draw(first: sevenOfHearts, second: sevenOfSpades), with: .current)
+            #expect(swapped.kept == sevenOfHearts)
+        }
+        // A pot Roi and a Roi of the rows tie too.
+        let pot = Card(.king, of: .hearts, origin: .pot)
+        #expect(request(.advantage).resolve(Draw(first: pot, second: kingOfHearts), with: .current).kept == pot)
+        let line = request(.advantage, difficulty: 10).resolve(Draw(first: pot, second: kingOfHearts), with: .current)
+            .chatLine
+        #expect(
+            line
+                == "Armand tire le Roi de cœur (pot) et le Roi de cœur (avantage, garde le Roi de cœur) : 10 + Agilité 3 = 13 — RÉUSSITE (difficulté 10)"
+        )
+    }
+
     // MARK: The joker
 
-    @Test func theJokerIsWorthTheHighestValue() throws {
+    /// Worth what the player chose, the table's best value by default; it ranks above the Roi.
+    @Test func theJokersValueIsChosen() throws {
         var rng = SplitMix64(seed: 0)
-        var current = try Deck.stacked([.joker], joker: true)
-        var classic = try Deck.stacked([.joker], table: .classic, joker: true)
-        let currentResult = try current.test(request(difficulty: 13), using: &rng)
-        let classicResult = try classic.test(request(difficulty: 13), using: &rng)
-        #expect(currentResult.total == 13 && currentResult.outcome == .success)
-        #expect(classicResult.total == 17)
-        #expect(currentResult.chatLine == "Armand tire le Joker : 10 + Agilité 3 = 13 — RÉUSSITE (difficulté 13)")
-        #expect(current.hasJoker && !current.discardPile.contains(.joker))
-    }
-
-    /// Worth the highest value, the joker ties with the best cards rather than beating them.
-    @Test func theJokerTiesWithTheBestCards() {
+        var deck = CharacterDeck(suit: .spades, rows: [], joker: true)
+        let chosen = try deck.test(
+            TestRequest(characterName: "Armand", characteristic: agility, difficulty: 10, jokerValue: 4),
+            with: .current, using: &rng)
+        #expect(chosen.kept == .joker && chosen.cardValue == 4 && chosen.total == 7 && chosen.outcome == .failure)
+        let best = try deck.test(request(difficulty: 13), with: .current, using: &rng)
+        #expect(best.total == 13 && best.outcome == .success)
+        #expect(best.chatLine == "Armand tire le Joker : 10 + Agilité 3 = 13 — RÉUSSITE (difficulté 13)")
+        #expect(try deck.test(request(), with: .classic, using: &rng).cardValue == 14)
+        #expect(deck.joker && deck.cards == [.joker], "never spent")
+        #expect(throws: TestRefusal.jokerValue(11, allowed: 1...10)) {
+            try deck.test(
+                TestRequest(characterName: "A", characteristic: nil, jokerValue: 11), with: .current, using: &rng)
+        }
         #expect(
-            request(.advantage).resolve(Draw(first: kingOfHearts, second: .joker), with: .current).kept == kingOfHearts)
-        #expect(request(.advantage).resolve(Draw(first: .joker, second: kingOfHearts), with: .current).kept == .joker)
-        #expect(request(.advantage).resolve(Draw(first: kingOfHearts, second: .joker), with: .classic).kept == .joker)
-        let ace = Card(.ace, of: .hearts)
-        #expect(request(.advantage).resolve(Draw(first: ace, second: .joker), with: .classic).kept == ace)
-        #expect(request(.disadvantage).resolve(Draw(first: .joker, second: ace), with: .current).kept == ace)
-    }
-
-    // MARK: Exhaustion, in the chat
-
-    @Test func aReshuffleIsAnnounced() throws {
-        var rng = SplitMix64(seed: 0)
-        var deck = try Deck(figure: .spades, drawPile: [], discardPile: Deck.baseCards)
-        let result = try deck.test(request(), using: &rng)
-        #expect(result.reshuffled)
-        #expect(result.reshuffleLine == "Armand a épuisé sa pioche : la défausse est remélangée.")
-        #expect(result.chatLines == [result.reshuffleLine!, result.chatLine])
-        let next = try deck.test(request(), using: &rng)
-        #expect(!next.reshuffled && next.reshuffleLine == nil && next.chatLines == [next.chatLine])
+            request(.advantage).resolve(Draw(first: kingOfHearts, second: .joker), with: .current).kept == .joker)
+        #expect(
+            request(.disadvantage).resolve(Draw(first: .joker, second: kingOfHearts), with: .current).kept
+                == kingOfHearts)
     }
 
     // MARK: Validation
@@ -196,12 +191,16 @@ import Testing
     @Test func atMostTwoBonuses() throws {
         var rng = SplitMix64(seed: 0)
         let three = [sword, Bonus(name: "Cheval", value: 1), Bonus(name: "Chance", value: 2)]
-        var deck = try Deck.stacked([sevenOfSpades])
+        var deck = CharacterDeck(suit: .spades, rows: [], pot: Pot(king: .deck))
         let before = deck
-        #expect(throws: TestRefusal.tooManyBonuses(3)) { try deck.test(request(bonuses: three), using: &rng) }
-        #expect(deck == before, "a refused test draws no card")
+        #expect(throws: TestRefusal.tooManyBonuses(3)) {
+            try deck.test(request(bonuses: three), with: .current, using: &rng)
+        }
+        #expect(deck == before, "a refused test spends nothing")
         #expect(TestRefusal.tooManyBonuses(3).reason == "Un test accepte au plus 2 bonus (3 demandés).")
-        #expect(throws: Never.self) { try deck.test(request(bonuses: Array(three.prefix(2))), using: &rng) }
+        #expect(throws: Never.self) {
+            try deck.test(request(bonuses: Array(three.prefix(2))), with: .current, using: &rng)
+        }
     }
 
     @Test func namesAreRequired() {

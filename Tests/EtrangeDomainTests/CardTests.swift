@@ -30,14 +30,15 @@ import Testing
         #expect(pot.label == base.label)
     }
 
-    @Test func theBaseDeckIsTheFiftyTwoCards() {
-        #expect(Deck.baseCards.count == 52)
-        #expect(Set(Deck.baseCards).count == 52)
-        #expect(Deck.baseCards.allSatisfy { $0.origin == .base && !$0.isJoker })
-        #expect(Deck.baseCards.first == Card(.ace, of: .spades))
-        #expect(Deck.baseCards.last == Card(.king, of: .clubs))
+    @Test func theGameMastersDeckIsTheFiftyTwoCards() {
+        let cards = CharacterDeck.gameMaster.cards
+        #expect(cards.count == 52)
+        #expect(Set(cards).count == 52)
+        #expect(cards.allSatisfy { $0.origin == .base && !$0.isJoker })
+        #expect(cards.first == Card(.ace, of: .spades))
+        #expect(cards.last == Card(.king, of: .clubs))
         for suit in Suit.allCases {
-            #expect(Deck.baseCards.filter { $0.suit == suit }.count == 13)
+            #expect(cards.filter { $0.suit == suit }.count == 13)
         }
     }
 
@@ -47,7 +48,9 @@ import Testing
         #expect(
             json.contains(#""rank":"Q""#) && json.contains(#""suit":"hearts""#) && json.contains(#""origin":"pot""#))
         #expect(json.contains(#""rank":"joker""#) && json.contains(#""origin":"item""#))
-        let all = Deck.baseCards + Deck.potCards(of: .diamonds) + [.joker]
+        let all =
+            CharacterDeck.gameMaster.cards + Rank.figures.map { Card($0, of: .diamonds, origin: .pot) }
+            + [.joker, Card(.king, of: .hearts, origin: .influence)]
         #expect(try JSONDecoder().decode([Card].self, from: JSONEncoder().encode(all)) == all)
     }
 
@@ -56,6 +59,7 @@ import Testing
         #"{"rank":"joker","origin":"base"}"#,
         #"{"rank":"1","suit":"spades","origin":"base"}"#,
         #"{"rank":"K","origin":"base"}"#,
+        #"{"rank":"5","suit":"hearts","origin":"influence"}"#,
     ])
     func impossibleCardsAreRefused(json: String) {
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(Card.self, from: Data(json.utf8)) }

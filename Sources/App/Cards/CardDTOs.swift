@@ -7,18 +7,20 @@ struct CharacteristicPayload: Content {
     var value: Int
 }
 
+/// The request of before sheets stays valid: `characteristic` and `bonuses` typed in. A test from
+/// the sheet names them in `sheet` instead; `difficulty_preset` names a difficulty.
 struct DrawRequest: Content {
     var characterId: UUID?
     var mode: DrawMode?
     var difficulty: Int?
+    var difficultyPreset: DifficultyPreset?
     var characteristic: CharacteristicPayload?
     var bonuses: [CharacteristicPayload]?
+    var sheet: SheetReference?
+    var jokerValue: Int?
+    var socialInfluence: Rank?
     var reason: String?
     var visibility: DrawVisibility
-}
-
-struct ToggleRequest: Content {
-    var enabled: Bool
 }
 
 /// A card as screens show it.
@@ -41,15 +43,19 @@ struct CardResponse: Content {
     }
 }
 
+/// A deck as a session shows it: the cards a draw chooses from now, the spent figures face up.
 struct DeckResponse: Content {
     let sessionId: UUID
     let characterId: UUID?
     let ownerId: Int
     let figure: Suit?
     let valueTable: String
+    /// How many cards a draw chooses from.
     let remaining: Int
-    let discard: [CardResponse]
-    let hasPot: Bool
+    let cards: [CardResponse]
+    /// The spent pot figures, face up until the pot is reset.
+    let spent: [CardResponse]
+    let pot: [PotFigureView]
     let hasJoker: Bool
 }
 
@@ -70,6 +76,11 @@ struct DrawResponse: Content {
     let difficulty: Int?
     let outcome: TestOutcome?
     let outcomeLabel: String?
+    /// What the test named on the sheet, when its terms came from there.
+    let sheet: SheetReference?
+    let socialInfluence: Rank?
+    /// The character's effect this test triggered.
+    let effect: TriggeredEffect?
     let reason: String?
     let visibility: DrawVisibility
     let reshuffled: Bool
@@ -97,6 +108,9 @@ struct DrawResponse: Content {
         difficulty = result.request.difficulty
         outcome = result.outcome
         outcomeLabel = result.outcome?.label
+        sheet = result.request.reference
+        socialInfluence = result.request.influence
+        effect = result.effect
         reason = draw.reason
         visibility = draw.visibility
         reshuffled = result.reshuffled

@@ -2,31 +2,6 @@ import EtrangeDomain
 import Fluent
 import Foundation
 
-/// A character's deck in one session (or the MJ's own), its whole state kept as the domain's
-/// JSON: draw pile in order, discard, pot and joker.
-final class SessionDeck: Model, @unchecked Sendable {
-    static let schema = "session_decks"
-
-    @ID(key: .id) var id: UUID?
-    @Parent(key: "session_id") var session: Session
-    @Field(key: "deck_key") var deckKey: String
-    @Parent(key: "owner_id") var owner: User
-    @OptionalParent(key: "character_id") var character: Character?
-    @Field(key: "state") var state: String
-    @Field(key: "created_at") var createdAt: Date
-    @Field(key: "updated_at") var updatedAt: Date
-
-    init() {}
-
-    func deck() throws -> Deck {
-        try JSONDecoder().decode(Deck.self, from: Data(state.utf8))
-    }
-
-    func store(_ deck: Deck) throws {
-        state = String(decoding: try JSONEncoder().encode(deck), as: UTF8.self)
-    }
-}
-
 enum DrawVisibility: String, Codable, Sendable, CaseIterable {
     case `public`, mj
 }

@@ -1,44 +1,33 @@
 import EtrangeDomain
 import Fluent
+import SQLKit
 import Vapor
 
-/// Card draws tied to a session: the server shuffles with the system's cryptographically secure
-/// generator, records every draw and announces the public ones in the chat.
+/// Card draws tied to a session: the server draws with the system's cryptographically secure
+/// generator from the character's deck, records every draw and announces the public ones in the
+/// chat. Decks belong to characters (`CharactersController` edits them and their pot).
 struct CardsController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let session = routes.grouped(TokenAuthMiddleware()).grouped("api", "sessions", ":id")
         session.post("draws", use: draw)
         session.get("draws", use: history)
-        let deck = session.grouped("decks", ":deck")
-        deck.get(use: showDeck)
-        deck.post("shuffle") { req in try await self.changeDeck(req) { deck, random in deck.shuffle(using: &random) } }
-        deck.post("pot") { req in
-            let enabled = try req.json(ToggleRequest.self).enabled
-            return try await self.changeDeck(req, needsFigure: enabled) { deck, random in
-                if enabled { try deck.addPot(using: &random) } else { try deck.removePot() }
-            }
-        }
-        deck.post("joker") { req in
-            let enabled = try req.json(ToggleRequest.self).enabled
-            return try await self.changeDeck(req) { deck, random in
-                if enabled { try deck.addJoker(using: &random) } else { try deck.removeJoker() }
-            }
-        }
+        session.get("decks", ":deck", use: showDeck)
     }
 
-    /// Whose deck: a character's, or the MJ's own (`mj`).
+    /// Whose deck: a character's, or the MJ's own (`mj`), the 52 cards.
     struct DeckOwner {
-        let key: String
         let ownerID: Int
         let character: Character?
+
+        var deck: CharacterDeck { get throws { try character?.deck ?? .gameMaster } }
     }
 
-    /// The deck named in the path, if the caller may use it: the character's owner or the MJ.
+    /// The deck named in the path, if the caller may see it: the character's owner or the MJ.
     private func owner(of req: Request, caller: Caller, visible: VisibleSession) async throws -> DeckOwner {
         guard let raw = req.parameters.get("deck") else { throw AppError.invalid(field: "deck", reason: "manquant.") }
         if raw == "mj" {
             guard visible.partie.isMJ else { throw AppError.forbidden("Seul le MJ a un paquet à lui.") }
-            return DeckOwner(key: "mj:\(caller.userID)", ownerID: caller.userID, character: nil)
+            return DeckOwner(ownerID: caller.userID, character: nil)
         }
         guard let characterID = UUID(uuidString: raw) else {
             throw AppError.invalid(field: "deck", reason: "un identifiant de personnage ou « mj » est attendu.")
@@ -54,94 +43,34 @@ struct CardsController: RouteCollection {
         else {
             throw AppError.notFound("Paquet introuvable.")
         }
-        return DeckOwner(key: characterID.uuidString, ownerID: character.$user.id, character: character)
-    }
-
-    /// The owner's deck in the session, dealt and shuffled on first use with the session's card values.
-    static func loadDeck(_ owner: DeckOwner, in sessionID: UUID, cardValues: String, now: Date, on db: any Database)
-        async throws -> (SessionDeck, Deck)
-    {
-        if let row = try await SessionDeck.query(on: db).filter(\.$session.$id == sessionID).filter(
-            \.$deckKey == owner.key
-        ).first() {
-            return (row, try row.deck())
-        }
-        var random = SystemRandomNumberGenerator()
-        var deck = Deck(
-            figure: owner.character?.figure.flatMap(Suit.init(rawValue:)) ?? .spades,
-            valueTable: CardValueTable.named(cardValues) ?? .current)
-        deck.shuffle(using: &random)
-        let row = SessionDeck()
-        row.$session.id = sessionID
-        row.deckKey = owner.key
-        row.$owner.id = owner.ownerID
-        row.$character.id = owner.character?.id
-        row.createdAt = now
-        row.updatedAt = now
-        try row.store(deck)
-        return (row, deck)
-    }
-
-    private func response(_ deck: Deck, owner: DeckOwner, sessionID: UUID) -> DeckResponse {
-        DeckResponse(
-            sessionId: sessionID, characterId: owner.character?.id, ownerId: owner.ownerID,
-            figure: owner.character?.figure.flatMap(Suit.init(rawValue:)), valueTable: deck.valueTable.name,
-            remaining: deck.drawPile.count,
-            discard: deck.discardPile.map { CardResponse($0, table: deck.valueTable) },
-            hasPot: deck.hasPot, hasJoker: deck.hasJoker)
+        return DeckOwner(ownerID: character.$user.id, character: character)
     }
 
     func showDeck(req: Request) async throws -> DeckResponse {
         let caller = try req.caller
         let visible = try await Session.visible(req.uuidParameter(), to: caller, on: req.db)
         let owner = try await owner(of: req, caller: caller, visible: visible)
-        let (_, deck) = try await Self.loadDeck(
-            owner, in: visible.id, cardValues: visible.session.cardValues, now: req.now, on: req.db)
-        return response(deck, owner: owner, sessionID: visible.id)
+        let deck = try owner.deck
+        let table = CardValueTable.named(visible.session.cardValues) ?? .current
+        return DeckResponse(
+            sessionId: visible.id, characterId: owner.character?.id, ownerId: owner.ownerID,
+            figure: owner.character?.figure.flatMap(Suit.init(rawValue:)), valueTable: table.name,
+            remaining: deck.cards.count, cards: deck.cards.map { CardResponse($0, table: table) },
+            spent: Rank.figures.filter { deck.pot.place(of: $0) == .spent }.map {
+                CardResponse(Card($0, of: deck.suit, origin: .pot), table: table)
+            },
+            pot: CharacterDeckView(deck).pot, hasJoker: deck.joker)
     }
 
-    private func changeDeck(
-        _ req: Request, needsFigure: Bool = false,
-        _ change: @escaping @Sendable (inout Deck, inout SystemRandomNumberGenerator) throws -> Void
-    ) async throws -> DeckResponse {
-        let caller = try req.caller
-        let visible = try await Session.visible(req.uuidParameter(), to: caller, on: req.db)
-        let owner = try await owner(of: req, caller: caller, visible: visible)
-        try req.limit(
-            "deck:\(caller.userID)", req.application.config.limits.deckActions,
-            reason: "Trop de manipulations de paquet d'affilée.")
-        if needsFigure, owner.character?.figure == nil {
-            throw AppError.conflict(
-                "Ce paquet n'a pas de figure : le pot est fait des figures de la couleur du personnage.")
-        }
-        let now = req.now
-        let deck = try await req.db.transaction { db -> Deck in
-            guard let session = try await Participation.lockSession(visible.id, on: db) else {
-                throw AppError.notFound("Session introuvable.")
-            }
-            guard !session.status.isFinal else {
-                throw AppError.conflict(
-                    "La session est « \(session.status.rawValue) » (\(session.status.label)) : ses paquets sont rangés."
-                )
-            }
-            var (row, deck) = try await Self.loadDeck(
-                owner, in: visible.id, cardValues: session.cardValues, now: now, on: db)
-            var random = SystemRandomNumberGenerator()
-            do {
-                try change(&deck, &random)
-            } catch let error as DeckError {
-                throw AppError.conflict(error.reason)
-            }
-            try row.store(deck)
-            row.updatedAt = now
-            try await row.save(on: db)
-            return deck
-        }
-        return response(deck, owner: owner, sessionID: visible.id)
-    }
+    /// A draw read its deck before a concurrent one spent a pot figure it also drew.
+    private struct PotRace: Error {}
+    static let potAttempts = 5
 
     /// The hottest write after chat, so it goes the same way: a light membership read, then one
-    /// statement that locks the session and reads its state, the seat and idleness.
+    /// statement that locks the session and reads its state, the seat and idleness. The deck is
+    /// read before the transaction; the pot figures the draw spends are written conditionally
+    /// (still in the deck), so two simultaneous draws never spend one figure twice: the later
+    /// one finds it gone, and draws again from the deck as it now is.
     func draw(req: Request) async throws -> Response {
         let caller = try req.caller
         let id = try req.uuidParameter()
@@ -151,25 +80,54 @@ struct CardsController: RouteCollection {
         try req.limit(
             "draw:\(caller.userID)", req.application.config.limits.draws, reason: "Trop de tirages d'affilée.")
         let reason = try Check.optionalText(body.reason, field: "reason", maxLength: 200)
-
-        let owner: DeckOwner
         if let characterID = body.characterId {
-            guard let character = try await Character.find(characterID, on: req.readDB),
-                character.$user.id == caller.userID,
-                character.$partie.id == nil || character.$partie.id == access.partieID
-            else {
+            let playable = try await Character.find(characterID, on: req.db).map {
+                $0.$user.id == caller.userID && ($0.$partie.id == nil || $0.$partie.id == access.partieID)
+            }
+            guard playable == true else {
                 throw AppError.invalid(
                     field: "character_id", reason: "aucun de vos personnages de cette partie n'a cet identifiant.")
             }
-            owner = DeckOwner(key: characterID.uuidString, ownerID: caller.userID, character: character)
         } else {
             guard access.isMJ else {
                 throw AppError.invalid(field: "character_id", reason: "choisissez le personnage qui fait le test.")
             }
-            owner = DeckOwner(key: "mj:\(caller.userID)", ownerID: caller.userID, character: nil)
+            guard request.reference == nil else {
+                throw AppError.invalid(
+                    field: "sheet", reason: "un test tiré de la fiche nomme le personnage qui le fait.")
+            }
         }
 
+        for _ in 1...Self.potAttempts {
+            // Read afresh at each attempt: a retry draws from the deck as the other draw left it.
+            let character = try await body.characterId.asyncMap { try await Character.find($0, on: req.db) } ?? nil
+            if body.characterId != nil, character == nil { throw AppError.notFound("Personnage introuvable.") }
+            let owner = DeckOwner(ownerID: caller.userID, character: character)
+            let sheet = try character?.sheet()
+            let test: TestRequest
+            do {
+                test = try sheet?.filling(request) ?? request
+            } catch {
+                throw AppError.invalid(field: "sheet", reason: error.reason)
+            }
+            do {
+                return try await record(
+                    test, owner: owner, effects: sheet?.effects ?? [], body: body, reason: reason, access: access,
+                    in: id, req: req)
+            } catch is PotRace {
+                continue
+            }
+        }
+        throw AppError.conflict("Le paquet a changé pendant le tirage, plusieurs fois de suite : réessayez.")
+    }
+
+    private func record(
+        _ request: TestRequest, owner: DeckOwner, effects: [TriggeredEffect], body: DrawRequest, reason: String?,
+        access: SessionAccess, in id: UUID, req: Request
+    ) async throws -> Response {
+        let caller = try req.caller
         let now = req.now
+        let deckBefore = try owner.deck
         let drawn = try await req.db.transaction { db -> SessionDraw in
             guard let writer = try await Participation.lockForWriter(caller.userID, in: id, on: db) else {
                 throw AppError.notFound("Session introuvable.")
@@ -182,19 +140,31 @@ struct CardsController: RouteCollection {
             guard access.isMJ || writer.seated else {
                 throw AppError.forbidden("Rejoignez la session pour tirer des cartes.")
             }
-            var (row, deck) = try await Self.loadDeck(owner, in: id, cardValues: writer.cardValues, now: now, on: db)
+            var deck = deckBefore
             var random = SystemRandomNumberGenerator()
             var named = request
             named.characterName = owner.character?.name ?? caller.user.shownName
             let result: TestResult
             do {
-                result = try deck.test(named, using: &random)
+                result = try deck.test(
+                    named, with: CardValueTable.named(writer.cardValues) ?? .current, effects: effects,
+                    using: &random)
             } catch let refusal as TestRefusal {
-                throw AppError.invalid(field: "bonuses", reason: refusal.reason)
+                if case .deck(let error) = refusal { throw AppError.conflict(error.reason) }
+                let field = if case .jokerValue = refusal { "joker_value" } else { "bonuses" }
+                throw AppError.invalid(field: field, reason: refusal.reason)
             }
-            try row.store(deck)
-            row.updatedAt = now
-            try await row.save(on: db)
+            if let characterID = owner.character?.id {
+                for figure in Rank.figures
+                where deck.pot.place(of: figure) == .spent && deckBefore.pot.place(of: figure) == .deck {
+                    let column = SQLIdentifier(Character.column(of: figure))
+                    let spent = try await db.sql.update(Character.schema)
+                        .set(column, to: PotPlace.spent.rawValue)
+                        .where("id", .equal, characterID).where(column, .equal, PotPlace.deck.rawValue)
+                        .returning("id").all()
+                    if spent.isEmpty { throw PotRace() }
+                }
+            }
 
             let draw = SessionDraw()
             draw.$session.id = id
@@ -214,8 +184,7 @@ struct CardsController: RouteCollection {
             case .public:
                 try await LiveEvents.record(.cardsDrawn, in: id, data: response, at: now, on: db)
                 try await Chat.post(
-                    .draw, body: result.chatLines.joined(separator: "\n"), by: caller.user,
-                    drawID: draw.id, in: id, at: now, on: db)
+                    .draw, body: result.chatLine, by: caller.user, drawID: draw.id, in: id, at: now, on: db)
             case .mj:
                 try await LiveEvents.record(
                     .cardsDrawn, in: id, data: response, at: now,
@@ -230,7 +199,18 @@ struct CardsController: RouteCollection {
 
     /// Checks the request's fields, each failure naming its field; the domain checks the rest.
     static func validate(_ body: DrawRequest) throws -> TestRequest {
+        if body.difficulty != nil, body.difficultyPreset != nil {
+            throw AppError.invalid(field: "difficulty", reason: "une difficulté ou un préréglage, pas les deux.")
+        }
         if let difficulty = body.difficulty { _ = try Check.integer(difficulty, field: "difficulty", in: -100...100) }
+        if body.sheet != nil, body.characteristic != nil || !(body.bonuses ?? []).isEmpty {
+            throw AppError.invalid(
+                field: "sheet", reason: "un test vient de la fiche ou de valeurs saisies, pas des deux à la fois.")
+        }
+        if let figure = body.socialInfluence, !Rank.figures.contains(figure) {
+            throw AppError.invalid(
+                field: "social_influence", reason: "une figure est attendue : Valet (J), Dame (Q) ou Roi (K).")
+        }
         let characteristic = try body.characteristic.map { payload in
             Characteristic(
                 name: try Check.text(payload.name, field: "characteristic.name", length: 1...40),
@@ -247,7 +227,8 @@ struct CardsController: RouteCollection {
         }
         return TestRequest(
             characterName: "", characteristic: characteristic, bonuses: bonuses,
-            difficulty: body.difficulty, mode: body.mode ?? .classic)
+            difficulty: body.difficultyPreset?.value ?? body.difficulty, mode: body.mode ?? .classic,
+            reference: body.sheet, jokerValue: body.jokerValue, influence: body.socialInfluence)
     }
 
     /// Newest first. A secret (`mj`) draw is listed only to the MJ and to whoever drew it.

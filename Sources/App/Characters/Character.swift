@@ -1,3 +1,4 @@
+import EtrangeDomain
 import Fluent
 import Foundation
 
@@ -10,6 +11,16 @@ final class Character: Model, @unchecked Sendable {
     @Field(key: "name") var name: String
     /// The character's own suit, whose J, Q and K make its pot.
     @OptionalField(key: "figure") var figure: String?
+    /// The domain's `CharacterSheet` as JSON: read whole, never searched.
+    @Field(key: "sheet") var sheetJSON: String
+    /// The deck's `[DeckRow]` as JSON.
+    @Field(key: "deck_rows") var deckRowsJSON: String
+    /// One column per pot figure, so spending one is a conditional write on a typed value.
+    @Enum(key: "pot_jack") var potJack: PotPlace
+    @Enum(key: "pot_queen") var potQueen: PotPlace
+    @Enum(key: "pot_king") var potKing: PotPlace
+    /// Holds the special item, whose joker is in the deck.
+    @Field(key: "joker") var joker: Bool
     @Field(key: "created_at") var createdAt: Date
 
     init() {}
@@ -19,5 +30,40 @@ final class Character: Model, @unchecked Sendable {
         self.$user.id = userID
         self.$partie.id = partieID
         self.createdAt = now
+        sheetJSON = Self.encode(CharacterSheet.appDefaults)
+        deckRowsJSON = Self.encode([DeckRow]())
+        potJack = .pot
+        potQueen = .pot
+        potKing = .pot
+        joker = false
+    }
+
+    /// The suit of the pot's figures; a character made before suits were chosen plays pique, as
+    /// its deck always did.
+    var suit: Suit { figure.flatMap(Suit.init(rawValue:)) ?? .spades }
+
+    func sheet() throws -> CharacterSheet {
+        try JSONDecoder().decode(CharacterSheet.self, from: Data(sheetJSON.utf8))
+    }
+
+    var deck: CharacterDeck {
+        get throws {
+            CharacterDeck(
+                suit: suit, rows: try JSONDecoder().decode([DeckRow].self, from: Data(deckRowsJSON.utf8)),
+                pot: Pot(jack: potJack, queen: potQueen, king: potKing), joker: joker)
+        }
+    }
+
+    static func column(of figure: Rank) -> String {
+        switch figure {
+        case .jack: "pot_jack"
+        case .queen: "pot_queen"
+        default: "pot_king"
+        }
+    }
+
+    static func encode(_ value: some Encodable) -> String {
+        // Encoding these plain value types cannot fail.
+        String(decoding: try! JSONEncoder().encode(value), as: UTF8.self)
     }
 }

@@ -1,5 +1,6 @@
 import EtrangeDomain
 import Fluent
+import SQLKit
 import Vapor
 
 struct CreateCharacterRequest: Content {
@@ -14,6 +15,8 @@ struct CharacterResponse: Content {
     let partieId: Int?
     let name: String
     let figure: Suit?
+    let sheet: CharacterSheet
+    let deck: CharacterDeckView
     let createdAt: Date
 
     init(_ character: Character) throws {
@@ -22,6 +25,8 @@ struct CharacterResponse: Content {
         partieId = character.$partie.id
         name = character.name
         figure = character.figure.flatMap(Suit.init(rawValue:))
+        sheet = try character.sheet()
+        deck = CharacterDeckView(try character.deck)
         createdAt = character.createdAt
     }
 }
@@ -32,6 +37,9 @@ struct CharactersController: RouteCollection {
         characters.post(use: create)
         characters.get(use: list)
         characters.get(":id", use: show)
+        characters.put(":id", "sheet", use: updateSheet)
+        characters.post(":id", "pot", use: addPotFigure)
+        characters.post(":id", "pot", "reset", use: resetPot)
     }
 
     func create(req: Request) async throws -> Response {
@@ -46,6 +54,7 @@ struct CharactersController: RouteCollection {
         }
         let character = Character(name: name, userID: caller.userID, partieID: body.partieId, now: req.now)
         character.figure = body.figure?.rawValue
+        character.deckRowsJSON = Character.encode([DeckRow.newCharacter(character.suit)])
         try await character.create(on: req.db)
         return try await CharacterResponse(character).encodeResponse(status: .created, for: req)
     }
@@ -78,5 +87,89 @@ struct CharactersController: RouteCollection {
             }
         }
         return try CharacterResponse(character)
+    }
+
+    /// The character if the caller may change it: its owner, or the MJ of its partie. Others
+    /// who can see it get a 403, strangers the same 404 as for no character.
+    static func editable(_ id: UUID, by caller: Caller, on db: any Database) async throws -> Character {
+        guard let character = try await Character.find(id, on: db) else {
+            throw AppError.notFound("Personnage introuvable.")
+        }
+        if character.$user.id == caller.userID { return character }
+        guard let partieID = character.$partie.id,
+            try await Partie.isMember(partieID, userID: caller.userID, on: db)
+        else {
+            throw AppError.notFound("Personnage introuvable.")
+        }
+        guard try await Partie.visible(partieID, to: caller, on: db).isMJ else {
+            throw AppError.forbidden("Seuls le joueur du personnage et le MJ de sa partie peuvent le modifier.")
+        }
+        return character
+    }
+
+    private static func limitDeckActions(_ req: Request, _ caller: Caller) throws {
+        try req.limit(
+            "deck:\(caller.userID)", req.application.config.limits.deckActions,
+            reason: "Trop de manipulations de paquet d'affilée.")
+    }
+
+    func updateSheet(req: Request) async throws -> CharacterResponse {
+        let caller = try req.caller
+        let character = try await Self.editable(req.uuidParameter(), by: caller, on: req.db)
+        let body = try req.json(UpdateSheetRequest.self)
+        let (sheet, rows) = try body.validated()
+        character.sheetJSON = Character.encode(sheet)
+        if let rows { character.deckRowsJSON = Character.encode(rows) }
+        if let joker = body.joker { character.joker = joker }
+        try await character.save(on: req.db)
+        return try CharacterResponse(character)
+    }
+
+    /// One figure from the pot into the deck, in one conditional write: two simultaneous adds of
+    /// one figure cannot both succeed, and a figure a draw is spending stays spent.
+    func addPotFigure(req: Request) async throws -> CharacterResponse {
+        let caller = try req.caller
+        let id = try req.uuidParameter()
+        let character = try await Self.editable(id, by: caller, on: req.db)
+        let figure = try req.json(AddPotFigureRequest.self).figure
+        guard Rank.figures.contains(figure) else {
+            throw AppError.invalid(field: "figure", reason: DeckError.notAFigure(figure).reason)
+        }
+        try Self.limitDeckActions(req, caller)
+        var pot = try character.deck.pot
+        do {
+            try pot.add(figure)
+        } catch {
+            throw AppError.conflict(error.reason)
+        }
+        let column = Character.column(of: figure)
+        let moved = try await req.db.sql.update(Character.schema)
+            .set(SQLIdentifier(column), to: PotPlace.deck.rawValue)
+            .where("id", .equal, id).where(SQLIdentifier(column), .equal, PotPlace.pot.rawValue)
+            .returning("id").all()
+        let fresh = try await Character.find(id, on: req.db) ?? character
+        if moved.isEmpty {
+            var now = try fresh.deck.pot
+            do { try now.add(figure) } catch { throw AppError.conflict(error.reason) }
+            throw AppError.conflict("Le pot a changé pendant l'ajout : réessayez.")
+        }
+        return try CharacterResponse(fresh)
+    }
+
+    /// The three figures back in the pot, out of the deck, whatever their place.
+    func resetPot(req: Request) async throws -> CharacterResponse {
+        let caller = try req.caller
+        let id = try req.uuidParameter()
+        _ = try await Self.editable(id, by: caller, on: req.db)
+        try Self.limitDeckActions(req, caller)
+        var update = req.db.sql.update(Character.schema)
+        for figure in Rank.figures {
+            update = update.set(SQLIdentifier(Character.column(of: figure)), to: PotPlace.pot.rawValue)
+        }
+        try await update.where("id", .equal, id).run()
+        guard let fresh = try await Character.find(id, on: req.db) else {
+            throw AppError.notFound("Personnage introuvable.")
+        }
+        return try CharacterResponse(fresh)
     }
 }

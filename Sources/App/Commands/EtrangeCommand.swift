@@ -43,6 +43,7 @@ enum EtrangeCommands {
         BackupCommand.self,
         RestoreCommand.self,
         RoutesCommand.self,
+        ImportReferenceCommand.self,
     ]
 
     static let parser = CommandLineParser(commands: all.map { $0.spec }, defaultCommand: ServeCommand.spec.name)

@@ -39,6 +39,8 @@ enum Migrations {
         LookUpTokensByIndex(),
         CreateLiveTickets(),
         AddUsernameSkeleton(),
+        MoveDecksToCharacters(),
+        CreateReferenceEntries(),
         AddPrivateChat(),
         CreateScheduling(),
     ]
