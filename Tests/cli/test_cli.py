@@ -227,6 +227,12 @@ def test_migrate_dry_run_lists_and_applies_nothing(tmp_path: Path):
     with sqlite3.connect(tmp_path / "etrange.sqlite") as db:
         assert db.execute("SELECT count(*) FROM _fluent_migrations").fetchone()[0] == before
 
+    # A migration that fails is named: the first one, forgotten by the table, meets its own table.
+    with sqlite3.connect(tmp_path / "etrange.sqlite") as db:
+        first = db.execute("SELECT name FROM _fluent_migrations ORDER BY rowid LIMIT 1").fetchone()[0]
+        db.execute("DELETE FROM _fluent_migrations WHERE name = ?", (first,))
+    one_line_failure(etrange(tmp_path, "migrate", DATABASE_URL=url), f"la migration {first} a échoué")
+
 
 # ---------------------------------------------------------------------------------------------
 # Installed, serving from anywhere

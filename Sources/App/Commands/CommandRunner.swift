@@ -88,7 +88,7 @@ public enum EtrangeMain {
         try await configure(app, config: config, migrate: false)
         switch use {
         case .migrated:
-            try await app.autoMigrate()
+            try await Migrations.apply(app)
         case .upToDate:
             let pending = try await Migrations.pending(on: app.db)
             guard pending.isEmpty else {

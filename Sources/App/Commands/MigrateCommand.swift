@@ -31,12 +31,23 @@ struct MigrateCommand: EtrangeCommand {
             for migration in pending { print("  \(migration.name)") }
             return
         }
-        try await app.autoMigrate()
+        try await Migrations.apply(app)
         print("Base de données à jour : \(pending.count) migration(s) appliquée(s), \(total) en tout.")
     }
 }
 
 extension Migrations {
+    /// Applies the pending migrations; a failure names the one that failed, which Fluent's error
+    /// does not (only its log does).
+    static func apply(_ app: Application) async throws {
+        do {
+            try await app.autoMigrate()
+        } catch {
+            let failed = (try? await pending(on: app.db))?.first?.name ?? "?"
+            throw OperatorError("la migration \(failed) a échoué : \(EtrangeMain.describe(error))")
+        }
+    }
+
     /// Those of `all` the database has not recorded yet, in the order they would run. Only reads:
     /// Fluent's own preview creates its table first.
     static func pending(on db: any Database) async throws -> [any Migration] {
