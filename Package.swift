@@ -24,6 +24,13 @@ let package = Package(
             pkgConfig: "libqrencode",
             providers: [.apt(["libqrencode-dev"])]
         ),
+        .systemLibrary(
+            name: "CVips",
+            pkgConfig: "vips",
+            providers: [.apt(["libvips-dev"])]
+        ),
+        // libvips's calls take variadic options, which Swift cannot call: a few lines of C say them.
+        .target(name: "CImage", dependencies: ["CVips"]),
         // C interop with SQLite, behind one small API of its own and its own tests.
         .target(
             name: "SQLiteStatementCache",
@@ -40,6 +47,7 @@ let package = Package(
                 "EtrangeDomain",
                 "SQLiteStatementCache",
                 "CQRencode",
+                "CImage",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),

@@ -558,6 +558,8 @@ export class SessionChannel extends Emitter {
       if (event.data) this.emit('chat', event.data);
     } else if (type === 'cards.drawn') {
       if (event.data) this.emit('draw', event.data);
+    } else if (type === 'handout.shown') {
+      if (event.data) this.emit('handout', event.data);
     } else if (type === 'rsvp.answered') {
       // The answers list is read again by the page; the counts come with the session.
       this.emit('rsvp', event.data);

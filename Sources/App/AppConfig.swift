@@ -1,3 +1,4 @@
+import EtrangeDomain
 import Foundation
 import Vapor
 
@@ -56,6 +57,8 @@ public struct AppConfig: Sendable {
     /// Proxies whose `X-Forwarded-For` names the client (nginx in front: `127.0.0.1`). Nobody's by
     /// default: a client could otherwise write any address it likes and escape every per-address limit.
     public var trustedProxies = TrustedProxies.none
+    /// Handouts' size (`ETRANGE_HANDOUT_MAX_MB`) and the pixels a picture may decode to.
+    public var handoutLimits = HandoutLimits()
     /// The web interface's folder, when not found beside the executable or here (`WebFiles`).
     public var publicDirectory: String?
 
@@ -127,6 +130,7 @@ public struct AppConfig: Sendable {
         config.bcryptCost = try integer(env, "ETRANGE_BCRYPT_COST", default: config.bcryptCost, in: 4...31)
         config.maxBodySize = ByteCount(
             value: try integer(env, "ETRANGE_MAX_BODY_KB", default: 64, in: 1...10_240) * 1024)
+        config.handoutLimits.maxBytes = try integer(env, "ETRANGE_HANDOUT_MAX_MB", default: 8, in: 1...100) * 1024 * 1024
         config.presenceTimeout = TimeInterval(try integer(env, "ETRANGE_PRESENCE_TIMEOUT", default: 60, in: 5...86_400))
         config.sweepInterval = TimeInterval(try integer(env, "ETRANGE_SWEEP_INTERVAL", default: 10, in: 1...3600))
         config.liveQueueLimit = try integer(env, "ETRANGE_LIVE_QUEUE", default: config.liveQueueLimit, in: 8...100_000)

@@ -52,6 +52,7 @@ public func configure(_ app: Application, config: AppConfig? = nil, migrate: Boo
     app.installTokenCache()
     app.installLiveHub()
     app.installWebhooks()
+    try app.installHandouts()
     try routes(app)
     app.lifecycle.use(PresenceSweeper())
     app.lifecycle.use(GracefulStop())

@@ -13,6 +13,7 @@ func routes(_ app: Application) throws {
     try app.register(collection: CardsController())
     try app.register(collection: ReferenceController())
     try app.register(collection: ChatController())
+    try app.register(collection: HandoutsController(maxBytes: app.config.handoutLimits.maxBytes))
     try app.register(collection: CalendarController())
     try app.register(collection: WebhooksController())
     try app.register(collection: AttendanceController())

@@ -9,6 +9,7 @@ import { backLink, empty, loadOrExplain } from './common.js';
 import { characterForm, myCharacters } from './characters.js';
 import { attendancePanel } from './attendance.js';
 import { partieSettingsPanel } from './partie-settings.js';
+import { handoutsPanel } from './handouts.js';
 import { pollsPanel, rsvpCardLine } from './scheduling.js';
 
 const REFRESH_MS = 8000;
@@ -72,6 +73,7 @@ export async function renderPartie(ctx, partieId) {
     panel('Sessions', { id: 'sessions' }, sessionsBox, refreshNote),
     polls.element,
     attendance.element,
+    handoutsPanel(ctx, partie, members).element,
     !lonely && invitation,
     isMJ && partieSettingsPanel(ctx, partie, (updated) => {
       partie = { ...partie, ...updated };

@@ -22,6 +22,7 @@ import { settingsEditor } from './session/settings.js';
 import { isFinal, isRunning, knownCharacters, mySeat } from './session/state.js';
 import { tableLayout } from './session/table.js';
 import { rsvpPanel } from './scheduling.js';
+import { sessionHandouts } from './session/handouts.js';
 
 export async function renderSession(ctx, sessionId) {
   ctx.setTitle('Session');
@@ -57,6 +58,7 @@ export async function renderSession(ctx, sessionId) {
   const chat = chatPanel({ sessionId, me, isMJ, players: () => state.participants });
   const rsvp = rsvpPanel(sessionId);
   const draws = drawPanels({ sessionId, me, isMJ });
+  const handouts = sessionHandouts(ctx, state.partie.id);
   const people = presencePanels({ state, me, liveMode: () => liveMode });
   const seat = seatPanel({
     sessionId, state, me, isMJ, channel, liveMode: () => liveMode,
@@ -81,6 +83,7 @@ export async function renderSession(ctx, sessionId) {
     people.participantsPanel,
     isMJ && seat.element,
     draws.recentElement,
+    handouts.element,
     !finished && account);
   const table = tableLayout({
     parts: { tirer: [!isMJ && seat.element, draws.element], discussion: [chat.element], table: [tableBox] },
@@ -211,6 +214,7 @@ export async function renderSession(ctx, sessionId) {
   channel.on('chat', (message) => chat.receive(message));
   channel.on('rsvp', () => rsvp.refresh());
   channel.on('draw', (draw) => draws.receive(draw));
+  channel.on('handout', (handout) => handouts.receive(handout));
   channel.on('sync', () => { chat.sync(); draws.sync(); });
   channel.on('mode', (mode) => {
     const wasPolling = liveMode.mode === 'polling';

@@ -43,5 +43,6 @@ enum Migrations {
         CreateReferenceEntries(),
         AddPrivateChat(),
         CreateScheduling(),
+        CreateHandouts(),
     ]
 }

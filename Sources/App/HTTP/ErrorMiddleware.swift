@@ -36,6 +36,9 @@ struct APIErrorMiddleware: AsyncMiddleware {
         case let error as any AbortError where error.status == .unprocessableEntity:
             // Vapor's word for a body it could not read; the API calls that invalid input.
             (status, reason) = (.badRequest, "Corps de requête illisible : \(error.reason)")
+        case let error as any AbortError where error.status == .payloadTooLarge && error.reason == "Payload Too Large":
+            // Vapor's own refusal of a body over the route's limit, in English.
+            (status, reason) = (.payloadTooLarge, "Corps de requête trop volumineux.")
         case let error as any AbortError:
             status = error.status
             reason = error.status == .internalServerError ? "Erreur interne du serveur." : error.reason

@@ -19,6 +19,7 @@ enum LiveEventType: String, Sendable, CaseIterable {
     case chatPinned = "chat.pinned"
     case chatUnpinned = "chat.unpinned"
     case cardsDrawn = "cards.drawn"
+    case handoutShown = "handout.shown"
     case rsvpAnswered = "rsvp.answered"
 }
 

@@ -90,6 +90,7 @@ func withApp<T>(
         for suffix in ["", "-wal", "-shm"] {
             try? FileManager.default.removeItem(atPath: sqlitePath + suffix)
         }
+        try? FileManager.default.removeItem(at: Application.handoutFolder(forDatabaseAt: sqlitePath))
     }
     return try result.get()
 }
