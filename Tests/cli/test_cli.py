@@ -1,6 +1,7 @@
 """The command line as the host of a group uses it, on the real binary, each test in a fresh
 temporary folder (never the repository): refusals, help, failures, migrate --dry-run, an install
-that serves its page from anywhere, a backup taken under writes, and a restore.
+that serves its page from anywhere, a backup taken under writes, and a restore; on PostgreSQL
+(ETRANGE_TEST_POSTGRES_URL), the pg_dump and pg_restore commands that backup and restore print.
 
 Run by Tests/cli/run.sh, which installs the binary with scripts/install.sh into ETRANGE_CLI_PREFIX.
 """
@@ -392,3 +393,39 @@ def test_backup_under_writes_then_restore(tmp_path: Path):
         server.call("POST", f"/api/sessions/{session['id']}/messages", login["token"], {"body": "après restauration"})
     finally:
         server.stop()
+
+
+# ---------------------------------------------------------------------------------------------
+# PostgreSQL: the commands printed are the ones to run
+
+
+POSTGRES_URL = os.environ.get("ETRANGE_TEST_POSTGRES_URL", "")
+
+
+def psql(query: str) -> str:
+    return subprocess.run(["psql", POSTGRES_URL, "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-c", query],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="ETRANGE_TEST_POSTGRES_URL is not set")
+def test_postgres_backup_and_restore_commands_work(tmp_path: Path):
+    schema = f"cli_{os.getpid()}_{int(time.time())}"
+    database = {"DATABASE_URL": POSTGRES_URL, "ETRANGE_DB_SCHEMA": schema}
+    try:
+        out = etrange(tmp_path, "migrate", "--dry-run", **database)
+        assert out.returncode == 0 and "en attente" in out.stdout, out
+        assert etrange(tmp_path, "migrate", **database).returncode == 0
+        assert etrange(tmp_path, "seed-demo", **database).returncode == 0
+        line = one_line_failure(etrange(tmp_path, "backup", "jeu.dump", **database), "pg_dump")
+        subprocess.run(line.split("lancez : ", 1)[1], shell=True, cwd=tmp_path, check=True)
+        assert (tmp_path / "jeu.dump").stat().st_size > 0
+
+        # Lost, then put back with the command restore prints.
+        psql(f"DROP SCHEMA {schema} CASCADE; CREATE SCHEMA {schema}")
+        line = one_line_failure(etrange(tmp_path, "restore", "jeu.dump", **database), "pg_restore")
+        subprocess.run(line.split("lancez : ", 1)[1], shell=True, cwd=tmp_path, check=True)
+        assert psql(f"SELECT count(*) FROM {schema}.users WHERE username = 'mj-demo'") == "1"
+        out = etrange(tmp_path, "migrate", "--dry-run", **database)
+        assert "Aucune migration en attente" in out.stdout, out
+    finally:
+        psql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
