@@ -201,6 +201,14 @@ def test_bodies_are_bounded_as_the_server_bounds_them():
     assert status == 413
 
 
+def test_a_handout_larger_than_other_bodies_reaches_the_server():
+    """Handouts have a bound of their own (ETRANGE_HANDOUT_MAX_MB): nginx lets a 1 MiB upload through
+    to the server, which answers it (here: no sign-in), rather than refusing it as any other body."""
+    status, headers, body = request(PROXY, "POST", "/api/parties/1/handouts", raw=b"x" * (1024 * 1024),
+                                    headers={"Content-Type": "multipart/form-data; boundary=x"}, source="127.0.0.9")
+    assert status != 413 and headers["content-type"].startswith("application/json"), (status, str(body)[:200])
+
+
 def test_the_server_limits_each_client_not_the_proxy():
     """Behind the proxy, every request reaches the server from 127.0.0.1; with
     ETRANGE_TRUSTED_PROXIES=127.0.0.1 it limits logins per client address from X-Forwarded-For.
