@@ -96,6 +96,8 @@ export function presencePanels({ state, me, liveMode }) {
           role(p) === 'master' ? ' (MJ)' : '',
           presenceOf(p) === 'idle' ? ' (inactif)' : ''),
       ]) : 'personne pour l’instant.');
+    // Cut to one line on a phone: the whole of it on hover (screen readers read it all anyway).
+    whoLine.title = whoLine.textContent;
   }
 
   function drawParticipants() {
