@@ -1,5 +1,6 @@
-// Card draws: the « Tirer une carte » panel (a test: mode, characteristic, bonuses, difficulty),
-// its result as cards, the state of the deck drawn from, and the session's recent draws.
+// Card draws: the « Tirer une carte » panel (a test: mode, a characteristic and a skill or capacity
+// from the character's sheet or typed in, a difficulty preset or number), its result as cards with
+// the triggered effect, the deck drawn from with its pot as three cards, and the recent draws.
 
 import { api, ApiError, displayName } from '../../api.js';
 import { h, replace, uid, formatTime, formatDateTime } from '../../dom.js';
@@ -13,6 +14,14 @@ const MODES = [
 ];
 const MODE_LABELS = { classic: 'classique', advantage: 'avantage', disadvantage: 'désavantage' };
 const RECENT = 10;
+const PRESETS = [
+  { value: 'facile', label: 'Facile (5)' },
+  { value: 'normal', label: 'Normal (10)' },
+  { value: 'difficile', label: 'Difficile (12)' },
+  { value: 'tres_difficile', label: 'Très difficile (15)' },
+  { value: 'quasi_impossible', label: 'Quasi impossible (20)' },
+];
+const FIGURE_NAMES = { J: 'le Valet', Q: 'la Dame', K: 'le Roi' };
 
 const SUITS = {
   spades: { symbol: '♠', label: 'pique', red: false },
@@ -88,6 +97,8 @@ function resultView(draw) {
       h('p', { class: 'muted draw-result__mode' }, `Mode ${MODE_LABELS[draw.mode] || draw.mode}`,
         draw.visibility === 'mj' ? ' · visible du MJ seulement' : ' · visible de toute la table',
         draw.reason ? ` · ${draw.reason}` : ''),
+      draw.effect && h('p', { class: 'draw-result__effect', 'data-testid': 'draw-effect' },
+        h('strong', {}, 'Effet déclenché : '), draw.effect.description),
       draw.reshuffled && h('p', { class: 'muted' }, 'La pioche était épuisée : la défausse a été remélangée.')));
 }
 
@@ -129,6 +140,7 @@ export function drawPanels({ sessionId, me, isMJ }) {
   const base = `/api/sessions/${encodeURIComponent(sessionId)}`;
   let session = null;
   let seat = null;
+  let sheet = null; // the seated character's sheet, once read
   let lastKey = '';
   const recent = new Map(); // id → draw
   let order = []; // ids, newest first as far as we know
@@ -143,6 +155,7 @@ export function drawPanels({ sessionId, me, isMJ }) {
   const formArea = h('div', {});
   const element = panel('Tirer une carte', { id: 'draw-panel', class: 'draw-panel' }, box, formArea, resultBox, deckBox);
 
+  const sheetArea = h('div', { class: 'draw-form__sheet' });
   const form = buildForm();
   onSubmit(form, async () => {
     const body = readForm();
@@ -175,15 +188,23 @@ export function drawPanels({ sessionId, me, isMJ }) {
             h('input', { type: 'number', id: valueId, name: `${prefix}_value`, step: 1, min: -50, max: 50, inputmode: 'numeric', 'data-testid': testid && `${testid}-value` }))));
     };
     const difficultyId = uid('difficulty');
+    const presetId = uid('preset');
     const reasonId = uid('reason');
     return h('form', { class: 'form draw-form', 'data-testid': 'draw-form' },
       h('fieldset', { class: 'choices' },
         h('legend', {}, 'Mode'),
         MODES.map((m, index) => radio(modeName, m.value, m.label, m.hint, index === 0, `draw-mode-${m.value}`))),
+      sheetArea,
       h('div', { class: 'draw-form__grid' },
-        pair('Caractéristique', 'characteristic', { namePlaceholder: 'Agilité', testid: 'draw-characteristic' }),
+        pair('Caractéristique saisie (fiche sur papier)', 'characteristic', { namePlaceholder: 'Agilité', testid: 'draw-characteristic' })),
+      h('div', { class: 'draw-form__grid' },
+        h('div', { class: 'field' },
+          h('label', { for: presetId }, 'Difficulté'),
+          h('select', { id: presetId, name: 'difficulty_preset', 'data-testid': 'draw-difficulty-preset' },
+            h('option', { value: '' }, 'Aucune (ou une difficulté libre)'),
+            PRESETS.map((p) => h('option', { value: p.value }, p.label)))),
         h('div', { class: 'field field--num' },
-          h('label', { for: difficultyId }, 'Difficulté (facultative)'),
+          h('label', { for: difficultyId }, 'Difficulté libre'),
           h('input', { type: 'number', id: difficultyId, name: 'difficulty', step: 1, min: -100, max: 100, inputmode: 'numeric', 'data-testid': 'draw-difficulty' }))),
       h('details', { class: 'subtle draw-form__bonuses' },
         h('summary', {}, 'Bonus (deux au plus)'),
@@ -222,16 +243,70 @@ export function drawPanels({ sessionId, me, isMJ }) {
       if (number === null) throw fieldError(`${label} : donnez-lui une valeur.`, `${prefix}_value`);
       return { name, value: number };
     };
+    const fromSheet = sheetChoice();
+    if (fromSheet) body.sheet = fromSheet;
     const characteristic = named('characteristic', 'Caractéristique');
+    if (fromSheet && characteristic) {
+      throw fieldError('Choisissez la caractéristique dans la fiche ou saisissez-la, pas les deux.', 'characteristic_name');
+    }
     if (characteristic) body.characteristic = characteristic;
     const bonuses = [named('bonus1', 'Bonus 1'), named('bonus2', 'Bonus 2')].filter(Boolean);
+    if (bonuses.length && fromSheet) throw fieldError('Les bonus saisis ne vont pas avec un test tiré de la fiche.', 'bonus1_name');
     if (bonuses.length) body.bonuses = bonuses;
     const difficulty = numberOrNull(value('difficulty'));
     if (Number.isNaN(difficulty)) throw fieldError('La difficulté doit être un nombre entier.', 'difficulty');
+    const preset = value('difficulty_preset');
+    if (preset && difficulty !== null) throw fieldError('Une difficulté nommée ou un nombre, pas les deux.', 'difficulty');
+    if (preset) body.difficulty_preset = preset;
     if (difficulty !== null) body.difficulty = difficulty;
     const reason = value('reason').trim();
     if (reason) body.reason = reason;
     return body;
+  }
+
+  /** `{characteristic, skill | capacity}` picked from the sheet, or null. */
+  function sheetChoice() {
+    const picked = (name) => { const field = form.querySelector(`[name="${name}"]`); return field ? field.value : ''; };
+    const characteristic = picked('sheet_characteristic');
+    const ability = picked('sheet_ability');
+    if (!characteristic && !ability) return null;
+    const choice = {};
+    if (characteristic) choice.characteristic = characteristic;
+    if (ability) {
+      const [kind, ...name] = ability.split(':');
+      choice[kind] = name.join(':');
+    }
+    return choice;
+  }
+
+  /** The pickers of the seated character's sheet: its characteristics, skills and capacities. */
+  function showSheet() {
+    if (!sheet) { sheetArea.replaceChildren(); return; }
+    const characteristicId = uid('sheet-characteristic');
+    const abilityId = uid('sheet-ability');
+    const levelled = (items, kind, label) => (items || []).length > 0 && h('optgroup', { label },
+      items.map((item) => h('option', { value: `${kind}:${item.name}` }, `${item.name} ${item.level}`)));
+    replace(sheetArea, h('div', { class: 'draw-form__grid' },
+      h('div', { class: 'field' },
+        h('label', { for: characteristicId }, 'Caractéristique de la fiche'),
+        h('select', { id: characteristicId, name: 'sheet_characteristic', 'data-testid': 'draw-sheet-characteristic' },
+          h('option', { value: '' }, 'Aucune'),
+          (sheet.characteristics || []).map((c) => h('option', { value: c.name }, `${c.name} ${c.value}`)))),
+      h('div', { class: 'field' },
+        h('label', { for: abilityId }, 'Compétence ou capacité'),
+        h('select', { id: abilityId, name: 'sheet_ability', 'data-testid': 'draw-sheet-ability' },
+          h('option', { value: '' }, 'Aucune'),
+          levelled(sheet.skills, 'skill', 'Compétences'),
+          levelled(sheet.capacities, 'capacity', 'Capacités')))));
+  }
+
+  function loadSheet() {
+    sheet = null;
+    showSheet();
+    if (!seat || !seat.character_id) return;
+    api(`/api/characters/${encodeURIComponent(seat.character_id)}`)
+      .then((character) => { sheet = character.sheet || null; showSheet(); })
+      .catch(() => {}); // the typed-in fields stay
   }
 
   /** Who may draw now, and why not otherwise. */
@@ -268,6 +343,7 @@ export function drawPanels({ sessionId, me, isMJ }) {
       : 'Vous tirez dans votre paquet de MJ.';
     replace(box, h('p', { class: 'muted' }, whose));
     replace(formArea, form);
+    loadSheet();
     loadDeck();
   }
 
@@ -278,51 +354,52 @@ export function drawPanels({ sessionId, me, isMJ }) {
     if (!path || refusal()) return Promise.resolve();
     if (deckLoading) return deckLoading;
     deckLoading = api(path)
-      .then((deck) => showDeck(deck, path))
+      .then((deck) => showDeck(deck))
       .catch((error) => replace(deckBox, notice(reasonOf(error), 'warning')))
       .finally(() => { deckLoading = null; });
     return deckLoading;
   }
 
-  function showDeck(deck, path) {
-    const discard = Array.isArray(deck.discard) ? deck.discard : [];
+  /** The deck: how many cards a draw chooses from, and the pot as three cards to add one by one. */
+  function showDeck(deck) {
     const errorBox = h('div');
-    const shuffle = h('button', {
-      type: 'button', class: 'btn btn--small', 'data-testid': 'deck-shuffle',
-      onClick: () => runAction(shuffle, errorBox, async () => {
-        const shuffled = await api(`${path}/shuffle`, { method: 'POST', body: {} });
-        toast('Paquet mélangé.');
-        showDeck(shuffled, path);
-      }),
-    }, 'Mélanger');
-    const toggle = (what, enabled, labels, testid) => {
-      const button = h('button', {
-        type: 'button', class: 'btn btn--small', 'data-testid': testid,
-        onClick: () => runAction(button, errorBox, async () => {
-          const changed = await api(`${path}/${what}`, { method: 'POST', body: { enabled: !enabled } });
-          toast(enabled ? labels.off : labels.on);
-          showDeck(changed, path);
-        }),
-      }, enabled ? labels.remove : labels.add);
-      return button;
+    const characterPath = seat && seat.character_id ? `/api/characters/${encodeURIComponent(seat.character_id)}` : null;
+    const potAction = (path, body, message) => async () => {
+      await api(`${characterPath}${path}`, { method: 'POST', ...(body ? { body } : {}) });
+      toast(message);
+      await loadDeck();
     };
-    const yesNo = (value) => (value ? 'oui' : 'non');
-    const last = discard.slice(-3);
+    const figure = (entry) => {
+      const card = { rank: entry.rank, suit: deck.figure, label: `${entry.label} de ${(suitOf({ suit: deck.figure }) || {}).label || ''}` };
+      if (entry.place === 'spent') {
+        return h('div', { class: 'pot__figure', 'data-testid': `pot-${entry.rank}`, dataset: { place: entry.place } },
+          cardFace({ ...card, kept: true }, { small: true }), h('span', { class: 'muted' }, 'dépensée'));
+      }
+      if (entry.place === 'deck') {
+        return h('div', { class: 'pot__figure', 'data-testid': `pot-${entry.rank}`, dataset: { place: entry.place } },
+          h('span', { class: 'pcard pcard--small pcard--back', role: 'img', 'aria-label': `${entry.label}, dans le paquet` }),
+          h('span', { class: 'muted' }, 'dans le paquet'));
+      }
+      const button = h('button', {
+        type: 'button', class: 'btn btn--small', 'data-testid': `pot-add-${entry.rank}`,
+        onClick: () => runAction(button, errorBox, potAction('/pot', { figure: entry.rank }, `${FIGURE_NAMES[entry.rank]} rejoint le paquet.`)),
+      }, `Ajouter ${FIGURE_NAMES[entry.rank]}`);
+      return h('div', { class: 'pot__figure', 'data-testid': `pot-${entry.rank}`, dataset: { place: entry.place } }, button);
+    };
+    const reset = h('button', {
+      type: 'button', class: 'btn btn--small', 'data-testid': 'pot-reset',
+      onClick: () => runAction(reset, errorBox, potAction('/pot/reset', null, 'Le pot est remis à zéro.')),
+    }, 'Remettre le pot à zéro');
+    const pot = characterPath && Array.isArray(deck.pot) ? deck.pot : [];
     replace(deckBox,
       h('h3', { class: 'deck__title' }, 'Paquet'),
       h('p', { class: 'deck__facts' },
-        h('span', { 'data-testid': 'deck-remaining' }, `${deck.remaining} carte${deck.remaining > 1 ? 's' : ''} dans la pioche`),
-        ` · ${discard.length} dans la défausse · pot : ${yesNo(deck.has_pot)} · joker : ${yesNo(deck.has_joker)}`),
-      last.length > 0 && h('p', { class: 'deck__discard' },
-        h('span', { class: 'muted' }, 'Dernières défaussées : '),
-        last.map((card) => cardFace({ ...card, kept: true }, { small: true }))),
-      h('div', { class: 'actions' },
-        shuffle,
-        // The pot is made of the figures of the character's suit: a deck without one has none.
-        deck.figure && toggle('pot', deck.has_pot,
-          { add: 'Ajouter le pot', remove: 'Retirer le pot', on: 'Pot ajouté au paquet.', off: 'Pot retiré du paquet.' }, 'deck-pot'),
-        toggle('joker', deck.has_joker,
-          { add: 'Ajouter le joker', remove: 'Retirer le joker', on: 'Joker ajouté au paquet.', off: 'Joker retiré du paquet.' }, 'deck-joker')),
+        h('span', { 'data-testid': 'deck-remaining' }, `${deck.remaining} carte${deck.remaining > 1 ? 's' : ''} dans le paquet`),
+        ' (tirées avec remise)', deck.has_joker ? ' · joker de l’objet spécial' : ''),
+      pot.length > 0 && h('div', { class: 'pot', 'data-testid': 'pot' },
+        h('p', { class: 'muted' }, 'Le pot :'),
+        h('div', { class: 'pot__figures' }, pot.map(figure)),
+        h('div', { class: 'actions' }, reset)),
       errorBox);
   }
 

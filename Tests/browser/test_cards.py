@@ -1,0 +1,114 @@
+"""The game's own cards (issue #24): a player draws a test from the character's sheet — Force and
+Bagarre picked in the draw panel, the « Difficile » preset — and sees every term, the outcome and
+the triggered effect; then adds the pot's Dame as one of three cards, and sees it face up once a
+draw has spent it.
+
+Shares the server of run.sh with the other browser tests; its own people, partie and character,
+made through the API. The character's deck is one card (the 7 de cœur), so the test from the sheet
+is known in advance: 7 + Force 2 + Colosse 1 + Bagarre 2 + Boxeur 1 = 13 against 12. Screenshots
+go to artifacts/screenshots/ as 4x-cards-*.png, each state checked by axe-core through `shoot`.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+from selenium.webdriver.support.ui import Select
+
+from test_story import BASE_URL, PASSWORD, api, click, css, make_browser, shoot, wait, wait_page, wait_text
+
+SHEET = {
+    "characteristics": [
+        {"name": "Force", "value": 2}, {"name": "Dextérité", "value": 1},
+        {"name": "Santé", "value": 8, "reduced_by": "Dégâts"}, {"name": "Dégâts", "value": 3},
+    ],
+    "skills": [{"name": "Bagarre", "level": 2}],
+    "capacities": [{"name": "Colosse", "level": 1, "raises": "Force"}],
+    "profession": {"name": "Boxeur", "score": 1},
+    "effects": [{"rank": "7", "suit": "hearts", "target": {"kind": "skill", "name": "Bagarre"},
+                 "description": "L'adversaire est sonné."}],
+    "deck_rows": [{"suit": "hearts", "ranks": ["7"]}],
+}
+
+
+def ok(status_body, *expected):
+    status, body = status_body
+    assert status in (expected or (200, 201, 204)), (status, body)
+    return body
+
+
+def sign_in(browser, auth: dict):
+    browser.get(f"{BASE_URL}/#/connexion")
+    browser.execute_script(
+        "localStorage.setItem('etrange.token', arguments[0]);"
+        "localStorage.setItem('etrange.user', JSON.stringify(arguments[1]));", auth["token"], auth["user"])
+
+
+@pytest.fixture(scope="module")
+def table():
+    suffix = secrets.token_hex(3)
+    mj = ok(api("POST", "/api/auth/register", body={
+        "username": f"mjc_{suffix}", "display_name": "Madame Irma", "password": PASSWORD}))
+    player = ok(api("POST", "/api/auth/register", body={
+        "username": f"arc_{suffix}", "display_name": "Armand", "password": PASSWORD}))
+    partie = ok(api("POST", "/api/parties", mj["token"], {"name": f"Les Cartes de Nantes {suffix}"}))
+    ok(api("POST", "/api/parties/join", player["token"], {"invite_code": partie["invite_code"]}))
+    character = ok(api("POST", "/api/characters", player["token"],
+                       {"name": "Armand le boxeur", "partie_id": partie["id"], "figure": "hearts"}))
+    ok(api("PUT", f"/api/characters/{character['id']}/sheet", player["token"], SHEET))
+    session = ok(api("POST", "/api/sessions", mj["token"], {
+        "partie_id": partie["id"], "name": "Le ring", "max_players": 4}))
+    ok(api("POST", f"/api/sessions/{session['id']}/start", mj["token"]))
+    ok(api("POST", f"/api/sessions/{session['id']}/join", player["token"], {"character_id": character["id"]}))
+    browser = make_browser()
+    yield {"mj": mj, "player": player, "character": character, "session": session, "browser": browser}
+    browser.quit()
+
+
+def test_a_test_from_the_sheet_and_the_pot(table):
+    browser = table["browser"]
+    sid = table["session"]["id"]
+    sign_in(browser, table["player"])
+    browser.get(f"{BASE_URL}/#/sessions/{sid}")
+    wait_page(browser, "Le ring")
+
+    # The sheet's pickers, filled from the character; the preset « Difficile ».
+    css(browser, "[data-testid=draw-sheet-characteristic] option[value='Force']")
+    Select(css(browser, "[data-testid=draw-sheet-characteristic]")).select_by_value("Force")
+    Select(css(browser, "[data-testid=draw-sheet-ability]")).select_by_value("skill:Bagarre")
+    Select(css(browser, "[data-testid=draw-difficulty-preset]")).select_by_value("difficile")
+    click(browser, "[data-testid=draw-submit]")
+    result = wait_text(browser, "[data-testid=draw-result-card]", "Colosse 1")
+    assert "7 + Force 2 + Colosse 1 + Bagarre 2 + Boxeur 1 = 13 (difficulté 12)" in result.text
+    assert css(browser, "[data-testid=draw-result-card] [data-testid=draw-total]").text == "13"
+    assert css(browser, "[data-testid=draw-result-card] [data-testid=draw-outcome]").text == "RÉUSSITE"
+    wait_text(browser, "[data-testid=draw-effect]", "L'adversaire est sonné.")
+    wait_text(browser, "[data-testid=chat-message][data-kind=draw]", "effet déclenché : L'adversaire est sonné.")
+    shoot(browser, "4x-cards-sheet-test", section="#draw-panel")
+
+    # The pot: three cards, the Dame added to the deck by its button.
+    for rank in ("J", "Q", "K"):
+        assert css(browser, f"[data-testid=pot-{rank}]").get_attribute("data-place") == "pot"
+    wait_text(browser, "[data-testid=deck-remaining]", "1 carte")
+    click(browser, "[data-testid=pot-add-Q]")
+    wait(browser).until(lambda d: d.find_element("css selector", "[data-testid=pot-Q]").get_attribute("data-place") == "deck")
+    wait_text(browser, "[data-testid=deck-remaining]", "2 cartes")
+    shoot(browser, "4x-cards-pot-added", section="#draw-panel")
+
+    # Draws until the Dame comes out (one chance in two each time): she is spent, face up.
+    character = table["character"]["id"]
+    for _ in range(40):
+        draw = ok(api("POST", f"/api/sessions/{sid}/draws", table["player"]["token"],
+                      {"character_id": character, "visibility": "public"}))
+        if draw["cards"][0]["origin"] == "pot":
+            break
+    else:
+        pytest.fail("la Dame n'est jamais sortie")
+    browser.refresh()
+    wait_page(browser, "Le ring")
+    spent = css(browser, "[data-testid=pot-Q][data-place=spent]")
+    assert "Dame de cœur" in spent.find_element("css selector", "[data-testid=card]").get_attribute("aria-label")
+    shoot(browser, "4x-cards-pot-spent", section="#draw-panel")
+    click(browser, "[data-testid=pot-reset]")
+    wait(browser).until(lambda d: d.find_element("css selector", "[data-testid=pot-Q]").get_attribute("data-place") == "pot")
