@@ -152,7 +152,7 @@ export function chatPanel({ sessionId, me, isMJ = false, players = () => [] }) {
     const items = [...pinned.values()].sort((a, b) => a.id - b.id);
     pinnedElement.hidden = !items.length;
     pinnedElement.replaceChildren(...items.map((message) => h('div', { class: 'chat-pinned__item', 'data-testid': 'chat-pinned-item' },
-      h('p', { class: 'chat-pinned__label' }, '📌 Annonce du MJ'),
+      h('p', { class: 'chat-pinned__label' }, 'Annonce du MJ, épinglée'),
       h('p', { class: 'chat-pinned__body' }, message.body),
       isMJ && h('button', {
         type: 'button', class: 'btn btn--small', 'data-testid': 'chat-unpin',
