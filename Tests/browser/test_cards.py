@@ -1,11 +1,12 @@
-"""The game's own cards (issue #24): a player draws a test from the character's sheet — Force and
+"""The game's own cards (issue #24): a player edits the character's sheet on the partie page (Force
+2 → 3), then draws a test from it — Force and
 Bagarre picked in the draw panel, the « Difficile » preset — and sees every term, the outcome and
 the triggered effect; then adds the pot's Dame as one of three cards, and sees it face up once a
 draw has spent it.
 
 Shares the server of run.sh with the other browser tests; its own people, partie and character,
 made through the API. The character's deck is one card (the 7 de cœur), so the test from the sheet
-is known in advance: 7 + Force 2 + Colosse 1 + Bagarre 2 + Boxeur 1 = 13 against 12. Screenshots
+is known in advance: 7 + Force 3 + Colosse 1 + Bagarre 2 + Boxeur 1 = 14 against 12. Screenshots
 go to artifacts/screenshots/ as 4x-cards-*.png, each state checked by axe-core through `shoot`.
 """
 
@@ -62,7 +63,8 @@ def table():
     ok(api("POST", f"/api/sessions/{session['id']}/start", mj["token"]))
     ok(api("POST", f"/api/sessions/{session['id']}/join", player["token"], {"character_id": character["id"]}))
     browser = make_browser()
-    yield {"mj": mj, "player": player, "character": character, "session": session, "browser": browser}
+    yield {"mj": mj, "player": player, "partie": partie, "character": character, "session": session,
+           "browser": browser}
     browser.quit()
 
 
@@ -70,18 +72,35 @@ def test_a_test_from_the_sheet_and_the_pot(table):
     browser = table["browser"]
     sid = table["session"]["id"]
     sign_in(browser, table["player"])
+
+    # The sheet, on the partie page: Force 2 → 3, the other lines kept.
+    browser.get(f"{BASE_URL}/#/parties/{table['partie']['id']}")
+    wait_page(browser, "Les Cartes de Nantes")
+    click(browser, "[data-testid=sheet-open]")
+    force = css(browser, "[data-testid='sheet-Force']")
+    force.clear()
+    force.send_keys("3")
+    assert css(browser, "[data-testid=sheet-capacities]").get_attribute("value") == "Colosse 1 > Force"
+    shoot(browser, "4x-cards-sheet-form", section="#characters")
+    click(browser, "[data-testid=sheet-save]")
+    wait(browser).until(lambda d: ok(api("GET", f"/api/characters/{table['character']['id']}", table["player"]["token"]))
+                        ["sheet"]["characteristics"][0]["value"] == 3)
+    saved = ok(api("GET", f"/api/characters/{table['character']['id']}", table["player"]["token"]))
+    assert saved["sheet"]["skills"] == [{"name": "Bagarre", "level": 2}]
+    assert saved["deck"]["rows"] == SHEET["deck_rows"] and saved["sheet"]["effects"] == SHEET["effects"]
+
     browser.get(f"{BASE_URL}/#/sessions/{sid}")
     wait_page(browser, "Le ring")
 
     # The sheet's pickers, filled from the character; the preset « Difficile ».
-    css(browser, "[data-testid=draw-sheet-characteristic] option[value='Force']")
+    wait_text(browser, "[data-testid=draw-sheet-characteristic]", "Force 3")
     Select(css(browser, "[data-testid=draw-sheet-characteristic]")).select_by_value("Force")
     Select(css(browser, "[data-testid=draw-sheet-ability]")).select_by_value("skill:Bagarre")
     Select(css(browser, "[data-testid=draw-difficulty-preset]")).select_by_value("difficile")
     click(browser, "[data-testid=draw-submit]")
     result = wait_text(browser, "[data-testid=draw-result-card]", "Colosse 1")
-    assert "7 + Force 2 + Colosse 1 + Bagarre 2 + Boxeur 1 = 13 (difficulté 12)" in result.text
-    assert css(browser, "[data-testid=draw-result-card] [data-testid=draw-total]").text == "13"
+    assert "7 + Force 3 + Colosse 1 + Bagarre 2 + Boxeur 1 = 14 (difficulté 12)" in result.text
+    assert css(browser, "[data-testid=draw-result-card] [data-testid=draw-total]").text == "14"
     assert css(browser, "[data-testid=draw-result-card] [data-testid=draw-outcome]").text == "RÉUSSITE"
     wait_text(browser, "[data-testid=draw-effect]", "L'adversaire est sonné.")
     wait_text(browser, "[data-testid=chat-message][data-kind=draw]", "effet déclenché : L'adversaire est sonné.")

@@ -6,7 +6,7 @@ import { h, replace, field, formatDate, formatDuration, fromLocalInput, timeElem
 import { confirmDialog, formError, notice, onSubmit, panel, playersCount, reasonOf, roleBadge, runAction, statusBadge, toast } from '../ui.js';
 import { every } from '../live.js';
 import { backLink, empty, loadOrExplain } from './common.js';
-import { characterForm, myCharacters } from './characters.js';
+import { characterForm, myCharacters, sheetEditor } from './characters.js';
 import { attendancePanel } from './attendance.js';
 import { partieSettingsPanel } from './partie-settings.js';
 import { handoutsPanel } from './handouts.js';
@@ -43,7 +43,9 @@ export async function renderPartie(ctx, partieId) {
   const drawCharacters = () => replace(charactersBox,
     characters.length
       ? h('ul', { class: 'plain-list' }, characters.map((character) =>
-        h('li', { 'data-testid': 'character' }, h('span', { class: 'character-name' }, character.name))))
+        h('li', { 'data-testid': 'character' }, h('span', { class: 'character-name' }, character.name),
+          h('details', { class: 'subtle' }, h('summary', { 'data-testid': 'sheet-open' }, 'Fiche'),
+            sheetEditor(character, (saved) => { characters = characters.map((c) => (c.id === saved.id ? saved : c)); })))))
       : empty('Aucun personnage pour cette partie.'));
   drawSessions();
   drawMembers();
