@@ -149,4 +149,19 @@ import Testing
             #expect(seen.logged.contains("\"client\": 127.0.0.1") && !seen.logged.contains("https"))
         }
     }
+
+    /// Links are built with ETRANGE_PUBLIC_URL only: neither the Host a client writes nor a
+    /// trusted proxy's scheme may change where an invitation points.
+    @Test(arguments: TestDatabase.enabled)
+    func linksUseThePublicAddressWhateverTheRequestSays(db: TestDatabase) async throws {
+        try await withApp(db, configure: { $0.trustedProxies = TrustedProxies(list: "127.0.0.1")! }) { api in
+            let mj = try await api.register("hote")
+            let response = try await api.send(
+                .POST, "/api/parties", token: mj.token, json: ["name": "Chez nous"],
+                headers: ["Host": "piege.example", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "piege.example"])
+            let partie: PartieResponse = try response.decode()
+            let link = try #require(partie.inviteUrl)
+            #expect(link.hasPrefix("http://etrange.test/invitation/"), "\(link)")
+        }
+    }
 }
