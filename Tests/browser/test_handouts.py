@@ -50,6 +50,9 @@ def table():
     session = ok(api("POST", "/api/sessions", people["mj"]["token"], {
         "partie_id": partie["id"], "name": "La villa", "max_players": 4}))
     ok(api("POST", f"/api/sessions/{session['id']}/start", people["mj"]["token"]))
+    # Armand sits at the table: a player's page opens the live channel once seated.
+    character = ok(api("POST", "/api/characters", people["armand"]["token"], {"name": "Armand", "partie_id": partie["id"]}))
+    ok(api("POST", f"/api/sessions/{session['id']}/join", people["armand"]["token"], {"character_id": character["id"]}))
     folder = Path(tempfile.mkdtemp(prefix="etrange-handout-"))
     photo = folder / "coupure.jpg"
     photo.write_bytes(JPEG)
@@ -97,6 +100,8 @@ def test_the_mj_shows_a_photo_to_armand_only(table):
     wait(armand).until(lambda d: d.execute_script(
         "const i = document.querySelector('[data-testid=session-handouts] img'); return i && i.complete && i.naturalWidth > 0"),
         "la photo n'arrive pas sur la page de session d'Armand")
+    # On a phone the documents are under the « Table » tab.
+    armand.execute_script("document.querySelector('[data-testid=tab-table]').click()")
     shoot(armand, "41-handouts-session-joueur", section="#session-handouts")
     armand.get(f"{BASE_URL}/#/parties/{partie_id}")
     wait_text(armand, "[data-testid=handouts]", "Disparition mystérieuse")

@@ -22,8 +22,8 @@ export function handoutFigure(ctx, handout, ...extra) {
   const media = h('div', { class: 'handout__media' }, h('span', { class: 'muted' }, 'Chargement…'));
   handoutURL(handout, ctx).then((url) => {
     replace(media, handout.kind === 'pdf'
-      ? h('a', { href: url, target: '_blank', rel: 'noopener', class: 'btn' }, 'Ouvrir le PDF')
-      : h('a', { href: url, target: '_blank', rel: 'noopener' },
+      ? h('a', { href: url, target: '_blank', rel: 'noopener', class: 'btn' }, `Ouvrir le PDF « ${handout.title} »`)
+      : h('a', { href: url, target: '_blank', rel: 'noopener', 'aria-label': `Ouvrir « ${handout.title} » en grand` },
         h('img', { src: url, alt: handout.caption || handout.title, width: handout.width, height: handout.height, loading: 'lazy' })));
   }).catch((error) => {
     if (error.name !== 'AbortError') replace(media, h('span', { class: 'muted' }, reasonOf(error)));
