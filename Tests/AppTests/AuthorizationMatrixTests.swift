@@ -35,14 +35,6 @@ import Vapor
             let scheduled = try await api.createSession(t.table, name: "À démarrer").id
             let toCancel = try await api.createSession(t.table, name: "À annuler").id
             let toDelete = try await api.createSession(t.table, name: "À supprimer").id
-            let slots = [1.0, 2].map { JSONCoding.format(api.clock.now().addingTimeInterval($0 * 86400)) }
-            let newPoll: [String: Any] = ["name": "La suite", "slots": slots]
-            func poll() async throws -> PollResponse {
-                try await api.send(.POST, "/api/parties/\(p)/polls", token: t.table.mj.token, json: newPoll)
-                    .decode(PollResponse.self)
-            }
-            let (toAnswer, toClose, toCancelPoll) = (try await poll(), try await poll(), try await poll())
-
             let line = try await api.send(
                 .POST, "/api/sessions/\(s)/messages", token: t.table.player.token, json: ["body": "à corriger"]
             ).decode(MessageResponse.self).id
@@ -193,8 +185,10 @@ import Vapor
         "POST /api/auth/login": "public",
         "GET /api/calendar/:secret": "public: the secret in the path is the credential (CalendarTests)",
         "POST /api/auth/password": "the caller's own account, nothing of a partie (HardeningTests)",
+        "PUT /api/me": "the caller's own account, nothing of a partie (WalkThroughTests)",
         "POST /api/parties": "creates the caller's own partie (PartiesTests)",
         "POST /api/parties/join": "the invitation code is the credential (PartiesTests, AccountLimitsTests)",
+        "GET /api/invitations/:code": "public: the invitation code is the credential (WalkThroughTests)",
         "GET /api/characters": "the caller's own characters (CharactersTests)",
         "POST /api/characters": "the caller's own characters (CharactersTests)",
         "GET /api/scenarios": "the caller's own scenarios (PartiesTests)",
@@ -232,10 +226,8 @@ import Vapor
                 .filter { $0.method == method.rawValue && $0.components.count == parts.count }
                 .filter { zip($0.components, parts).allSatisfy { $0.hasPrefix(":") || $0 == $1 } }
                 .max { $0.constants < $1.constants }
-        "PUT /api/me": "the caller's own account, nothing of a partie (WalkThroughTests)",
         }
 
-        "GET /api/invitations/:code": "public: the invitation code is the credential (WalkThroughTests)",
         private var constants: Int { components.filter { !$0.hasPrefix(":") }.count }
     }
 }
