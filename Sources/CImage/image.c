@@ -7,8 +7,14 @@
 static pthread_once_t started = PTHREAD_ONCE_INIT;
 static int start_status = -1;
 
+static void quiet(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data) {}
+
 static void start(void) {
     if (VIPS_INIT("etrange")) return;
+    // A damaged upload makes libvips warn on stderr, in the middle of the server's own log (JSON
+    // lines with ETRANGE_LOG_FORMAT=json). What a refused file did wrong comes back through
+    // vips_error_buffer instead, and the person is told in French.
+    g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO, quiet, NULL);
     // One request's file is small: spreading it over threads only competes with the server.
     vips_concurrency_set(1);
     // Every upload is new; caching operations would only keep other people's pictures in memory.
