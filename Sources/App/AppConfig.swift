@@ -130,7 +130,8 @@ public struct AppConfig: Sendable {
         config.bcryptCost = try integer(env, "ETRANGE_BCRYPT_COST", default: config.bcryptCost, in: 4...31)
         config.maxBodySize = ByteCount(
             value: try integer(env, "ETRANGE_MAX_BODY_KB", default: 64, in: 1...10_240) * 1024)
-        config.handoutLimits.maxBytes = try integer(env, "ETRANGE_HANDOUT_MAX_MB", default: 8, in: 1...100) * 1024 * 1024
+        config.handoutLimits.maxBytes =
+            try integer(env, "ETRANGE_HANDOUT_MAX_MB", default: 8, in: 1...100) * 1024 * 1024
         config.presenceTimeout = TimeInterval(try integer(env, "ETRANGE_PRESENCE_TIMEOUT", default: 60, in: 5...86_400))
         config.sweepInterval = TimeInterval(try integer(env, "ETRANGE_SWEEP_INTERVAL", default: 10, in: 1...3600))
         config.liveQueueLimit = try integer(env, "ETRANGE_LIVE_QUEUE", default: config.liveQueueLimit, in: 8...100_000)
