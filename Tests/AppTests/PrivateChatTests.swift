@@ -119,6 +119,13 @@ struct ChatTable {
             }
             #expect(try await t.page(api, as: t.table.outsider).status == .notFound)
             #expect(try await t.page(api, as: nil).status == .unauthorized)
+            let live = "/api/sessions/\(t.session.id)/live"
+            #expect(try await api.upgradeStatus(live + "?token=\(t.table.outsider.token)") == 404)
+            #expect(try await api.upgradeStatus(live) == 401)
+            for path in ["/api/sessions/\(t.session.id)/recap.md", "/api/parties/\(t.table.partie.id)/log.md"] {
+                #expect(try await api.send(.GET, path, token: t.table.outsider.token).status == .notFound)
+                #expect(try await api.send(.GET, path).status == .unauthorized)
+            }
 
             // Live, as it happens.
             for ((user, reads), socket) in zip(readers, sockets) {
