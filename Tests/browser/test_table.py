@@ -361,3 +361,35 @@ def test_07_leaving_unsaved_edits_asks_first(table: Table):
     wait_text(mj, "#account .save-state", "Compte rendu enregistré")
     mj.execute_script("location.hash = '#/parties'")
     wait_page(mj, "Mes parties")
+
+
+def test_08_a_refused_seat_updates_what_the_page_says(table: Table):
+    """The last seat goes to someone else while the page still offers it: « Rejoindre » is refused,
+    and the counts, the seat panel and the chat's hint then all say the same as the refusal."""
+    player = table.player_browser
+    full = ok(api("POST", "/api/sessions", table.mj["token"],
+                  {"partie_id": table.partie["id"], "name": "Séance à une place", "max_players": 1}))
+    ok(api("POST", f"/api/sessions/{table.sid}/end", table.mj["token"], {}))  # one session running at a time
+    ok(api("POST", f"/api/sessions/{full['id']}/start", table.mj["token"]))
+    other = ok(api("POST", "/api/auth/register", body={
+        "username": f"autre_{secrets.token_hex(3)}", "display_name": "Perceval", "password": PASSWORD}))
+    ok(api("POST", "/api/parties/join", other["token"], {"invite_code": table.partie["invite_code"]}))
+    character = ok(api("POST", "/api/characters", other["token"], {"name": "Lancelot", "partie_id": table.partie["id"]}))
+    player.get(f"{BASE_URL}/#/sessions/{full['id']}")
+    wait_page(player, "Séance à une place")
+    form = css(player, "[data-testid=join-form]")
+    Select(form.find_element(By.NAME, "character_id")).select_by_visible_text("Viviane")
+    ok(api("POST", f"/api/sessions/{full['id']}/join", other["token"], {"character_id": character["id"]}))
+    # The page polls every few seconds: it may have learnt of the taken seat already.
+    if player.find_elements(By.CSS_SELECTOR, "[data-testid=join-button]"):
+        player.find_element(By.CSS_SELECTOR, "[data-testid=join-button]").click()
+        # At once, not at the next poll (every 4 s): the refusal reads the session again.
+        wait_text(player, "[data-testid=join]", "complète", timeout=2)
+        wait_text(player, ".facts", "1 / 1", timeout=2)
+        focused = player.execute_script("return document.activeElement.closest('[data-testid=join]') !== null")
+        assert focused, player.execute_script("return document.activeElement.outerHTML.slice(0, 200)")
+    wait_text(player, "[data-testid=join]", "La session est complète (1 joueur·se au maximum).")
+    wait_text(player, ".facts", "1 / 1")
+    closed = css(player, "[data-testid=chat-closed]")
+    assert "Rejoignez" not in closed.text and "Seules les personnes à la table" in closed.text, closed.text
+    shoot(player, "25-table-place-refusee", sizes=[PHONE, LAPTOP])

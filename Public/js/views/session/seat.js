@@ -101,7 +101,13 @@ export function seatPanel({ sessionId, state, me, isMJ, channel, liveMode, seatC
       } catch (error) {
         // Refused (full, started without late arrivals): the counts and the hints of the page
         // were out of date; read the session again so that they tell the same as the refusal.
-        if (error.status === 409 || error.status === 403) channel.refresh();
+        if (error.status === 409 || error.status === 403) {
+          channel.refresh().then(() => {
+            // Redrawn with the refusal in place of the form: the keyboard goes to it.
+            const said = !form.isConnected && box.querySelector('.notice');
+            if (said) { said.tabIndex = -1; said.focus(); }
+          });
+        }
         throw error;
       }
       toast('Vous avez rejoint la session.');
