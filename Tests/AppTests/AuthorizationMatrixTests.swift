@@ -49,6 +49,14 @@ import Vapor
                     .decode(PollResponse.self)
             }
             let (toAnswer, toClose, toCancelPoll) = (try await poll(), try await poll(), try await poll())
+            // Handouts shown to the whole table, so that the player is refused for being a player.
+            func handout() async throws -> UUID {
+                let id = try await api.upload(HandoutFixtures.png, as: t.table.mj, to: t.table.partie)
+                    .decode(HandoutResponse.self).id
+                try await api.send(.POST, "/api/handouts/\(id)/show", token: t.table.mj.token, json: ["everyone": true])
+                return id
+            }
+            let (handout, handoutToDelete) = (try await handout(), try await handout())
 
             let (N, U, F, O, Cr, NC) = (
                 HTTPResponseStatus.notFound, HTTPResponseStatus.unauthorized,
@@ -115,6 +123,15 @@ import Vapor
                     expected: [U, N, N, O, O]),
                 Row(method: .POST, path: "/api/characters/\(c)/pot/reset", expected: [U, N, N, O, O]),
                 Row(method: .GET, path: "/api/reference", expected: [U, O, O, O, O]),
+                Row(method: .GET, path: "/api/parties/\(p)/handouts", expected: [U, N, N, O, O]),
+                // The MJ gets past the checks to the missing form.
+                Row(method: .POST, path: "/api/parties/\(p)/handouts", expected: [U, N, N, F, .unsupportedMediaType]),
+                Row(method: .GET, path: "/api/handouts/\(handout)/file", expected: [U, N, N, O, O]),
+                Row(
+                    method: .POST, path: "/api/handouts/\(handout)/show", body: ["everyone": true],
+                    expected: [U, N, N, F, O]),
+                Row(method: .POST, path: "/api/handouts/\(handout)/hide", expected: [U, N, N, F, O]),
+                Row(method: .DELETE, path: "/api/handouts/\(handoutToDelete)", expected: [U, N, N, F, NC]),
                 Row(
                     method: .GET, path: "/api/sessions/\(s)/live",
                     expected: [U, N, N, .upgradeRequired, .upgradeRequired]),
