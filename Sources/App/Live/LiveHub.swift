@@ -283,6 +283,49 @@ actor LiveHub {
         }
     }
 
+    /// `userID` is no longer a member of `partieID`, here or on another instance: their
+    /// connections to its sessions close.
+    func memberRemoved(_ userID: Int, from partieID: Int) async {
+        let followed = channels.compactMap { sessionID, channel in
+            channel.subscribers.values.contains { $0.subscriber.userID == userID } ? sessionID : nil
+        }
+        guard !followed.isEmpty else { return }
+        let sessions: [UUID]
+        do {
+            sessions = try await Session.query(on: database())
+                .filter(\.$partie.$id == partieID).filter(\.$id ~~ followed).all(\.$id)
+        } catch {
+            logger.warning("live removal not applied: \(String(reflecting: error))")
+            return
+        }
+        for sessionID in sessions {
+            for subscription in channels[sessionID]?.subscribers.values ?? [:].values
+            where subscription.subscriber.userID == userID {
+                subscription.subscriber.close(
+                    code: .normalClosure, reason: "retiré",
+                    message: LiveMessages.closing("Vous ne faites plus partie de cette partie."))
+            }
+        }
+    }
+
+    /// Closes `userID`'s connections to the sessions of `partieID` once their removal has
+    /// committed: here, and on PostgreSQL on the other instances (`m:<partie>/<user>`). The
+    /// `participant.left` events close those of a seat; this also closes one opened while the
+    /// removal was under way.
+    nonisolated func announceRemoval(of userID: Int, from partieID: Int) async {
+        let db = database()
+        if db is any PostgresDatabase {
+            do {
+                try await db.sql.raw(
+                    "SELECT pg_notify(\(bind: LiveEvents.channel), \(bind: "m:\(partieID)/\(userID)"))"
+                ).run()
+            } catch {
+                logger.warning("live removal notice not sent: \(String(reflecting: error))")
+            }
+        }
+        await memberRemoved(userID, from: partieID)
+    }
+
     /// A token was revoked (logout): the connections it opened close.
     func revoke(tokenID: UUID) {
         for channel in channels.values {

@@ -5,8 +5,8 @@ import Vapor
 
 /// On PostgreSQL, listens for other instances' events (`NOTIFY etrange_live`) on a connection of
 /// its own, and pokes this instance's hub. The payload is only a reference (`e:<session>/<instance>`,
-/// `d:<deleted session>` or `t:<token>`), well under NOTIFY's 8000-byte limit; the events
-/// themselves are read from the journal. After a lost connection it reconnects and re-reads every followed session, so a
+/// `d:<deleted session>`, `t:<token>` or `m:<partie>/<removed member>`), well under NOTIFY's
+/// 8000-byte limit; the events themselves are read from the journal. After a lost connection it reconnects and re-reads every followed session, so a
 /// notification missed meanwhile delays an event but never loses it.
 final class PostgresListener: LifecycleHandler, Sendable {
     private let configuration: PostgresConnection.Configuration
@@ -62,6 +62,10 @@ final class PostgresListener: LifecycleHandler, Sendable {
         } else if payload.hasPrefix("t:"), let tokenID = UUID(uuidString: String(reference)) {
             tokens.revoke(tokenID: tokenID)
             await hub.revoke(tokenID: tokenID)
+        } else if payload.hasPrefix("m:") {
+            let parts = reference.split(separator: "/")
+            guard parts.count == 2, let partieID = Int(parts[0]), let userID = Int(parts[1]) else { return }
+            await hub.memberRemoved(userID, from: partieID)
         }
     }
 

@@ -11,6 +11,8 @@ struct PartiesController: RouteCollection {
         parties.get(":id", use: show)
         parties.put(":id", use: update)
         parties.get(":id", "members", use: members)
+        parties.delete(":id", "members", "me", use: leave)
+        parties.delete(":id", "members", ":user_id", use: removeMember)
         parties.post(":id", "invite", "rotate", use: rotateInvite)
         parties.get(":id", "invite.svg", use: inviteQRCode)
         // Before signing up, whoever holds a code may see whose table it opens.

@@ -1,0 +1,67 @@
+import Fluent
+import SQLKit
+import Vapor
+
+/// A player leaves a partie, or its MJ removes a member: `DELETE /api/parties/{id}/members/me`
+/// and `DELETE /api/parties/{id}/members/{user_id}`.
+extension PartiesController {
+    func leave(req: Request) async throws -> HTTPStatus {
+        let caller = try req.caller
+        let visible = try await Partie.visible(req.intParameter(), to: caller, on: req.db)
+        try await Self.removeMember(caller.userID, from: visible, req: req)
+        return .noContent
+    }
+
+    func removeMember(req: Request) async throws -> HTTPStatus {
+        let caller = try req.caller
+        let visible = try await Partie.visible(req.intParameter(), to: caller, on: req.db)
+        guard let userID = req.parameters.get("user_id").flatMap(Int.init) else {
+            throw AppError.notFound("Ce membre n'est pas dans la partie.")
+        }
+        // Naming oneself is leaving, which any member may do; naming someone else is the MJ's.
+        guard visible.isMJ || userID == caller.userID else {
+            throw AppError.forbidden("Seul le MJ de la partie peut en retirer un membre.")
+        }
+        try await Self.removeMember(userID, from: visible, req: req)
+        return .noContent
+    }
+
+    /// In one transaction: the membership goes, and the seat the person held in each session not
+    /// yet over ends as leaving that session ends it (offline, time played settled and kept, a
+    /// `participant.left` event). Their characters stay theirs but leave the partie, so that its
+    /// MJ may no longer see or change them. What they wrote and drew stays, and so do their
+    /// answers to polls: it is the partie's history. Then their live sockets close, on every instance.
+    static func removeMember(_ userID: Int, from visible: VisiblePartie, req: Request) async throws {
+        guard userID != visible.partie.$mj.id else {
+            throw AppError.conflict(
+                "Le MJ ne peut pas quitter sa propre partie : confiez-la à un autre membre ou supprimez-la.")
+        }
+        let partieID = visible.id
+        let now = req.now
+        let left = try await req.db.transaction { db -> [UUID] in
+            // The first statement is a write (SQLite's writer lock at once), and it decides: of a
+            // player leaving while the MJ removes them, the second finds no row and gets the 404.
+            let removed = try await db.sql.delete(from: PartieMember.schema)
+                .where("partie_id", .equal, partieID).where("user_id", .equal, userID)
+                .returning("id")
+                .all()
+            guard !removed.isEmpty else { throw AppError.notFound("Ce membre n'est pas dans la partie.") }
+            let seated = try await SessionParticipant.query(on: db)
+                .join(Session.self, on: \SessionParticipant.$session.$id == \Session.$id)
+                .filter(Session.self, \.$partie.$id == partieID)
+                .filter(Session.self, \.$status !~ [.completed, .cancelled])
+                .filter(\.$user.$id == userID).filter(\.$isActive == true)
+                .all(\.$session.$id)
+            for sessionID in Set(seated).sorted(by: { $0.uuidString < $1.uuidString }) {
+                _ = try await Participation.leave(userID: userID, from: sessionID, at: now, on: db)
+            }
+            try await db.sql.update(Character.schema)
+                .set("partie_id", to: SQLLiteral.null)
+                .where("partie_id", .equal, partieID).where("user_id", .equal, userID)
+                .run()
+            return seated
+        }
+        for sessionID in Set(left) { await req.announce(sessionID) }
+        await req.application.live.announceRemoval(of: userID, from: partieID)
+    }
+}
