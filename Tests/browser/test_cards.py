@@ -17,7 +17,7 @@ import secrets
 import pytest
 from selenium.webdriver.support.ui import Select
 
-from test_story import BASE_URL, PASSWORD, api, click, css, make_browser, shoot, wait, wait_page, wait_text
+from test_story import BASE_URL, PASSWORD, api, ok, sign_in, click, css, make_browser, shoot, wait, wait_page, wait_text
 
 SHEET = {
     "characteristics": [
@@ -31,19 +31,6 @@ SHEET = {
                  "description": "L'adversaire est sonné."}],
     "deck_rows": [{"suit": "hearts", "ranks": ["7"]}],
 }
-
-
-def ok(status_body, *expected):
-    status, body = status_body
-    assert status in (expected or (200, 201, 204)), (status, body)
-    return body
-
-
-def sign_in(browser, auth: dict):
-    browser.get(f"{BASE_URL}/#/connexion")
-    browser.execute_script(
-        "localStorage.setItem('etrange.token', arguments[0]);"
-        "localStorage.setItem('etrange.user', JSON.stringify(arguments[1]));", auth["token"], auth["user"])
 
 
 @pytest.fixture(scope="module")

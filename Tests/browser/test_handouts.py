@@ -17,24 +17,11 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.by import By
 
-from test_story import BASE_URL, PASSWORD, api, css, make_browser, shoot, wait, wait_page, wait_text
+from test_story import BASE_URL, PASSWORD, api, ok, sign_in, css, make_browser, shoot, wait, wait_page, wait_text
 
 # 24 × 16 pixels of noise, written by libvips (`vips gaussnoise`, `vips jpegsave --strip`).
 JPEG = base64.b64decode(
     "/9j/2wBDAAMCAgMCAgMDAwMEAwMEBQgFBQQEBQoHBwYIDAoMDAsKCwsNDhIQDQ4RDgsLEBYQERMUFRUVDA8XGBYUGBIUFRT/2wBDAQMEBAUEBQkFBQkUDQsNFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBT/wAARCAAQABgDAREAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QAHwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdhcRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwCkun6fq1pZ6gZBc6y0Cx2dxDJGsMDsimOTygA2VKJJgR/MAdxG5tgBPOsWq3lwbxrR7W8VbiO6vpYQkZMCPHgBsysSUzkssYKAZHLAE9g1pe6oIZ4mLRoJYWXKA+XHGrxBW+X77AvEBjmJjkl2oAhvUW71KKyWws4VnVIIo43CzhZFdmJWFiGEkTBslj8rooAI3OAXReWqzTwwKLhJXiaaa6hRHtpHEuWKMgAcCSQ4c4DHAb+FADMtrbTzbxQW32u4MIhkw9nIEjuFK5ZlypKqV84KgDbgTyz5YA//2Q==")
-
-
-def ok(status_body, *expected):
-    status, body = status_body
-    assert status in (expected or (200, 201, 204)), (status, body)
-    return body
-
-
-def sign_in(browser, auth: dict):
-    browser.get(f"{BASE_URL}/#/connexion")
-    browser.execute_script(
-        "localStorage.setItem('etrange.token', arguments[0]);"
-        "localStorage.setItem('etrange.user', JSON.stringify(arguments[1]));", auth["token"], auth["user"])
 
 
 @pytest.fixture(scope="module")

@@ -17,24 +17,11 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from test_story import BASE_URL, PASSWORD, api, css, make_browser, shoot, wait, wait_page, wait_text
+from test_story import BASE_URL, PASSWORD, api, ok, sign_in, css, make_browser, shoot, wait, wait_page, wait_text
 
 WHISPER = "Armand, tu sens une odeur de soufre sous la porte."
 ANSWER = "Je garde ça pour moi."
 ANNOUNCEMENT = "Pause de dix minutes, on reprend à 22 h."
-
-
-def ok(status_body, *expected):
-    status, body = status_body
-    assert status in (expected or (200, 201, 204)), (status, body)
-    return body
-
-
-def sign_in(browser, auth: dict):
-    browser.get(f"{BASE_URL}/#/connexion")
-    browser.execute_script(
-        "localStorage.setItem('etrange.token', arguments[0]);"
-        "localStorage.setItem('etrange.user', JSON.stringify(arguments[1]));", auth["token"], auth["user"])
 
 
 def chat_text(browser) -> str:

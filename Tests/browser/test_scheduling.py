@@ -13,28 +13,16 @@ import datetime as dt
 import secrets
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from test_story import BASE_URL, PASSWORD, api, click, css, make_browser, shoot, wait, wait_page, wait_text
-
-
-def ok(status_body, *expected):
-    status, body = status_body
-    assert status in (expected or (200, 201, 204)), (status, body)
-    return body
+from test_story import BASE_URL, PASSWORD, api, ok, sign_in, click, css, make_browser, shoot, wait, wait_page, wait_text
 
 
 def iso(hours: float) -> str:
     moment = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=hours)
     return moment.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def sign_in(browser, auth: dict):
-    browser.get(f"{BASE_URL}/#/connexion")
-    browser.execute_script(
-        "localStorage.setItem('etrange.token', arguments[0]);"
-        "localStorage.setItem('etrange.user', JSON.stringify(arguments[1]));", auth["token"], auth["user"])
 
 
 @pytest.fixture(scope="module")
@@ -75,12 +63,25 @@ def test_player_answers_a_session_and_a_poll(table):
     # The poll's grid: the player answers the first two slots.
     grid = "[data-testid=poll] [data-testid=poll-grid]"
     css(browser, grid)
-    Select(css(browser, f"{grid} select[data-testid=poll-answer]")).select_by_value("yes")
+    # The page reads the polls again every few seconds and draws the grid anew: an element found
+    # before a redraw is gone after it, so each answer finds its select again if that happened.
+    def answer(index: int, value: str):
+        for attempt in range(3):
+            try:
+                Select(browser.find_elements(By.CSS_SELECTOR, f"{grid} select[data-testid=poll-answer]")[index]) \
+                    .select_by_value(value)
+                return
+            except StaleElementReferenceException:
+                if attempt == 2:
+                    raise
+
+    counts = f"{grid} [data-testid=poll-count]"
+    answer(0, "yes")
     wait_text(browser, f"{grid} tfoot", "1 / 0")
-    second = browser.find_elements(By.CSS_SELECTOR, f"{grid} select[data-testid=poll-answer]")[1]
-    Select(second).select_by_value("maybe")
-    wait(browser).until(lambda d: [c.text for c in d.find_elements(By.CSS_SELECTOR, f"{grid} [data-testid=poll-count]")][:2]
-                        == ["1 / 0", "0 / 1"])
+    answer(1, "maybe")
+    wait(browser).until(lambda d: d.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].map((e) => e.textContent.trim())", counts)[:2]
+        == ["1 / 0", "0 / 1"])
     shoot(browser, "3x-scheduling-partie", section="#polls")
     answers = ok(api("GET", f"/api/polls/{table['poll']['id']}", table["mj"]["token"]))["answers"]
     assert sorted(a["answer"] for a in answers) == ["maybe", "yes"]

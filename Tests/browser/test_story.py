@@ -184,6 +184,22 @@ def api(method: str, path: str, token: str | None = None, body=None):
             return error.code, None
 
 
+
+def ok(status_body, *expected):
+    """The body of an `api` answer whose status is expected (any success by default)."""
+    status, body = status_body
+    assert status in (expected or (200, 201, 204)), (status, body)
+    return body
+
+
+def sign_in(browser, auth: dict):
+    """Signs a browser in with an account made through the API, as the page itself would."""
+    browser.get(f"{BASE_URL}/#/connexion")
+    browser.execute_script(
+        "localStorage.setItem('etrange.token', arguments[0]);"
+        "localStorage.setItem('etrange.user', JSON.stringify(arguments[1]));", auth["token"], auth["user"])
+
+
 UNLABELLED = """
     const named = (e) => (e.labels && e.labels.length) || e.getAttribute('aria-label') || e.getAttribute('aria-labelledby');
     const controls = [...document.querySelectorAll('input, select, textarea')]
