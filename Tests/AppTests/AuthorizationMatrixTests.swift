@@ -57,6 +57,8 @@ import Vapor
                 return id
             }
             let (handout, handoutToDelete) = (try await handout(), try await handout())
+            let berthe = try await api.register("berthe")
+            try await api.join(berthe, t.table.partie)
 
             let (N, U, F, O, Cr, NC) = (
                 HTTPResponseStatus.notFound, HTTPResponseStatus.unauthorized,
@@ -156,6 +158,9 @@ import Vapor
                 Row(method: .POST, path: "/api/parties/\(p)/webhook/test", expected: [U, N, N, F, .accepted]),
                 Row(method: .GET, path: "/api/parties/\(p)/webhook/deliveries", expected: [U, N, N, F, O]),
                 Row(method: .DELETE, path: "/api/parties/\(p)/webhook", expected: [U, N, N, F, NC]),
+                // Near the end: the player is no longer a member after them.
+                Row(method: .DELETE, path: "/api/parties/\(p)/members/\(berthe.id)", expected: [U, N, N, F, NC]),
+                Row(method: .DELETE, path: "/api/parties/\(p)/members/me", expected: [U, N, N, NC, .conflict]),
                 Row(method: .GET, path: "/api/calendar/feed", expected: [U, O, O, O, O]),
                 Row(method: .POST, path: "/api/calendar/feed", expected: [U, Cr, Cr, Cr, Cr]),
                 Row(method: .DELETE, path: "/api/calendar/feed", expected: [U, NC, NC, NC, NC]),
