@@ -395,4 +395,7 @@ def test_08_a_refused_seat_updates_what_the_page_says(table: Table):
     wait_text(player, ".facts", "1 / 1")
     closed = css(player, "[data-testid=chat-closed]")
     assert "Rejoignez" not in closed.text and "Seules les personnes à la table" in closed.text, closed.text
+    unavailable = player.execute_script(
+        "return document.querySelector('[data-testid=draw-unavailable]').textContent")
+    assert "Rejoignez" not in unavailable and "Seules les personnes à la table" in unavailable, unavailable
     shoot(player, "25-table-place-refusee", sizes=[PHONE, LAPTOP])

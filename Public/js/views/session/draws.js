@@ -316,7 +316,12 @@ export function drawPanels({ sessionId, me, isMJ }) {
     if (session.status === 'paused') return 'La session est en pause : les tirages reprendront avec elle.';
     if (session.status !== 'active') return 'La session est terminée : plus de tirage possible.';
     if (isMJ) return null;
-    if (!seat) return 'Rejoignez la session avec un personnage pour tirer des cartes.';
+    // After a refused seat (full, late joining closed) « Rejoignez » would contradict the refusal.
+    if (!seat) {
+      return session.can_join
+        ? 'Rejoignez la session avec un personnage pour tirer des cartes.'
+        : 'Seules les personnes à la table tirent des cartes.';
+    }
     if (!seat.character_id) return 'Il vous faut un personnage à la table pour tirer des cartes.';
     return null;
   }
