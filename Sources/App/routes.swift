@@ -4,6 +4,7 @@ import Vapor
 func routes(_ app: Application) throws {
     app.get("health", use: health)
     try app.register(collection: AccountsController())
+    try app.register(collection: PasswordResetController())
     try app.register(collection: ScenariosController())
     try app.register(collection: PartiesController())
     try app.register(collection: CharactersController())

@@ -205,6 +205,7 @@ import Vapor
     static let elsewhere: [String: String] = [
         "POST /api/auth/register": "public",
         "POST /api/auth/login": "public",
+        "POST /api/auth/reset": "public: the link's secret is the credential (PasswordResetTests)",
         "GET /api/calendar/:secret": "public: the secret in the path is the credential (CalendarTests)",
         "POST /api/auth/password": "the caller's own account, nothing of a partie (HardeningTests)",
         "PUT /api/me": "the caller's own account, nothing of a partie (WalkThroughTests)",

@@ -44,6 +44,7 @@ enum EtrangeCommands {
         RestoreCommand.self,
         RoutesCommand.self,
         ImportReferenceCommand.self,
+        ResetPasswordCommand.self,
     ]
 
     static let parser = CommandLineParser(commands: all.map { $0.spec }, defaultCommand: ServeCommand.spec.name)

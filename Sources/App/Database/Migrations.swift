@@ -44,5 +44,6 @@ enum Migrations {
         AddPrivateChat(),
         CreateScheduling(),
         CreateHandouts(),
+        CreatePasswordResets(),
     ]
 }
