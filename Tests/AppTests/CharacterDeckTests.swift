@@ -177,6 +177,17 @@ extension TestAPI {
         }
     }
 
+    /// Without a suit chosen, a character plays pique, as its deck always did: A–10 of pique.
+    @Test(arguments: TestDatabase.enabled)
+    func aCharacterWithoutASuitGetsPiqueAceToTen(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let table = try await Table.make(api)
+            let plain = try await api.createCharacter(table.player, name: "Sans figure", partieID: table.partie.id)
+            #expect(plain.figure == nil && plain.deck.rows == [DeckRow.newCharacter(.spades)])
+            #expect(plain.sheet == CharacterSheet.appDefaults)
+        }
+    }
+
     @Test(arguments: TestDatabase.enabled)
     func thePresets(db: TestDatabase) async throws {
         try await withApp(db, configure: { $0.limits.draws.burst = 1000 }) { api in

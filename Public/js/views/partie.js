@@ -39,7 +39,16 @@ export async function renderPartie(ctx, partieId) {
     drawSessions();
   };
   const drawSessions = () => redrawKeepingFocus(sessionsBox, () => replace(sessionsBox, sessionSections(sessions, isMJ, answered)));
-  const drawMembers = () => redrawKeepingFocus(membersBox, () => replace(membersBox, memberList(members, partie)));
+  const showMembers = () => {
+    drawMembers();
+    const title = document.getElementById('members-title');
+    if (title) title.textContent = `Membres (${members.length})`;
+  };
+  const removed = (userId) => {
+    members = members.filter((m) => m.user_id !== userId);
+    showMembers();
+  };
+  const drawMembers = () => redrawKeepingFocus(membersBox, () => replace(membersBox, memberList(members, partie, removed)));
   const drawCharacters = () => replace(charactersBox,
     characters.length
       ? h('ul', { class: 'plain-list' }, characters.map((character) =>
@@ -52,7 +61,7 @@ export async function renderPartie(ctx, partieId) {
   drawCharacters();
 
   const side = [];
-  side.push(panel(`Membres (${members.length})`, { id: 'members' }, membersBox));
+  side.push(panel(`Membres (${members.length})`, { id: 'members' }, membersBox, !isMJ && leaveButton(ctx, partie)));
   side.push(panel('Mes personnages', { id: 'characters' }, charactersBox,
     characterForm(partieId, async (character) => {
       characters = [...characters, character];
@@ -116,10 +125,8 @@ export async function renderPartie(ctx, partieId) {
       }
       if (JSON.stringify(freshMembers) !== JSON.stringify(members)) {
         members = freshMembers;
-        drawMembers();
+        showMembers();
         attendance.refresh(); // a newcomer gets a row (« — » for the sessions before them)
-        const title = document.getElementById('members-title');
-        if (title) title.textContent = `Membres (${members.length})`;
       }
     } catch (error) {
       if (error.name === 'AbortError') return;
@@ -188,14 +195,58 @@ function sessionCard(s, isMJ, answered) {
         : h('a', { class: 'btn btn--small', href: link, 'data-testid': 'open-session' }, isMJ ? 'Gérer' : 'Ouvrir')));
 }
 
-function memberList(members, partie) {
+function memberList(members, partie, removed) {
   const me = auth.user;
   return h('ul', { class: 'plain-list members' }, members.map((member) =>
     h('li', { 'data-testid': 'member', dataset: { userId: member.user_id } },
       h('span', { class: 'member__name' }, displayName(member),
         me && me.id === member.user_id ? h('span', { class: 'muted' }, ' (vous)') : ''),
       ' ', roleBadge(member.role),
-      h('span', { class: 'muted member__since' }, ` depuis le ${formatDate(member.joined_at)}`))));
+      h('span', { class: 'muted member__since' }, ` depuis le ${formatDate(member.joined_at)}`),
+      partie.role === 'mj' && member.role !== 'mj' && removeButton(partie, member, removed))));
+}
+
+// The MJ takes a member out of the partie: their seat in a running session ends, what they wrote stays.
+function removeButton(partie, member, removed) {
+  const button = h('button', {
+    type: 'button', class: 'btn btn--small btn--danger-outline', 'data-testid': 'remove-member',
+    'aria-label': `Retirer ${displayName(member)} de la partie`,
+    onClick: async () => {
+      const ok = await confirmDialog({
+        title: `Retirer ${displayName(member)} de la partie ?`,
+        message: 'Sa place dans une session en cours prend fin et sa connexion est fermée. Ses messages, ses tirages et son temps de jeu restent ; ses personnages le suivent. Le code d’invitation lui permettrait de revenir.',
+        confirmLabel: 'Retirer', danger: true,
+      });
+      if (!ok) return;
+      await runAction(button, null, async () => {
+        await api(`/api/parties/${partie.id}/members/${member.user_id}`, { method: 'DELETE' });
+        toast(`${displayName(member)} ne fait plus partie de la partie.`);
+        removed(member.user_id);
+      });
+    },
+  }, 'Retirer');
+  return [' ', button];
+}
+
+function leaveButton(ctx, partie) {
+  const errorBox = h('div');
+  const button = h('button', {
+    type: 'button', class: 'btn btn--small btn--danger-outline', 'data-testid': 'leave-partie',
+    onClick: async () => {
+      const ok = await confirmDialog({
+        title: `Quitter « ${partie.name} » ?`,
+        message: 'Votre place dans une session en cours prend fin. Vos messages, vos tirages et votre temps de jeu restent dans la partie ; vos personnages vous suivent. Pour revenir, il faudra le code d’invitation du MJ.',
+        confirmLabel: 'Quitter la partie', danger: true,
+      });
+      if (!ok) return;
+      await runAction(button, errorBox, async () => {
+        await api(`/api/parties/${partie.id}/members/me`, { method: 'DELETE' });
+        toast(`Vous avez quitté « ${partie.name} ».`);
+        ctx.navigate('/parties');
+      });
+    },
+  }, 'Quitter la partie');
+  return h('div', { class: 'actions' }, button, errorBox);
 }
 
 function createSessionPanel(ctx, partieId, { open = false } = {}) {

@@ -25,13 +25,15 @@ final class Character: Model, @unchecked Sendable {
 
     init() {}
 
-    init(name: String, userID: Int, partieID: Int?, now: Date) {
+    /// A new character's deck is its suit's A–10, and its sheet the app's characteristics.
+    init(name: String, userID: Int, partieID: Int?, figure: Suit? = nil, now: Date) {
         self.name = name
         self.$user.id = userID
         self.$partie.id = partieID
+        self.figure = figure?.rawValue
         self.createdAt = now
         sheetJSON = Self.encode(CharacterSheet.appDefaults)
-        deckRowsJSON = Self.encode([DeckRow]())
+        deckRowsJSON = Self.encode([DeckRow.newCharacter(suit)])
         potJack = .pot
         potQueen = .pot
         potKing = .pot

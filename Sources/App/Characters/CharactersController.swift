@@ -52,9 +52,8 @@ struct CharactersController: RouteCollection {
         if let partieID = body.partieId {
             _ = try await Partie.visible(partieID, to: caller, on: req.db)
         }
-        let character = Character(name: name, userID: caller.userID, partieID: body.partieId, now: req.now)
-        character.figure = body.figure?.rawValue
-        character.deckRowsJSON = Character.encode([DeckRow.newCharacter(character.suit)])
+        let character = Character(
+            name: name, userID: caller.userID, partieID: body.partieId, figure: body.figure, now: req.now)
         try await character.create(on: req.db)
         return try await CharacterResponse(character).encodeResponse(status: .created, for: req)
     }
