@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.by import By
 
-from test_story import BASE_URL, PASSWORD, api, ok, sign_in, css, make_browser, shoot, wait, wait_page, wait_text
+from test_story import BASE_URL, api, ok, seated_table, sign_in, css, make_browser, shoot, wait, wait_page, wait_text
 
 # 24 × 16 pixels of noise, written by libvips (`vips gaussnoise`, `vips jpegsave --strip`).
 JPEG = base64.b64decode(
@@ -27,19 +27,10 @@ JPEG = base64.b64decode(
 @pytest.fixture(scope="module")
 def table():
     suffix = secrets.token_hex(3)
-    people = {}
-    for role, name, display in [("mj", "mjh", "Madame Irma"), ("armand", "arh", "Armand"), ("berthe", "beh", "Berthe")]:
-        people[role] = ok(api("POST", "/api/auth/register", body={
-            "username": f"{name}_{suffix}", "display_name": display, "password": PASSWORD}))
-    partie = ok(api("POST", "/api/parties", people["mj"]["token"], {"name": f"L'Affaire du Vésinet {suffix}"}))
-    for role in ("armand", "berthe"):
-        ok(api("POST", "/api/parties/join", people[role]["token"], {"invite_code": partie["invite_code"]}))
-    session = ok(api("POST", "/api/sessions", people["mj"]["token"], {
-        "partie_id": partie["id"], "name": "La villa", "max_players": 4}))
-    ok(api("POST", f"/api/sessions/{session['id']}/start", people["mj"]["token"]))
     # Armand sits at the table: a player's page opens the live channel once seated.
-    character = ok(api("POST", "/api/characters", people["armand"]["token"], {"name": "Armand", "partie_id": partie["id"]}))
-    ok(api("POST", f"/api/sessions/{session['id']}/join", people["armand"]["token"], {"character_id": character["id"]}))
+    people, partie, session = seated_table(
+        [("mj", f"mjh_{suffix}", "Madame Irma"), ("armand", f"arh_{suffix}", "Armand"), ("berthe", f"beh_{suffix}", "Berthe")],
+        f"L'Affaire du Vésinet {suffix}", "La villa")
     folder = Path(tempfile.mkdtemp(prefix="etrange-handout-"))
     photo = folder / "coupure.jpg"
     photo.write_bytes(JPEG)

@@ -14,24 +14,15 @@ import secrets
 import pytest
 from selenium.webdriver.common.by import By
 
-from test_story import BASE_URL, PASSWORD, api, css, make_browser, ok, shoot, sign_in, wait, wait_page, wait_route
+from test_story import BASE_URL, api, css, make_browser, ok, seated_table, shoot, sign_in, wait, wait_page, wait_route
 
 
 @pytest.fixture(scope="module")
 def table():
     suffix = secrets.token_hex(3)
-    people = {}
-    for role, name, display in [("mj", "mjq", "Madame Irma"), ("armand", "arq", "Armand"), ("berthe", "beq", "Berthe")]:
-        people[role] = ok(api("POST", "/api/auth/register", body={
-            "username": f"{name}_{suffix}", "display_name": display, "password": PASSWORD}))
-    partie = ok(api("POST", "/api/parties", people["mj"]["token"], {"name": f"Le Train de Brest {suffix}"}))
-    for role in ("armand", "berthe"):
-        ok(api("POST", "/api/parties/join", people[role]["token"], {"invite_code": partie["invite_code"]}))
-    session = ok(api("POST", "/api/sessions", people["mj"]["token"], {
-        "partie_id": partie["id"], "name": "Le wagon-lit", "max_players": 4}))
-    ok(api("POST", f"/api/sessions/{session['id']}/start", people["mj"]["token"]))
-    character = ok(api("POST", "/api/characters", people["armand"]["token"], {"name": "Armand", "partie_id": partie["id"]}))
-    ok(api("POST", f"/api/sessions/{session['id']}/join", people["armand"]["token"], {"character_id": character["id"]}))
+    people, partie, session = seated_table(
+        [("mj", f"mjq_{suffix}", "Madame Irma"), ("armand", f"arq_{suffix}", "Armand"), ("berthe", f"beq_{suffix}", "Berthe")],
+        f"Le Train de Brest {suffix}", "Le wagon-lit")
     mj, armand = make_browser(), make_browser()
     yield {**people, "partie": partie, "session": session, "mj_browser": mj, "armand_browser": armand}
     mj.quit()

@@ -192,6 +192,26 @@ def ok(status_body, *expected):
     return body
 
 
+def seated_table(people: list[tuple[str, str, str]], partie_name: str, session_name: str):
+    """Made through the API: `people` as (role, username, display name), the first the MJ of a
+    partie the others joined, and a running session of it where the second sits with a
+    character named after them. Returns (people by role, partie, session)."""
+    made = {role: ok(api("POST", "/api/auth/register", body={
+        "username": username, "display_name": display, "password": PASSWORD}))
+        for role, username, display in people}
+    roles = [role for role, _, _ in people]
+    mj = made[roles[0]]["token"]
+    partie = ok(api("POST", "/api/parties", mj, {"name": partie_name}))
+    for role in roles[1:]:
+        ok(api("POST", "/api/parties/join", made[role]["token"], {"invite_code": partie["invite_code"]}))
+    session = ok(api("POST", "/api/sessions", mj, {"partie_id": partie["id"], "name": session_name, "max_players": 4}))
+    ok(api("POST", f"/api/sessions/{session['id']}/start", mj))
+    seated = made[roles[1]]
+    character = ok(api("POST", "/api/characters", seated["token"], {"name": people[1][2], "partie_id": partie["id"]}))
+    ok(api("POST", f"/api/sessions/{session['id']}/join", seated["token"], {"character_id": character["id"]}))
+    return made, partie, session
+
+
 def sign_in(browser, auth: dict):
     """Signs a browser in with an account made through the API, as the page itself would."""
     browser.get(f"{BASE_URL}/#/connexion")
