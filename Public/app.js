@@ -3,6 +3,7 @@
 //   #/parties              my parties         #/parties/{id}         a partie
 //   #/sessions/{uuid}      a session          #/invitation/{code}    join a partie by its code
 //   #/compte               my account (the calendar feed)
+//   #/mot-de-passe/{secret} a new password, with the link `etrange reset-password` printed
 // The server also answers /invitation/{code} with this page: that address is turned into
 // #/invitation/{code} on load; so are the other routes written without their `#` (/parties/1).
 
@@ -15,6 +16,7 @@ import { renderPartie } from '/js/views/partie.js';
 import { renderSession } from '/js/views/session.js';
 import { renderInvitation, pendingInvitation } from '/js/views/invitation.js';
 import { renderAccount } from '/js/views/account.js';
+import { renderPasswordReset } from '/js/views/password-reset.js';
 
 const main = document.getElementById('main');
 
@@ -26,6 +28,7 @@ const routes = [
   { pattern: /^\/parties\/(\d+)$/, view: (ctx, id) => renderPartie(ctx, Number(id)) },
   { pattern: /^\/sessions\/([0-9a-fA-F-]{36})$/, view: (ctx, id) => renderSession(ctx, id) },
   { pattern: /^\/compte$/, view: (ctx) => renderAccount(ctx) },
+  { pattern: /^\/mot-de-passe\/([^/]+)$/, view: (ctx, secret) => renderPasswordReset(ctx, decodeURIComponent(secret)), public: true },
 ];
 
 let current = null; // { controller, cleanups, guards, path }

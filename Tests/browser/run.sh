@@ -52,7 +52,10 @@ for _ in $(seq 1 100); do
 done
 
 status=0
-ETRANGE_BASE_URL="$base" ETRANGE_TEST_IDLE_AFTER="$idle_after" python3 -m pytest -v Tests/browser "$@" || status=$?
+# The server's own binary and database, for the tests that run a command beside it
+# (test_password_reset.py: etrange reset-password).
+ETRANGE_BASE_URL="$base" ETRANGE_TEST_IDLE_AFTER="$idle_after" ETRANGE_TEST_BINARY="$work/etrange" \
+  ETRANGE_TEST_DATABASE_URL="sqlite://$work/etrange.sqlite" python3 -m pytest -v Tests/browser "$@" || status=$?
 if [ "$status" -ne 0 ]; then
   # A server that died leaves its backtrace at the end of a long log: show the end whole.
   lines=40
