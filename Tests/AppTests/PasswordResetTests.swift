@@ -79,6 +79,21 @@ import Testing
         }
     }
 
+    /// The revoked tokens' live connections close too; someone else's stays open.
+    @Test(arguments: TestDatabase.enabled)
+    func theLiveConnectionsOfTheAccountClose(db: TestDatabase) async throws {
+        try await withSession(db) { api, table, session in
+            try await api.joinSession(session, table.player, character: try await api.armand(table))
+            let mine = try await LiveClient.connect(api, session: session.id, token: table.player.token)
+            let other = try await LiveClient.connect(api, session: session.id, token: table.mj.token)
+            let secret = try await Self.secret(printedFor: table.player.username, on: api)
+            #expect(try await Self.reset(secret, to: "nouveau-secret", on: api).status == .noContent)
+            #expect(try await mine.waitForClose() != nil)
+            try await other.waitFor("still open") { _ in true }
+            #expect(other.socket?.isClosed == false)
+        }
+    }
+
     /// Two requests with the same link at once: the conditional write lets exactly one through.
     @Test(arguments: TestDatabase.enabled)
     func aLinkPresentedTwiceAtOnceWorksOnce(db: TestDatabase) async throws {
