@@ -124,6 +124,27 @@ import Testing
         }
     }
 
+    /// The player takes a seat while leaving the partie: either the seat was taken first and
+    /// leaving ended it, or the seat is refused; never a seat held by someone outside the partie.
+    @Test(arguments: TestDatabase.enabled)
+    func aSeatTakenWhileLeavingDoesNotOutliveTheMembership(db: TestDatabase) async throws {
+        try await withSession(db) { api, table, session in
+            let armand = try await api.armand(table)
+            for _ in 0..<6 {
+                async let joining = api.joinSession(session, table.player, character: armand)
+                async let leaving = api.send(.DELETE, membersPath(table.partie, "me"), token: table.player.token)
+                let (joined, left) = (try await joining.status, try await leaving.status)
+                #expect(left == .noContent)
+                #expect([.ok, .notFound].contains(joined), "\(joined)")
+                let seated = try await SessionParticipant.query(on: api.db)
+                    .filter(\.$session.$id == session.id).filter(\.$user.$id == table.player.id)
+                    .filter(\.$isActive == true).count()
+                #expect(seated == 0)
+                try await api.join(table.player, table.partie)
+            }
+        }
+    }
+
     /// The player leaves while the MJ removes them: one succeeds, the other gets the 404, and
     /// the seat was given up once.
     @Test(arguments: TestDatabase.enabled)

@@ -46,22 +46,26 @@ extension PartiesController {
                 .returning("id")
                 .all()
             guard !removed.isEmpty else { throw AppError.notFound("Ce membre n'est pas dans la partie.") }
-            let seated = try await SessionParticipant.query(on: db)
-                .join(Session.self, on: \SessionParticipant.$session.$id == \Session.$id)
-                .filter(Session.self, \.$partie.$id == partieID)
-                .filter(Session.self, \.$status !~ [.completed, .cancelled])
-                .filter(\.$user.$id == userID).filter(\.$isActive == true)
-                .all(\.$session.$id)
-            for sessionID in Set(seated).sorted(by: { $0.uuidString < $1.uuidString }) {
+            // Each session still open is locked, in one order, before its seats are read: a join
+            // that got the lock first is seen here, one that waits finds no membership (`seat`).
+            let open = try await Session.query(on: db)
+                .filter(\.$partie.$id == partieID).filter(\.$status !~ [.completed, .cancelled])
+                .sort(\.$id).all(\.$id)
+            var left: [UUID] = []
+            for sessionID in open {
+                guard let session = try await Participation.lockSession(sessionID, on: db), !session.status.isFinal,
+                    try await Participation.seat(of: userID, in: sessionID, on: db) != nil
+                else { continue }
                 _ = try await Participation.leave(userID: userID, from: sessionID, at: now, on: db)
+                left.append(sessionID)
             }
             try await db.sql.update(Character.schema)
                 .set("partie_id", to: SQLLiteral.null)
                 .where("partie_id", .equal, partieID).where("user_id", .equal, userID)
                 .run()
-            return seated
+            return left
         }
-        for sessionID in Set(left) { await req.announce(sessionID) }
+        for sessionID in left { await req.announce(sessionID) }
         await req.application.live.announceRemoval(of: userID, from: partieID)
     }
 }

@@ -86,6 +86,11 @@ enum Participation {
             .filter(\.$session.$id == sessionID).filter(\.$user.$id == userID).first()
         let request = SeatRequest(
             status: session.status, allowLateJoin: session.allowLateJoin, maxPlayers: session.maxPlayers,
+        // Under the lock: someone leaving the partie meanwhile (`PartiesController.removeMember`)
+        // either had their seat seen and ended, or takes none now.
+        guard try await Partie.isMember(session.$partie.id, userID: userID, on: db) else {
+            throw AppError.notFound("Cette personne ne fait plus partie de la partie.")
+        }
             seatedPlayers: try await seatedPlayers(in: sessionID, excluding: userID, on: db),
             heldASeat: existing != nil || lateJoinExempt,
             stillSeated: existing?.isActive == true && existing?.role.takesASeat == true,
