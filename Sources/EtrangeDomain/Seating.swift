@@ -6,6 +6,9 @@ public enum SeatRole: String, Sendable, Codable, CaseIterable {
     public static let seatTaking: [SeatRole] = [.player]
 
     public var takesASeat: Bool { Self.seatTaking.contains(self) }
+
+    /// Observers watch the table and draw nothing.
+    public var drawsCards: Bool { self != .observer }
 }
 
 public struct SeatRequest: Sendable, Equatable {
@@ -57,7 +60,8 @@ extension SeatRequest {
     public var refusal: SeatRefusal? {
         if status.isFinal { return .finished(status) }
         if role == .master { return nil }
-        if status.isRunning, !allowLateJoin, !heldASeat { return .lateJoinClosed }
+        // An observer takes no seat, so arriving late takes nothing from those who had one.
+        if status.isRunning, !allowLateJoin, !heldASeat, role.takesASeat { return .lateJoinClosed }
         if role.takesASeat, !stillSeated, seatedPlayers >= maxPlayers { return .full(maxPlayers: maxPlayers) }
         return nil
     }

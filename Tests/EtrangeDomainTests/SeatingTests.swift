@@ -34,6 +34,17 @@ import Testing
         #expect(request(status, late: false, held: true).refusal == nil)
     }
 
+    /// An observer takes nothing from those who had a seat, so they may come late; a finished session stays closed.
+    @Test(arguments: [SessionStatus.active, .paused])
+    func observersMayComeLate(status: SessionStatus) {
+        #expect(request(status, late: false, seated: 4, role: .observer).refusal == nil)
+        #expect(request(.completed, role: .observer).refusal == .finished(.completed))
+    }
+
+    @Test func observersDrawNoCards() {
+        #expect(SeatRole.allCases.filter { !$0.drawsCards } == [.observer])
+    }
+
     @Test func lateJoinDoesNotConcernScheduledSessions() {
         #expect(request(.scheduled, late: false).refusal == nil)
     }

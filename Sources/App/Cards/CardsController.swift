@@ -140,6 +140,9 @@ struct CardsController: RouteCollection {
             guard access.isMJ || writer.seated else {
                 throw AppError.forbidden("Rejoignez la session pour tirer des cartes.")
             }
+            if !access.isMJ, writer.role?.drawsCards == false {
+                throw AppError.forbidden("Vous observez cette session : les observateurs ne tirent pas de cartes.")
+            }
             var deck = deckBefore
             var random = SystemRandomNumberGenerator()
             var named = request

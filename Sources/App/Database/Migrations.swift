@@ -45,5 +45,6 @@ enum Migrations {
         CreateScheduling(),
         CreateHandouts(),
         CreatePasswordResets(),
+        AddMembersMayObserve(),
     ]
 }

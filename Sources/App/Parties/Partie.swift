@@ -12,6 +12,8 @@ final class Partie: Model, @unchecked Sendable {
     @Field(key: "invite_code") var inviteCode: String
     /// The usual length of an evening, which calendar events last.
     @Field(key: "session_length_minutes") var sessionLengthMinutes: Int
+    /// Whether members may sit in on a session as observers by themselves, not only when the MJ seats them.
+    @Field(key: "members_may_observe") var membersMayObserve: Bool
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
 
@@ -26,6 +28,7 @@ final class Partie: Model, @unchecked Sendable {
         self.$mj.id = mjID
         self.inviteCode = inviteCode
         self.sessionLengthMinutes = Partie.defaultSessionLength
+        self.membersMayObserve = false
         self.createdAt = now
         self.updatedAt = now
     }

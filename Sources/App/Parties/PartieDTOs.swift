@@ -30,6 +30,7 @@ struct CreatePartieRequest: Content {
 struct UpdatePartieRequest: Content {
     var name: String?
     var sessionLengthMinutes: Int?
+    var membersMayObserve: Bool?
 }
 
 struct JoinPartieRequest: Content {
@@ -61,6 +62,7 @@ struct PartieResponse: Content {
     let inviteUrl: String?
     let memberCount: Int
     let sessionLengthMinutes: Int
+    let membersMayObserve: Bool
     let createdAt: Date
     let updatedAt: Date
 }

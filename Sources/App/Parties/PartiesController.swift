@@ -63,6 +63,7 @@ struct PartiesController: RouteCollection {
             partie.sessionLengthMinutes = try Check.integer(
                 length, field: "session_length_minutes", in: Partie.sessionLengths)
         }
+        if let observe = body.membersMayObserve { partie.membersMayObserve = observe }
         partie.updatedAt = req.now
         try await req.db.transaction { db in
             try await partie.save(on: db)
@@ -229,7 +230,7 @@ struct PartiesController: RouteCollection {
                 inviteCode: isMJ ? partie.inviteCode : nil,
                 inviteUrl: isMJ ? inviteURL(code: partie.inviteCode, on: req) : nil,
                 memberCount: countByID[id] ?? 0,
-                sessionLengthMinutes: partie.sessionLengthMinutes,
+                sessionLengthMinutes: partie.sessionLengthMinutes, membersMayObserve: partie.membersMayObserve,
                 createdAt: partie.createdAt, updatedAt: partie.updatedAt)
         }
     }

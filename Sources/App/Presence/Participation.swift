@@ -38,12 +38,16 @@ enum Participation {
 
     /// What a writer in the chat or a drawer of cards needs to know, read by the statement that
     /// takes the session's lock (as `lockSession` does): its state and card values, whether
-    /// `userID` holds a seat, and whether they are idle, which under the lock no one else can change.
+    /// `userID` holds a place (and as what), and whether they are idle, which under the lock no one
+    /// else can change.
     struct Writer {
         let status: SessionStatus
         let cardValues: String
-        let seated: Bool
+        /// Their role in the session while they hold a place there, nil otherwise.
+        let role: SeatRole?
         let idle: Bool
+
+        var seated: Bool { role != nil }
     }
 
     static func lockForWriter(_ userID: Int, in id: UUID, on db: any Database) async throws -> Writer? {
@@ -52,7 +56,7 @@ enum Participation {
         guard let status = SessionStatus(rawValue: rawStatus) else { return nil }
         return Writer(
             status: status, cardValues: try row.decode(column: "card_values", as: String.self),
-            seated: try row.decode(column: "seated", as: Bool.self),
+            role: try row.decode(column: "seat_role", as: String?.self).flatMap(SeatRole.init(rawValue:)),
             idle: try row.decode(column: "idle", as: Bool.self))
     }
 
@@ -82,15 +86,15 @@ enum Participation {
         guard let session = try await lockSession(sessionID, on: db) else {
             throw AppError.notFound("Session introuvable.")
         }
-        let existing = try await SessionParticipant.query(on: db)
-            .filter(\.$session.$id == sessionID).filter(\.$user.$id == userID).first()
-        let request = SeatRequest(
-            status: session.status, allowLateJoin: session.allowLateJoin, maxPlayers: session.maxPlayers,
         // Under the lock: someone leaving the partie meanwhile (`PartiesController.removeMember`)
         // either had their seat seen and ended, or takes none now.
         guard try await Partie.isMember(session.$partie.id, userID: userID, on: db) else {
             throw AppError.notFound("Cette personne ne fait plus partie de la partie.")
         }
+        let existing = try await SessionParticipant.query(on: db)
+            .filter(\.$session.$id == sessionID).filter(\.$user.$id == userID).first()
+        let request = SeatRequest(
+            status: session.status, allowLateJoin: session.allowLateJoin, maxPlayers: session.maxPlayers,
             seatedPlayers: try await seatedPlayers(in: sessionID, excluding: userID, on: db),
             heldASeat: existing != nil || lateJoinExempt,
             stillSeated: existing?.isActive == true && existing?.role.takesASeat == true,
@@ -449,8 +453,8 @@ struct WriterStatement: HotStatement {
     static let sql = """
         UPDATE \(Session.schema) SET updated_at = updated_at WHERE id = $1
         RETURNING status, card_values,
-          EXISTS (SELECT 1 FROM \(SessionParticipant.schema) p WHERE p.session_id = $1 AND p.user_id = $2
-            AND p.is_active = TRUE) AS seated,
+          (SELECT p.role FROM \(SessionParticipant.schema) p WHERE p.session_id = $1 AND p.user_id = $2
+            AND p.is_active = TRUE) AS seat_role,
           EXISTS (SELECT 1 FROM \(SessionPresence.schema) o WHERE o.session_id = $1 AND o.user_id = $2
             AND o.idle_since IS NOT NULL) AS idle
         """

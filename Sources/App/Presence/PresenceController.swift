@@ -25,7 +25,7 @@ struct PresenceController: RouteCollection {
             throw AppError.invalid(field: "session_id", reason: "ne correspond pas à la session de l'adresse.")
         }
         let visible = try await Session.visible(id, to: caller, on: req.db)
-        let role: SeatRole = visible.partie.isMJ ? .master : .player
+        let role = try await Self.joiningRole(asked: body.role, in: visible, on: req.db)
         if let characterID = body.characterId {
             try await Self.checkCharacter(
                 characterID, ownedBy: caller.userID, partieID: visible.partie.id, field: "character_id", on: req.db)
@@ -40,6 +40,25 @@ struct PresenceController: RouteCollection {
         }
         await req.announce(id)
         return try await Self.responses(for: [participant], in: id, on: req.db, now: now)[0]
+    }
+
+    /// The MJ always sits as master; a member as a player, or as an observer when the partie allows it.
+    private static func joiningRole(asked: SeatRole?, in visible: VisibleSession, on db: any Database) async throws
+        -> SeatRole
+    {
+        if visible.partie.isMJ { return .master }
+        switch asked ?? .player {
+        case .player:
+            return .player
+        case .master:
+            throw AppError.forbidden("Seul le MJ de la partie siège en maître du jeu.")
+        case .observer:
+            guard try await Partie.find(visible.partie.id, on: db)?.membersMayObserve == true else {
+                throw AppError.forbidden(
+                    "Dans cette partie, seul le MJ peut installer un observateur : demandez-le-lui.")
+            }
+            return .observer
+        }
     }
 
     func leave(req: Request) async throws -> ParticipantResponse {

@@ -7,6 +7,8 @@ import Vapor
 struct JoinSessionRequest: Content {
     var sessionId: UUID?
     var characterId: UUID?
+    /// `player` (the default) or `observer`, when the partie lets its members sit in by themselves.
+    var role: SeatRole?
 }
 
 struct AddParticipantRequest: Content {
