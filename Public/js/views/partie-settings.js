@@ -1,6 +1,7 @@
-// The MJ's settings of a partie: its name and the usual length of an evening (used for the end
-// time of calendar events), and the webhook that tells another service (a Discord channel, a
-// bot) when a session is planned, moved, started or cancelled.
+// The MJ's settings of a partie: its name, the usual length of an evening (used for the end
+// time of calendar events), the reminders before each session, and the webhook that tells
+// another service (a Discord channel, a bot) when a session is planned, moved, started or
+// cancelled, or is about to start.
 
 import { api, ApiError } from '../api.js';
 import { h, replace, field, formatDateTime, formatDuration, formatTime, uid } from '../dom.js';
@@ -12,6 +13,7 @@ const EVENTS = [
   { value: 'session.rescheduled', label: 'Session déplacée' },
   { value: 'session.started', label: 'Session commencée' },
   { value: 'session.cancelled', label: 'Session annulée' },
+  { value: 'session.reminder', label: 'Rappel avant une session' },
 ];
 const EVENT_LABELS = { ...Object.fromEntries(EVENTS.map((e) => [e.value, e.label])), 'webhook.test': 'Test' };
 const DELIVERY_LABELS = { pending: 'En attente', delivered: 'Livré', failed: 'Échec' };
@@ -36,12 +38,40 @@ export function partieSettingsPanel(ctx, initial, onChange) {
   lengthInput.addEventListener('input', showLength);
   showLength();
 
+  // The reminders: minutes before each session, as the MJ types them (« 1440, 60 »).
+  const remindersHint = h('p', { class: 'field__hint', id: uid('reminders-hint') });
+  const remindersInput = h('input', {
+    type: 'text', name: 'reminder_offsets_minutes', id: uid('reminders'), inputmode: 'numeric',
+    'aria-describedby': remindersHint.id, 'data-testid': 'reminder-offsets',
+    value: (partie.reminder_offsets_minutes ?? [1440, 60]).join(', '),
+  });
+  const readOffsets = () => {
+    const parts = remindersInput.value.split(/[\s,;]+/).filter(Boolean);
+    const offsets = parts.map(Number);
+    const valid = offsets.length <= 3 && offsets.every((m) => Number.isInteger(m) && m >= 5 && m <= 20160)
+      && new Set(offsets).size === offsets.length;
+    return valid ? offsets : null;
+  };
+  const showReminders = () => {
+    const offsets = readOffsets();
+    const rule = 'Jusqu’à 3 délais différents, de 5 à 20 160 minutes, séparés par des virgules ; vide pour aucun rappel.';
+    remindersHint.textContent = offsets === null ? rule
+      : offsets.length === 0 ? `Aucun rappel. ${rule}`
+        : `Rappel ${[...offsets].sort((a, b) => b - a).map((m) => formatDuration(m)).join(', ')} avant chaque session, par le webhook et l’agenda. ${rule}`;
+  };
+  remindersInput.addEventListener('input', showReminders);
+  showReminders();
+
   const form = h('form', { class: 'form form--grid', 'data-testid': 'partie-settings-form' },
     field({ label: 'Nom de la partie', name: 'name', required: true, maxlength: 100, value: partie.name, class: 'span-2' }),
     h('div', { class: 'field span-2' },
       h('label', { for: lengthInput.id }, 'Durée habituelle d’une session (minutes)'),
       lengthHint,
       lengthInput),
+    h('div', { class: 'field span-2' },
+      h('label', { for: remindersInput.id }, 'Rappels (minutes avant la session)'),
+      remindersHint,
+      remindersInput),
     formError(),
     h('div', { class: 'actions span-2' }, h('button', { type: 'submit', class: 'btn' }, 'Enregistrer')));
 
@@ -54,7 +84,11 @@ export function partieSettingsPanel(ctx, initial, onChange) {
     if (!Number.isInteger(minutes) || minutes < 15 || minutes > 1440) {
       throw new ApiError(400, 'La durée habituelle doit être un nombre entier de minutes, de 15 à 1 440.', 'session_length_minutes');
     }
-    const body = { name: form.elements.name.value.trim(), session_length_minutes: minutes };
+    const offsets = readOffsets();
+    if (offsets === null) {
+      throw new ApiError(400, 'Rappels : jusqu’à 3 délais différents, chacun de 5 à 20 160 minutes.', 'reminder_offsets_minutes');
+    }
+    const body = { name: form.elements.name.value.trim(), session_length_minutes: minutes, reminder_offsets_minutes: offsets };
     const updated = await api(`/api/parties/${partie.id}`, { method: 'PUT', body });
     partie = { ...partie, ...updated };
     dirty = false;

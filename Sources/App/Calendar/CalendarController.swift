@@ -125,6 +125,17 @@ struct CalendarController: RouteCollection {
             ics.property("URL", "\(publicURL)/")
             ics.date("CREATED", session.createdAt)
             ics.date("LAST-MODIFIED", session.updatedAt)
+            // The same offsets as the webhook's reminders, for a session still to come only: a
+            // cancelled or finished one must not ring.
+            if session.status == .scheduled {
+                for offset in partie.reminderOffsetList {
+                    ics.property("BEGIN", "VALARM")
+                    ics.property("ACTION", "DISPLAY")
+                    ics.property("TRIGGER", "-PT\(offset)M")
+                    ics.text("DESCRIPTION", "Rappel : « \(session.name) » (\(partie.name)) commence bientôt.")
+                    ics.property("END", "VALARM")
+                }
+            }
             ics.property("END", "VEVENT")
         }
         ics.property("END", "VCALENDAR")

@@ -46,5 +46,6 @@ enum Migrations {
         CreateHandouts(),
         CreatePasswordResets(),
         AddMembersMayObserve(),
+        CreateSessionReminders(),
     ]
 }

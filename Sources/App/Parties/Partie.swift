@@ -1,3 +1,4 @@
+import EtrangeDomain
 import Fluent
 import Foundation
 
@@ -12,6 +13,9 @@ final class Partie: Model, @unchecked Sendable {
     @Field(key: "invite_code") var inviteCode: String
     /// The usual length of an evening, which calendar events last.
     @Field(key: "session_length_minutes") var sessionLengthMinutes: Int
+    /// Minutes before each scheduled session when its reminders go out, comma-separated, the
+    /// longest first; empty for none.
+    @Field(key: "reminder_offsets_minutes") var reminderOffsets: String
     /// Whether members may sit in on a session as observers by themselves, not only when the MJ seats them.
     @Field(key: "members_may_observe") var membersMayObserve: Bool
     @Field(key: "created_at") var createdAt: Date
@@ -28,9 +32,17 @@ final class Partie: Model, @unchecked Sendable {
         self.$mj.id = mjID
         self.inviteCode = inviteCode
         self.sessionLengthMinutes = Partie.defaultSessionLength
+        self.reminderOffsetList = ReminderOffsets.defaults
         self.membersMayObserve = false
         self.createdAt = now
         self.updatedAt = now
+    }
+}
+
+extension Partie {
+    var reminderOffsetList: [Int] {
+        get { reminderOffsets.split(separator: ",").compactMap { Int($0) } }
+        set { reminderOffsets = ReminderOffsets.normalized(newValue).map(String.init).joined(separator: ",") }
     }
 }
 

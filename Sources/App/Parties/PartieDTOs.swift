@@ -29,6 +29,7 @@ struct CreatePartieRequest: Content {
 /// `PUT /api/parties/{id}`: what is sent changes, what is absent stays.
 struct UpdatePartieRequest: Content {
     var name: String?
+    var reminderOffsetsMinutes: [Int]?
     var sessionLengthMinutes: Int?
     var membersMayObserve: Bool?
 }
@@ -60,6 +61,8 @@ struct PartieResponse: Content {
     /// Only the MJ sees the invitation code: it is theirs to share and rotate.
     let inviteCode: String?
     let inviteUrl: String?
+    /// Minutes before each scheduled session when its `session.reminder` goes out, the longest first.
+    let reminderOffsetsMinutes: [Int]
     let memberCount: Int
     let sessionLengthMinutes: Int
     let membersMayObserve: Bool

@@ -1,3 +1,4 @@
+import EtrangeDomain
 import Fluent
 import SQLKit
 import Vapor
@@ -59,6 +60,12 @@ struct PartiesController: RouteCollection {
         let body = try req.json(UpdatePartieRequest.self)
         let partie = try await Partie.managed(req.intParameter(), by: caller, on: req.db).partie
         if let name = body.name { partie.name = try Check.text(name, field: "name", length: 1...100, scalars: 100) }
+        if let offsets = body.reminderOffsetsMinutes {
+            if let refusal = ReminderOffsets.refusal(offsets) {
+                throw AppError.invalid(field: "reminder_offsets_minutes", reason: refusal)
+            }
+            partie.reminderOffsetList = offsets
+        }
         if let length = body.sessionLengthMinutes {
             partie.sessionLengthMinutes = try Check.integer(
                 length, field: "session_length_minutes", in: Partie.sessionLengths)
@@ -229,6 +236,7 @@ struct PartiesController: RouteCollection {
                 mjId: partie.$mj.id, mj: try UserSummary(mj), role: isMJ ? .mj : .player,
                 inviteCode: isMJ ? partie.inviteCode : nil,
                 inviteUrl: isMJ ? inviteURL(code: partie.inviteCode, on: req) : nil,
+                reminderOffsetsMinutes: partie.reminderOffsetList,
                 memberCount: countByID[id] ?? 0,
                 sessionLengthMinutes: partie.sessionLengthMinutes, membersMayObserve: partie.membersMayObserve,
                 createdAt: partie.createdAt, updatedAt: partie.updatedAt)

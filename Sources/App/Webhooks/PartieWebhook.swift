@@ -8,10 +8,11 @@ enum WebhookEvent: String, Codable, CaseIterable, Sendable {
     case sessionRescheduled = "session.rescheduled"
     case sessionStarted = "session.started"
     case sessionCancelled = "session.cancelled"
+    case sessionReminder = "session.reminder"
     case test = "webhook.test"
 
     static let subscribable: [WebhookEvent] = [
-        .sessionScheduled, .sessionRescheduled, .sessionStarted, .sessionCancelled,
+        .sessionScheduled, .sessionRescheduled, .sessionStarted, .sessionCancelled, .sessionReminder,
     ]
 
     /// The event a move of the session announces: only the first start, not every resume.

@@ -74,8 +74,10 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
         for task in running { await task.value }
     }
 
-    /// Sends every delivery due now, at once, and records each outcome.
+    /// Sends every delivery due now, at once, and records each outcome; the reminders that came
+    /// due are queued first, so that they go out in the same turn.
     static func deliverDue(_ app: Application) async {
+        await SessionReminders.queueDue(app)
         do {
             let now = app.clock.now()
             let due = try await WebhookDelivery.query(on: app.db)

@@ -27,7 +27,7 @@ enum Webhooks {
     @discardableResult
     static func queue(
         _ event: WebhookEvent, session: Session?, partie: Partie, webhook: PartieWebhook,
-        at now: Date, on db: any Database
+        reminder: Reminder? = nil, at now: Date, on db: any Database
     ) async throws -> WebhookDelivery {
         let delivery = WebhookDelivery()
         delivery.id = UUID()
@@ -36,7 +36,7 @@ enum Webhooks {
         delivery.sessionID = session?.id
         delivery.payload = try payload(
             event, deliveryID: delivery.id!, session: session, partie: partie,
-            format: webhook.format, at: now)
+            format: webhook.format, reminder: reminder, at: now)
         delivery.status = .pending
         delivery.attempts = 0
         delivery.nextAttemptAt = now
@@ -71,6 +71,17 @@ enum Webhooks {
         let occurredAt: Date
         let partie: PartieRef
         let session: SessionRef?
+        /// Only in a `session.reminder`.
+        let reminder: Reminder?
+    }
+
+    /// What a `session.reminder` adds: how long before the start it goes out, and who comes.
+    struct Reminder: Encodable, Sendable {
+        let offsetMinutes: Int
+        let yes: [MemberRef]
+        let maybe: [MemberRef]
+        /// Members other than the MJ who have not answered.
+        let notAnswered: [MemberRef]
     }
 
     struct DiscordPayload: Encodable {
@@ -91,7 +102,7 @@ enum Webhooks {
 
     static func payload(
         _ event: WebhookEvent, deliveryID: UUID, session: Session?, partie: Partie,
-        format: WebhookFormat, at now: Date
+        format: WebhookFormat, reminder: Reminder? = nil, at now: Date
     ) throws -> String {
         let data: Data
         switch format {
@@ -102,11 +113,11 @@ enum Webhooks {
                     partie: .init(id: try partie.requireID(), name: partie.name),
                     session: try session.map {
                         .init(id: try $0.requireID(), name: $0.name, status: $0.status, scheduledDate: $0.scheduledDate)
-                    }))
+                    }, reminder: reminder))
         case .discord:
             data = try JSONCoding.encoder.encode(
                 DiscordPayload(
-                    content: sentence(event, session: session, partie: partie),
+                    content: sentence(event, session: session, partie: partie) + (reminder.map(roll) ?? ""),
                     embeds: [
                         .init(
                             title: session?.name ?? partie.name, description: partie.name,
@@ -126,7 +137,23 @@ enum Webhooks {
         case .sessionRescheduled: return "🔁 La session \(name) de \(partie.name) est déplacée :\(when)."
         case .sessionStarted: return "🎲 La session \(name) de \(partie.name) commence !"
         case .sessionCancelled: return "❌ La session \(name) de \(partie.name) est annulée."
+        case .sessionReminder:
+            let soon = session?.scheduledDate.map { " <t:\(Int($0.timeIntervalSince1970)):R>" } ?? ""
+            return "⏰ Rappel : la session \(name) de \(partie.name) commence\(soon),\(when)."
         case .test: return "🔔 Test du webhook de \(partie.name) : tout fonctionne."
         }
+    }
+
+    /// The lines of a reminder naming who comes. Names are the ones people chose; the payload's
+    /// `allowed_mentions` keeps any « @… » in them from pinging. Discord refuses a content over
+    /// 2000 characters, so a long table's lists are cut.
+    static func roll(_ reminder: Reminder) -> String {
+        func names(_ members: [MemberRef]) -> String {
+            members.isEmpty ? "personne" : members.map { $0.displayName ?? $0.username }.joined(separator: ", ")
+        }
+        let text =
+            "\n✅ Oui : \(names(reminder.yes))\n🤔 Peut-être : \(names(reminder.maybe))"
+            + "\n❔ Sans réponse : \(names(reminder.notAnswered))"
+        return text.count > 1500 ? String(text.prefix(1499)) + "…" : text
     }
 }
