@@ -72,6 +72,11 @@ export function partieSettingsPanel(ctx, initial, onChange) {
       h('label', { for: remindersInput.id }, 'Rappels (minutes avant la session)'),
       remindersHint,
       remindersInput),
+    field({
+      label: 'Les membres peuvent observer une session d’eux-mêmes', name: 'members_may_observe', type: 'checkbox',
+      checked: Boolean(partie.members_may_observe), class: 'span-2', 'data-testid': 'members-may-observe',
+      hint: 'Ils voient la table, le chat et les tirages publics, sans place ni tirage. Sinon, vous seul installez un observateur.',
+    }),
     formError(),
     h('div', { class: 'actions span-2' }, h('button', { type: 'submit', class: 'btn' }, 'Enregistrer')));
 
@@ -89,6 +94,7 @@ export function partieSettingsPanel(ctx, initial, onChange) {
       throw new ApiError(400, 'Rappels : jusqu’à 3 délais différents, chacun de 5 à 20 160 minutes.', 'reminder_offsets_minutes');
     }
     const body = { name: form.elements.name.value.trim(), session_length_minutes: minutes, reminder_offsets_minutes: offsets };
+    body.members_may_observe = form.elements.members_may_observe.checked;
     const updated = await api(`/api/parties/${partie.id}`, { method: 'PUT', body });
     partie = { ...partie, ...updated };
     dirty = false;

@@ -23,7 +23,8 @@ export function seatPanel({ sessionId, state, me, isMJ, channel, liveMode, seatC
     const s = state.session;
     const seat = mySeat(state, me);
     const key = JSON.stringify([s.status, s.can_join, s.seated_players >= s.max_players, s.allow_late_join,
-      seat && [seat.character_id, seat.character_name], state.characters.map((c) => c.id)]);
+      seat && [seat.character_id, seat.character_name, seat.role], state.characters.map((c) => c.id),
+      Boolean(state.partie && state.partie.members_may_observe)]);
     if (key === lastKey && !force) return;
     lastKey = key;
     // Players: nothing to join in a finished session. The MJ takes their place once it is played.
@@ -54,7 +55,8 @@ export function seatPanel({ sessionId, state, me, isMJ, channel, liveMode, seatC
       const name = seat.character_name || characterName(state, seat.character_id);
       return [
         notice(isMJ && seat.role === 'master' ? 'Vous êtes à la table en tant que MJ.'
-          : name ? `Vous êtes à la table avec ${name}.` : 'Vous êtes à la table.', 'success'),
+          : seat.role === 'observer' ? 'Vous observez la session : vous voyez la table, le chat et les tirages publics, sans tirer de cartes.'
+            : name ? `Vous êtes à la table avec ${name}.` : 'Vous êtes à la table.', 'success'),
         // Over the live channel the server seats the MJ as long as their page is open: leaving
         // would not last, so the MJ is not offered it.
         !isFinal(s) && !(isMJ && liveMode().mode !== 'polling') && h('div', { class: 'actions' }, leave),
@@ -65,9 +67,12 @@ export function seatPanel({ sessionId, state, me, isMJ, channel, liveMode, seatC
       return h('p', { class: 'muted' }, s.status === 'completed' ? 'Cette session est terminée.' : 'Cette session a été annulée.');
     }
     if (!s.can_join) {
-      if (s.seated_players >= s.max_players) return notice(`La session est complète (${playersCount(s.max_players)} au maximum).`, 'warning');
+      // An observer takes no seat: a full table, or one closed to late arrivals, still lets them in.
+      if (s.seated_players >= s.max_players) {
+        return [notice(`La session est complète (${playersCount(s.max_players)} au maximum).`, 'warning'), observeActions()];
+      }
       if (isRunning(s) && !s.allow_late_join) {
-        return notice('La session a commencé et n’accepte pas les arrivées tardives.', 'warning');
+        return [notice('La session a commencé et n’accepte pas les arrivées tardives.', 'warning'), observeActions()];
       }
       return notice('Vous ne pouvez pas rejoindre cette session pour l’instant.', 'warning');
     }
@@ -119,6 +124,7 @@ export function seatPanel({ sessionId, state, me, isMJ, channel, liveMode, seatC
     return [
       h('p', {}, hint),
       form,
+      observeActions(),
       !isMJ && h('details', { class: 'subtle', open: characters.length ? undefined : true },
         h('summary', {}, 'Créer un personnage'),
         characterForm(state.partie.id, async (character) => {
@@ -128,6 +134,21 @@ export function seatPanel({ sessionId, state, me, isMJ, channel, liveMode, seatC
           if (select) { select.value = character.id; select.focus(); }
         })),
     ];
+  }
+
+  /** « Observer », when the partie lets its members sit in by themselves (never the MJ's). */
+  function observeActions() {
+    if (isMJ || !state.partie || !state.partie.members_may_observe) return null;
+    const error = h('div');
+    const button = h('button', {
+      type: 'button', class: 'btn', 'data-testid': 'observe-button',
+      onClick: () => runAction(button, error, async () => {
+        join(await api(`/api/sessions/${sessionId}/join`, { method: 'POST', body: { role: 'observer' } }));
+        toast('Vous observez la session.');
+      }),
+    }, 'Observer');
+    return [h('p', { class: 'muted' }, 'Ou regardez sans prendre de place : vous ne tirerez pas de cartes.'),
+      h('div', { class: 'actions' }, button), error];
   }
 
   function join(joined) {
