@@ -97,6 +97,8 @@ export function partieSettingsPanel(ctx, initial, onChange) {
     body.members_may_observe = form.elements.members_may_observe.checked;
     const updated = await api(`/api/parties/${partie.id}`, { method: 'PUT', body });
     partie = { ...partie, ...updated };
+    remindersInput.value = (partie.reminder_offsets_minutes ?? []).join(', ');
+    showReminders();
     dirty = false;
     onChange(partie);
     toast('Paramètres de la partie enregistrés.');
@@ -308,7 +310,7 @@ function webhookSection(ctx, partie) {
 
   const element = h('section', { class: 'subsection', 'aria-labelledby': 'webhook-title' },
     h('h3', { id: 'webhook-title' }, 'Webhook (Discord ou autre)'),
-    h('p', { class: 'muted' }, 'Prévient un salon Discord ou votre propre service quand une session est planifiée, déplacée, commence ou est annulée.'),
+    h('p', { class: 'muted' }, 'Prévient un salon Discord ou votre propre service quand une session est planifiée, déplacée, commence ou est annulée, et la rappelle avant qu’elle commence.'),
     body);
   return { element, load };
 }
