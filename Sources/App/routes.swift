@@ -10,6 +10,7 @@ func routes(_ app: Application) throws {
     try app.register(collection: CharactersController())
     try app.register(collection: SessionsController())
     try app.register(collection: PresenceController())
+    try app.register(collection: WaitlistController())
     try app.register(collection: LiveController())
     try app.register(collection: CardsController())
     try app.register(collection: ReferenceController())

@@ -66,3 +66,23 @@ extension SeatRequest {
         return nil
     }
 }
+
+/// Someone on a full session's waiting list, in the list's order.
+public struct Waiter: Sendable, Equatable {
+    public var userID: Int
+    /// Seen on the session's page lately: able to take a seat at once.
+    public var online: Bool
+
+    public init(userID: Int, online: Bool) {
+        self.userID = userID
+        self.online = online
+    }
+}
+
+public enum WaitingList {
+    /// Who takes the seats just freed: the first of the list who are online, in its order. Someone
+    /// not online is passed over this time and keeps their place for the next seat.
+    public static func seated(from queue: [Waiter], freeSeats: Int) -> [Int] {
+        Array(queue.filter(\.online).prefix(max(0, freeSeats)).map(\.userID))
+    }
+}

@@ -99,6 +99,12 @@ import Vapor
                 Row(method: .GET, path: "/api/sessions/\(s)/presence", expected: [U, N, N, O, O]),
                 Row(method: .POST, path: "/api/sessions/\(s)/presence", expected: [U, N, N, O, O]),
                 Row(method: .GET, path: "/api/sessions/\(s)/participants", expected: [U, N, N, O, O]),
+                Row(method: .GET, path: "/api/sessions/\(s)/waitlist", expected: [U, N, N, O, O]),
+                // The player holds a seat and the MJ never waits: both are refused a place in line.
+                Row(
+                    method: .POST, path: "/api/sessions/\(s)/waitlist", body: ["character_id": c.uuidString],
+                    expected: [U, N, N, .conflict, .conflict]),
+                Row(method: .DELETE, path: "/api/sessions/\(s)/waitlist", expected: [U, N, N, NC, NC]),
                 Row(
                     method: .POST, path: "/api/sessions/\(s)/participants",
                     body: ["user_id": t.table.player.id, "role": "player"], expected: [U, N, N, F, O]),

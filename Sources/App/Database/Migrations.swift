@@ -46,6 +46,7 @@ enum Migrations {
         CreateHandouts(),
         CreatePasswordResets(),
         AddMembersMayObserve(),
+        CreateSessionWaiters(),
         CreateSessionReminders(),
     ]
 }

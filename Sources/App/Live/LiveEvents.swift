@@ -21,6 +21,7 @@ enum LiveEventType: String, Sendable, CaseIterable {
     case cardsDrawn = "cards.drawn"
     case handoutShown = "handout.shown"
     case rsvpAnswered = "rsvp.answered"
+    case waitlistUpdated = "waitlist.updated"
 }
 
 /// Someone as events name them.

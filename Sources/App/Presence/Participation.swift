@@ -129,10 +129,11 @@ enum Participation {
         return participant
     }
 
-    /// Gives the seat up, inside the caller's transaction: offline, inactive, time settled.
-    static func leave(userID: Int, from sessionID: UUID, at now: Date, on db: any Database) async throws
-        -> SessionParticipant
-    {
+    /// Gives the seat up, inside the caller's transaction: offline, inactive, time settled. A seat
+    /// freed goes at once to the first waiter seen since `waitersSeenSince` (`Waitlist`).
+    static func leave(
+        userID: Int, from sessionID: UUID, at now: Date, waitersSeenSince: Date? = nil, on db: any Database
+    ) async throws -> SessionParticipant {
         guard let session = try await lockSession(sessionID, on: db) else {
             throw AppError.notFound("Session introuvable.")
         }
@@ -154,6 +155,11 @@ enum Participation {
             data: try await LiveEvents.person(
                 userID: userID, characterID: participant.$character.id, role: participant.role, on: db), at: now, on: db
         )
+        if participant.role.takesASeat {
+            try await Waitlist.fillFreeSeats(
+                in: session, seenSince: waitersSeenSince ?? now.addingTimeInterval(-Waitlist.seenWindow),
+                at: now, on: db)
+        }
         return participant
     }
 

@@ -1,0 +1,191 @@
+import EtrangeDomain
+import Fluent
+import SQLKit
+import Vapor
+
+/// Someone waiting for a seat in a full session, with the character they will play.
+final class SessionWaiter: Model, @unchecked Sendable {
+    static let schema = "session_waiters"
+
+    /// Handed out in the order people came: the list's order, even when two share an instant.
+    @ID(custom: "id", generatedBy: .database) var id: Int?
+    @Parent(key: "session_id") var session: Session
+    @Parent(key: "user_id") var user: User
+    @Parent(key: "character_id") var character: Character
+    @Field(key: "joined_at") var joinedAt: Date
+    /// Their last reading of the list (the session page polls it): online while recent.
+    @Field(key: "last_seen") var lastSeen: Date
+
+    init() {}
+}
+
+struct WaitlistRequest: Content {
+    var characterId: UUID?
+}
+
+struct WaiterResponse: Content {
+    let position: Int
+    let userId: Int
+    let username: String
+    let displayName: String?
+    let joinedAt: Date
+}
+
+struct WaitlistResponse: Content {
+    let entries: [WaiterResponse]
+    /// The caller's place in the list, from 1; absent when they are not on it.
+    let myPosition: Int?
+}
+
+/// What `waitlist.updated` tells everyone: the list's order.
+struct WaitlistEventData: Content {
+    let userIds: [Int]
+}
+
+enum Waitlist {
+    /// How recently a waiter must have read the list to be seated, for a departure that does not
+    /// pass the configured presence timeout (leaving the whole partie): that timeout's default.
+    static let seenWindow: TimeInterval = 60
+
+    /// Seats the first online waiters in the seats free now, inside the transaction that freed
+    /// them and under the session's lock (taken by the caller), so that two departures at once
+    /// never seat one person twice nor more people than `max_players`.
+    static func fillFreeSeats(in session: Session, seenSince: Date, at now: Date, on db: any Database) async throws {
+        guard !session.status.isFinal else { return }
+        let sessionID = try session.requireID()
+        let free = session.maxPlayers - (try await Participation.seatedPlayers(in: sessionID, on: db))
+        guard free > 0 else { return }
+        let waiters = try await SessionWaiter.query(on: db).filter(\.$session.$id == sessionID).sort(\.$id).all()
+        guard !waiters.isEmpty else { return }
+        // Someone who left the partie since keeps no claim on its seats.
+        let members = Set(
+            try await PartieMember.query(on: db)
+                .filter(\.$partie.$id == session.$partie.id).filter(\.$user.$id ~~ waiters.map { $0.$user.id })
+                .all(\.$user.$id))
+        let queue = waiters.filter { members.contains($0.$user.id) }.map {
+            Waiter(userID: $0.$user.id, online: $0.lastSeen >= seenSince)
+        }
+        let chosen = WaitingList.seated(from: queue, freeSeats: free)
+        guard !chosen.isEmpty else { return }
+        for userID in chosen {
+            guard let waiter = waiters.first(where: { $0.$user.id == userID }) else { continue }
+            try await waiter.delete(on: db)
+            _ = try await Participation.seat(
+                userID: userID, role: .player, characterID: waiter.$character.id, in: sessionID,
+                lateJoinExempt: true, at: now, on: db)
+        }
+        try await announce(sessionID, at: now, on: db)
+    }
+
+    static func announce(_ sessionID: UUID, at now: Date, on db: any Database) async throws {
+        let order = try await SessionWaiter.query(on: db).filter(\.$session.$id == sessionID).sort(\.$id)
+            .all(\.$user.$id)
+        try await LiveEvents.record(
+            .waitlistUpdated, in: sessionID, data: WaitlistEventData(userIds: order), at: now, on: db)
+    }
+
+    static func response(_ sessionID: UUID, caller: Int, on db: any Database) async throws -> WaitlistResponse {
+        let waiters = try await SessionWaiter.query(on: db).filter(\.$session.$id == sessionID).sort(\.$id)
+            .with(\.$user).all()
+        let entries = waiters.enumerated().map { index, waiter in
+            WaiterResponse(
+                position: index + 1, userId: waiter.$user.id, username: waiter.user.username,
+                displayName: waiter.user.displayName, joinedAt: waiter.joinedAt)
+        }
+        return WaitlistResponse(entries: entries, myPosition: entries.first { $0.userId == caller }?.position)
+    }
+}
+
+/// `/api/sessions/{id}/waitlist`: a full session's waiting list, seen by every member.
+struct WaitlistController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let list = routes.grouped(TokenAuthMiddleware()).grouped("api", "sessions", ":id", "waitlist")
+        list.get(use: show)
+        list.post(use: enter)
+        list.delete(use: leave)
+    }
+
+    func show(req: Request) async throws -> WaitlistResponse {
+        let caller = try req.caller
+        let id = try req.uuidParameter()
+        _ = try await Session.visible(id, to: caller, on: req.db)
+        // A waiter reading the list is on the page: that keeps them online for the next seat.
+        try await req.db.sql.update(SessionWaiter.schema).set("last_seen", to: req.now)
+            .where("session_id", .equal, id).where("user_id", .equal, caller.userID).run()
+        return try await Waitlist.response(id, caller: caller.userID, on: req.db)
+    }
+
+    func enter(req: Request) async throws -> Response {
+        let caller = try req.caller
+        let id = try req.uuidParameter()
+        let body = req.hasBody ? try req.json(WaitlistRequest.self) : WaitlistRequest()
+        let visible = try await Session.visible(id, to: caller, on: req.db)
+        guard !visible.partie.isMJ else {
+            throw AppError.conflict("Le MJ a toujours sa place : la liste d'attente est pour les joueurs.")
+        }
+        guard let characterID = body.characterId else {
+            throw AppError.invalid(field: "character_id", reason: "choisissez le personnage avec lequel vous jouerez.")
+        }
+        try await PresenceController.checkCharacter(
+            characterID, ownedBy: caller.userID, partieID: visible.partie.id, field: "character_id", on: req.db)
+        let now = req.now
+        let added = try await req.db.transaction { db -> Bool in
+            guard let session = try await Participation.lockSession(id, on: db) else {
+                throw AppError.notFound("Session introuvable.")
+            }
+            let held = try await SessionParticipant.query(on: db)
+                .filter(\.$session.$id == id).filter(\.$user.$id == caller.userID).first()
+            if let held, held.isActive, held.role.takesASeat {
+                throw AppError.conflict("Vous avez déjà une place dans cette session.")
+            }
+            let request = SeatRequest(
+                status: session.status, allowLateJoin: session.allowLateJoin, maxPlayers: session.maxPlayers,
+                seatedPlayers: try await Participation.seatedPlayers(in: id, excluding: caller.userID, on: db),
+                heldASeat: held != nil, stillSeated: false, role: .player)
+            switch request.refusal {
+            case .full: break
+            case nil: throw AppError.conflict("La session n'est pas complète : rejoignez-la directement.")
+            case let refusal?: throw AppError.conflict(refusal.reason)
+            }
+            if let waiter = try await SessionWaiter.query(on: db)
+                .filter(\.$session.$id == id).filter(\.$user.$id == caller.userID).first()
+            {
+                waiter.$character.id = characterID
+                waiter.lastSeen = now
+                try await waiter.save(on: db)
+                return false
+            }
+            let waiter = SessionWaiter()
+            waiter.$session.id = id
+            waiter.$user.id = caller.userID
+            waiter.$character.id = characterID
+            waiter.joinedAt = now
+            waiter.lastSeen = now
+            try await waiter.create(on: db)
+            try await Waitlist.announce(id, at: now, on: db)
+            return true
+        }
+        if added { await req.announce(id) }
+        return try await Waitlist.response(id, caller: caller.userID, on: req.db)
+            .encodeResponse(status: added ? .created : .ok, for: req)
+    }
+
+    /// Leaves the list; harmless when not on it.
+    func leave(req: Request) async throws -> HTTPStatus {
+        let caller = try req.caller
+        let id = try req.uuidParameter()
+        _ = try await Session.visible(id, to: caller, on: req.db)
+        let now = req.now
+        let removed = try await req.db.transaction { db -> Bool in
+            _ = try await Participation.lockSession(id, on: db)
+            let rows = try await db.sql.delete(from: SessionWaiter.schema)
+                .where("session_id", .equal, id).where("user_id", .equal, caller.userID)
+                .returning("id").all()
+            guard !rows.isEmpty else { return false }
+            try await Waitlist.announce(id, at: now, on: db)
+            return true
+        }
+        if removed { await req.announce(id) }
+        return .noContent
+    }
+}
