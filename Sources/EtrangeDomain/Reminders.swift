@@ -36,8 +36,12 @@ public enum ReminderOffsets {
         }
     }
 
-    /// The offsets sorted the longest first, as they are shown and stored.
-    public static func normalized(_ offsets: [Int]) -> [Int] {
-        offsets.sorted(by: >)
+    /// How a partie stores them: comma-separated, the longest first, empty for none.
+    public static func stored(_ offsets: [Int]) -> String {
+        offsets.sorted(by: >).map(String.init).joined(separator: ",")
+    }
+
+    public static func read(stored: String) -> [Int] {
+        stored.split(separator: ",").compactMap { Int($0) }
     }
 }

@@ -41,8 +41,8 @@ final class Partie: Model, @unchecked Sendable {
 
 extension Partie {
     var reminderOffsetList: [Int] {
-        get { reminderOffsets.split(separator: ",").compactMap { Int($0) } }
-        set { reminderOffsets = ReminderOffsets.normalized(newValue).map(String.init).joined(separator: ",") }
+        get { ReminderOffsets.read(stored: reminderOffsets) }
+        set { reminderOffsets = ReminderOffsets.stored(newValue) }
     }
 }
 

@@ -27,51 +27,69 @@ enum SessionReminders {
     @discardableResult
     static func queueDue(on db: any Database, at now: Date) async throws -> Int {
         let horizon = now.addingTimeInterval(TimeInterval(ReminderOffsets.range.upperBound * 60))
-        let sessions = try await Session.query(on: db)
-            .filter(\.$status == .scheduled)
-            .filter(\.$scheduledDate > now)
-            .filter(\.$scheduledDate <= horizon)
-            .all()
-        guard !sessions.isEmpty else { return 0 }
-        let parties = try await Partie.query(on: db).filter(\.$id ~~ Set(sessions.map { $0.$partie.id })).all()
-        let partieByID = Dictionary(uniqueKeysWithValues: parties.compactMap { p in p.id.map { ($0, p) } })
-        var due: [(session: Session, partie: Partie, start: Date, offset: Int)] = []
-        for session in sessions {
-            guard let partie = partieByID[session.$partie.id], let start = session.scheduledDate else { continue }
-            for offset in ReminderOffsets.due(partie.reminderOffsetList, start: start, now: now) {
-                due.append((session, partie, start, offset))
+        // Three columns per session rather than whole models: the pass runs every second on
+        // every instance, over every session of the next 14 days.
+        let sessions = Session.schema
+        let parties = Partie.schema
+        let candidates = try await db.sql.select()
+            .column(SQLColumn("id", table: sessions))
+            .column(SQLColumn("partie_id", table: sessions))
+            .column(SQLColumn("scheduled_date", table: sessions))
+            .column(SQLColumn("reminder_offsets_minutes", table: parties))
+            .from(sessions)
+            .join(parties, on: SQLColumn("id", table: parties), .equal, SQLColumn("partie_id", table: sessions))
+            .where(SQLColumn("status", table: sessions), .equal, SQLBind(SessionStatus.scheduled.rawValue))
+            .where(SQLColumn("scheduled_date", table: sessions), .greaterThan, SQLBind(now))
+            .where(SQLColumn("scheduled_date", table: sessions), .lessThanOrEqual, SQLBind(horizon))
+            .where(SQLColumn("reminder_offsets_minutes", table: parties), .notEqual, SQLBind(""))
+            .all(decoding: Candidate.self)
+        let due = candidates.flatMap { candidate in
+            ReminderOffsets.due(candidate.offsets, start: candidate.scheduledDate, now: now).map {
+                Key(sessionId: candidate.id, scheduledDate: candidate.scheduledDate, offsetMinutes: $0)
             }
         }
         guard !due.isEmpty else { return 0 }
+        let partieOf = Dictionary(candidates.map { ($0.id, $0.partieId) }, uniquingKeysWith: { first, _ in first })
         // Most turns find every due reminder already queued: read the keys rather than write
         // (and take SQLite's writer) once a second for each.
         let queued = try await db.sql.select().columns("session_id", "scheduled_date", "offset_minutes")
             .from(schema)
-            .where("session_id", .in, due.map { try $0.session.requireID() })
+            .where("session_id", .in, Array(Set(due.map(\.sessionId))))
             .all(decoding: Key.self)
         var count = 0
-        for reminder in due {
-            let id = try reminder.session.requireID()
-            if queued.contains(where: {
-                $0.sessionId == id && $0.offsetMinutes == reminder.offset
-                    && abs($0.scheduledDate.timeIntervalSince(reminder.start)) < 0.001
-            }) {
-                continue
-            }
-            if try await queue(
-                reminder.session, partie: reminder.partie, start: reminder.start, offset: reminder.offset,
-                at: now, on: db)
-            {
-                count += 1
-            }
+        for key in due where !queued.contains(where: { $0.matches(key) }) {
+            guard let partieID = partieOf[key.sessionId] else { continue }
+            if try await queue(key, partieID: partieID, at: now, on: db) { count += 1 }
         }
         return count
+    }
+
+    private struct Candidate: Decodable {
+        let id: UUID
+        let partieId: Int
+        let scheduledDate: Date
+        let reminderOffsetsMinutes: String
+
+        var offsets: [Int] { ReminderOffsets.read(stored: reminderOffsetsMinutes) }
+
+        enum CodingKeys: String, CodingKey {
+            case id
+            case partieId = "partie_id"
+            case scheduledDate = "scheduled_date"
+            case reminderOffsetsMinutes = "reminder_offsets_minutes"
+        }
     }
 
     private struct Key: Decodable {
         let sessionId: UUID
         let scheduledDate: Date
         let offsetMinutes: Int
+
+        /// The same reminder; the dates compared to the millisecond, as the databases round them.
+        func matches(_ other: Key) -> Bool {
+            sessionId == other.sessionId && offsetMinutes == other.offsetMinutes
+                && abs(scheduledDate.timeIntervalSince(other.scheduledDate)) < 0.001
+        }
 
         enum CodingKeys: String, CodingKey {
             case sessionId = "session_id"
@@ -81,32 +99,33 @@ enum SessionReminders {
     }
 
     /// Whether this call queued the reminder (false when another pass had its key).
-    private static func queue(
-        _ session: Session, partie: Partie, start: Date, offset: Int, at now: Date, on db: any Database
-    ) async throws -> Bool {
-        let sessionID = try session.requireID()
-        return try await db.transaction { db in
+    private static func queue(_ key: Key, partieID: Int, at now: Date, on db: any Database) async throws -> Bool {
+        try await db.transaction { db in
             let won =
                 try await db.sql.insert(into: schema)
                 .columns("id", "session_id", "scheduled_date", "offset_minutes", "created_at")
-                .values(SQLBind(UUID()), SQLBind(sessionID), SQLBind(start), SQLBind(offset), SQLBind(now))
+                .values(
+                    SQLBind(UUID()), SQLBind(key.sessionId), SQLBind(key.scheduledDate), SQLBind(key.offsetMinutes),
+                    SQLBind(now)
+                )
                 .ignoringConflicts(with: ["session_id", "scheduled_date", "offset_minutes"])
                 .returning("id")
                 .first() != nil
             guard won else { return false }
             // Read again after the key: a move or a cancellation committed since the pass's read
             // must not be reminded at the old time (the key of the old date stays, unused).
-            guard let current = try await Session.find(sessionID, on: db), current.status == .scheduled,
-                current.scheduledDate.map({ abs($0.timeIntervalSince(start)) < 0.001 }) == true
+            guard let session = try await Session.find(key.sessionId, on: db), session.status == .scheduled,
+                let start = session.scheduledDate, abs(start.timeIntervalSince(key.scheduledDate)) < 0.001,
+                let partie = try await Partie.find(partieID, on: db)
             else { return false }
             guard
-                let webhook = try await PartieWebhook.query(on: db).filter(\.$partie.$id == partie.requireID())
-                    .first(),
+                let webhook = try await PartieWebhook.query(on: db).filter(\.$partie.$id == partieID).first(),
                 webhook.eventList.contains(.sessionReminder)
             else { return true }
             try await Webhooks.queue(
-                .sessionReminder, session: current, partie: partie, webhook: webhook,
-                reminder: try await roll(of: sessionID, partie: partie, offset: offset, on: db), at: now, on: db)
+                .sessionReminder, session: session, partie: partie, webhook: webhook,
+                reminder: try await roll(of: key.sessionId, partie: partie, offset: key.offsetMinutes, on: db),
+                at: now, on: db)
             return true
         }
     }
