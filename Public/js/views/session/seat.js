@@ -69,7 +69,8 @@ export function seatPanel({ sessionId, state, me, isMJ, channel, liveMode, seatC
     if (!s.can_join) {
       // An observer takes no seat: a full table, or one closed to late arrivals, still lets them in.
       if (s.seated_players >= s.max_players) {
-        return [notice(`La session est complète (${playersCount(s.max_players)} au maximum).`, 'warning'), observeActions()];
+        return [notice(`La session est complète (${playersCount(s.max_players)} au maximum).`, 'warning'), waitlistBox(),
+          observeActions()];
       }
       if (isRunning(s) && !s.allow_late_join) {
         return [notice('La session a commencé et n’accepte pas les arrivées tardives.', 'warning'), observeActions()];
@@ -134,6 +135,62 @@ export function seatPanel({ sessionId, state, me, isMJ, channel, liveMode, seatC
           if (select) { select.value = character.id; select.focus(); }
         })),
     ];
+  }
+
+  // The waiting list of a full session: its order, my place, « Rejoindre la liste d'attente ».
+  // Reading it again every 20 s keeps a waiter seen, which the server asks before seating them.
+  const waitBox = h('div', { 'data-testid': 'waitlist' });
+  let waitTimer = null;
+
+  function waitlistBox() {
+    if (isMJ) return null;
+    if (!waitTimer) waitTimer = setInterval(readWaitlist, 20000);
+    setTimeout(readWaitlist, 0);
+    return waitBox;
+  }
+
+  async function readWaitlist() {
+    if (!element.isConnected) { clearInterval(waitTimer); waitTimer = null; return; }
+    try {
+      drawWaitlist(await api(`/api/sessions/${sessionId}/waitlist`));
+    } catch {
+      // The next reading says it again.
+    }
+  }
+
+  function drawWaitlist(list) {
+    const error = h('div');
+    const order = list.entries.length
+      ? h('ol', { class: 'waitlist', 'data-testid': 'waitlist-order' }, list.entries.map((e) => h('li', {}, e.display_name || e.username)))
+      : h('p', { class: 'muted' }, 'Personne n’attend encore.');
+    if (list.my_position) {
+      const leave = h('button', {
+        type: 'button', class: 'btn', 'data-testid': 'waitlist-leave',
+        onClick: () => runAction(leave, error, async () => {
+          await api(`/api/sessions/${sessionId}/waitlist`, { method: 'DELETE' });
+          toast('Vous avez quitté la liste d’attente.');
+          await readWaitlist();
+        }),
+      }, 'Quitter la liste d’attente');
+      const place = list.my_position === 1 ? '1ʳᵉ' : `${list.my_position}ᵉ`;
+      replace(waitBox, notice(`Vous êtes ${place} sur la liste d’attente : une place libérée vous revient si cette page est ouverte.`, 'info'),
+        order, h('div', { class: 'actions' }, leave), error);
+      return;
+    }
+    const characters = state.characters;
+    const join = h('button', {
+      type: 'button', class: 'btn btn--primary', 'data-testid': 'waitlist-join', disabled: !characters.length,
+      onClick: () => runAction(join, error, async () => {
+        const characterId = waitBox.querySelector('select[name=character_id]').value;
+        drawWaitlist(await api(`/api/sessions/${sessionId}/waitlist`, { method: 'POST', body: { character_id: characterId } }));
+        toast('Vous êtes sur la liste d’attente.');
+      }),
+    }, 'Rejoindre la liste d’attente');
+    replace(waitBox, h('h3', {}, 'Liste d’attente'), order,
+      characters.length
+        ? field({ label: 'Personnage', name: 'character_id', type: 'select', options: characters.map((c) => ({ value: c.id, label: c.name })) })
+        : h('p', { class: 'muted' }, 'Créez un personnage pour attendre une place.'),
+      h('div', { class: 'actions' }, join), error);
   }
 
   /** « Observer », when the partie lets its members sit in by themselves (never the MJ's). */
