@@ -57,6 +57,7 @@ if not BASE_URL:
 
 try:
     from selenium import webdriver
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
@@ -107,7 +108,9 @@ def make_browser() -> webdriver.Chrome:
 
 
 def wait(browser, timeout: float = WAIT) -> WebDriverWait:
-    return WebDriverWait(browser, timeout, poll_frequency=0.2)
+    # The pages draw their panels anew when the live channel or a poll brings news: an element
+    # found a moment before may be gone, and the next poll of the condition finds the new one.
+    return WebDriverWait(browser, timeout, poll_frequency=0.2, ignored_exceptions=(StaleElementReferenceException,))
 
 
 def css(browser, selector: str, timeout: float = WAIT):

@@ -4,8 +4,8 @@ For each database (SQLite always, PostgreSQL when run.sh gives one) and each rou
 
 1. seed through the API: an MJ, eight players who join the partie and make a character each,
    a session of six seats, started;
-2. the MJ draws 51 of the 52 cards of their deck, so that it is shuffled again under the load;
-   then client threads write at once: the players take seats (six seats for eight players: 409 for
+2. the MJ draws 26 times (decks are drawn with replacement since #24: these put draws of both
+   modes in the journal before the load); then client threads write at once: the players take seats (six seats for eight players: 409 for
    the others), sometimes leave and come back, send heartbeats, chat and draw cards; the MJ sends
    heartbeats, chats and draws. Every write is recorded with its outcome: acknowledged (2xx,
    body fully received, with the id returned), refused (4xx, 429 included: nothing written),
@@ -77,14 +77,13 @@ PRESENCE_TIMEOUT = 5
 SWEEP_INTERVAL = 1
 PLAYERS = 8
 MAX_PLAYERS = 6
-DECK_SIZE = 52
 PASSWORD = "mot-de-passe-solide"
 # When the kill comes: once every kind of write has been acknowledged WARMUP_ACKS times (or after
 # WARMUP_LIMIT seconds), after a delay drawn in CRASH_WINDOW (seconds).
 WARMUP_ACKS = 3
 WARMUP_LIMIT = 30.0
 CRASH_WINDOW = (0.5, 3.0)
-# Draws of the MJ before the writes: one classic and 25 advantage, 51 cards of 52.
+# Draws of the MJ before the writes: one classic and 25 advantage.
 PRIME_DRAWS = 26
 # Pace of each writer: 30 a minute are allowed, spent over about five seconds.
 CHAT_PACE = 0.15
@@ -447,28 +446,24 @@ def card_key(card: dict) -> tuple:
     return (card.get("label"), card.get("origin"), card.get("rank"), card.get("suit"))
 
 
-def replay_deck(draws: list[dict], name: str) -> tuple[list[tuple], list[str]]:
-    """Plays the draws again on a model of the deck (52 cards, discard shuffled back when the draw
-    pile is empty, a card in hand never shuffled back): the discard it ends with, and the faults."""
+def check_deck(draws: list[dict], deck: dict, name: str) -> list[str]:
+    """The deck as the game deals it (#24): drawn with replacement, so every card of every draw is
+    one of the deck's cards (no pot figure is added here), the two cards of one draw differ, and
+    nothing is ever reshuffled. The faults found."""
     faults = []
-    discard: list[tuple] = []
+    in_deck = {(c.get("rank"), c.get("suit")) for c in deck["cards"]}
+    if deck["remaining"] != len(deck["cards"]):
+        faults.append(f"{name} : remaining {deck['remaining']} pour {len(deck['cards'])} cartes dans le paquet")
     for number, draw in enumerate(draws, 1):
-        hand: list[tuple] = []
-        reshuffled = False
-        for card in draw["cards"]:
-            key = card_key(card)
-            if DECK_SIZE - len(discard) - len(hand) == 0:
-                discard = []
-                reshuffled = True
-            if key in discard or key in hand:
-                faults.append(f"{name} : le tirage n°{number} ({draw['id']}) montre {key[0]} "
-                              f"déjà sorti pendant ce passage du paquet")
-            hand.append(key)
-        if bool(draw.get("reshuffled")) != reshuffled:
-            faults.append(f"{name} : le tirage n°{number} ({draw['id']}) dit reshuffled="
-                          f"{draw.get('reshuffled')} ; le paquet rejoué dit {reshuffled}")
-        discard += hand
-    return discard, faults
+        keys = [(c.get("rank"), c.get("suit")) for c in draw["cards"]]
+        strangers = [k for k in keys if k not in in_deck]
+        if strangers:
+            faults.append(f"{name} : le tirage n°{number} ({draw['id']}) montre {strangers}, absent du paquet")
+        if len(set(keys)) != len(keys):
+            faults.append(f"{name} : le tirage n°{number} ({draw['id']}) montre deux fois la même carte")
+        if draw.get("reshuffled"):
+            faults.append(f"{name} : le tirage n°{number} ({draw['id']}) dit avoir remélangé un paquet sans défausse")
+    return faults
 
 
 # --------------------------------------------------------------------------------------------
@@ -665,8 +660,7 @@ def run_round(server: Server, api: Api, cast: Cast, rng: random.Random, rtag: st
     started = api.call("POST", f"/api/sessions/{sid}/start", mj.token)
     assert started["status"] == "active"
 
-    # The MJ's deck nearly used up (51 of 52 cards), so that it is shuffled again during the
-    # writes, in the middle of an advantage draw if one comes.
+    # Draws already in the journal when the load begins, both modes.
     for number in range(PRIME_DRAWS):
         api.call("POST", f"/api/sessions/{sid}/draws", mj.token,
                  {"visibility": "public", "mode": "advantage" if number else "classic", "reason": "mise en place"})
@@ -831,22 +825,13 @@ def run_round(server: Server, api: Api, cast: Cast, rng: random.Random, rtag: st
     for d in draws:
         decks[d.get("character_id") or f"mj:{d['user_id']}"].append(d)
     deck_faults = []
-    reshuffles = 0
     characters = {p.character: p for p in cast.players}
     for key, items in decks.items():
-        items.sort(key=lambda d: order[d["id"]])
-        discard, faults = replay_deck(items, key)
-        deck_faults += faults
-        reshuffles += sum(1 for d in items if d.get("reshuffled"))
         if key.startswith("mj:"):
             deck = api.call("GET", f"/api/sessions/{sid}/decks/mj", mj.token)
         else:
             deck = api.call("GET", f"/api/sessions/{sid}/decks/{key}", characters[key].token)
-        if deck["remaining"] + len(deck["discard"]) != DECK_SIZE:
-            deck_faults.append(f"{key} : remaining {deck['remaining']} + défausse {len(deck['discard'])} ≠ {DECK_SIZE}")
-        if [card_key(c) for c in deck["discard"]] != discard:
-            deck_faults.append(f"{key} : la défausse ({len(deck['discard'])} cartes) n'est pas celle des "
-                               f"{len(items)} tirages enregistrés ({len(discard)} cartes)")
+        deck_faults += check_deck(sorted(items, key=lambda d: order[d["id"]]), deck, key)
     assert not deck_faults, f"{b} paquets :\n" + "\n".join(deck_faults[:20])
 
     # ---- the live journal and the clocks, read in the database
@@ -874,7 +859,7 @@ def run_round(server: Server, api: Api, cast: Cast, rng: random.Random, rtag: st
 
     log(f"{b} relu : {len(chat_acked)} messages acquittés tous là (+{chat_unacked_kept} coupés mais écrits), "
         f"{len(draw_acked)} tirages acquittés tous là (+{draw_unacked_kept} coupés mais écrits), "
-        f"{len(decks)} paquets cohérents ({reshuffles} remélanges), {len(seated_players)} joueurs assis, "
+        f"{len(decks)} paquets cohérents, {len(seated_players)} joueurs assis, "
         f"{len(presence_now)} en ligne au redémarrage, journal 1…{seqs[3]} sans trou")
 
     # ---- the sweep: no heartbeat any more, everyone offline within the timeout
