@@ -941,4 +941,7 @@ def check_session_shape(s: dict, b: str) -> None:
         assert s["ended_at"] is None, f"{b} « {status} » avec ended_at={s['ended_at']}"
     if s["started_at"] and s["ended_at"]:
         assert instant(s["ended_at"]) >= instant(s["started_at"]), f"{b} ended_at avant started_at"
-    assert s["seated_players"] <= s["max_players"], f"{b} {s['seated_players']} assis pour {s['max_players']} places"
+    # A finished session counts everyone who played in it (#25's attendance finding), who may be
+    # more than its seats when people came and went; a session not over counts who sits now.
+    if status not in ("completed", "cancelled"):
+        assert s["seated_players"] <= s["max_players"], f"{b} {s['seated_players']} assis pour {s['max_players']} places"
