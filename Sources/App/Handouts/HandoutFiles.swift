@@ -148,8 +148,7 @@ extension Application {
     /// `data/etrange.sqlite` keeps its handouts in `data/etrange-handouts/`: beside the database,
     /// in the folder an operator backs up, and apart from any other database's.
     static func handoutFolder(forDatabaseAt path: String) -> URL {
-        let database = URL(
-            fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        let database = URL(fileURLWithPath: DatabaseFiles.absolute(path))
         return database.deletingLastPathComponent()
             .appendingPathComponent(database.deletingPathExtension().lastPathComponent + "-handouts", isDirectory: true)
     }
