@@ -58,11 +58,23 @@ final class LoopbackListener: Sendable {
         try await channel.close()
     }
 
-    /// A loopback port nothing listens on any more.
-    static func closedPort() async throws -> Int {
-        let listener = try await start(.http)
-        try await listener.stop()
-        return listener.port
+    /// Runs `body` with a loopback port that refuses connections. The port stays bound (without
+    /// listening) until `body` returns, so no server of a test running alongside can take it.
+    static func withClosedPort<T>(_ body: (Int) async throws -> T) async throws -> T {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(descriptor >= 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
+            }
+        }
+        try #require(bound)
+        return try await body(Int(UInt16(bigEndian: address.sin_port)))
     }
 
     private final class HTTPAnswer: ChannelInboundHandler, Sendable {
@@ -309,9 +321,10 @@ private let hookName = "hook.etrange.invalid"
 
     @Test(arguments: TestDatabase.enabled)
     func aClosedPortAndARefusedAddressLookTheSame(db: TestDatabase) async throws {
-        let closed = try await LoopbackListener.closedPort()
-        let seenClosed = try await withApp(db, configure: { $0.webhooksMayReachPrivateAddresses = true }) { api in
-            try await Self.testAndList(api, url: "http://127.0.0.1:\(closed)/hook")
+        let seenClosed = try await LoopbackListener.withClosedPort { closed in
+            try await withApp(db, configure: { $0.webhooksMayReachPrivateAddresses = true }) { api in
+                try await Self.testAndList(api, url: "http://127.0.0.1:\(closed)/hook")
+            }
         }
         try await withListener(.http) { listener in
             let seenRefused = try await withApp(db) { api in
