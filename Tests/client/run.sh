@@ -60,6 +60,7 @@ copy_server "$binary" "$work"
 # run_suite NAME: migrates and serves the database the environment names, runs the suite.
 run_suite() {
   local name="$1" port pid
+  shift
   port="$(free_port)"
   mkdir -p "$work/$name"
   export ETRANGE_BCRYPT_COST=4 ETRANGE_RATE_LIMITS=off ETRANGE_PUBLIC_DIR="$repo/Public"
@@ -77,7 +78,7 @@ run_suite() {
     ETRANGE_URL="http://127.0.0.1:$port" ETRANGE_CLIENT_PIDFILE="$pidfile" \
       ETRANGE_CLIENT_SERVER="$work/etrange" ETRANGE_CLIENT_WORKDIR="$work/$name" \
       ETRANGE_CLIENT_PORT="$port" ETRANGE_CLIENT_DATABASE="$name" \
-      node --experimental-websocket --no-warnings=ExperimentalWarning --test --test-concurrency=1 "$@" test/
+      node --experimental-websocket --no-warnings=ExperimentalWarning --test --test-concurrency=1 "$@" test/*.test.js
   ) || suite=$?
   stop_current
   if [ "$suite" -ne 0 ]; then
