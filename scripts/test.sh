@@ -20,6 +20,7 @@ command -v rsvg-convert >/dev/null || missing+=(librsvg2-bin)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v psql >/dev/null || missing+=(postgresql-client)
 command -v curl >/dev/null || missing+=(curl)
+command -v node >/dev/null || missing+=(nodejs)
 command -v sqlite3 >/dev/null || missing+=(sqlite3)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
@@ -76,6 +77,9 @@ bash Tests/cli/run.sh .build/debug/etrange || failed+=("cli")
 
 log "two instances on one PostgreSQL cluster (live events across instances)"
 bash Tests/multi/run.sh .build/debug/etrange || failed+=("two instances")
+
+log "the JavaScript client (clients/js) against the server, node --test (SQLite and PostgreSQL)"
+bash Tests/client/run.sh .build/debug/etrange || failed+=("client")
 
 log "behind a real nginx with deploy/nginx.conf over TLS (redirect, slow heads, connection caps, client addresses and scheme, wss://, invitation links)"
 bash Tests/proxy/run.sh .build/debug/etrange || failed+=("proxy")

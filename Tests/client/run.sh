@@ -20,6 +20,11 @@ for tool in node curl python3; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool est introuvable." >&2; exit 2; }
 done
 
+if ! node --experimental-websocket --no-warnings=ExperimentalWarning -e 'new URL("ws://x"); if (typeof WebSocket !== "function") process.exit(1)' 2>/dev/null; then
+  echo "run.sh: il faut Node 20.10 ou plus (WebSocket global avec --experimental-websocket) ; trouvé $(node --version)." >&2
+  exit 2
+fi
+
 work="$(mktemp -d /tmp/etrange-client.XXXXXX)"
 suffix="$(python3 -c 'import secrets; print(secrets.token_hex(6))')"
 database=""
