@@ -113,7 +113,9 @@ test(`a whole evening through the client (${database})`, { skip: skipLive, timeo
     await chat('Pendant la coupure, 1.');
     await chat('Pendant la coupure, 2.');
     gate.held = false;
+    const opened = Date.now();
     await eventually(() => said('Pendant la coupure, 2.'), `the missed lines after the reconnection\n${serverLogTail()}`, 20000);
+    t.diagnostic(`missed lines delivered ${Date.now() - opened} ms after the network came back, since=${seenBefore}`);
     const reconnection = new URL(gate.urls.at(-1));
     assert.equal(reconnection.searchParams.get('since'), String(seenBefore));
     assert.ok(states.filter((s) => s === 'open').length >= 2);
@@ -155,7 +157,13 @@ test(`a whole evening through the client (${database})`, { skip: skipLive, timeo
   assert.match(bad.reason, /^name : /);
   assert.equal(bad.body.reason, bad.reason);
 
-  // Leaving: the session, then the partie.
+  // Leaving: a seat in the next session, then the partie.
+  const next = await mj.api.createSession({ partie_id: partie.id, name: 'La suite' });
+  assert.equal((await player.api.joinSession(next.id, { character_id: character.id })).is_active, true);
+  const left = await player.api.leaveSession(next.id);
+  assert.equal(left.is_active, false);
+  assert.ok(Date.parse(left.left_at));
+  assert.equal((await mj.api.cancelSession(next.id)).status, 'cancelled');
   await player.api.leavePartie(partie.id);
   const gone = await player.api.getPartie(partie.id).catch((e) => e);
   assert.equal(gone.status, 404);
