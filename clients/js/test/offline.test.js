@@ -2,7 +2,7 @@
 // rules against a scripted WebSocket.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { EtrangeClient, EtrangeError, ROUTES, invitationCode, memoryTokenStore } from '../etrange.js';
 import { eventually } from './support.js';
@@ -15,6 +15,18 @@ test('etrange.d.ts is what scripts/gen-client-types.py makes of the OpenAPI docu
   } catch (error) {
     assert.fail(`the declarations are stale:\n${error.stdout}\n${error.stderr}`);
   }
+});
+
+const tsc = spawnSync('tsc', ['--version']).status === 0;
+
+test('the declarations type what the app writes and refuse what the document refuses (tsc --strict)', {
+  skip: tsc ? false : 'tsc is not installed (Debian: node-typescript)',
+}, () => {
+  const run = spawnSync('tsc', [
+    '--noEmit', '--strict', '--target', 'es2022', '--module', 'es2022', '--moduleResolution', 'node',
+    '--lib', 'es2022,dom', 'test/typed-usage.ts',
+  ], { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' });
+  assert.equal(run.status, 0, `tsc:\n${run.stdout}${run.stderr}`);
 });
 
 test('every route is a method of the client', () => {
