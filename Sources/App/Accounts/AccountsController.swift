@@ -106,12 +106,15 @@ struct AccountsController: RouteCollection {
         ) {
             let users = try await User.query(on: req.db).filter(\.$usernameKey ~~ keys).all()
             let user = users.first { $0.usernameKey == key } ?? users.first
+            let password = String(body.password.prefix(200))
+            // An account imported from the mobile app proves its password by the app's digest.
             let matches = try await req.application.passwordHashing.verify(
-                String(body.password.prefix(200)), created: user?.passwordHash ?? req.application.decoyPasswordHash,
-                .interactive)
+                LegacyPassword.candidate(password, for: user),
+                created: user?.passwordHash ?? req.application.decoyPasswordHash, .interactive)
             guard let user, matches else {
                 throw AppError.unauthorized("Nom d'utilisateur ou mot de passe incorrect.")
             }
+            try await LegacyPassword.upgrade(user, password: password, on: req)
             return try await issueToken(for: user, on: req)
         }
     }
@@ -134,7 +137,8 @@ struct AccountsController: RouteCollection {
             reason: "Trop de tentatives."
         ) {
             let matches = try await req.application.passwordHashing.verify(
-                String(body.currentPassword.prefix(200)), created: caller.user.passwordHash, .interactive)
+                LegacyPassword.candidate(String(body.currentPassword.prefix(200)), for: caller.user),
+                created: caller.user.passwordHash, .interactive)
             guard matches else {
                 throw AppError.invalid(field: "current_password", reason: "mot de passe actuel incorrect.")
             }
@@ -145,6 +149,7 @@ struct AccountsController: RouteCollection {
             throw AppError.unauthorized("Jeton invalide ou révoqué.")
         }
         user.passwordHash = hash
+        user.legacySHA256 = false
         user.updatedAt = req.now
         let revoked = try await req.db.transaction { db -> [UUID] in
             try await user.save(on: db)

@@ -74,6 +74,7 @@ struct PasswordResetController: RouteCollection {
             let userID = try await PasswordResets.claim(body.secret, at: now, on: db)
             try await db.sql.update(User.schema)
                 .set("password_hash", to: SQLBind(hash))
+                .set("legacy_sha256", to: SQLBind(false))
                 .set("updated_at", to: SQLBind(now))
                 .where("id", .equal, userID)
                 .run()

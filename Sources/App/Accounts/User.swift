@@ -12,6 +12,9 @@ final class User: Model, @unchecked Sendable {
     /// The look of the username (`Username.skeleton`), unique so that no account passes for another.
     @Field(key: "username_skeleton") var usernameSkeleton: String
     @Field(key: "password_hash") var passwordHash: String
+    /// The hash is bcrypt of the mobile app's unsalted SHA-256 of the password (`etrange
+    /// import-app`), until the first login re-hashes the password itself (`LegacyPassword`).
+    @Field(key: "legacy_sha256") var legacySHA256: Bool
     @OptionalField(key: "display_name") var displayName: String?
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
@@ -23,6 +26,7 @@ final class User: Model, @unchecked Sendable {
         self.usernameKey = User.key(for: username)
         self.usernameSkeleton = Username.skeleton(username)
         self.passwordHash = passwordHash
+        self.legacySHA256 = false
         self.displayName = displayName
         self.createdAt = now
         self.updatedAt = now

@@ -45,6 +45,7 @@ enum EtrangeCommands {
         RoutesCommand.self,
         ImportReferenceCommand.self,
         ResetPasswordCommand.self,
+        ImportAppCommand.self,
     ]
 
     static let parser = CommandLineParser(commands: all.map { $0.spec }, defaultCommand: ServeCommand.spec.name)

@@ -48,5 +48,6 @@ enum Migrations {
         AddMembersMayObserve(),
         CreateSessionWaiters(),
         CreateSessionReminders(),
+        AddAppImportMarks(),
     ]
 }

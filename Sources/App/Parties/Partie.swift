@@ -11,6 +11,9 @@ final class Partie: Model, @unchecked Sendable {
     @Parent(key: "mj_id") var mj: User
     @Field(key: "name") var name: String
     @Field(key: "invite_code") var inviteCode: String
+    /// The UUID of the mobile app's QR code for an imported partie (`etrange import-app`), which
+    /// joins it as its invitation code does.
+    @OptionalField(key: "legacy_invite") var legacyInvite: UUID?
     /// The usual length of an evening, which calendar events last.
     @Field(key: "session_length_minutes") var sessionLengthMinutes: Int
     /// Minutes before each scheduled session when its reminders go out, comma-separated, the

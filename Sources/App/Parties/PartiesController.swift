@@ -125,9 +125,7 @@ struct PartiesController: RouteCollection {
     func join(req: Request) async throws -> PartieResponse {
         let caller = try req.caller
         let body = try req.json(JoinPartieRequest.self)
-        let code = InviteCode.normalize(body.inviteCode)
-        // Counted in bytes: one character may carry thousands of combining marks.
-        guard !code.isEmpty, code.utf8.count <= 16 else {
+        guard let invitation = InviteCode.read(body.inviteCode) else {
             throw AppError.invalid(field: "invite_code", reason: "code d'invitation manquant ou trop long.")
         }
         // Codes that exist cost nothing; each unknown one does, per person and per address.
@@ -136,7 +134,7 @@ struct PartiesController: RouteCollection {
         let partie = try await req.limitFailures("join:ip:\(req.clientAddress)", limits.joinPerAddress, reason: reason)
         {
             try await req.limitFailures("join:user:\(caller.userID)", limits.joinPerUser, reason: reason) {
-                guard let partie = try await Partie.query(on: req.db).filter(\.$inviteCode == code).first() else {
+                guard let partie = try await Partie.query(on: req.db).filter(invitation).first() else {
                     throw AppError.notFound("Code d'invitation inconnu ou périmé : demandez au MJ le code actuel.")
                 }
                 return partie
@@ -157,15 +155,14 @@ struct PartiesController: RouteCollection {
     /// Unknown codes count against the same allowance as joining, so that the preview is no
     /// second way to guess codes.
     func previewInvitation(req: Request) async throws -> InvitationPreviewResponse {
-        let code = InviteCode.normalize(req.parameters.get("code") ?? "")
-        guard !code.isEmpty, code.utf8.count <= 16 else {
+        guard let invitation = InviteCode.read(req.parameters.get("code") ?? "") else {
             throw AppError.notFound("Code d'invitation inconnu ou périmé : demandez au MJ le code actuel.")
         }
         let partie = try await req.limitFailures(
             "join:ip:\(req.clientAddress)", req.application.config.limits.joinPerAddress,
             reason: "Trop de codes d'invitation essayés."
         ) {
-            guard let partie = try await Partie.query(on: req.db).filter(\.$inviteCode == code).with(\.$mj).first()
+            guard let partie = try await Partie.query(on: req.db).filter(invitation).with(\.$mj).first()
             else {
                 throw AppError.notFound("Code d'invitation inconnu ou périmé : demandez au MJ le code actuel.")
             }
