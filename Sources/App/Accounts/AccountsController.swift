@@ -13,6 +13,7 @@ struct AccountsController: RouteCollection {
         protected.post("api", "auth", "logout", use: logout)
         protected.get("api", "me", use: me)
         protected.put("api", "me", use: updateMe)
+        protected.get("api", "me", "export", use: AccountExport.export)
         protected.post("api", "auth", "password", use: changePassword)
     }
 

@@ -107,6 +107,8 @@ public struct Limits: Sendable {
     public var webhookAddresses = Throttle.Rule(burst: 10, window: 60 * 60)
     /// Handouts uploaded, per MJ: each one is decoded whole and stored.
     public var handoutUploads = Throttle.Rule(burst: 30, window: 60 * 60)
+    /// Exports of one's data, per person: each reads everything they ever did at once.
+    public var exports = Throttle.Rule(burst: 3, window: 60 * 60)
     /// Threads that hash passwords, apart from the blocking pool (`ETRANGE_HASH_THREADS`): half
     /// the cores, so that a flood of registrations leaves the others to everything else. On two
     /// cores, one thread kept a correct login at 391 ms under a flood where two gave 612 ms.
