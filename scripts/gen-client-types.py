@@ -222,6 +222,8 @@ export declare class EtrangeError extends Error {
   readonly body: ErrorResponse | string | null;
   /** The request field at fault, for a 400. */
   readonly field: string | null;
+  /** Seconds to wait before trying again, from a 429's or a 503's `Retry-After`. */
+  retryAfter: number | null;
 }
 
 /** What a WebSocket constructor must offer: the browser's, React Native's, Node's, or a test's. */
@@ -241,6 +243,8 @@ export interface ClientOptions {
   tokenStore?: TokenStore;
   fetch?: typeof fetch;
   WebSocket?: WebSocketConstructor;
+  /** How long a request may take before it fails with status 0 (30 s by default; 0: no limit). */
+  timeoutMs?: number;
 }
 
 /** A frame without `seq`: `stream.lagging`, `stream.resync`, `stream.closed`, `stream.replaced`, `session.deleted`. */
@@ -297,6 +301,7 @@ export declare class EtrangeClient {
   constructor(options: ClientOptions);
   readonly baseUrl: string;
   readonly tokenStore: TokenStore;
+  timeoutMs: number;
   call<K extends keyof EtrangeOperations>(name: K, ...args: Parameters<EtrangeOperations[K]>): ReturnType<EtrangeOperations[K]>;
   request(method: string, path: string, options?: { body?: unknown; query?: Record<string, unknown>; headers?: Record<string, string> }): Promise<unknown>;
   isSignedIn(): Promise<boolean>;

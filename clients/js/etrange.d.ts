@@ -413,7 +413,7 @@ export interface LiveEvent {
   seq: number;
   type: "presence.online" | "presence.offline" | "presence.idle" | "presence.active" | "participant.joined" | "participant.left" | "session.status" | "session.updated" | "chat.message" | "chat.edited" | "chat.deleted" | "chat.pinned" | "chat.unpinned" | "cards.drawn" | "rsvp.answered" | "handout.shown" | "waitlist.updated";
   at: string;
-  /** presence.* (`presence.online`, `presence.offline`, `presence.idle`, `presence.active`) and participant.*: {user_id, username, display_name?, character_id?, character_name?, role?}; session.status: {status, started_at?, ended_at?, duration_minutes?}; session.updated: the session's public fields (never the MJ's notes); chat.message, chat.edited, chat.deleted, chat.pinned, chat.unpinned: the line as it now is, a `MessageResponse` (a `private` line's events reach only the MJ, its author and its recipients, also when replayed with `since`); cards.drawn: a `DrawResponse` (a secret `mj` draw reaches only the MJ and the person who drew). rsvp.answered: `{user_id, username, display_name, answer, comment, yes, maybe, no}` (the counts after this answer). handout.shown: a `Handout` (without `shown_to`), sent only to those it was shown to and the MJ. waitlist.updated: `{user_ids}`, the waiting list's order after the change. */
+  /** presence.* (`presence.online`, `presence.offline`, `presence.idle`, `presence.active`) and participant.*: {user_id, username, display_name?, character_id?, character_name?, role?}; session.status: {status, started_at?, ended_at?, duration_minutes?}; session.updated: the session's public fields (never the MJ's notes); chat.message, chat.edited, chat.deleted, chat.pinned, chat.unpinned: the line as it now is, a `MessageResponse` (a `private` line's events reach only the MJ, its author and its recipients, also when replayed with `since`); cards.drawn: a `DrawResponse` (a secret `mj` draw reaches only the MJ and the person who drew). rsvp.answered: `{user_id, username, display_name, answer, comment, yes, maybe, no}` (the counts after this answer). handout.shown: a `Handout` (without `shown_to`), sent only to those it was shown to and the MJ. waitlist.updated: `{user_ids, offers}`, the waiting list's order after the change and the seats held for someone (`offers`: `[{user_id, until}]`). */
   data: Record<string, unknown>;
 }
 
@@ -1051,6 +1051,8 @@ export interface WaiterResponse {
   /** Absent when they chose none. */
   display_name?: string;
   joined_at: string;
+  /** A seat is held for them until then: theirs if they take it (`POST /api/sessions/{id}/waitlist/seat`). Absent when no seat is offered to them. */
+  offered_until?: string;
 }
 
 /** A session's waiting list, in its order. */
@@ -1252,6 +1254,8 @@ export declare class EtrangeError extends Error {
   readonly body: ErrorResponse | string | null;
   /** The request field at fault, for a 400. */
   readonly field: string | null;
+  /** Seconds to wait before trying again, from a 429's or a 503's `Retry-After`. */
+  retryAfter: number | null;
 }
 
 /** What a WebSocket constructor must offer: the browser's, React Native's, Node's, or a test's. */
@@ -1271,6 +1275,8 @@ export interface ClientOptions {
   tokenStore?: TokenStore;
   fetch?: typeof fetch;
   WebSocket?: WebSocketConstructor;
+  /** How long a request may take before it fails with status 0 (30 s by default; 0: no limit). */
+  timeoutMs?: number;
 }
 
 /** A frame without `seq`: `stream.lagging`, `stream.resync`, `stream.closed`, `stream.replaced`, `session.deleted`. */
@@ -1327,6 +1333,7 @@ export declare class EtrangeClient {
   constructor(options: ClientOptions);
   readonly baseUrl: string;
   readonly tokenStore: TokenStore;
+  timeoutMs: number;
   call<K extends keyof EtrangeOperations>(name: K, ...args: Parameters<EtrangeOperations[K]>): ReturnType<EtrangeOperations[K]>;
   request(method: string, path: string, options?: { body?: unknown; query?: Record<string, unknown>; headers?: Record<string, string> }): Promise<unknown>;
   isSignedIn(): Promise<boolean>;

@@ -11,6 +11,8 @@ export class EtrangeError extends Error {
     this.reason = reason;
     this.body = body;
     this.field = body && typeof body === 'object' && typeof body.field === 'string' ? body.field : null;
+    // Seconds to wait before trying again, from a 429's or a 503's Retry-After.
+    this.retryAfter = null;
   }
 }
 
@@ -113,11 +115,15 @@ export class EtrangeClient {
    * @param options.tokenStore `{get, set, clear}`, each may return a promise (SecureStore)
    * @param options.fetch the fetch to use (the global one by default)
    * @param options.WebSocket the WebSocket constructor for `live()` (the global one by default)
+   * @param options.timeoutMs how long a request may take before it fails with status 0 (0: no limit)
    */
-  constructor({ baseUrl, tokenStore = memoryTokenStore(), fetch: fetchImpl, WebSocket: socketImpl } = {}) {
+  constructor({
+    baseUrl, tokenStore = memoryTokenStore(), fetch: fetchImpl, WebSocket: socketImpl, timeoutMs = 30000,
+  } = {}) {
     if (!baseUrl) throw new TypeError('EtrangeClient: baseUrl est requis.');
     this.baseUrl = String(baseUrl).replace(/\/+$/, '');
     this.tokenStore = tokenStore;
+    this.timeoutMs = timeoutMs;
     this._fetch = fetchImpl ?? globalThis.fetch?.bind(globalThis);
     this._WebSocket = socketImpl ?? globalThis.WebSocket;
     if (!this._fetch) throw new TypeError('EtrangeClient: aucun fetch disponible, passez-en un.');
@@ -164,17 +170,27 @@ export class EtrangeClient {
     const token = await this.tokenStore.get();
     if (token) sent.Authorization = `Bearer ${token}`;
     if (body !== undefined) sent['Content-Type'] = 'application/json';
+    // A phone between two networks may leave a request hanging for minutes: it fails instead.
+    const abort = this.timeoutMs > 0 && typeof AbortController === 'function' ? new AbortController() : null;
+    const timer = abort ? setTimeout(() => abort.abort(), this.timeoutMs) : null;
     let response;
+    let text;
     try {
       response = await this._fetch(url.toString(), {
         method,
         headers: sent,
         body: body === undefined ? undefined : JSON.stringify(body),
+        signal: abort?.signal,
       });
+      text = response.status === 204 ? '' : await response.text();
     } catch (error) {
-      throw new EtrangeError(0, 'Serveur injoignable : vérifiez la connexion.', null, { cause: error });
+      const reason = abort?.signal.aborted
+        ? 'Le serveur ne répond pas : vérifiez la connexion.'
+        : 'Serveur injoignable : vérifiez la connexion.';
+      throw new EtrangeError(0, reason, null, { cause: error });
+    } finally {
+      clearTimeout(timer);
     }
-    const text = response.status === 204 ? '' : await response.text();
     let parsed = null;
     if (text) {
       try {
@@ -187,7 +203,10 @@ export class EtrangeClient {
       const reason = parsed && typeof parsed === 'object' && typeof parsed.reason === 'string'
         ? parsed.reason
         : `Erreur ${response.status} du serveur.`;
-      throw new EtrangeError(response.status, reason, parsed);
+      const error = new EtrangeError(response.status, reason, parsed);
+      const header = response.headers?.get?.('Retry-After');
+      if (header && Number.isFinite(Number(header))) error.retryAfter = Number(header);
+      throw error;
     }
     return text ? parsed : undefined;
   }
@@ -402,7 +421,9 @@ export class LiveConnection {
   // `why`: the error of the failed attempt, or `{code, reason}` of the dropped connection.
   _retry(why) {
     if (this.state === 'closed') return;
-    const delay = this.nextDelay(this.attempt);
+    // A 429 on the ticket says when to come back; earlier would only be refused again.
+    const asked = why instanceof EtrangeError && why.retryAfter ? why.retryAfter * 1000 : 0;
+    const delay = Math.max(asked, this.nextDelay(this.attempt));
     this.attempt += 1;
     this._setState('waiting', { delay, why });
     this._timer = setTimeout(() => this._connect(), delay);

@@ -75,6 +75,29 @@ test('an unreachable server is an EtrangeError with status 0', async () => {
   assert.match(error.reason, /injoignable/);
 });
 
+test('a request that hangs fails with status 0 after timeoutMs; a 429 carries its Retry-After', async () => {
+  const hanging = (url, init) => new Promise((resolve, reject) => {
+    init.signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+  });
+  const slow = new EtrangeClient({ baseUrl: 'http://server.test', fetch: hanging, timeoutMs: 20 });
+  const error = await slow.getMe().catch((e) => e);
+  assert.ok(error instanceof EtrangeError);
+  assert.equal(error.status, 0);
+  assert.match(error.reason, /ne répond pas/);
+
+  const limited = new EtrangeClient({
+    baseUrl: 'http://server.test',
+    fetch: async () => new Response(JSON.stringify({ error: true, status: 429, reason: 'Trop de tickets demandés.' }), {
+      status: 429, headers: { 'Content-Type': 'application/json', 'Retry-After': '12' },
+    }),
+  });
+  const refused = await limited.createLiveTicket('S1').catch((e) => e);
+  assert.deepEqual([refused.status, refused.reason, refused.retryAfter], [429, 'Trop de tickets demandés.', 12]);
+  const plain = await new EtrangeClient({ baseUrl: 'http://server.test', fetch: fakeFetch([[404, { error: true, status: 404, reason: 'Introuvable.' }]]).fetch })
+    .getMe().catch((e) => e);
+  assert.equal(plain.retryAfter, null);
+});
+
 test('path parameters, body and query land where the route says; logout forgets the token even when refused', async () => {
   const { fetch, calls } = fakeFetch([[200, {}], [200, {}], [401, { error: true, status: 401, reason: 'Jeton invalide.' }]]);
   const tokens = memoryTokenStore('jeton');
