@@ -413,7 +413,7 @@ export interface LiveEvent {
   seq: number;
   type: "presence.online" | "presence.offline" | "presence.idle" | "presence.active" | "participant.joined" | "participant.left" | "session.status" | "session.updated" | "chat.message" | "chat.edited" | "chat.deleted" | "chat.pinned" | "chat.unpinned" | "cards.drawn" | "rsvp.answered" | "handout.shown" | "waitlist.updated";
   at: string;
-  /** presence.* (`presence.online`, `presence.offline`, `presence.idle`, `presence.active`) and participant.*: {user_id, username, display_name?, character_id?, character_name?, role?}; session.status: {status, started_at?, ended_at?, duration_minutes?}; session.updated: the session's public fields (never the MJ's notes); chat.message, chat.edited, chat.deleted, chat.pinned, chat.unpinned: the line as it now is, a `MessageResponse` (a `private` line's events reach only the MJ, its author and its recipients, also when replayed with `since`); cards.drawn: a `DrawResponse` (a secret `mj` draw reaches only the MJ and the person who drew). rsvp.answered: `{user_id, username, display_name, answer, comment, yes, maybe, no}` (the counts after this answer). handout.shown: a `Handout` (without `shown_to`), sent only to those it was shown to and the MJ. waitlist.updated: `{user_ids, offers}`, the waiting list's order after the change and the seats held for someone (`offers`: `[{user_id, until}]`). */
+  /** presence.* (`presence.online`, `presence.offline`, `presence.idle`, `presence.active`) and participant.*: {user_id, username, display_name?, character_id?, character_name?, role?}; session.status: {status, started_at?, ended_at?, duration_minutes?}; session.updated: the session's public fields (never the MJ's notes); chat.message, chat.edited, chat.deleted, chat.pinned, chat.unpinned: the line as it now is, a `MessageResponse` (a `private` line's events reach only the MJ, its author and its recipients, also when replayed with `since`); cards.drawn: a `DrawResponse` (a secret `mj` draw reaches only the MJ and the person who drew). rsvp.answered: `{user_id, username, display_name, answer, comment, yes, maybe, no}` (the counts after this answer). handout.shown: a `Handout` (without `shown_to`), sent only to those it was shown to and the MJ. waitlist.updated: `{user_ids}`, the waiting list's order after the change. */
   data: Record<string, unknown>;
 }
 
@@ -1051,8 +1051,6 @@ export interface WaiterResponse {
   /** Absent when they chose none. */
   display_name?: string;
   joined_at: string;
-  /** A seat is held for them until then: theirs if they take it (`POST /api/sessions/{id}/waitlist/seat`). Absent when no seat is offered to them. */
-  offered_until?: string;
 }
 
 /** A session's waiting list, in its order. */
