@@ -68,7 +68,7 @@ run_suite() {
   shift
   port="$(free_port)"
   mkdir -p "$work/$name"
-  export ETRANGE_BCRYPT_COST=4 ETRANGE_RATE_LIMITS=off ETRANGE_PUBLIC_DIR="$repo/Public"
+  export ETRANGE_BCRYPT_COST=4 ETRANGE_RATE_LIMITS=off ETRANGE_LIVE_MAX_SOCKETS_PER_SESSION=2 ETRANGE_PUBLIC_DIR="$repo/Public"
   export ETRANGE_PUBLIC_URL="http://127.0.0.1:$port"
   (cd "$work/$name" && "$work/etrange" migrate) >"$work/$name/migrate.log" 2>&1 \
     || { echo "run.sh: migrate a échoué ($name) :" >&2; tail -n 30 "$work/$name/migrate.log" >&2; return 2; }

@@ -82,3 +82,16 @@ export function serverLogTail() {
   const path = `${workdir}/server.log`;
   return existsSync(path) ? readFileSync(path, 'utf8').split('\n').slice(-20).join('\n') : '';
 }
+
+/** An MJ, a player seated with a character in a running session of their partie. */
+export async function seatedTable() {
+  const mj = await signedUp('mj');
+  const player = await signedUp('joueur');
+  const partie = await mj.api.createPartie({ name: 'La table' });
+  await player.api.joinPartie({ invite_code: partie.invite_code });
+  const character = await player.api.createCharacter({ name: 'Armand', partie_id: partie.id });
+  const session = await mj.api.createSession({ partie_id: partie.id, name: 'Ce soir' });
+  await mj.api.startSession(session.id);
+  await player.api.joinSession(session.id, { character_id: character.id });
+  return { mj, player, partie, character, session };
+}
