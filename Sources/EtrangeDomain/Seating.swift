@@ -1,3 +1,5 @@
+import Foundation
+
 /// Who may take part in a session, as the design document and the join rules state it.
 public enum SeatRole: String, Sendable, Codable, CaseIterable {
     case master, player, observer
@@ -72,17 +74,52 @@ public struct Waiter: Sendable, Equatable {
     public var userID: Int
     /// Seen on the session's page lately: able to take a seat at once.
     public var online: Bool
+    /// Until when a seat is held for them, when one was offered and the offer still runs.
+    public var offeredUntil: Date?
 
-    public init(userID: Int, online: Bool) {
+    public init(userID: Int, online: Bool, offeredUntil: Date? = nil) {
         self.userID = userID
         self.online = online
+        self.offeredUntil = offeredUntil
+    }
+}
+
+/// What a full session's free seats become: seats taken at once, and seats held for someone.
+public struct SeatAllocation: Sendable, Equatable {
+    public var seated: [Int] = []
+    public var offered: [Int] = []
+
+    public init(seated: [Int] = [], offered: [Int] = []) {
+        self.seated = seated
+        self.offered = offered
     }
 }
 
 public enum WaitingList {
-    /// Who takes the seats just freed: the first of the list who are online, in its order. Someone
-    /// not online is passed over this time and keeps their place for the next seat.
-    public static func seated(from queue: [Waiter], freeSeats: Int) -> [Int] {
-        Array(queue.filter(\.online).prefix(max(0, freeSeats)).map(\.userID))
+    /// How recently a waiter must have read the list to count as there: the session page reads
+    /// it every 20 seconds, so three reads missed in a row.
+    public static let onlineWindow: TimeInterval = 60
+
+    /// How long a seat stays held for someone in line who was not on the page when it freed: a
+    /// phone in a pocket is noticed within minutes, and the table does not wait longer.
+    public static let offerWindow: TimeInterval = 5 * 60
+
+    /// Who the free seats go to, strictly in the list's order: the first online takes a seat at
+    /// once; the first not online is offered it for `offerWindow`, and the seat is held for them
+    /// meanwhile. A seat already held by a running offer is not free. Offers that ran out are the
+    /// caller's to drop before asking: an offer left unanswered is an offer declined.
+    public static func allocate(_ queue: [Waiter], freeSeats: Int, at now: Date) -> SeatAllocation {
+        let held = queue.filter { ($0.offeredUntil ?? .distantPast) > now }
+        var seats = freeSeats - held.count
+        var allocation = SeatAllocation()
+        for waiter in queue where seats > 0 && (waiter.offeredUntil ?? .distantPast) <= now {
+            if waiter.online {
+                allocation.seated.append(waiter.userID)
+            } else {
+                allocation.offered.append(waiter.userID)
+            }
+            seats -= 1
+        }
+        return allocation
     }
 }

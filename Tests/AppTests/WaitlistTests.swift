@@ -92,10 +92,10 @@ import Testing
         }
     }
 
-    /// The first in line has not read the list for longer than the presence timeout: the seat goes
-    /// to the next one, who is online, and the first keeps their place.
+    /// The first in line has not read the list for a while: the seat freed is held for them, not
+    /// given to the next one online nor to a member who was not waiting, until they take it.
     @Test(arguments: TestDatabase.enabled)
-    func aSeatFreedGoesToTheFirstOnlineWaiter(db: TestDatabase) async throws {
+    func aSeatFreedIsHeldForTheFirstInLineWhileAway(db: TestDatabase) async throws {
         try await withApp(db) { api in
             let f = try await full(api, seats: 1, waiting: 2)
             #expect(try await wait(api, f, 0).status == .created)
@@ -105,17 +105,71 @@ import Testing
             #expect(
                 try await api.send(.POST, "/api/sessions/\(f.session.id)/leave", token: f.seated[0].token).status == .ok
             )
-            #expect(try await seatedIDs(api, f) == [f.waiting[1].0.id])
-            let list = try await api.send(.GET, path(f.session), token: f.waiting[0].0.token).decode(
+            #expect(try await seatedIDs(api, f) == [])
+            let list = try await api.send(.GET, path(f.session), token: f.waiting[1].0.token).decode(
                 WaitlistResponse.self)
-            #expect(list.entries.map(\.userId) == [f.waiting[0].0.id])
-            try await socket.waitFor("waitlist.updated") { messages in
-                messages.contains { $0.type == "waitlist.updated" }
-                    && messages.contains {
-                        $0.type == "participant.joined" && $0.text.contains("\(f.waiting[1].0.username)")
-                    }
+            #expect(list.entries.map(\.userId) == f.waiting.map(\.0.id))
+            #expect(list.entries[0].offeredUntil == api.clock.now().addingTimeInterval(WaitingList.offerWindow))
+            #expect(list.entries[1].offeredUntil == nil)
+            try await socket.waitFor("the offer") { messages in
+                messages.contains { $0.type == "waitlist.updated" && $0.text.contains("\"offers\":[{") }
             }
             try await socket.close()
+            // The seat is held: neither the next in line nor a member who was not waiting takes it.
+            let jumped = try await api.send(.POST, "\(path(f.session))/seat", token: f.waiting[1].0.token)
+            #expect(jumped.status == .conflict, "\(jumped.reason)")
+            let armand = try await api.createCharacter(f.table.player, name: "Armand", partieID: f.table.partie.id)
+            let back = try await api.joinSession(f.session, f.table.player, character: armand)
+            #expect(back.status == .conflict && back.reason.contains("complète"), "\(back.reason)")
+            let taken = try await api.send(.POST, "\(path(f.session))/seat", token: f.waiting[0].0.token)
+            #expect(taken.status == .created, "\(taken.reason)")
+            #expect(try await seatedIDs(api, f) == [f.waiting[0].0.id])
+            let again = try await api.send(.POST, "\(path(f.session))/seat", token: f.waiting[0].0.token)
+            #expect(again.status == .conflict)
+        }
+    }
+
+    /// An offer left unanswered is declined: the waiter leaves the list and the seat goes on to
+    /// the next in line, here online.
+    @Test(arguments: TestDatabase.enabled)
+    func anOfferLeftUnansweredPassesToTheNext(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let f = try await full(api, seats: 1, waiting: 2)
+            #expect(try await wait(api, f, 0).status == .created)
+            #expect(try await wait(api, f, 1).status == .created)
+            api.clock.advance(by: 120)
+            #expect(
+                try await api.send(.POST, "/api/sessions/\(f.session.id)/leave", token: f.seated[0].token).status == .ok
+            )
+            #expect(try await Waitlist.expireOffers(at: api.clock.now(), on: api.db).isEmpty)
+            api.clock.advance(by: WaitingList.offerWindow)
+            _ = try await api.send(.GET, path(f.session), token: f.waiting[1].0.token)
+            #expect(try await Waitlist.expireOffers(at: api.clock.now(), on: api.db) == [f.session.id])
+            #expect(try await seatedIDs(api, f) == [f.waiting[1].0.id])
+            let late = try await api.send(.POST, "\(path(f.session))/seat", token: f.waiting[0].0.token)
+            #expect(late.status == .conflict && late.reason.contains("expiré"), "\(late.reason)")
+            let list = try await api.send(.GET, path(f.session), token: f.table.mj.token).decode(WaitlistResponse.self)
+            #expect(list.entries.isEmpty)
+        }
+    }
+
+    /// Seats freed otherwise than by a departure go to the list too: more seats, and a player who
+    /// becomes an observer.
+    @Test(arguments: TestDatabase.enabled)
+    func moreSeatsAndAPlayerTurnedObserverSeatTheList(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let f = try await full(api, seats: 1, waiting: 2)
+            #expect(try await wait(api, f, 0).status == .created)
+            #expect(try await wait(api, f, 1).status == .created)
+            let raised = try await api.send(
+                .PUT, "/api/sessions/\(f.session.id)", token: f.table.mj.token, json: ["max_players": 2])
+            #expect(raised.status == .ok, "\(raised.reason)")
+            #expect(try await seatedIDs(api, f) == [f.seated[0].id, f.waiting[0].0.id].sorted())
+            let observer = try await api.send(
+                .POST, "/api/sessions/\(f.session.id)/participants", token: f.table.mj.token,
+                json: ["user_id": f.seated[0].id, "role": "observer"])
+            #expect(observer.status == .ok, "\(observer.reason)")
+            #expect(try await seatedIDs(api, f) == [f.waiting[0].0.id, f.waiting[1].0.id].sorted())
         }
     }
 

@@ -48,6 +48,8 @@ enum Migrations {
         AddMembersMayObserve(),
         CreateSessionWaiters(),
         CreateSessionReminders(),
+        AddSeatOffers(),
+        AddDeletionMarkers(),
         AddAppImportMarks(),
     ]
 }

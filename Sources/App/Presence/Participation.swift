@@ -95,7 +95,9 @@ enum Participation {
             .filter(\.$session.$id == sessionID).filter(\.$user.$id == userID).first()
         let request = SeatRequest(
             status: session.status, allowLateJoin: session.allowLateJoin, maxPlayers: session.maxPlayers,
-            seatedPlayers: try await seatedPlayers(in: sessionID, excluding: userID, on: db),
+            seatedPlayers: try await seatedPlayers(in: sessionID, excluding: userID, on: db)
+                + (role.takesASeat
+                    ? try await Waitlist.heldSeats(in: sessionID, excluding: userID, at: now, on: db) : 0),
             heldASeat: existing != nil || lateJoinExempt,
             stillSeated: existing?.isActive == true && existing?.role.takesASeat == true,
             role: role)
@@ -107,6 +109,7 @@ enum Participation {
             participant.$session.id = sessionID
             participant.$user.id = userID
             participant.joinedAt = now
+        let gaveUpASeat = wasSeated && existing?.role.takesASeat == true && !role.takesASeat
             participant.playedSeconds = 0
             participant.createdAt = now
         }
@@ -130,9 +133,11 @@ enum Participation {
     }
 
     /// Gives the seat up, inside the caller's transaction: offline, inactive, time settled. A seat
-    /// freed goes at once to the first waiter seen since `waitersSeenSince` (`Waitlist`).
+    /// freed goes at once to the waiting list (`Waitlist`).
+        // A player who becomes an observer leaves a seat for the list.
+        if gaveUpASeat { try await Waitlist.fillFreeSeats(in: session, at: now, on: db) }
     static func leave(
-        userID: Int, from sessionID: UUID, at now: Date, waitersSeenSince: Date? = nil, on db: any Database
+        userID: Int, from sessionID: UUID, at now: Date, on db: any Database
     ) async throws -> SessionParticipant {
         guard let session = try await lockSession(sessionID, on: db) else {
             throw AppError.notFound("Session introuvable.")
@@ -156,9 +161,7 @@ enum Participation {
                 userID: userID, characterID: participant.$character.id, role: participant.role, on: db), at: now, on: db
         )
         if participant.role.takesASeat {
-            try await Waitlist.fillFreeSeats(
-                in: session, seenSince: waitersSeenSince ?? now.addingTimeInterval(-Waitlist.seenWindow),
-                at: now, on: db)
+            try await Waitlist.fillFreeSeats(in: session, at: now, on: db)
         }
         return participant
     }

@@ -67,9 +67,7 @@ struct PresenceController: RouteCollection {
         _ = try await Session.visible(id, to: caller, on: req.db)
         let now = req.now
         let participant = try await req.db.transaction { db in
-            try await Participation.leave(
-                userID: caller.userID, from: id, at: now,
-                waitersSeenSince: now.addingTimeInterval(-req.application.config.presenceTimeout), on: db)
+            try await Participation.leave(userID: caller.userID, from: id, at: now, on: db)
         }
         await req.announce(id)
         return try await Self.responses(for: [participant], in: id, on: req.db, now: now)[0]

@@ -21,7 +21,10 @@ final class PresenceSweeper: LifecycleHandler, Sendable {
                     if !swept.isEmpty { logger.info("presence sweeper: \(swept.count) taken offline") }
                     let idle = try await Participation.markIdle(
                         now: application.clock.now(), after: application.config.idleAfter, on: application.db)
-                    for sessionID in Set(swept.map(\.0)).union(idle) { await application.live.publish(sessionID) }
+                    let passedOn = try await Waitlist.expireOffers(at: application.clock.now(), on: application.db)
+                    for sessionID in Set(swept.map(\.0)).union(idle).union(passedOn) {
+                        await application.live.publish(sessionID)
+                    }
                     try await SessionEvent.query(on: application.db)
                         .filter(
                             \.$at < application.clock.now().addingTimeInterval(-application.config.eventRetention)

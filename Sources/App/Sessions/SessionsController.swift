@@ -160,6 +160,8 @@ struct SessionsController: RouteCollection {
                 }
             }
             try await session.save(on: db)
+            // More seats: the waiting list takes them.
+            if body.maxPlayers.isSent { try await Waitlist.fillFreeSeats(in: session, at: req.now, on: db) }
             try await Session.bumpRevision(id, on: db)
             try await LiveEvents.record(
                 .sessionUpdated, in: id, data: SessionUpdatedEventData(session), at: session.updatedAt, on: db)
