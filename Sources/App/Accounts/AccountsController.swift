@@ -13,6 +13,7 @@ struct AccountsController: RouteCollection {
         protected.post("api", "auth", "logout", use: logout)
         protected.get("api", "me", use: me)
         protected.put("api", "me", use: updateMe)
+        protected.delete("api", "me", use: AccountDeletion.delete)
         protected.get("api", "me", "export", use: AccountExport.export)
         protected.post("api", "auth", "password", use: changePassword)
     }
@@ -87,7 +88,7 @@ struct AccountsController: RouteCollection {
 
     /// The failures allowed on one account from one address: someone guessing elsewhere never
     /// locks its owner out. Keys are cut so that a huge username cannot bloat the buckets.
-    private static func failureKey(_ usernameKey: String, on req: Request) -> String {
+    static func failureKey(_ usernameKey: String, on req: Request) -> String {
         "login:user:\(String(decoding: usernameKey.utf8.prefix(128), as: UTF8.self)):\(req.clientAddress)"
     }
 

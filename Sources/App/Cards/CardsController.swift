@@ -32,7 +32,7 @@ struct CardsController: RouteCollection {
         guard let characterID = UUID(uuidString: raw) else {
             throw AppError.invalid(field: "deck", reason: "un identifiant de personnage ou « mj » est attendu.")
         }
-        let found = try await Character.find(characterID, on: req.db)
+        let found = try await Character.live(characterID, on: req.db)
         // The MJ reaches the decks of the partie's players, never those of strangers.
         let ownerPlaysHere =
             try await found.asyncMap { try await Partie.isMember(visible.partie.id, userID: $0.$user.id, on: req.db) }
@@ -81,7 +81,7 @@ struct CardsController: RouteCollection {
             "draw:\(caller.userID)", req.application.config.limits.draws, reason: "Trop de tirages d'affilée.")
         let reason = try Check.optionalText(body.reason, field: "reason", maxLength: 200)
         if let characterID = body.characterId {
-            let playable = try await Character.find(characterID, on: req.db).map {
+            let playable = try await Character.live(characterID, on: req.db).map {
                 $0.$user.id == caller.userID && ($0.$partie.id == nil || $0.$partie.id == access.partieID)
             }
             guard playable == true else {
@@ -100,7 +100,7 @@ struct CardsController: RouteCollection {
 
         for _ in 1...Self.potAttempts {
             // Read afresh at each attempt: a retry draws from the deck as the other draw left it.
-            let character = try await body.characterId.asyncMap { try await Character.find($0, on: req.db) } ?? nil
+            let character = try await body.characterId.asyncMap { try await Character.live($0, on: req.db) } ?? nil
             if body.characterId != nil, character == nil { throw AppError.notFound("Personnage introuvable.") }
             let owner = DeckOwner(ownerID: caller.userID, character: character)
             let sheet = try character?.sheet()

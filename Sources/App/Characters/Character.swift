@@ -1,6 +1,7 @@
 import EtrangeDomain
 import Fluent
 import Foundation
+import SQLKit
 
 final class Character: Model, @unchecked Sendable {
     static let schema = "characters"
@@ -22,6 +23,11 @@ final class Character: Model, @unchecked Sendable {
     /// Holds the special item, whose joker is in the deck.
     @Field(key: "joker") var joker: Bool
     @Field(key: "created_at") var createdAt: Date
+    /// Set when its player deleted it: the row stays as a tombstone under `deletedName`.
+    @OptionalField(key: "deleted_at") var deletedAt: Date?
+
+    /// What a deleted character's draws and seats show where its name was.
+    static let deletedName = "personnage supprimé"
 
     init() {}
 
@@ -54,6 +60,19 @@ final class Character: Model, @unchecked Sendable {
                 suit: suit, rows: try JSONDecoder().decode([DeckRow].self, from: Data(deckRowsJSON.utf8)),
                 pot: Pot(jack: potJack, queen: potQueen, king: potKing), joker: joker)
         }
+    }
+
+    /// The character unless it was deleted: every way of choosing or changing one goes through
+    /// this, so a tombstone is only ever read through what names it.
+    static func live(_ id: UUID, on db: any Database) async throws -> Character? {
+        try await Character.query(on: db).filter(\.$id == id).filter(\.$deletedAt == nil).first()
+    }
+
+    /// Locks the character's row for the caller's transaction, if it is not deleted.
+    static func lockLive(_ id: UUID, on db: any Database) async throws -> Bool {
+        try await db.sql.update(schema).set("deleted_at", to: SQLIdentifier("deleted_at"))
+            .where("id", .equal, id).where("deleted_at", .is, SQLLiteral.null)
+            .returning("id").first() != nil
     }
 
     static func column(of figure: Rank) -> String {

@@ -40,6 +40,7 @@ struct CharactersController: RouteCollection {
         characters.put(":id", "sheet", use: updateSheet)
         characters.post(":id", "pot", use: addPotFigure)
         characters.post(":id", "pot", "reset", use: resetPot)
+        characters.delete(":id", use: delete)
     }
 
     func create(req: Request) async throws -> Response {
@@ -62,7 +63,7 @@ struct CharactersController: RouteCollection {
     func list(req: Request) async throws -> Page<CharacterResponse> {
         let caller = try req.caller
         let pageRequest = try PageRequest(req, defaultPer: 50)
-        let query = Character.query(on: req.db).filter(\.$user.$id == caller.userID)
+        let query = Character.query(on: req.db).filter(\.$user.$id == caller.userID).filter(\.$deletedAt == nil)
         if let raw = req.queryValue("partie_id") {
             guard let partieID = Int(raw) else {
                 throw AppError.invalid(field: "partie_id", reason: "doit être un entier.")
@@ -72,35 +73,32 @@ struct CharactersController: RouteCollection {
         return try await query.sort(\.$createdAt).sort(\.$id).paginate(pageRequest).map(CharacterResponse.init)
     }
 
-    /// Visible to its owner and to the members of its partie, who play beside it.
     func show(req: Request) async throws -> CharacterResponse {
-        let caller = try req.caller
-        guard let character = try await Character.find(req.uuidParameter(), on: req.db) else {
+        try CharacterResponse(try await Self.visible(req.uuidParameter(), to: try req.caller, on: req.db))
+    }
+
+    /// Visible to its owner and to the members of its partie, who play beside it; strangers get
+    /// the same 404 as for no character.
+    static func visible(_ id: UUID, to caller: Caller, on db: any Database) async throws -> Character {
+        guard let character = try await Character.live(id, on: db) else {
             throw AppError.notFound("Personnage introuvable.")
         }
         if character.$user.id != caller.userID {
             guard let partieID = character.$partie.id,
-                try await Partie.isMember(partieID, userID: caller.userID, on: req.db)
+                try await Partie.isMember(partieID, userID: caller.userID, on: db)
             else {
                 throw AppError.notFound("Personnage introuvable.")
             }
         }
-        return try CharacterResponse(character)
+        return character
     }
 
     /// The character if the caller may change it: its owner, or the MJ of its partie. Others
     /// who can see it get a 403, strangers the same 404 as for no character.
     static func editable(_ id: UUID, by caller: Caller, on db: any Database) async throws -> Character {
-        guard let character = try await Character.find(id, on: db) else {
-            throw AppError.notFound("Personnage introuvable.")
-        }
+        let character = try await visible(id, to: caller, on: db)
         if character.$user.id == caller.userID { return character }
-        guard let partieID = character.$partie.id,
-            try await Partie.isMember(partieID, userID: caller.userID, on: db)
-        else {
-            throw AppError.notFound("Personnage introuvable.")
-        }
-        guard try await Partie.visible(partieID, to: caller, on: db).isMJ else {
+        guard let partieID = character.$partie.id, try await Partie.visible(partieID, to: caller, on: db).isMJ else {
             throw AppError.forbidden("Seuls le joueur du personnage et le MJ de sa partie peuvent le modifier.")
         }
         return character
@@ -146,7 +144,7 @@ struct CharactersController: RouteCollection {
             .set(SQLIdentifier(column), to: PotPlace.deck.rawValue)
             .where("id", .equal, id).where(SQLIdentifier(column), .equal, PotPlace.pot.rawValue)
             .returning("id").all()
-        let fresh = try await Character.find(id, on: req.db) ?? character
+        let fresh = try await Character.live(id, on: req.db) ?? character
         if moved.isEmpty {
             var now = try fresh.deck.pot
             do { try now.add(figure) } catch { throw AppError.conflict(error.reason) }
@@ -166,7 +164,7 @@ struct CharactersController: RouteCollection {
             update = update.set(SQLIdentifier(Character.column(of: figure)), to: PotPlace.pot.rawValue)
         }
         try await update.where("id", .equal, id).run()
-        guard let fresh = try await Character.find(id, on: req.db) else {
+        guard let fresh = try await Character.live(id, on: req.db) else {
             throw AppError.notFound("Personnage introuvable.")
         }
         return try CharacterResponse(fresh)

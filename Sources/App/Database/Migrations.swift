@@ -48,6 +48,7 @@ enum Migrations {
         AddMembersMayObserve(),
         CreateSessionWaiters(),
         CreateSessionReminders(),
+        AddDeletionMarkers(),
         AddSeatOffers(),
         AddDeletionMarkers(),
         AddAppImportMarks(),

@@ -13,11 +13,18 @@ struct EncodedEvent: Sendable {
     /// event's status, a `participant.left` event's person.
     let status: SessionStatus?
     let leaverID: Int?
+    /// Those whose rights in the session changed (`partie.transferred`: the old and the new MJ):
+    /// their sockets close so that they reconnect with the rights they now have.
+    let reconnecting: [Int]
     /// Who besides the MJ and `recipientID` receives an event of visibility `mj` (`EventAudience`).
     var audience: Set<Int> = []
 
     private struct StatusData: Decodable { let status: SessionStatus }
     private struct PersonData: Decodable { let userId: Int }
+    private struct TransferData: Decodable {
+        let mjId: Int
+        let previousMjId: Int
+    }
 
     /// A row of the journal, read without a Fluent model: the hub reads one per event and instance.
     init(row: any SQLRow) throws {
@@ -33,12 +40,20 @@ struct EncodedEvent: Sendable {
             // Unreadable, it changes nothing: a throw here would stall the session's delivery.
             status = try? JSONCoding.decoder.decode(StatusData.self, from: Data(data.utf8)).status
             leaverID = nil
+            reconnecting = []
         case .participantLeft:
             status = nil
             leaverID = try? JSONCoding.decoder.decode(PersonData.self, from: Data(data.utf8)).userId
+            reconnecting = []
+        case .partieTransferred:
+            status = nil
+            leaverID = nil
+            let transfer = try? JSONCoding.decoder.decode(TransferData.self, from: Data(data.utf8))
+            reconnecting = transfer.map { [$0.previousMjId, $0.mjId] } ?? []
         default:
             status = nil
             leaverID = nil
+            reconnecting = []
         }
     }
 }

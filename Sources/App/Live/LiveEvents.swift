@@ -22,6 +22,7 @@ enum LiveEventType: String, Sendable, CaseIterable {
     case handoutShown = "handout.shown"
     case rsvpAnswered = "rsvp.answered"
     case waitlistUpdated = "waitlist.updated"
+    case partieTransferred = "partie.transferred"
 }
 
 /// Someone as events name them.

@@ -255,6 +255,11 @@ actor LiveHub {
             channels[sessionID] = channel
             for event in events {
                 if let leaverID = event.leaverID { closeParticipant(leaverID, in: sessionID) }
+                for userID in event.reconnecting {
+                    closeSockets(
+                        of: userID, in: sessionID, reason: "mj",
+                        "Le MJ de la partie a changé : reconnectez-vous pour suivre la session.")
+                }
             }
             // A finished session has nothing more to say: its connections close once told so.
             if events.contains(where: { $0.status?.isFinal == true }) {
@@ -276,10 +281,13 @@ actor LiveHub {
 
     /// Someone who gave their seat up is no longer a participant: their connections close.
     private func closeParticipant(_ userID: Int, in sessionID: UUID) {
+        closeSockets(of: userID, in: sessionID, reason: "parti", "Vous avez quitté la session.")
+    }
+
+    private func closeSockets(of userID: Int, in sessionID: UUID, reason: String, _ message: String) {
         for subscription in channels[sessionID]?.subscribers.values ?? [:].values
         where subscription.subscriber.userID == userID {
-            subscription.subscriber.close(
-                code: .normalClosure, reason: "parti", message: LiveMessages.closing("Vous avez quitté la session."))
+            subscription.subscriber.close(code: .normalClosure, reason: reason, message: LiveMessages.closing(message))
         }
     }
 

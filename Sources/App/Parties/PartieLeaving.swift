@@ -38,34 +38,42 @@ extension PartiesController {
         }
         let partieID = visible.id
         let now = req.now
-        let left = try await req.db.transaction { db -> [UUID] in
-            // The first statement is a write (SQLite's writer lock at once), and it decides: of a
-            // player leaving while the MJ removes them, the second finds no row and gets the 404.
-            let removed = try await db.sql.delete(from: PartieMember.schema)
-                .where("partie_id", .equal, partieID).where("user_id", .equal, userID)
-                .returning("id")
-                .all()
-            guard !removed.isEmpty else { throw AppError.notFound("Ce membre n'est pas dans la partie.") }
-            // Each session still open is locked, in one order, before its seats are read: a join
-            // that got the lock first is seen here, one that waits finds no membership (`seat`).
-            let open = try await Session.query(on: db)
-                .filter(\.$partie.$id == partieID).filter(\.$status !~ [.completed, .cancelled])
-                .sort(\.$id).all(\.$id)
-            var left: [UUID] = []
-            for sessionID in open {
-                guard let session = try await Participation.lockSession(sessionID, on: db), !session.status.isFinal,
-                    try await Participation.seat(of: userID, in: sessionID, on: db) != nil
-                else { continue }
-                _ = try await Participation.leave(userID: userID, from: sessionID, at: now, on: db)
-                left.append(sessionID)
-            }
-            try await db.sql.update(Character.schema)
-                .set("partie_id", to: SQLLiteral.null)
-                .where("partie_id", .equal, partieID).where("user_id", .equal, userID)
-                .run()
-            return left
+        let left = try await req.db.transaction { db in
+            try await endMembership(of: userID, in: partieID, at: now, on: db)
         }
         for sessionID in left { await req.announce(sessionID) }
         await req.application.live.announceRemoval(of: userID, from: partieID)
+    }
+
+    /// The removal itself, inside the caller's transaction; the sessions whose seat it ended,
+    /// to announce once it has committed.
+    static func endMembership(of userID: Int, in partieID: Int, at now: Date, on db: any Database) async throws
+        -> [UUID]
+    {
+        // The first statement is a write (SQLite's writer lock at once), and it decides: of a
+        // player leaving while the MJ removes them, the second finds no row and gets the 404.
+        let removed = try await db.sql.delete(from: PartieMember.schema)
+            .where("partie_id", .equal, partieID).where("user_id", .equal, userID)
+            .returning("id")
+            .all()
+        guard !removed.isEmpty else { throw AppError.notFound("Ce membre n'est pas dans la partie.") }
+        // Each session still open is locked, in one order, before its seats are read: a join
+        // that got the lock first is seen here, one that waits finds no membership (`seat`).
+        let open = try await Session.query(on: db)
+            .filter(\.$partie.$id == partieID).filter(\.$status !~ [.completed, .cancelled])
+            .sort(\.$id).all(\.$id)
+        var left: [UUID] = []
+        for sessionID in open {
+            guard let session = try await Participation.lockSession(sessionID, on: db), !session.status.isFinal,
+                try await Participation.seat(of: userID, in: sessionID, on: db) != nil
+            else { continue }
+            _ = try await Participation.leave(userID: userID, from: sessionID, at: now, on: db)
+            left.append(sessionID)
+        }
+        try await db.sql.update(Character.schema)
+            .set("partie_id", to: SQLLiteral.null)
+            .where("partie_id", .equal, partieID).where("user_id", .equal, userID)
+            .run()
+        return left
     }
 }

@@ -11,6 +11,8 @@ struct PartiesController: RouteCollection {
         parties.post("join", use: join)
         parties.get(":id", use: show)
         parties.put(":id", use: update)
+        parties.delete(":id", use: delete)
+        parties.post(":id", "transfer", use: transfer)
         parties.get(":id", "members", use: members)
         parties.delete(":id", "members", "me", use: leave)
         parties.delete(":id", "members", ":user_id", use: removeMember)

@@ -91,6 +91,11 @@ enum Participation {
         guard try await Partie.isMember(session.$partie.id, userID: userID, on: db) else {
             throw AppError.notFound("Cette personne ne fait plus partie de la partie.")
         }
+        // The character's row is locked too: its deletion either committed first and is seen
+        // here, or waits for this seat and then refuses (`CharactersController.delete`).
+        if let characterID, try await !Character.lockLive(characterID, on: db) {
+            throw AppError.notFound("Personnage introuvable.")
+        }
         let existing = try await SessionParticipant.query(on: db)
             .filter(\.$session.$id == sessionID).filter(\.$user.$id == userID).first()
         let request = SeatRequest(

@@ -171,7 +171,7 @@ struct PresenceController: RouteCollection {
     static func checkCharacter(_ id: UUID, ownedBy userID: Int, partieID: Int, field: String, on db: any Database)
         async throws
     {
-        guard let character = try await Character.find(id, on: db), character.$user.id == userID else {
+        guard let character = try await Character.live(id, on: db), character.$user.id == userID else {
             throw AppError.invalid(field: field, reason: "aucun personnage de ce joueur n'a cet identifiant.")
         }
         if let own = character.$partie.id, own != partieID {
