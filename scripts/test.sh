@@ -27,13 +27,15 @@ command -v sqlite3 >/dev/null || missing+=(sqlite3)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v openssl >/dev/null || missing+=(openssl)
+# Recurring sessions are computed in named time zones (Foundation reads the system's tzdata).
+[ -d /usr/share/zoneinfo ] || missing+=(tzdata)
 if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-python3 -c 'import openapi_spec_validator, selenium, pytest, websockets, requests, icalendar, axe_core_python' 2>/dev/null \
-    || python3 -m pip install -q openapi-spec-validator selenium pytest websockets requests icalendar axe-core-python
+python3 -c 'import openapi_spec_validator, selenium, pytest, websockets, requests, icalendar, axe_core_python, recurring_ical_events' 2>/dev/null \
+    || python3 -m pip install -q openapi-spec-validator selenium pytest websockets requests icalendar axe-core-python recurring-ical-events
 
 log "starting a throwaway PostgreSQL cluster"
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)

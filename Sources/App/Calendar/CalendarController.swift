@@ -70,12 +70,15 @@ struct CalendarController: RouteCollection {
             partieIDs = [id]
         }
         let parties = partieIDs.isEmpty ? [] : try await Partie.query(on: req.db).filter(\.$id ~~ partieIDs).all()
+        // A series' sessions are its occurrences: its own events show them, not these.
+        let series = try await SeriesFeed.load(partieIDs: partieIDs, on: req.db)
         let sessions =
             partieIDs.isEmpty
             ? []
             : try await Session.query(on: req.db)
                 .filter(\.$partie.$id ~~ partieIDs)
                 .filter(\.$scheduledDate != nil)
+                .filter(\.$id !~ Array(series.sessionIDs))
                 .sort(\.$scheduledDate, .descending)
                 .limit(Self.maxEvents)
                 .all()
@@ -86,7 +89,7 @@ struct CalendarController: RouteCollection {
             try? await feed.save(on: req.db)
         }
         let body = Self.calendar(
-            for: feed.user, sessions: sessions, parties: parties,
+            for: feed.user, sessions: sessions, series: series, parties: parties,
             publicURL: req.application.config.publicURL, now: now)
         var headers = HTTPHeaders()
         headers.contentType = HTTPMediaType(type: "text", subType: "calendar", parameters: ["charset": "utf-8"])
@@ -95,8 +98,9 @@ struct CalendarController: RouteCollection {
         return Response(status: .ok, headers: headers, body: .init(string: body))
     }
 
-    static func calendar(for user: User, sessions: [Session], parties: [Partie], publicURL: String, now: Date) -> String
-    {
+    static func calendar(
+        for user: User, sessions: [Session], series: SeriesFeed, parties: [Partie], publicURL: String, now: Date
+    ) -> String {
         let partieByID = Dictionary(
             uniqueKeysWithValues: parties.compactMap { partie in partie.id.map { ($0, partie) } })
         var ics = ICalendar()
@@ -128,16 +132,11 @@ struct CalendarController: RouteCollection {
             // The same offsets as the webhook's reminders, for a session still to come only: a
             // cancelled or finished one must not ring.
             if session.status == .scheduled {
-                for offset in partie.reminderOffsetList {
-                    ics.property("BEGIN", "VALARM")
-                    ics.property("ACTION", "DISPLAY")
-                    ics.property("TRIGGER", "-PT\(offset)M")
-                    ics.text("DESCRIPTION", "Rappel : « \(session.name) » (\(partie.name)) commence bientôt.")
-                    ics.property("END", "VALARM")
-                }
+                ics.alarms(partie.reminderOffsetList, name: session.name, partie: partie.name)
             }
             ics.property("END", "VEVENT")
         }
+        ics.series(series, parties: partieByID, publicURL: publicURL, now: now)
         ics.property("END", "VCALENDAR")
         return ics.text
     }

@@ -52,5 +52,6 @@ enum Migrations {
         AddSeatOffers(),
         AddDeletionMarkers(),
         AddAppImportMarks(),
+        CreateSessionSeries(),
     ]
 }
