@@ -67,6 +67,7 @@ import Vapor
             )
             let rows: [Row] = [
                 Row(method: .GET, path: "/api/me", expected: [U, O, O, O, O]),
+                Row(method: .GET, path: "/api/me/export", expected: [U, O, O, O, O]),
                 Row(method: .GET, path: "/api/parties", expected: [U, O, O, O, O]),
                 Row(method: .GET, path: "/api/parties/\(p)", expected: [U, N, N, O, O]),
                 Row(method: .GET, path: "/api/parties/\(p)/members", expected: [U, N, N, O, O]),

@@ -7,6 +7,7 @@ import { h, replace, field, formatDate, formatDateTime, uid } from '../dom.js';
 import { confirmDialog, formError, notice, onSubmit, panel, reasonOf, runAction, toast } from '../ui.js';
 import { loadOrExplain } from './common.js';
 import { copyButton } from './partie-settings.js';
+import { filenameOf } from './exports.js';
 
 export async function renderAccount(ctx) {
   ctx.setTitle('Mon compte');
@@ -27,7 +28,38 @@ export async function renderAccount(ctx) {
       h('div', { class: 'layout__main' },
         namePanel(ctx, user, (updated) => { drawMeta(updated); session.save({ user: updated }); ctx.refreshUser(); }),
         passwordPanel(ctx),
-        calendarPanel(ctx, parties))));
+        calendarPanel(ctx, parties),
+        dataPanel(user))));
+}
+
+/**
+ * Everything the server holds about me, as one JSON file (`GET /api/me/export`). The API wants
+ * the bearer token, so the file is fetched, then handed to the browser through a Blob's URL.
+ */
+function dataPanel(user) {
+  const errorBox = h('div');
+  const button = h('button', {
+    type: 'button', class: 'btn', 'data-testid': 'data-export',
+    onClick: () => runAction(button, errorBox, async () => {
+      const response = await api('/api/me/export', { raw: true });
+      const name = filenameOf(response, `etrange-donnees-${user.id}.json`);
+      const url = URL.createObjectURL(await response.blob());
+      const link = h('a', { href: url, download: name, hidden: true });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      // Give the download time to read the Blob before letting it go.
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+      toast(`Vos données sont téléchargées : ${name}.`);
+    }),
+  }, h('span', { 'aria-hidden': 'true' }, '⤓'), 'Télécharger mes données');
+  return panel('Mes données', { id: 'my-data' },
+    h('p', { class: 'muted' },
+      'Un fichier JSON avec tout ce que le serveur garde de vous : compte, parties, personnages et fiches, ',
+      'sessions jouées et temps de jeu, messages écrits et reçus, tirages, réponses et documents montrés. ',
+      'Ni votre mot de passe ni vos jetons de connexion n’y figurent. Trois téléchargements par heure.'),
+    errorBox,
+    h('div', { class: 'actions' }, button));
 }
 
 /** The name the others see beside my messages and draws (`PUT /api/me`). */

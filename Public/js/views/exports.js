@@ -7,7 +7,7 @@ import { h } from '../dom.js';
 import { confirmDialog, notice, reasonOf, toast } from '../ui.js';
 
 /** `inline; filename="seance-1.md"` → `seance-1.md`. */
-function filenameOf(response, fallback) {
+export function filenameOf(response, fallback) {
   const header = response.headers.get('Content-Disposition') || '';
   const star = header.match(/filename\*\s*=\s*UTF-8''([^;]+)/i);
   if (star) {
