@@ -80,6 +80,13 @@ import Vapor
                 Row(
                     method: .PUT, path: "/api/sessions/\(scheduled)/rsvp", body: ["answer": "yes"],
                     expected: [U, N, N, O, O]),
+                // The MJ is refused for the running session, and for a name not typed right.
+                Row(
+                    method: .POST, path: "/api/parties/\(p)/transfer", body: ["user_id": berthe.id],
+                    expected: [U, N, N, F, .conflict]),
+                Row(
+                    method: .DELETE, path: "/api/parties/\(p)", body: ["confirm_name": "Une autre"],
+                    expected: [U, N, N, F, .badRequest]),
                 Row(method: .GET, path: "/api/parties/\(p)/polls", expected: [U, N, N, O, O]),
                 Row(method: .POST, path: "/api/parties/\(p)/polls", body: newPoll, expected: [U, N, N, F, Cr]),
                 Row(method: .GET, path: "/api/polls/\(toAnswer.id)", expected: [U, N, N, O, O]),
@@ -145,6 +152,8 @@ import Vapor
                     method: .GET, path: "/api/sessions/\(s)/live",
                     expected: [U, N, N, .upgradeRequired, .upgradeRequired]),
                 Row(method: .POST, path: "/api/sessions/\(s)/live-ticket", expected: [U, N, N, Cr, Cr]),
+                // Armand is seated in the running session: its player is refused for that, the MJ for not owning it.
+                Row(method: .DELETE, path: "/api/characters/\(c)", expected: [U, N, N, .conflict, F]),
                 Row(method: .DELETE, path: "/api/sessions/\(s)/presence", expected: [U, N, N, NC, NC]),
                 Row(method: .POST, path: "/api/sessions/\(s)/pause", expected: [U, N, N, F, O]),
                 Row(method: .POST, path: "/api/sessions/\(s)/resume", expected: [U, N, N, F, O]),
@@ -230,6 +239,7 @@ import Vapor
     ]
 
     /// A route as registered: its method and path components, parameters as `:name`.
+        "DELETE /api/me": "the caller's own account; a partie only as the 409 of its MJ (DeletionTests)",
     struct RouteKey: Hashable, CustomStringConvertible {
         let method: String
         let components: [String]
