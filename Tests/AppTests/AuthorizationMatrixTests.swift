@@ -49,6 +49,13 @@ import Vapor
                     .decode(PollResponse.self)
             }
             let (toAnswer, toClose, toCancelPoll) = (try await poll(), try await poll(), try await poll())
+            let newSeries: [String: Any] = [
+                "name": "Les vendredis", "frequency": "weekly", "first_date": "2025-03-14", "time": "20:30",
+                "count": 8,
+            ]
+            let series = try await api.send(
+                .POST, "/api/parties/\(p)/series", token: t.table.mj.token, json: newSeries
+            ).decode(SeriesResponse.self).id
             // Handouts shown to the whole table, so that the player is refused for being a player.
             func handout() async throws -> UUID {
                 let id = try await api.upload(HandoutFixtures.png, as: t.table.mj, to: t.table.partie)
@@ -87,6 +94,13 @@ import Vapor
                 Row(
                     method: .DELETE, path: "/api/parties/\(p)", body: ["confirm_name": "Une autre"],
                     expected: [U, N, N, F, .badRequest]),
+                Row(method: .GET, path: "/api/parties/\(p)/series", expected: [U, N, N, O, O]),
+                Row(method: .POST, path: "/api/parties/\(p)/series", body: newSeries, expected: [U, N, N, F, Cr]),
+                Row(method: .GET, path: "/api/series/\(series)", expected: [U, N, N, O, O]),
+                Row(method: .POST, path: "/api/series/\(series)/occurrences/6", expected: [U, N, N, F, Cr]),
+                Row(
+                    method: .PATCH, path: "/api/series/\(series)",
+                    body: ["scope": "following", "occurrence": 1, "cancelled": true], expected: [U, N, N, F, NC]),
                 Row(method: .GET, path: "/api/parties/\(p)/polls", expected: [U, N, N, O, O]),
                 Row(method: .POST, path: "/api/parties/\(p)/polls", body: newPoll, expected: [U, N, N, F, Cr]),
                 Row(method: .GET, path: "/api/polls/\(toAnswer.id)", expected: [U, N, N, O, O]),
