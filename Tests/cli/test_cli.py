@@ -395,6 +395,59 @@ def test_backup_under_writes_then_restore(tmp_path: Path):
         server.stop()
 
 
+def tiny_png() -> bytes:
+    """A 2×2 red PNG, written by hand: the stage needs no image library."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * 2 for _ in range(2))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def test_backup_and_restore_carry_the_handouts(tmp_path: Path):
+    url = f"sqlite://{tmp_path}/data/etrange.sqlite"
+    server = Server(tmp_path, DATABASE_URL=url)
+    try:
+        mj = server.call("POST", "/api/auth/register", body={"username": "marianne", "password": "motdepasse"})
+        partie = server.call("POST", "/api/parties", mj["token"], {"name": "Les Documents"})
+        headers = {"Authorization": f"Bearer {mj['token']}"}
+        uploaded = requests.post(f"{server.base}/api/parties/{partie['id']}/handouts", headers=headers,
+                                 data={"title": "Plan du métro"}, files={"file": ("plan.png", tiny_png(), "image/png")},
+                                 timeout=30)
+        assert uploaded.status_code == 201, uploaded.text
+        handout = uploaded.json()["id"]
+        served = requests.get(f"{server.base}/api/handouts/{handout}/file", headers=headers, timeout=10).content
+        backup = etrange(tmp_path, "backup", "sauvegarde.sqlite", DATABASE_URL=url)
+        assert backup.returncode == 0, backup
+        assert "1 fichiers" in backup.stdout, backup.stdout
+        assert everything_in(tmp_path / "sauvegarde-handouts") == [handout.upper()]
+        # A second backup under the same name is refused, the first left whole.
+        one_line_failure(etrange(tmp_path, "backup", "sauvegarde.sqlite", DATABASE_URL=url), "existe déjà")
+    finally:
+        server.stop()
+
+    # The data folder's documents are lost (a bad disk, a wrong rm): the restore brings them back.
+    for file in (tmp_path / "data/etrange-handouts").iterdir():
+        file.write_bytes(b"abime")
+    restored = etrange(tmp_path, "restore", "sauvegarde.sqlite", DATABASE_URL=url)
+    assert restored.returncode == 0, restored
+    assert "Documents remis : 1 fichiers" in restored.stdout, restored.stdout
+    kept = list((tmp_path / "data").glob("etrange-handouts.avant-restauration-*"))
+    assert len(kept) == 1, everything_in(tmp_path / "data")
+    server = Server(tmp_path, DATABASE_URL=url)
+    try:
+        login = server.call("POST", "/api/auth/login", body={"username": "marianne", "password": "motdepasse"})
+        again = requests.get(f"{server.base}/api/handouts/{handout}/file",
+                             headers={"Authorization": f"Bearer {login['token']}"}, timeout=10)
+        assert again.status_code == 200 and again.content == served
+    finally:
+        server.stop()
+
+
 # ---------------------------------------------------------------------------------------------
 # PostgreSQL: the commands printed are the ones to run
 

@@ -11,12 +11,15 @@ import Vapor
 
 /// `etrange backup FILE`: a consistent copy of the SQLite database, taken while the server keeps
 /// serving. `VACUUM INTO` reads the whole database in one read transaction (WAL: the server's
-/// writer never waits for it), so the copy holds exactly the commits made before it began.
+/// writer never waits for it), so the copy holds exactly the commits made before it began. The
+/// handouts' files follow, into `FILE`'s own handouts folder (`HandoutFolderCopy`).
 struct BackupCommand: FileCommand {
     static let spec = CommandSpec(
         "backup",
         summary: "Écrit une copie cohérente de la base SQLite dans FICHIER, serveur en marche ou non.",
-        details: "N'écrase jamais un fichier existant. Sur PostgreSQL, affiche la commande pg_dump à lancer.",
+        details:
+            "Les documents montrés aux joueurs sont copiés à côté, dans le dossier « FICHIER-sans-extension-handouts ». "
+            + "N'écrase jamais un fichier existant. Sur PostgreSQL, affiche la commande pg_dump à lancer.",
         arguments: ["FICHIER"])
 
     let file: String
@@ -33,13 +36,25 @@ struct BackupCommand: FileCommand {
         guard FileManager.default.fileExists(atPath: source) else {
             throw OperatorError("la base SQLite « \(path) » n'existe pas (DATABASE_URL)")
         }
-        guard !FileManager.default.fileExists(atPath: target) else {
-            throw OperatorError("« \(file) » existe déjà : une sauvegarde n'en écrase jamais une autre")
+        let handouts = Application.handoutFolder(forDatabaseAt: source)
+        let savedHandouts = Application.handoutFolder(forDatabaseAt: target)
+        for existing in [target, savedHandouts.path] where FileManager.default.fileExists(atPath: existing) {
+            throw OperatorError("« \(existing) » existe déjà : une sauvegarde n'en écrase jamais une autre")
         }
         let lock = try DatabaseLock(database: source, exclusive: false)
         let written = try await SQLiteCopy.write(from: source, to: target, app: app)
+        let files: Int?
+        do {
+            // After the database: every handout its rows name was written before it committed.
+            files = try HandoutFolderCopy.copy(from: handouts, to: savedHandouts)
+        } catch {
+            unlink(target)
+            throw error
+        }
         withExtendedLifetime(lock) {}
-        print("Sauvegarde écrite dans « \(file) » (\(written.bytes) octets, \(written.migrations) migrations).")
+        print(
+            "Sauvegarde écrite dans « \(file) » (\(written.bytes) octets, \(written.migrations) migrations)"
+                + (files.map { ", documents dans « \(savedHandouts.path) » (\($0) fichiers)." } ?? "."))
     }
 }
 

@@ -46,9 +46,17 @@ struct RestoreCommand: FileCommand {
         // A copy rather than a rename: the backup stays as it was, and the copy lands on the
         // database's own disk, where the rename below is atomic.
         _ = try await SQLiteCopy.write(from: backup, to: staging, app: app)
+        // Copied before anything is moved: a copy that fails leaves the database as it was.
+        let handouts: StagedHandouts?
+        do {
+            handouts = try stageHandouts(from: backup, besideDatabaseAt: target)
+        } catch {
+            unlink(staging)
+            throw error
+        }
         var kept: String?
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
         if FileManager.default.fileExists(atPath: target) {
-            let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
             let aside = "\(target).avant-restauration-\(stamp)"
             // The write-ahead log goes with its file: a server killed without its final
             // checkpoint left commits there, and the kept database must still hold them.
@@ -59,13 +67,46 @@ struct RestoreCommand: FileCommand {
             kept = aside
         }
         try move(staging, to: target)
+        let placed = try handouts.map { try place($0, stamp: stamp) } ?? ""
         try SQLiteCopy.sync((target as NSString).deletingLastPathComponent)
         withExtendedLifetime(lock) {}
         let pending = Migrations.all.count - migrations
         print(
             "Base restaurée depuis « \(file) » (\(migrations) migrations"
                 + (pending > 0 ? ", \(pending) à appliquer au prochain démarrage" : "") + ")."
-                + (kept.map { " L'ancienne est gardée dans « \($0) »." } ?? ""))
+                + (kept.map { " L'ancienne est gardée dans « \($0) »." } ?? "") + placed)
+    }
+
+    private struct StagedHandouts {
+        let staging: URL
+        let live: URL
+        let files: Int
+    }
+
+    /// The backup's handouts folder, copied beside the database's. A backup without one (taken
+    /// before handouts, or with none) leaves the folder as it is: its files are named by id and
+    /// harm no row.
+    private func stageHandouts(from backup: String, besideDatabaseAt target: String) throws -> StagedHandouts? {
+        let saved = Application.handoutFolder(forDatabaseAt: backup)
+        guard FileManager.default.fileExists(atPath: saved.path) else { return nil }
+        let live = Application.handoutFolder(forDatabaseAt: target)
+        let staging = URL(fileURLWithPath: live.path + ".restauration", isDirectory: true)
+        try? FileManager.default.removeItem(at: staging)
+        let files = try HandoutFolderCopy.copy(from: saved, to: staging) ?? 0
+        return StagedHandouts(staging: staging, live: live, files: files)
+    }
+
+    /// Puts the staged folder in place, the old one kept aside as the database is. Returns what to
+    /// tell the operator.
+    private func place(_ handouts: StagedHandouts, stamp: String) throws -> String {
+        var aside = ""
+        if FileManager.default.fileExists(atPath: handouts.live.path) {
+            let name = handouts.live.path + ".avant-restauration-" + stamp
+            try move(handouts.live.path, to: name)
+            aside = " (les anciens gardés dans « \(name) »)"
+        }
+        try move(handouts.staging.path, to: handouts.live.path)
+        return " Documents remis : \(handouts.files) fichiers\(aside)."
     }
 
     private func move(_ source: String, to destination: String) throws {
