@@ -49,9 +49,8 @@ enum Migrations {
         CreateSessionWaiters(),
         CreateSessionReminders(),
         AddDeletionMarkers(),
-        AddSeatOffers(),
-        AddDeletionMarkers(),
         AddAppImportMarks(),
         CreateSessionSeries(),
+        AddSeatOffers(),
     ]
 }
