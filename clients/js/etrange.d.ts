@@ -413,7 +413,7 @@ export interface LiveEvent {
   seq: number;
   type: "presence.online" | "presence.offline" | "presence.idle" | "presence.active" | "participant.joined" | "participant.left" | "session.status" | "session.updated" | "chat.message" | "chat.edited" | "chat.deleted" | "chat.pinned" | "chat.unpinned" | "cards.drawn" | "rsvp.answered" | "handout.shown" | "waitlist.updated";
   at: string;
-  /** presence.* (`presence.online`, `presence.offline`, `presence.idle`, `presence.active`) and participant.*: {user_id, username, display_name?, character_id?, character_name?, role?}; session.status: {status, started_at?, ended_at?, duration_minutes?}; session.updated: the session's public fields (never the MJ's notes); chat.message, chat.edited, chat.deleted, chat.pinned, chat.unpinned: the line as it now is, a `MessageResponse` (a `private` line's events reach only the MJ, its author and its recipients, also when replayed with `since`); cards.drawn: a `DrawResponse` (a secret `mj` draw reaches only the MJ and the person who drew). rsvp.answered: `{user_id, username, display_name, answer, comment, yes, maybe, no}` (the counts after this answer). handout.shown: a `Handout` (without `shown_to`), sent only to those it was shown to and the MJ. waitlist.updated: `{user_ids}`, the waiting list's order after the change. */
+  /** presence.* (`presence.online`, `presence.offline`, `presence.idle`, `presence.active`) and participant.*: {user_id, username, display_name?, character_id?, character_name?, role?}; session.status: {status, started_at?, ended_at?, duration_minutes?}; session.updated: the session's public fields (never the MJ's notes); chat.message, chat.edited, chat.deleted, chat.pinned, chat.unpinned: the line as it now is, a `MessageResponse` (a `private` line's events reach only the MJ, its author and its recipients, also when replayed with `since`); cards.drawn: a `DrawResponse` (a secret `mj` draw reaches only the MJ and the person who drew). rsvp.answered: `{user_id, username, display_name, answer, comment, yes, maybe, no}` (the counts after this answer). handout.shown: a `Handout` (without `shown_to`), sent only to those it was shown to and the MJ. waitlist.updated: `{user_ids, offers}`, the waiting list's order after the change and the seats held for someone (`offers`: `[{user_id, until}]`). */
   data: Record<string, unknown>;
 }
 
@@ -835,6 +835,94 @@ export interface RSVPListResponse {
 
 export type PollStatus = "open" | "closed" | "cancelled";
 
+export interface CreateSeriesRequest {
+  name: string;
+  description?: string | null;
+  max_players?: number;
+  allow_late_join?: boolean;
+  frequency: "weekly" | "monthly";
+  /** Every N weeks or months; 1 by default. */
+  interval?: number;
+  /** The first occurrence's day (AAAA-MM-JJ), on the weekday the series keeps. */
+  first_date: string;
+  /** Wall-clock time in `time_zone`, HH:MM. */
+  time: string;
+  /** An IANA time zone name; Europe/Paris by default. */
+  time_zone?: string;
+  /** Monthly only: the n-th weekday of the month, -1 for the last; by default the first date's. */
+  monthly_week?: 1 | 2 | 3 | 4 | -1 | null;
+  count?: number | null;
+  /** The last day an occurrence may fall on, at most 5 years after the first date. */
+  until?: string | null;
+}
+
+export interface UpdateSeriesRequest {
+  /** `following`: this occurrence and all those after it. */
+  scope: "following";
+  occurrence: number;
+  /** End the series before the occurrence instead. */
+  cancelled?: boolean;
+  name?: string;
+  description?: string | null;
+  max_players?: number;
+  allow_late_join?: boolean;
+  frequency?: "weekly" | "monthly";
+  /** Every N weeks or months; 1 by default. */
+  interval?: number | null;
+  /** The first occurrence's day (AAAA-MM-JJ), on the weekday the series keeps. */
+  first_date?: string | null;
+  /** Wall-clock time in `time_zone`, HH:MM. */
+  time?: string | null;
+  /** An IANA time zone name; Europe/Paris by default. */
+  time_zone?: string | null;
+  /** Monthly only: the n-th weekday of the month, -1 for the last; by default the first date's. */
+  monthly_week?: 1 | 2 | 3 | 4 | -1 | null;
+  count?: number | null;
+  /** The last day an occurrence may fall on, at most 5 years after the first date. */
+  until?: string | null;
+}
+
+/** A recurring session and its occurrences. */
+export interface SeriesResponse {
+  id: string;
+  partie_id: number;
+  name: string;
+  description?: string | null;
+  max_players: number;
+  allow_late_join: boolean;
+  frequency: "weekly" | "monthly";
+  /** Every N weeks or months; 1 by default. */
+  interval: number;
+  /** The first occurrence's day (AAAA-MM-JJ), on the weekday the series keeps. */
+  first_date: string;
+  /** Wall-clock time in `time_zone`, HH:MM. */
+  time: string;
+  /** An IANA time zone name; Europe/Paris by default. */
+  time_zone: string;
+  /** Monthly only: the n-th weekday of the month, -1 for the last; by default the first date's. */
+  monthly_week?: 1 | 2 | 3 | 4 | -1 | null;
+  count?: number | null;
+  /** The last day an occurrence may fall on, at most 5 years after the first date. */
+  until?: string | null;
+  /** The rule in French, « le 2ᵉ vendredi de chaque mois ». */
+  label: string;
+  /** The rule as RFC 5545 writes it (FREQ=WEEKLY;INTERVAL=1;BYDAY=FR;COUNT=8). */
+  rrule: string;
+  /** How many occurrences the rule has. */
+  total: number;
+  occurrences: Array<{
+    index: number;
+    /** Where the rule puts it. */
+    starts_at: string;
+    /** Absent while not made yet. */
+    session_id?: string | null;
+    /** The session's own date, other than starts_at once moved. */
+    scheduled_date?: string | null;
+    status?: SessionStatus | null;
+    exception?: "moved" | "cancelled" | null;
+  }>;
+}
+
 export interface CreatePollRequest {
   /** The name of the session the poll will create. */
   name: string;
@@ -1051,6 +1139,8 @@ export interface WaiterResponse {
   /** Absent when they chose none. */
   display_name?: string;
   joined_at: string;
+  /** A seat is held for them until then: theirs if they take it (`POST /api/sessions/{id}/waitlist/seat`). Absent when no seat is offered to them. */
+  offered_until?: string;
 }
 
 /** A session's waiting list, in its order. */
@@ -1058,6 +1148,226 @@ export interface WaitlistResponse {
   entries: Array<WaiterResponse>;
   /** The caller's place in the list; absent when they are not on it. */
   my_position?: number;
+}
+
+/** A field the server holds and leaves out of the export, with why. */
+export interface ExportWithheldField {
+  /** Table and column, e.g. `users.password_hash`. */
+  field: string;
+  /** Why it is left out, in French. */
+  reason: string;
+}
+
+/** The caller's account (`users`), without its password hash nor its comparison keys. */
+export interface ExportedAccount {
+  id: number;
+  username: string;
+  /** Absent when none is set. */
+  display_name?: string;
+  /** When the account was created. */
+  created_at: string;
+  /** Last change of the account. */
+  updated_at: string;
+}
+
+/** A signed-in device (`user_tokens`): only its dates, never the token's digest. */
+export interface ExportedToken {
+  /** When the device signed in. */
+  created_at: string;
+  /** When its token stops working. */
+  expires_at: string;
+}
+
+/** The calendar subscription (`calendar_feeds`): its dates, never its secret. */
+export interface ExportedCalendarFeed {
+  /** When the secret URL was made. */
+  created_at: string;
+  /** Last time a calendar read it; absent when never. */
+  last_used_at?: string;
+}
+
+/** A recovery link issued by `etrange reset-password` (`password_resets`): only its dates. */
+export interface ExportedPasswordReset {
+  /** When it was issued. */
+  created_at: string;
+  /** When it stopped or stops working. */
+  expires_at: string;
+  /** When it was used; absent when never. */
+  used_at?: string;
+}
+
+/** A partie the caller belongs to (`partie_members`). */
+export interface ExportedMembership {
+  partie_id: number;
+  partie_name: string;
+  role: PartieRole;
+  /** When they joined (or made it, as its MJ). */
+  joined_at: string;
+}
+
+/** A session of a partie the caller runs, as its MJ sees it, notes included. */
+export interface ExportedSession {
+  id: string;
+  name: string;
+  /** Absent when none. */
+  description?: string;
+  status: SessionStatus;
+  /** Absent when not set. */
+  scheduled_date?: string;
+  /** Absent before the start. */
+  started_at?: string;
+  /** Absent before the end. */
+  ended_at?: string;
+  /** Absent when none. */
+  summary?: string;
+  /** The MJ's private notes; absent when none. */
+  notes?: string;
+  max_players: number;
+  allow_late_join: boolean;
+  /** Absent when none. */
+  voice_channel_id?: string;
+  /** When it was created. */
+  created_at: string;
+  /** Last change. */
+  updated_at: string;
+}
+
+/** A partie the caller runs (`parties.mj_id`), with what they set in it. */
+export interface ExportedPartie {
+  id: number;
+  name: string;
+  /** Absent when none. */
+  scenario_id?: number;
+  invite_code: string;
+  session_length_minutes: number;
+  reminder_offsets_minutes: Array<number>;
+  members_may_observe: boolean;
+  /** When it was made. */
+  created_at: string;
+  /** Last change. */
+  updated_at: string;
+  sessions: Array<ExportedSession>;
+  /** Its webhook, never with its `secret`; absent when none. */
+  webhook?: WebhookResponse;
+  /** Metadata only; each `file_url` gives the file. */
+  handouts: Array<Handout>;
+}
+
+/** A seat the caller took (`session_participants`). */
+export interface ExportedParticipation {
+  session_id: string;
+  session_name: string;
+  partie_id: number;
+  /** Absent for an observer or the MJ. */
+  character_id?: string;
+  role: SeatRole;
+  /** When they sat. */
+  joined_at: string;
+  /** When they last left; absent while seated. */
+  left_at?: string;
+  is_active: boolean;
+  /** Time played, the running stretch of a seat still taken included. */
+  played_seconds: number;
+}
+
+/** The caller's presence in a session (`session_presence`). */
+export interface ExportedPresence {
+  session_id: string;
+  /** Absent when none. */
+  character_id?: string;
+  is_online: boolean;
+  /** First arrival. */
+  joined_at: string;
+  /** Last heartbeat. */
+  last_seen: string;
+  /** Absent while there. */
+  left_at?: string;
+  /** Last action; absent when none. */
+  last_active_at?: string;
+  /** Absent unless idle. */
+  idle_since?: string;
+}
+
+/** A deck of the days decks belonged to sessions (`session_decks`, before migration 010), as stored. */
+export interface ExportedLegacyDeck {
+  session_id: string;
+  /** Absent for the MJ's deck. */
+  character_id?: string;
+  /** The stored JSON text of the deck. */
+  state: string;
+  /** When it was made. */
+  created_at: string;
+  /** Last change. */
+  updated_at: string;
+}
+
+/** An answer to a scheduled session (`session_rsvps`). */
+export interface ExportedRSVP {
+  session_id: string;
+  answer: Availability;
+  /** Absent when none. */
+  comment?: string;
+  /** First answer. */
+  created_at: string;
+  /** Last change. */
+  updated_at: string;
+}
+
+/** An answer to a date poll's slot (`date_poll_answers`). */
+export interface ExportedPollAnswer {
+  poll_id: string;
+  poll_name: string;
+  slot_id: string;
+  /** The slot's date. */
+  starts_at: string;
+  answer: Availability;
+  /** Last change. */
+  updated_at: string;
+}
+
+/** A place on a full session's waiting list (`session_waiters`). */
+export interface ExportedWaiter {
+  session_id: string;
+  character_id: string;
+  /** When they started waiting (their order). */
+  joined_at: string;
+  /** Last time the page was seen. */
+  last_seen: string;
+}
+
+/** Everything the server holds about the caller (GDPR article 20). Each field is documented in the README (« Taking one's data »). */
+export interface AccountExport {
+  /** Bumped when a field changes meaning. */
+  format: "etrange-export/1";
+  /** When the document was read. */
+  generated_at: string;
+  /** Each table holding rows of the caller, and the field of this document that carries them. */
+  sources: Record<string, string>;
+  withheld: Array<ExportWithheldField>;
+  account: ExportedAccount;
+  tokens: Array<ExportedToken>;
+  /** Absent without a subscription. */
+  calendar_feed?: ExportedCalendarFeed;
+  password_resets: Array<ExportedPasswordReset>;
+  /** Scenarios the caller created. */
+  scenarios: Array<ScenarioResponse>;
+  memberships: Array<ExportedMembership>;
+  parties_run: Array<ExportedPartie>;
+  /** With their sheets and decks (pot, joker). */
+  characters: Array<CharacterResponse>;
+  participations: Array<ExportedParticipation>;
+  /** The sum of `played_seconds`. */
+  time_played_seconds: number;
+  presence: Array<ExportedPresence>;
+  /** Lines the caller wrote, private lines they were chosen for, and in the parties they run the players' private lines to the MJ; never a private line between others. */
+  messages: Array<MessageResponse>;
+  draws: Array<DrawResponse>;
+  legacy_decks: Array<ExportedLegacyDeck>;
+  rsvps: Array<ExportedRSVP>;
+  poll_answers: Array<ExportedPollAnswer>;
+  waiting_list: Array<ExportedWaiter>;
+  /** Handouts shown to the caller by name or to everyone of a partie they play in, as a player sees them: metadata, the file at `file_url`. */
+  handouts_shown: Array<Handout>;
 }
 
 export interface ListScenariosQuery {
@@ -1230,6 +1540,8 @@ export interface EtrangeOperations {
   listSessionRSVPs(id: string): Promise<RSVPListResponse>;
   /** PUT /api/sessions/{id}/rsvp: Answer a session (RSVP) */
   answerSession(id: string, body: RSVPRequest): Promise<RSVPListResponse>;
+  /** GET /api/me/export: Everything the server holds about the caller */
+  exportMyData(): Promise<AccountExport>;
 }
 
 /** Where the client keeps the bearer token; each method may return a promise (SecureStore, AsyncStorage). */

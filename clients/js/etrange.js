@@ -89,6 +89,7 @@ export const ROUTES = Object.freeze({
   unpinSessionMessage: ['DELETE', '/api/sessions/{id}/messages/{message}/pin'],
   listSessionRSVPs: ['GET', '/api/sessions/{id}/rsvps'],
   answerSession: ['PUT', '/api/sessions/{id}/rsvp'],
+  exportMyData: ['GET', '/api/me/export'],
 });
 // routes:end
 
@@ -264,10 +265,10 @@ const FINAL_STATUSES = new Set([400, 401, 403, 404, 409]);
  * A session's live channel that keeps itself open. Each connection asks a one-use ticket
  * (`POST …/live-ticket`, so that no token is written in a URL), then opens the socket with
  * `since` = the last `seq` seen once one was; events reach `onEvent` in order and once each,
- * whatever the reconnections. A dropped connection is reopened after an exponential back-off with
- * jitter; it stays closed after `close()`, a refusal of the ticket (401, 403, 404, 409), a normal
- * closure by the server (session finished or deleted, seat given up, removed from the partie) or
- * `stream.replaced` (another device of the person took its place).
+ * whatever the reconnections. A closed connection is reopened after an exponential back-off with
+ * jitter; it stays closed after `close()`, `stream.replaced` (another device of the person took its
+ * place), `session.deleted`, and when the next ticket is refused (400, 401 signed out, 403 seat
+ * given up, 404 deleted or removed from the partie, 409 session over).
  */
 export class LiveConnection {
   constructor(client, sessionId, {
@@ -368,7 +369,7 @@ export class LiveConnection {
     }
     this._socket = socket;
     this._opened = false;
-    this._replaced = false;
+    this._final = false;
     this._lastControlReason = null;
     socket.onopen = () => {
       if (socket !== this._socket) return;
@@ -391,7 +392,9 @@ export class LiveConnection {
       if (this.state === 'closed') return;
       const code = event?.code ?? 1006;
       const why = { code, reason: this._lastControlReason };
-      if (this._replaced || code === 1000) this._finish(why);
+      // A normal closure may mean « over » (session finished, seat given up) or « reconnect with
+      // your new rights » (the partie changed hands): the next ticket tells which.
+      if (this._final) this._finish(why);
       else this._retry(why);
     };
   }
@@ -413,7 +416,7 @@ export class LiveConnection {
     }
     if (frame.type === 'pong') return;
     this._lastControlReason = frame.data?.reason ?? null;
-    if (frame.type === 'stream.replaced') this._replaced = true;
+    if (frame.type === 'stream.replaced' || frame.type === 'session.deleted') this._final = true;
     if (frame.type === 'stream.resync') this._handlers.onResync(frame.data);
     this._handlers.onControl(frame);
   }

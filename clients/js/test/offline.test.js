@@ -187,8 +187,9 @@ test('back-off: exponential, jittered between half and all of the ceiling, cappe
   live.close();
 });
 
-test('no reconnection after stream.replaced, a normal closure or a refused ticket', async () => {
-  const { api, sockets } = liveClient([ticket, ticket, [409, { error: true, status: 409, reason: 'La session est terminée.' }]]);
+test('no reconnection after stream.replaced or session.deleted; after a normal closure, the ticket decides', async () => {
+  const over = [409, { error: true, status: 409, reason: 'La session est terminée.' }];
+  const { api, sockets } = liveClient([ticket, ticket, ticket, over, ticket, ticket]);
   const replaced = api.live('S1', { initialDelayMs: 1, pingIntervalMs: 0 });
   await eventually(() => sockets.length === 1, 'a socket');
   sockets[0].open();
@@ -197,17 +198,33 @@ test('no reconnection after stream.replaced, a normal closure or a refused ticke
   assert.equal(replaced.state, 'closed');
   assert.deepEqual(replaced.closeReason, { code: 1008, reason: 'Trop de connexions ouvertes.' });
 
-  const ended = api.live('S1', { initialDelayMs: 1, pingIntervalMs: 0 });
+  const deleted = api.live('S1', { initialDelayMs: 1, pingIntervalMs: 0 });
   await eventually(() => sockets.length === 2, 'a socket');
   sockets[1].open();
+  sockets[1].frame({ type: 'session.deleted', data: { reason: 'La session a été supprimée.', session_id: 'S1' } });
   sockets[1].drop(1000);
-  assert.equal(ended.state, 'closed');
+  assert.equal(deleted.state, 'closed');
 
-  const refused = api.live('S1', { initialDelayMs: 1, pingIntervalMs: 0 });
-  await eventually(() => refused.state === 'closed', 'the refusal');
-  assert.equal(refused.closeReason.error.status, 409);
-  assert.equal(refused.closeReason.error.reason, 'La session est terminée.');
-  assert.equal(sockets.length, 2);
+  // The session ended: the closure is normal, and the ticket asked after it is refused (409).
+  const ended = api.live('S1', { initialDelayMs: 1, pingIntervalMs: 0 });
+  await eventually(() => sockets.length === 3, 'a socket');
+  sockets[2].open();
+  sockets[2].frame({ type: 'stream.closed', data: { reason: 'La session est terminée.' } });
+  sockets[2].drop(1000);
+  await eventually(() => ended.state === 'closed', 'the refused ticket');
+  assert.equal(ended.closeReason.error.status, 409);
+  assert.equal(ended.closeReason.error.reason, 'La session est terminée.');
+  assert.equal(sockets.length, 3);
+
+  // The partie changed hands: the closure is normal too, and the ticket lets the MJ back in.
+  const handed = api.live('S1', { initialDelayMs: 1, pingIntervalMs: 0 });
+  await eventually(() => sockets.length === 4, 'a socket');
+  sockets[3].open();
+  sockets[3].frame({ seq: 8, type: 'partie.transferred', at: '2026-01-01T00:00:00Z', data: {} });
+  sockets[3].drop(1000);
+  await eventually(() => sockets.length === 5, 'the reconnection with the new rights');
+  assert.equal(new URL(sockets[4].url).searchParams.get('since'), '8');
+  handed.close();
 });
 
 test('a reconnection that knows no seq asks for a reload', async () => {
