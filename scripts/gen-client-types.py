@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "Sources/App/Resources/openapi.json"
 CLIENT = ROOT / "clients/js/etrange.js"
 OUTPUT = ROOT / "clients/js/etrange.d.ts"
-WRITES = {"POST", "PUT", "PATCH"}
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 ROUTE_LINE = re.compile(r"^\s+(\w+): \['(GET|POST|PUT|PATCH|DELETE)', '([^']+)'\],$")
 IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 

@@ -28,8 +28,9 @@ export function memoryTokenStore(initial = null) {
 
 // Every operation of the client, named after its OpenAPI operationId. The generator reads this
 // table (one entry a line, between the two markers) to type each method from the document.
-// A method takes the path's parameters in order, then the JSON body for POST, PUT and PATCH
-// when the operation has one, then the query parameters as one object.
+// A method takes the path's parameters in order, then the JSON body for POST, PUT, PATCH and
+// DELETE when the operation has one (deleting an account or a partie asks a confirmation), then
+// the query parameters as one object.
 // routes:begin
 export const ROUTES = Object.freeze({
   register: ['POST', '/api/auth/register'],
@@ -95,7 +96,7 @@ export const ROUTES = Object.freeze({
 
 // Operations whose answer is a new token (AuthResponse): the client keeps it.
 const ISSUES_TOKEN = new Set(['register', 'login', 'changePassword']);
-const WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
+const WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
  * The invitation code in what a QR code carries: the invitation link (`…/invitation/{code}`, the
