@@ -91,8 +91,8 @@ enum AccountExport {
             sources: Dictionary(sources.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }),
             withheld: withheld,
             account: ExportedAccount(
-                id: userID, username: user.username, displayName: user.displayName, createdAt: user.createdAt,
-                updatedAt: user.updatedAt),
+                id: userID, username: user.username, displayName: user.displayName,
+                passwordFromApp: user.legacySHA256, createdAt: user.createdAt, updatedAt: user.updatedAt),
             tokens: try await UserToken.query(on: db).filter(\.$user.$id == userID).sort(\.$createdAt).all()
                 .map { ExportedToken(createdAt: $0.createdAt, expiresAt: $0.expiresAt) },
             calendarFeed: try await CalendarFeed.query(on: db).filter(\.$user.$id == userID).first()

@@ -43,6 +43,9 @@ struct ExportedAccount: Content {
     let id: Int
     let username: String
     let displayName: String?
+    /// Whether the password is still the one imported from the mobile app (its SHA-256 under
+    /// bcrypt), until the first sign-in here hashes it anew.
+    let passwordFromApp: Bool
     let createdAt: Date
     let updatedAt: Date
 }
