@@ -141,7 +141,10 @@ import Vapor
             #expect(hashes.isEmpty, "a password hash is exported: \(hashes)")
             #expect((document["time_played_seconds"] as? Int ?? 0) > 0)
             let characters = try #require(document["characters"] as? [[String: Any]])
+            #expect(characters.map { $0["name"] as? String } == ["Armand"])
             #expect(characters.first?["sheet"] is [String: Any] && characters.first?["deck"] is [String: Any])
+            let deleted = try #require(document["deleted_characters"] as? [[String: Any]])
+            #expect(deleted.count == 1 && deleted.first?["deleted_at"] is String)
         }
     }
 
@@ -212,6 +215,9 @@ import Vapor
                 SQLBind(t.armand.id), SQLBind("{\"hasPot\":false,\"hasJoker\":false}"), SQLBind(now), SQLBind(now)
             ).run()
         _ = own
+        let gone = try await api.createCharacter(player, name: "Oublié")
+        let deleted = try await api.send(.DELETE, "/api/characters/\(gone.id)", token: player.token)
+        try #require(deleted.status == .noContent, "\(deleted.reason)")
         api.clock.advance(by: 600)
     }
 
@@ -284,6 +290,23 @@ import Vapor
             #expect(try await api.send(.GET, "/api/me/export", token: t.mj.token).status == .ok)
             api.clock.advance(by: TimeInterval(wait))
             #expect(try await api.send(.GET, "/api/me/export", token: t.player.token).status == .ok)
+        }
+    }
+
+    /// Exports asked at once by one person: the allowance is taken under a lock, so exactly its
+    /// burst get through, whatever the interleaving.
+    @Test(arguments: TestDatabase.enabled)
+    func simultaneousExportsKeepToTheAllowance(db: TestDatabase) async throws {
+        try await withTable(db) { api, t in
+            let burst = Int(api.app.config.limits.exports.burst)
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponseStatus.self) { group in
+                for _ in 0..<(burst * 3) {
+                    group.addTask { try await api.send(.GET, "/api/me/export", token: t.player.token).status }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .ok }.count == burst)
+            #expect(statuses.filter { $0 == .tooManyRequests }.count == burst * 2)
         }
     }
 

@@ -86,6 +86,7 @@ enum AccountExport {
             throw AppError.unauthorized("Jeton invalide ou révoqué.")
         }
         let participations = try await self.participations(of: userID, on: db, now: now)
+        let characters = try await Character.query(on: db).filter(\.$user.$id == userID).sort(\.$createdAt).all()
         return AccountExportDocument(
             format: format, generatedAt: now,
             sources: Dictionary(sources.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }),
@@ -104,8 +105,13 @@ enum AccountExport {
                 .map(ScenarioResponse.init),
             memberships: try await memberships(of: userID, on: db),
             partiesRun: try await partiesRun(by: userID, on: db),
-            characters: try await Character.query(on: db).filter(\.$user.$id == userID).sort(\.$createdAt).all()
-                .map(CharacterResponse.init),
+            characters: try characters.filter { $0.deletedAt == nil }.map(CharacterResponse.init),
+            deletedCharacters: try characters.compactMap { character in
+                try character.deletedAt.map {
+                    ExportedDeletedCharacter(
+                        id: try character.requireID(), createdAt: character.createdAt, deletedAt: $0)
+                }
+            },
             participations: participations,
             timePlayedSeconds: participations.reduce(0) { $0 + $1.playedSeconds },
             presence: try await SessionPresence.query(on: db).filter(\.$user.$id == userID).sort(\.$joinedAt).all()

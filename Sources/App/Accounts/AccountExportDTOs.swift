@@ -21,6 +21,9 @@ struct AccountExportDocument: Content {
     let memberships: [ExportedMembership]
     let partiesRun: [ExportedPartie]
     let characters: [CharacterResponse]
+    /// The caller's deleted characters: what is left of them, so that the seats and draws that name
+    /// them still point somewhere.
+    let deletedCharacters: [ExportedDeletedCharacter]
     let participations: [ExportedParticipation]
     /// Seconds played in every session, the running stretch of a seat still taken included.
     let timePlayedSeconds: Int
@@ -107,6 +110,13 @@ struct ExportedSession: Content {
     let voiceChannelId: String?
     let createdAt: Date
     let updatedAt: Date
+}
+
+/// A character its player deleted: the row stays, emptied of what they wrote in it.
+struct ExportedDeletedCharacter: Content {
+    let id: UUID
+    let createdAt: Date
+    let deletedAt: Date
 }
 
 struct ExportedParticipation: Content {
