@@ -8,6 +8,7 @@ import { confirmDialog, formError, notice, onSubmit, panel, reasonOf, runAction,
 import { loadOrExplain } from './common.js';
 import { copyButton } from './partie-settings.js';
 import { filenameOf } from './exports.js';
+import { deleteAccountPanelContent } from './deletion.js';
 
 export async function renderAccount(ctx) {
   ctx.setTitle('Mon compte');
@@ -29,7 +30,9 @@ export async function renderAccount(ctx) {
         namePanel(ctx, user, (updated) => { drawMeta(updated); session.save({ user: updated }); ctx.refreshUser(); }),
         passwordPanel(ctx),
         calendarPanel(ctx, parties),
-        dataPanel(user))));
+        dataPanel(user),
+        panel('Supprimer mon compte', { id: 'delete-account' },
+          ...deleteAccountPanelContent(ctx, parties.filter((p) => p.role === 'mj'))))));
 }
 
 /**

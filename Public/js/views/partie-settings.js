@@ -7,6 +7,7 @@ import { api, ApiError } from '../api.js';
 import { h, replace, field, formatDateTime, formatDuration, formatTime, uid } from '../dom.js';
 import { confirmDialog, formError, notice, onSubmit, reasonOf, runAction, toast } from '../ui.js';
 import { empty } from './common.js';
+import { partieDangerZone } from './deletion.js';
 
 const EVENTS = [
   { value: 'session.scheduled', label: 'Session planifiée' },
@@ -22,6 +23,7 @@ const DELIVERY_LABELS = { pending: 'En attente', delivered: 'Livré', failed: '�
 export function partieSettingsPanel(ctx, initial, onChange) {
   let partie = initial;
   const webhook = webhookSection(ctx, partie);
+  const danger = partieDangerZone(ctx, partie);
 
   const lengthHint = h('p', { class: 'field__hint', id: uid('length-hint') });
   const lengthInput = h('input', {
@@ -107,8 +109,13 @@ export function partieSettingsPanel(ctx, initial, onChange) {
   const details = h('details', { class: 'panel panel--details', id: 'partie-settings', 'data-testid': 'partie-settings' },
     h('summary', {}, h('h2', { class: 'panel__summary-title' }, 'Paramètres de la partie')),
     form,
-    webhook.element);
-  details.addEventListener('toggle', () => { if (details.open) webhook.load(); });
+    webhook.element,
+    danger.element);
+  details.addEventListener('toggle', () => {
+    if (!details.open) return;
+    webhook.load();
+    danger.load();
+  });
   return details;
 }
 

@@ -10,6 +10,7 @@ import { characterForm, myCharacters, sheetEditor } from './characters.js';
 import { attendancePanel } from './attendance.js';
 import { partieSettingsPanel } from './partie-settings.js';
 import { handoutsPanel } from './handouts.js';
+import { deleteCharacterButton } from './deletion.js';
 import { pollsPanel, rsvpCardLine } from './scheduling.js';
 
 const REFRESH_MS = 8000;
@@ -53,6 +54,10 @@ export async function renderPartie(ctx, partieId) {
     characters.length
       ? h('ul', { class: 'plain-list' }, characters.map((character) =>
         h('li', { 'data-testid': 'character' }, h('span', { class: 'character-name' }, character.name),
+          deleteCharacterButton(character, () => {
+            characters = characters.filter((c) => c.id !== character.id);
+            drawCharacters();
+          }),
           h('details', { class: 'subtle' }, h('summary', { 'data-testid': 'sheet-open' }, 'Fiche'),
             sheetEditor(character, (saved) => { characters = characters.map((c) => (c.id === saved.id ? saved : c)); })))))
       : empty('Aucun personnage pour cette partie.'));
