@@ -112,22 +112,24 @@ private let expandFeed = #"""
     }
 
     @Test(arguments: TestDatabase.enabled)
-    func twoPassesAtOnceMakeEachOccurrenceOnce(db: TestDatabase) async throws {
+    func passesOfFourInstancesAtOnceMakeEachOccurrenceOnce(db: TestDatabase) async throws {
         try await withTable(db, configure: longTokens) { api, table in
             var ids: [UUID] = []
-            for _ in 0..<3 { ids.append(try await create(api, table).id) }
+            for _ in 0..<8 { ids.append(try await create(api, table).id) }
             try advance(api, to: "2025-03-21T19:31:00Z")
             let now = api.clock.now()
-            async let first = SeriesTopUp.topUpDue(on: api.db, at: now)
-            async let second = SeriesTopUp.topUpDue(on: api.db, at: now)
-            let total = try await first + second
-            #expect(total == 6, "two occurrences passed in each of the three series, made by one pass or the other")
+            // Four instances' passes at once over the same eight series.
+            let total = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<4 { group.addTask { try await SeriesTopUp.topUpDue(on: api.db, at: now) } }
+                return try await group.reduce(0, +)
+            }
+            #expect(total == 16, "two occurrences passed in each of the eight series, each made by one pass")
             for id in ids {
                 let series = try await show(api, table, id)
                 #expect(made(series).map(\.index) == Array(0..<6))
             }
             let count = try await Session.query(on: api.db).count()
-            #expect(count == 18)
+            #expect(count == 48)
         }
     }
 
@@ -161,6 +163,30 @@ private let expandFeed = #"""
             try advance(api, to: "2025-04-05T00:00:00Z")
             try await SeriesTopUp.topUpDue(on: api.db, at: api.clock.now())
             #expect(made(try await show(api, table, series.id)).map(\.index) == Array(0..<8), "6 not made twice")
+        }
+    }
+
+    /// Occurrences are normal sessions, so the reminders' pass finds them; one moved is reminded
+    /// at its new time, not at the rule's.
+    @Test(arguments: TestDatabase.enabled)
+    func occurrencesAreRemindedAndAMovedOneAtItsNewTime(db: TestDatabase) async throws {
+        try await withTable(db, configure: longTokens) { api, table in
+            let series = try await create(api, table)
+            let second = try #require(series.occurrences[1].sessionId)
+            try #require(
+                try await api.send(
+                    .PUT, "/api/sessions/\(second)", token: table.mj.token,
+                    json: ["scheduled_date": "2025-03-22T19:00:00Z"]
+                ).status == .ok)
+            try advance(api, to: "2025-03-13T19:30:00Z")
+            #expect(try await SessionReminders.queueDue(on: api.db, at: api.clock.now()) == 1, "24 h before the first")
+            try advance(api, to: "2025-03-20T19:30:00Z")
+            #expect(
+                try await SessionReminders.queueDue(on: api.db, at: api.clock.now()) == 0,
+                "24 h before where the rule put the second: it was moved")
+            try advance(api, to: "2025-03-21T19:00:00Z")
+            #expect(
+                try await SessionReminders.queueDue(on: api.db, at: api.clock.now()) == 1, "24 h before its new time")
         }
     }
 
