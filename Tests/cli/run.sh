@@ -2,7 +2,8 @@
 # The command line as a host uses it, on the built binary, from a folder other than the
 # repository: typos refused (status 2, nothing created), help and version without a database,
 # each failure as one French line, `migrate --dry-run`, the server installed by
-# scripts/install.sh serving its page from anywhere, a backup under writes and a restore; on
+# scripts/install.sh serving its page from anywhere, a backup under writes and a restore, the
+# mobile app's dump (Tests/fixtures/app-export) imported twice and a broken one refused; on
 # PostgreSQL (ETRANGE_TEST_POSTGRES_URL), the pg_dump and pg_restore commands printed, run.
 # Extra arguments go to pytest (e.g. -k backup).
 set -euo pipefail

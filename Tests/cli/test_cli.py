@@ -482,3 +482,67 @@ def test_postgres_backup_and_restore_commands_work(tmp_path: Path):
         assert "Aucune migration en attente" in out.stdout, out
     finally:
         psql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+# ---------------------------------------------------------------------------------------------
+# Importing the mobile app's data
+
+APP_EXPORT = Path(__file__).resolve().parents[1] / "fixtures" / "app-export"
+
+
+def test_import_app_loads_the_fixtures_once_and_refuses_a_broken_dump(tmp_path: Path):
+    import json
+    import shutil
+
+    url = f"sqlite://{tmp_path}/data/etrange.sqlite"
+    database = tmp_path / "data/etrange.sqlite"
+    out = etrange(tmp_path, "--help")
+    assert "import-app" in out.stdout, out.stdout
+    out = etrange(tmp_path, "import-app", DATABASE_URL=url)
+    assert out.returncode == 2 and "Usage : etrange import-app" in out.stderr, out
+    assert etrange(tmp_path, "migrate", DATABASE_URL=url).returncode == 0
+
+    def counts() -> dict:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+            return {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                    for table in ("users", "parties", "partie_members", "characters", "sessions", "session_participants")}
+
+    # A broken dump first: a participation of an account the dump lacks. Every faulty row is one
+    # line naming its table and id, then the refusal; nothing written.
+    broken = tmp_path / "cassé"
+    shutil.copytree(APP_EXPORT, broken)
+    listing = json.loads((broken / "participants.json").read_text())
+    listing["records"][1]["user_id"] = 99
+    (broken / "participants.json").write_text(json.dumps(listing))
+    empty = counts()
+    out = etrange(tmp_path, "import-app", str(broken), DATABASE_URL=url)
+    assert_no_crash(out)
+    assert out.returncode == 1, out
+    lines = out.stderr.splitlines()
+    assert lines[0].startswith("participants 12 : user_id 99"), out.stderr
+    assert lines[-1].startswith("etrange : import refusé, rien n'a été écrit"), out.stderr
+    assert counts() == empty
+
+    out = etrange(tmp_path, "import-app", str(APP_EXPORT), DATABASE_URL=url)
+    assert out.returncode == 0, out
+    assert "users : 3 ajouté(s), 0 déjà là" in out.stdout, out.stdout
+    loaded = counts()
+    assert loaded["users"] == 3 and loaded["parties"] == 2 and loaded["characters"] == 2, loaded
+    out = etrange(tmp_path, "import-app", str(APP_EXPORT), DATABASE_URL=url)
+    assert out.returncode == 0 and "users : 0 ajouté(s), 3 déjà là" in out.stdout, out
+    assert counts() == loaded
+
+    # The served app: an imported account signs in with its app password, the app's QR code joins.
+    server = Server(tmp_path, DATABASE_URL=url)
+    try:
+        johan = server.call("POST", "/api/auth/login", body={"username": "johan", "password": "motdepasse-johan"})
+        assert johan["user"]["id"] == 1
+        newcomer = server.call("POST", "/api/auth/register", body={"username": "nouvelle", "password": "motdepasse"})
+        partie = server.call("POST", "/api/parties/join", newcomer["token"],
+                             {"invite_code": "3f2b8c1e-9d4a-4e7b-a6c5-1b2c3d4e5f60"})
+        assert partie["id"] == 7 and partie["name"] == "Le Minitel hanté", partie
+    finally:
+        server.stop()
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+        assert db.execute("SELECT legacy_sha256 FROM users WHERE id = 1").fetchone()[0] == 0
+        assert db.execute("SELECT legacy_sha256 FROM users WHERE id = 2").fetchone()[0] == 1

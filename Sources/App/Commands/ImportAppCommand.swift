@@ -32,19 +32,24 @@ struct ImportAppCommand: EtrangeCommand {
     /// error output and fails as a whole.
     static func load(_ folder: String, on app: Application) async throws -> String {
         do {
-            let dump = try AppDump.read(folder)
-            let capacities = try await ReferenceEntry.query(on: app.db).filter(\.$kind == .capacity).all()
-            let raises = Dictionary(
-                capacities.compactMap { entry in entry.raises.map { (entry.name, $0) } },
-                uniquingKeysWith: { a, _ in a })
-            let plan = try AppImportPlan(dump, raises: raises, now: app.clock.now())
-            let counts = try await AppImport.run(plan, on: app)
+            let (counts, plan) = try await perform(folder, on: app)
             return summary(counts, plan)
         } catch let refused as ImportRefused {
             FileHandle.standardError.write(Data(refused.lines.map { $0 + "\n" }.joined().utf8))
             throw OperatorError(
                 "import refusé, rien n'a été écrit : \(refused.lines.count) ligne(s) en faute ci-dessus")
         }
+    }
+
+    /// The import itself: `ImportRefused` names every faulty row.
+    static func perform(_ folder: String, on app: Application) async throws -> (AppImport.Counts, AppImportPlan) {
+        let dump = try AppDump.read(folder)
+        // A capacity of the reference lists raises its characteristic on the imported sheets too.
+        let capacities = try await ReferenceEntry.query(on: app.db).filter(\.$kind == .capacity).all()
+        let raises = Dictionary(
+            capacities.compactMap { entry in entry.raises.map { (entry.name, $0) } }, uniquingKeysWith: { a, _ in a })
+        let plan = try AppImportPlan(dump, raises: raises, now: app.clock.now())
+        return (try await AppImport.run(plan, on: app), plan)
     }
 
     static func summary(_ counts: AppImport.Counts, _ plan: AppImportPlan) -> String {
