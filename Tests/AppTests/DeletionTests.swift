@@ -241,6 +241,31 @@ import Vapor
         }
     }
 
+    /// The member a partie is handed to leaves at that moment: either they left first and the
+    /// transfer is refused, or they are the MJ and may not leave; the MJ is always a member.
+    @Test(arguments: TestDatabase.enabled)
+    func aMemberLeavingWhileThePartieIsHandedToThemLeavesItWithAnMJ(db: TestDatabase) async throws {
+        try await withTable(db) { api, table in
+            let p = table.partie.id
+            for _ in 0..<6 {
+                async let moving = api.send(
+                    .POST, "/api/parties/\(p)/transfer", token: table.mj.token, json: ["user_id": table.player.id])
+                async let leaving = api.send(.DELETE, "/api/parties/\(p)/members/me", token: table.player.token)
+                let (moved, left) = (try await moving.status, try await leaving.status)
+                #expect((moved == .ok) != (left == .noContent), "transfer \(moved), leave \(left)")
+                let partie = try #require(try await Partie.find(p, on: api.db))
+                #expect(try await Partie.isMember(p, userID: partie.$mj.id, on: api.db))
+                if moved == .ok {
+                    let back = try await api.send(
+                        .POST, "/api/parties/\(p)/transfer", token: table.player.token, json: ["user_id": table.mj.id])
+                    try #require(back.status == .ok, "\(back.reason)")
+                } else {
+                    try await api.join(table.player, table.partie)
+                }
+            }
+        }
+    }
+
     // MARK: - An account
 
     @Test(arguments: TestDatabase.enabled)
@@ -306,6 +331,14 @@ import Vapor
             let feedURL = try #require(feed.object["url"] as? String)
             let feedPath = try #require(URL(string: feedURL)).path
             #expect(try await api.send(.GET, feedPath).status == .ok)
+            let next = try await api.createSession(t.table, name: "La suite")
+            let past = try await api.createSession(t.table, name: "Hier")
+            for session in [next, past] {
+                let answered = try await api.send(
+                    .PUT, "/api/sessions/\(session.id)/rsvp", token: player.token, json: ["answer": "yes"])
+                #expect(answered.status == .ok, "\(answered.reason)")
+            }
+            #expect(try await api.send(.POST, "/api/sessions/\(past.id)/cancel", token: t.table.mj.token).status == .ok)
             let socket = try await LiveClient.connect(api, session: t.session.id, token: player.token)
             let mjSocket = try await LiveClient.connect(api, session: t.session.id, token: t.table.mj.token)
 
@@ -339,6 +372,9 @@ import Vapor
             #expect(row.displayName == name && row.passwordHash.isEmpty)
             #expect(try await UserToken.query(on: api.db).filter(\.$user.$id == player.id).count() == 0)
             #expect(try await CalendarFeed.query(on: api.db).filter(\.$user.$id == player.id).count() == 0)
+            // Their answer to the session to come goes; the one of a session over stays.
+            let answers = try await SessionRSVP.query(on: api.db).filter(\.$user.$id == player.id).all(\.$session.$id)
+            #expect(answers == [past.id])
         }
     }
 

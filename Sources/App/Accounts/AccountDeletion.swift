@@ -91,6 +91,14 @@ enum AccountDeletion {
             try await CharactersController.tombstone(characterID, ownedBy: userID, at: now, on: db)
         }
         try await SessionWaiter.query(on: db).filter(\.$user.$id == userID).delete()
+        // They will not come: their answers for the sessions still to come would count them in.
+        // Those of sessions over are history, and stay.
+        let coming = try await Session.query(on: db).filter(\.$status == .scheduled)
+            .join(SessionRSVP.self, on: \Session.$id == \SessionRSVP.$session.$id)
+            .filter(SessionRSVP.self, \.$user.$id == userID).all(\.$id)
+        if !coming.isEmpty {
+            try await SessionRSVP.query(on: db).filter(\.$user.$id == userID).filter(\.$session.$id ~~ coming).delete()
+        }
         try await CalendarFeed.query(on: db).filter(\.$user.$id == userID).delete()
         try await db.sql.delete(from: PasswordResets.schema).where("user_id", .equal, userID).run()
         let tokens = try await UserToken.query(on: db).filter(\.$user.$id == userID).all(\.$id)

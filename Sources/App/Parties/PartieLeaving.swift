@@ -32,10 +32,6 @@ extension PartiesController {
     /// MJ may no longer see or change them. What they wrote and drew stays, and so do their
     /// answers to polls: it is the partie's history. Then their live sockets close, on every instance.
     static func removeMember(_ userID: Int, from visible: VisiblePartie, req: Request) async throws {
-        guard userID != visible.partie.$mj.id else {
-            throw AppError.conflict(
-                "Le MJ ne peut pas quitter sa propre partie : confiez-la à un autre membre ou supprimez-la.")
-        }
         let partieID = visible.id
         let now = req.now
         let left = try await req.db.transaction { db in
@@ -57,6 +53,12 @@ extension PartiesController {
             .returning("id")
             .all()
         guard !removed.isEmpty else { throw AppError.notFound("Ce membre n'est pas dans la partie.") }
+        // Read after that write, so that a transfer to this person that committed meanwhile is
+        // seen: the MJ never leaves their own partie, and the removal rolls back.
+        guard try await Partie.query(on: db).filter(\.$id == partieID).filter(\.$mj.$id == userID).count() == 0 else {
+            throw AppError.conflict(
+                "Le MJ ne peut pas quitter sa propre partie : confiez-la à un autre membre ou supprimez-la.")
+        }
         // Each session still open is locked, in one order, before its seats are read: a join
         // that got the lock first is seen here, one that waits finds no membership (`seat`).
         let open = try await Session.query(on: db)
