@@ -24,6 +24,19 @@ import Vapor
         try #require(left.status == .ok || left.status == .noContent, "\(left.reason)")
     }
 
+    /// Migration 017 goes back and comes again, with data in its tables, on both databases.
+    @Test(arguments: TestDatabase.enabled)
+    func theDeletionMarkersRevert(db: TestDatabase) async throws {
+        try await withTable(db) { api, table in
+            _ = try await api.armand(table)
+            try await AddDeletionMarkers().revert(on: api.db)
+            try await AddDeletionMarkers().prepare(on: api.db)
+            let mine = try await api.send(.GET, "/api/characters", token: table.player.token)
+                .decode(Page<CharacterResponse>.self)
+            #expect(mine.items.map(\.name) == ["Armand"])
+        }
+    }
+
     // MARK: - A partie
 
     @Test(arguments: TestDatabase.enabled)
