@@ -12,6 +12,7 @@ import { partieSettingsPanel } from './partie-settings.js';
 import { handoutsPanel } from './handouts.js';
 import { deleteCharacterButton } from './deletion.js';
 import { pollsPanel, rsvpCardLine } from './scheduling.js';
+import { seriesPanel } from './series.js';
 
 const REFRESH_MS = 8000;
 
@@ -83,11 +84,14 @@ export async function renderPartie(ctx, partieId) {
   };
   const polls = pollsPanel(ctx, partieId, isMJ, () => refreshSessions().catch(() => {}));
   polls.refresh().catch(() => {});
+  const series = seriesPanel(ctx, partieId, isMJ, () => refreshSessions().catch(() => {}));
+  series.refresh().catch(() => {});
   const mainPanels = [
     lonely && invitation,
     isMJ && createSessionPanel(ctx, partieId, { open: sessions.length === 0 && !lonely }),
     panel('Sessions', { id: 'sessions' }, sessionsBox, refreshNote),
     polls.element,
+    series.element,
     attendance.element,
     handoutsPanel(ctx, partie, members).element,
     !lonely && invitation,
@@ -118,6 +122,7 @@ export async function renderPartie(ctx, partieId) {
         allPages(`/api/sessions?partie_id=${partieId}`, { signal: ctx.signal }),
         api(`/api/parties/${partieId}/members`, { signal: ctx.signal }),
         polls.refresh(), // the poll grid follows the others' answers at the same pace
+        series.refresh(), // and the series their occurrences as the horizon moves
       ]);
       refreshNote.textContent = '';
       if (JSON.stringify(freshSessions) !== JSON.stringify(sessions)) {
