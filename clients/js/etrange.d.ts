@@ -118,7 +118,7 @@ export interface InvitationPreviewResponse {
 }
 
 export interface JoinPartieRequest {
-  /** The invitation code as typed: case, spaces and dashes do not matter. At most 16 characters once spaces and dashes are removed. */
+  /** The invitation code as typed: case, spaces and dashes do not matter. At most 16 characters once spaces and dashes are removed. The UUID that the mobile app's QR code carries (a partie loaded by `etrange import-app`) is accepted too, in either case. */
   invite_code: string;
 }
 
@@ -411,9 +411,9 @@ export interface LiveTicket {
 /** One numbered event of the session's live channel, as a WebSocket text frame. `seq` increases by one per event within a session; a client that reconnects with `?since=seq` receives every later event first, then the live stream. Control frames without `seq` may also arrive: `stream.lagging` (the client fell too far behind and is closed; reconnect with `since`), `stream.resync` (older events were pruned; reload the session), `stream.closed` (why the server closes), `stream.replaced` (a newer connection of the same person took this one's place: do not reconnect on your own), `session.deleted` (`{reason, session_id}`: the session no longer exists; the connection closes), `pong` (answer to `{"type":"ping"}`). A client reports activity (touch, key, scroll) by sending the text frame `{"type":"active"}`; `presence.idle` announces someone without activity for ETRANGE_IDLE_AFTER seconds (300 by default) and `presence.active` their return. */
 export interface LiveEvent {
   seq: number;
-  type: "presence.online" | "presence.offline" | "presence.idle" | "presence.active" | "participant.joined" | "participant.left" | "session.status" | "session.updated" | "chat.message" | "chat.edited" | "chat.deleted" | "chat.pinned" | "chat.unpinned" | "cards.drawn" | "rsvp.answered" | "handout.shown" | "waitlist.updated";
+  type: "presence.online" | "presence.offline" | "presence.idle" | "presence.active" | "participant.joined" | "participant.left" | "session.status" | "session.updated" | "chat.message" | "chat.edited" | "chat.deleted" | "chat.pinned" | "chat.unpinned" | "cards.drawn" | "rsvp.answered" | "handout.shown" | "waitlist.updated" | "partie.transferred";
   at: string;
-  /** presence.* (`presence.online`, `presence.offline`, `presence.idle`, `presence.active`) and participant.*: {user_id, username, display_name?, character_id?, character_name?, role?}; session.status: {status, started_at?, ended_at?, duration_minutes?}; session.updated: the session's public fields (never the MJ's notes); chat.message, chat.edited, chat.deleted, chat.pinned, chat.unpinned: the line as it now is, a `MessageResponse` (a `private` line's events reach only the MJ, its author and its recipients, also when replayed with `since`); cards.drawn: a `DrawResponse` (a secret `mj` draw reaches only the MJ and the person who drew). rsvp.answered: `{user_id, username, display_name, answer, comment, yes, maybe, no}` (the counts after this answer). handout.shown: a `Handout` (without `shown_to`), sent only to those it was shown to and the MJ. waitlist.updated: `{user_ids, offers}`, the waiting list's order after the change and the seats held for someone (`offers`: `[{user_id, until}]`). */
+  /** presence.* (`presence.online`, `presence.offline`, `presence.idle`, `presence.active`) and participant.*: {user_id, username, display_name?, character_id?, character_name?, role?}; session.status: {status, started_at?, ended_at?, duration_minutes?}; session.updated: the session's public fields (never the MJ's notes); chat.message, chat.edited, chat.deleted, chat.pinned, chat.unpinned: the line as it now is, a `MessageResponse` (a `private` line's events reach only the MJ, its author and its recipients, also when replayed with `since`); cards.drawn: a `DrawResponse` (a secret `mj` draw reaches only the MJ and the person who drew). rsvp.answered: `{user_id, username, display_name, answer, comment, yes, maybe, no}` (the counts after this answer). handout.shown: a `Handout` (without `shown_to`), sent only to those it was shown to and the MJ. waitlist.updated: `{user_ids, offers}`, the waiting list's order after the change and the seats held for someone (`offers`: `[{user_id, until}]`). partie.transferred: `{partie_id, mj_id, mj_name, previous_mj_id}`, the partie was handed to another member (`POST /api/parties/{id}/transfer`); the connections of both MJs then close (`stream.closed`), to come back with their new rights. */
   data: Record<string, unknown>;
 }
 
@@ -1164,6 +1164,8 @@ export interface ExportedAccount {
   username: string;
   /** Absent when none is set. */
   display_name?: string;
+  /** True while the password is still the one imported from the mobile app (its SHA-256 under bcrypt), until the first sign-in here hashes it anew. */
+  password_from_app: boolean;
   /** When the account was created. */
   created_at: string;
   /** Last change of the account. */
@@ -1353,8 +1355,9 @@ export interface AccountExport {
   scenarios: Array<ScenarioResponse>;
   memberships: Array<ExportedMembership>;
   parties_run: Array<ExportedPartie>;
-  /** With their sheets and decks (pot, joker). */
+  /** The caller's characters not deleted, with their sheets and decks (pot, joker). */
   characters: Array<CharacterResponse>;
+  deleted_characters: Array<ExportedDeletedCharacter>;
   participations: Array<ExportedParticipation>;
   /** The sum of `played_seconds`. */
   time_played_seconds: number;
@@ -1368,6 +1371,41 @@ export interface AccountExport {
   waiting_list: Array<ExportedWaiter>;
   /** Handouts shown to the caller by name or to everyone of a partie they play in, as a player sees them: metadata, the file at `file_url`. */
   handouts_shown: Array<Handout>;
+}
+
+export interface DeletePartieRequest {
+  /** The partie's name, typed again. */
+  confirm_name: string | null;
+}
+
+export interface TransferPartieRequest {
+  /** Another current member of the partie, its next MJ. */
+  user_id: number;
+}
+
+export interface DeleteAccountRequest {
+  /** The account's password, typed again. */
+  password: string;
+}
+
+/** An `ErrorResponse` with the parties the caller still runs. */
+export interface PartiesStillRunResponse {
+  error: true;
+  status: 409;
+  reason: string;
+  parties: Array<{
+    id: number;
+    name: string;
+  }>;
+}
+
+/** A character the caller deleted: the row stays, emptied of its name, sheet and deck, so that the seats and draws that name it still point somewhere. */
+export interface ExportedDeletedCharacter {
+  id: string;
+  /** When it was created. */
+  created_at: string;
+  /** When its player deleted it. */
+  deleted_at: string;
 }
 
 export interface ListScenariosQuery {
@@ -1542,6 +1580,14 @@ export interface EtrangeOperations {
   answerSession(id: string, body: RSVPRequest): Promise<RSVPListResponse>;
   /** GET /api/me/export: Everything the server holds about the caller */
   exportMyData(): Promise<AccountExport>;
+  /** DELETE /api/me: Delete the caller's account */
+  deleteMe(body: DeleteAccountRequest): Promise<void>;
+  /** DELETE /api/parties/{id}: Delete a partie */
+  deletePartie(id: number, body: DeletePartieRequest): Promise<void>;
+  /** POST /api/parties/{id}/transfer: Hand a partie to another member */
+  transferPartie(id: number, body: TransferPartieRequest): Promise<PartieResponse>;
+  /** DELETE /api/characters/{id}: Delete a character */
+  deleteCharacter(id: string): Promise<void>;
 }
 
 /** Where the client keeps the bearer token; each method may return a promise (SecureStore, AsyncStorage). */

@@ -91,6 +91,10 @@ export const ROUTES = Object.freeze({
   listSessionRSVPs: ['GET', '/api/sessions/{id}/rsvps'],
   answerSession: ['PUT', '/api/sessions/{id}/rsvp'],
   exportMyData: ['GET', '/api/me/export'],
+  deleteMe: ['DELETE', '/api/me'],
+  deletePartie: ['DELETE', '/api/parties/{id}'],
+  transferPartie: ['POST', '/api/parties/{id}/transfer'],
+  deleteCharacter: ['DELETE', '/api/characters/{id}'],
 });
 // routes:end
 
