@@ -116,6 +116,7 @@ public struct RecurrenceRule: Hashable, Sendable {
     /// The furthest `until` from the first date: a series is a campaign's rhythm, not forever.
     public static let maxYears = 5
     public static let monthlyWeeks = [1, 2, 3, 4, -1]
+    static let maxOccurrences = 300
 
     /// Checks every field, in the order a form shows them.
     public static func make(
@@ -252,7 +253,9 @@ public struct RecurrenceRule: Hashable, Sendable {
 
     /// Whether occurrence `index` exists (the rule has not ended before it).
     public func contains(_ index: Int) -> Bool {
-        guard index >= 0 else { return false }
+        // No rule reaches further (200 at most, or 5 years of weeks): an index from a request is
+        // refused here before any arithmetic on it could overflow.
+        guard (0..<Self.maxOccurrences).contains(index) else { return false }
         switch end {
         case .count(let count): return index < count
         case .until(let last): return day(index) <= last

@@ -153,6 +153,15 @@ private let expandFeed = #"""
                 .PATCH, "/api/series/\(series.id)", token: table.mj.token, json: ["scope": "one", "occurrence": 1])
             #expect(refused.status == .badRequest)
             #expect(refused.reason.contains("PUT /api/sessions/"), "\(refused.text)")
+            for index in [-1, 8, Int.max] {
+                let outside = try await api.send(
+                    .PATCH, "/api/series/\(series.id)", token: table.mj.token,
+                    json: ["scope": "following", "occurrence": index, "cancelled": true])
+                #expect(outside.status == .badRequest, "\(index): \(outside.text)")
+            }
+            let far = try await api.send(
+                .POST, "/api/series/\(series.id)/occurrences/\(Int.max)", token: table.mj.token)
+            #expect(far.status == .badRequest, "\(far.text)")
 
             // An evening far ahead is made into its session early, to be cancelled.
             let early = try await api.send(.POST, "/api/series/\(series.id)/occurrences/6", token: table.mj.token)

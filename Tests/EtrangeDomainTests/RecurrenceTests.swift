@@ -35,6 +35,10 @@ import Testing
                 "2025-03-14T19:30:00Z", "2025-03-21T19:30:00Z", "2025-03-28T19:30:00Z", "2025-04-04T18:30:00Z",
             ])
         #expect(weekly.occurrence(4) == nil, "four occurrences, no fifth")
+        #expect(weekly.occurrence(-1) == nil)
+        #expect(weekly.occurrence(Int.max) == nil, "an index from a request, refused before it overflows")
+        let untilRule = try rule(count: nil, until: "2030-03-01")
+        #expect(untilRule.occurrence(Int.max) == nil)
         let autumn = try rule(first: "2025-10-17", count: 3)
         #expect(
             (0..<3).compactMap(autumn.occurrence).map(utc) == [
