@@ -4,6 +4,9 @@
 # PostgreSQL seeds sessions through the API, measures the API against /health, holds the live
 # connections (density) and fans chat and draws out to them; on PostgreSQL the fan-out runs again
 # over two instances. Results land in artifacts/bench/ (JSON) and the table is printed at the end.
+# First of all it measures SQLite's own ceiling for a chat line's rows on this disk
+# (Benchmarks/sqlite-ceiling, artifacts/bench/ceiling.json), so that the write rates of the run
+# are read as ratios to a limit measured beside them (issue #29).
 # The servers run with ETRANGE_IDLE_AFTER=3600: the seeded people never touch their screens, and
 # otherwise the sweeper would announce 17,000 of them idle during the hold (measured: 0.7 core
 # spent on it, counted as "at rest").
@@ -92,6 +95,9 @@ one_instance() {
 note_load() { echo "$(date -u +%FT%TZ) $1: loadavg $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.log"; }
 
 touch "$OUT/machine.log"
+say "SQLite's ceiling for a chat line's rows (the server's SQLite, no server)"
+note_load "sqlite ceiling"
+CEILING_SQLITE=nio "$ROOT/Benchmarks/sqlite-ceiling/run.sh" "$OUT/ceiling.json" >/dev/null
 { echo "date: $(date -u +%FT%TZ)"; echo "kernel: $(uname -r)"; echo "cores: $(nproc)";
   echo "memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"; echo "swift: $(swift --version 2>&1 | head -1)";
   echo "fd limit: $(ulimit -n)"; echo "connections: $CONNECTIONS; rate: $RATE msg/s for $DURATION s; hold: $HOLD s"; } >"$OUT/machine.txt"
@@ -142,3 +148,14 @@ for backend in $BACKENDS; do
 done
 
 python3 "$ROOT/scripts/bench-table.py" "$OUT" | tee "$OUT/table.md"
+# Every carried rate against the ceiling measured at the start of this run.
+python3 - "$OUT" <<'EOF' | tee -a "$OUT/table.md"
+import json, pathlib, sys
+out = pathlib.Path(sys.argv[1])
+ceiling = {(r["batch"], r["statements"]): r["lines_per_second"]["median"] for r in json.loads((out / "ceiling.json").read_text())["results"]}
+one, fifty = ceiling[(1, "reused")], ceiling[(50, "reused")]
+print(f"\nSQLite's ceiling (median lines/s, statements kept compiled): {one} one a transaction, {fifty} fifty a transaction")
+for path in sorted(out.glob("run-sqlite-*.json")) + sorted(out.glob("sweep-sqlite-*.json")):
+    rate = json.loads(path.read_text()).get("messages_per_second", 0)
+    print(f"- {path.stem}: {rate:.0f} msg/s = {100 * rate / one:.1f} % of the one-a-transaction ceiling, {100 * rate / fifty:.1f} % of the batched one")
+EOF
