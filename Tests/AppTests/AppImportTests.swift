@@ -181,7 +181,7 @@ import Vapor
 
     /// The ways a dump breaks a rule: each one's row named by table and id.
     enum Broken: String, CaseIterable, Sendable, CustomTestStringConvertible {
-        case refusedUsername, danglingReference, clashingID, malformedValue
+        case refusedUsername, danglingReference, clashingID, sameNameMadeHere, malformedValue
 
         var testDescription: String { rawValue }
 
@@ -191,6 +191,7 @@ import Vapor
             case .refusedUsername: "users 2 : nom d'utilisateur « аrmand » refusé"
             case .danglingReference: "participants 12 : user_id 99 n'est aucun compte"
             case .clashingID: "users 1 : l'id 1 est déjà le compte « quelquun »"
+            case .sameNameMadeHere: "users 1 : l'id 1 est déjà un compte « johan » créé ici"
             case .malformedValue: "desk 42 : figure « Joker »"
             }
         }
@@ -209,7 +210,7 @@ import Vapor
             switch self {
             case .refusedUsername: try edit("users", 2, "login", "аrmand")  // a Cyrillic а
             case .danglingReference: try edit("participants", 12, "user_id", 99)
-            case .clashingID: break
+            case .clashingID, .sameNameMadeHere: break
             case .malformedValue: try edit("desk", 42, "figure", "Joker")
             }
         }
@@ -223,7 +224,9 @@ import Vapor
             try FileManager.default.copyItem(at: URL(fileURLWithPath: Self.fixtures), to: folder)
             defer { try? FileManager.default.removeItem(at: folder) }
             try broken.apply(to: folder)
+            // Account 1 made here, under another name or under the same one.
             if broken == .clashingID { _ = try await api.register("quelquun") }
+            if broken == .sameNameMadeHere { _ = try await api.register("johan") }
             let before = try await Self.rowCounts(api)
 
             let error = await #expect(throws: ImportRefused.self) { try await Self.load(api, folder.path) }

@@ -8,8 +8,9 @@ import Vapor
 /// Loads an `AppImportPlan` keeping the app's ids, in one transaction: a row already there with
 /// the same identity is skipped (so a second run writes nothing), one whose id is taken by
 /// something else refuses the whole import. The identity is what the server never changes of a
-/// row: an account's name (and, until its first login, its password), a partie's scenario and QR
-/// code, a membership's or a place's pair, a character's owner, a session's partie.
+/// row: an account's name and creation date (and, until its first login, its password), a
+/// partie's scenario and QR code, a membership's or a place's pair, a character's owner, a
+/// session's partie.
 enum AppImport {
     /// Rows added and rows found already there, per table, for the summary.
     struct Counts: Sendable, Equatable {
@@ -80,6 +81,10 @@ enum AppImport {
             if let user = users[row.id] {
                 if user.usernameKey != key {
                     problems.append("\(row.label) : l'id \(row.id) est déjà le compte « \(user.username) »")
+                } else if let created = row.appCreatedAt, abs(user.createdAt.timeIntervalSince(created)) >= 1 {
+                    problems.append(
+                        "\(row.label) : l'id \(row.id) est déjà un compte « \(user.username) » créé ici, pas celui de l'application"
+                    )
                 } else if user.legacySHA256 {
                     guard let checked = passwords.checked[row.id], checked.hash == user.passwordHash else {
                         problems.append("\(row.label) : le compte a changé pendant l'import, relancez-le")

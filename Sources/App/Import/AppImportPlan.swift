@@ -12,6 +12,9 @@ struct AppImportPlan: Sendable {
         /// The app's SHA-256 of the password, lower-case hex: bcrypt of it is stored.
         let digest: String
         let createdAt: Date
+        /// When the app says the account was made: with the name, what tells an account imported
+        /// before from one of the same name made here.
+        let appCreatedAt: Date?
         let label: String
     }
 
@@ -169,10 +172,11 @@ struct AppImportPlan: Sendable {
             } catch {
                 throw refuse(record, "pseudo refusé : \(Self.reason(error))")
             }
+            let created = try record.date("created_at")
             users.append(
                 UserRow(
-                    id: id, username: username, displayName: displayName, digest: digest,
-                    createdAt: try record.date("created_at") ?? now, label: record.label))
+                    id: id, username: username, displayName: displayName, digest: digest, createdAt: created ?? now,
+                    appCreatedAt: created, label: record.label))
         }
         if dump.rows("users").contains(where: { $0.isPresent("email") }) {
             notCarried.append("les adresses e-mail des comptes (ce serveur n'en garde pas)")
