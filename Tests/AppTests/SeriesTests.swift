@@ -1,4 +1,5 @@
 import EtrangeDomain
+import Fluent
 import Foundation
 import Testing
 import Vapor
@@ -223,6 +224,9 @@ private let expandFeed = #"""
             let rsvp = try await api.send(.GET, "/api/sessions/\(third)", token: table.player.token)
             #expect((rsvp.object["rsvp"] as? [String: Any])?["yes"] as? Int == 1, "\(rsvp.text)")
             #expect((rsvp.object["name"] as? String) == "Les vendredis tardifs")
+            let told = try await SessionEvent.query(on: api.db).filter(\.$session.$id == third)
+                .filter(\.$type == "session.updated").count()
+            #expect(told == 1, "its open pages hear of the new time")
             let old = try await show(api, table, series.id)
             #expect(old.count == 2)
             #expect(old.rrule.hasSuffix("COUNT=2"))

@@ -110,7 +110,11 @@ struct SeriesController: RouteCollection {
         let maxPlayers = try body.maxPlayers.map(SessionFields.maxPlayers) ?? found.maxPlayers
         let allowLateJoin = body.allowLateJoin ?? found.allowLateJoin
 
-        let takenOver: UUID? = try await req.db.transaction { db in
+        // The series that takes over, and the sessions this change moves or deletes, whose open
+        // pages hear it once it commits.
+        let (takenOver, moved, deleted): (UUID?, [UUID], [UUID]) = try await req.db.transaction { db in
+            var moved: [UUID] = []
+            var deleted: [UUID] = []
             guard let series = try await SessionSeries.lock(id, on: db) else { throw Self.notFound }
             // Read again under the lock: another edit may have ended the series meanwhile.
             guard try series.rule.contains(k) else {
@@ -121,13 +125,16 @@ struct SeriesController: RouteCollection {
             try await SeriesOccurrence.query(on: db).filter(\.$series.$id == id).filter(\.$index >= k).delete()
             let toPlay = links.map(\.session).filter { $0.status == .scheduled }
             if cancelled {
-                for session in toPlay { try await session.delete(on: db) }
+                for session in toPlay {
+                    deleted.append(try session.requireID())
+                    try await session.delete(on: db)
+                }
                 if k == 0 {
                     try await series.delete(on: db)
                 } else {
                     try await Self.end(series, before: k, at: now, on: db)
                 }
-                return nil
+                return (nil, moved, deleted)
             }
             let target: SessionSeries
             if k == 0 {
@@ -153,6 +160,7 @@ struct SeriesController: RouteCollection {
             var index = next.firstIndex(after: now) ?? next.total
             for session in toPlay {
                 guard let date = next.occurrence(index) else {
+                    deleted.append(try session.requireID())
                     try await session.delete(on: db)
                     continue
                 }
@@ -165,6 +173,9 @@ struct SeriesController: RouteCollection {
                 session.updatedAt = now
                 try await session.save(on: db)
                 try await Session.bumpRevision(session.requireID(), on: db)
+                try await LiveEvents.record(
+                    .sessionUpdated, in: session.requireID(), data: SessionUpdatedEventData(session), at: now, on: db)
+                moved.append(try session.requireID())
                 let link = SeriesOccurrence()
                 link.$series.id = targetID
                 link.index = index
@@ -176,8 +187,10 @@ struct SeriesController: RouteCollection {
             target.nextIndex = index
             try await target.save(on: db)
             try await SeriesTopUp.topUp(targetID, at: now, in: db)
-            return targetID
+            return (targetID, moved, deleted)
         }
+        for id in moved { await req.announce(id) }
+        for id in deleted { await req.application.live.announceDeletion(of: id) }
         guard let takenOver else { return Response(status: .noContent) }
         return try await Self.reload(takenOver, now: now, on: req.db).encodeResponse(for: req)
     }
