@@ -160,6 +160,25 @@ import Vapor
         }
     }
 
+    /// The second of two first logins, having read the account before the first one's upgrade,
+    /// leaves that upgrade as it is: the write is conditional on the hash it read.
+    @Test(arguments: TestDatabase.enabled)
+    func aLateUpgradeLeavesTheFirstOne(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            try await Self.load(api)
+            let readByBoth = try #require(try await User.find(1, on: api.db))
+            let hashing = api.app.passwordHashing
+            try await LegacyPassword.upgrade(
+                readByBoth, password: "motdepasse-johan", hashing: hashing, on: api.db, at: api.clock.now())
+            let first = try #require(try await User.find(1, on: api.db)).passwordHash
+            try await LegacyPassword.upgrade(
+                readByBoth, password: "motdepasse-johan", hashing: hashing, on: api.db, at: api.clock.now())
+            let after = try #require(try await User.find(1, on: api.db))
+            #expect(after.passwordHash == first && !after.legacySHA256)
+            #expect(try Bcrypt.verify("motdepasse-johan", created: after.passwordHash))
+        }
+    }
+
     /// A second run adds nothing and changes nothing, even after a login re-hashed a password.
     @Test(arguments: TestDatabase.enabled)
     func importingTwiceChangesNothing(db: TestDatabase) async throws {

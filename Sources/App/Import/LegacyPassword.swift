@@ -22,12 +22,19 @@ enum LegacyPassword {
     /// the other finds the row already replaced and leaves it; both have proved the password. A
     /// password bcrypt cannot read whole (over 72 bytes) stays as it is, still marked.
     static func upgrade(_ user: User, password: String, on req: Request) async throws {
+        try await upgrade(user, password: password, hashing: req.application.passwordHashing, on: req.db, at: req.now)
+    }
+
+    /// `user` as the login read it, which may be before another login's upgrade.
+    static func upgrade(
+        _ user: User, password: String, hashing: PasswordHashing, on db: any Database, at now: Date
+    ) async throws {
         guard user.legacySHA256, password.utf8.count <= 72, let id = user.id else { return }
-        let hash = try await req.application.passwordHashing.hash(password, .interactive)
-        try await req.db.sql.update(User.schema)
+        let hash = try await hashing.hash(password, .interactive)
+        try await db.sql.update(User.schema)
             .set("password_hash", to: SQLBind(hash))
             .set("legacy_sha256", to: SQLBind(false))
-            .set("updated_at", to: SQLBind(req.now))
+            .set("updated_at", to: SQLBind(now))
             .where("id", .equal, id)
             .where("legacy_sha256", .equal, SQLBind(true))
             .where("password_hash", .equal, SQLBind(user.passwordHash))
