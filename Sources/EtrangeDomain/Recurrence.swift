@@ -242,8 +242,9 @@ public struct RecurrenceRule: Hashable, Sendable {
         }
     }
 
-    /// The instant `time` on `day` in the rule's time zone. In the spring gap (02:30 that does
-    /// not exist) Foundation gives the instant after it, as RFC 5545 asks.
+    /// The instant `time` on `day` in the rule's time zone. A time the spring change skips
+    /// (02:30 in Paris) is read with the offset before it, so 03:30 on the clock; one the autumn
+    /// change repeats is the first: as RFC 5545 and Python's zoneinfo read them.
     public func instant(on day: LocalDate) -> Date {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone

@@ -48,6 +48,16 @@ import Testing
         #expect(utcRule.occurrence(2).map(utc) == "2025-03-28T20:30:00Z")
     }
 
+    /// 02:30 does not exist in Paris on 2025-03-30 and comes twice on 2025-10-26: the gap's is
+    /// read with the offset before it (01:30 UTC, shown 03:30), as RFC 5545 and Python's zoneinfo
+    /// read it; the repeated one is the first.
+    @Test func aTimeThatDaylightSavingSkipsOrRepeats() throws {
+        let spring = try rule(first: "2025-03-23", time: "02:30", count: 2)
+        #expect(spring.occurrence(1).map(utc) == "2025-03-30T01:30:00Z")
+        let autumn = try rule(first: "2025-10-19", time: "02:30", count: 2)
+        #expect(autumn.occurrence(1).map(utc) == "2025-10-26T00:30:00Z")
+    }
+
     @Test func everyNWeeksSkipsTheWeeksBetween() throws {
         let fortnightly = try rule(interval: 2, count: 3)
         #expect((0..<3).map { fortnightly.day($0).text } == ["2025-03-14", "2025-03-28", "2025-04-11"])
