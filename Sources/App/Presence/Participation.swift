@@ -109,12 +109,12 @@ enum Participation {
         if let refusal = request.refusal { throw AppError.conflict(refusal.reason) }
 
         let wasSeated = existing?.isActive == true
+        let gaveUpASeat = wasSeated && existing?.role.takesASeat == true && !role.takesASeat
         let participant = existing ?? SessionParticipant()
         if existing == nil {
             participant.$session.id = sessionID
             participant.$user.id = userID
             participant.joinedAt = now
-        let gaveUpASeat = wasSeated && existing?.role.takesASeat == true && !role.takesASeat
             participant.playedSeconds = 0
             participant.createdAt = now
         }
@@ -134,13 +134,13 @@ enum Participation {
         if session.status.isRunning {
             try await connect(participant, session: session, at: now, on: db)
         }
+        // A player who becomes an observer leaves a seat for the list.
+        if gaveUpASeat { try await Waitlist.fillFreeSeats(in: session, at: now, on: db) }
         return participant
     }
 
     /// Gives the seat up, inside the caller's transaction: offline, inactive, time settled. A seat
     /// freed goes at once to the waiting list (`Waitlist`).
-        // A player who becomes an observer leaves a seat for the list.
-        if gaveUpASeat { try await Waitlist.fillFreeSeats(in: session, at: now, on: db) }
     static func leave(
         userID: Int, from sessionID: UUID, at now: Date, on db: any Database
     ) async throws -> SessionParticipant {
