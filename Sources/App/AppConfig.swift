@@ -41,6 +41,9 @@ public struct AppConfig: Sendable {
     public var webhooksMayReachPrivateAddresses = false
     /// Off, webhook deliveries are queued but never sent (a test that must not reach out).
     public var webhookDelivery = true
+    /// How long `GET /api/parties/{id}/changes` waits for a change before answering that there was
+    /// none: under the 60 s a proxy commonly allows a silent response.
+    public var partieChangesWait: TimeInterval = 25
     /// Without activity for this long, an online participant shows as idle.
     public var idleAfter: TimeInterval = 300
     /// The zone the Markdown exports write dates in, unless the reader asks for another.

@@ -51,6 +51,7 @@ public func configure(_ app: Application, config: AppConfig? = nil, migrate: Boo
     app.throttle = Throttle()
     app.installTokenCache()
     app.installLiveHub()
+    app.install(PartieChanges())
     app.installWebhooks()
     try app.installHandouts()
     try routes(app)

@@ -21,6 +21,7 @@ func routes(_ app: Application) throws {
     try app.register(collection: AttendanceController())
     try app.register(collection: RSVPController())
     try app.register(collection: DatePollsController())
+    try app.register(collection: PartieChangesController())
     try app.register(collection: SeriesController())
     try app.register(collection: ExportsController())
     try app.register(collection: MetricsController())

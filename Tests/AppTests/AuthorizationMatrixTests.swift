@@ -78,6 +78,7 @@ import Vapor
                 Row(method: .GET, path: "/api/parties", expected: [U, O, O, O, O]),
                 Row(method: .GET, path: "/api/parties/\(p)", expected: [U, N, N, O, O]),
                 Row(method: .GET, path: "/api/parties/\(p)/members", expected: [U, N, N, O, O]),
+                Row(method: .GET, path: "/api/parties/\(p)/changes", expected: [U, N, N, O, O]),
                 Row(method: .GET, path: "/api/parties/\(p)/invite.svg", expected: [U, N, N, F, O]),
                 Row(method: .POST, path: "/api/parties/\(p)/invite/rotate", expected: [U, N, N, F, O]),
                 Row(method: .GET, path: "/api/characters/\(c)", expected: [U, N, N, O, O]),
@@ -127,6 +128,9 @@ import Vapor
                     method: .POST, path: "/api/sessions/\(s)/waitlist", body: ["character_id": c.uuidString],
                     expected: [U, N, N, .conflict, .conflict]),
                 Row(method: .DELETE, path: "/api/sessions/\(s)/waitlist", expected: [U, N, N, NC, NC]),
+                // No seat is held for either.
+                Row(
+                    method: .POST, path: "/api/sessions/\(s)/waitlist/seat", expected: [U, N, N, .conflict, .conflict]),
                 Row(
                     method: .POST, path: "/api/sessions/\(s)/participants",
                     body: ["user_id": t.table.player.id, "role": "player"], expected: [U, N, N, F, O]),

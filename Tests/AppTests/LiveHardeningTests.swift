@@ -119,7 +119,9 @@ import Vapor
             let session = try await api.createSession(table)
             let mj = try await api.openCounted(session.id, table.mj, expecting: 1)
             try await Session.query(on: api.db).filter(\.$id == session.id).delete()
-            await PostgresListener.handle("d:\(session.id.uuidString)", hub: api.app.live, tokens: api.app.tokenCache)
+            await PostgresListener.handle(
+                "d:\(session.id.uuidString)", hub: api.app.live, tokens: api.app.tokenCache,
+                parties: api.app.partieChanges)
             #expect(try await mj.waitForClose() == .normalClosure)
             #expect(mj.received.contains { $0.type == "session.deleted" })
         }

@@ -274,10 +274,12 @@ import Vapor
                 .sessionUpdated, in: session.id, data: ["name": "Hors bande"], at: Date(), on: api.app.db)
             let before = try await api.publishedEvents()
             await PostgresListener.handle(
-                "e:\(session.id.uuidString)/\(hub.instanceID.uuidString)", hub: hub, tokens: api.app.tokenCache)
+                "e:\(session.id.uuidString)/\(hub.instanceID.uuidString)", hub: hub, tokens: api.app.tokenCache,
+                parties: api.app.partieChanges)
             #expect(try await api.publishedEvents() == before)
             await PostgresListener.handle(
-                "e:\(session.id.uuidString)/\(UUID().uuidString)", hub: hub, tokens: api.app.tokenCache)
+                "e:\(session.id.uuidString)/\(UUID().uuidString)", hub: hub, tokens: api.app.tokenCache,
+                parties: api.app.partieChanges)
             #expect(try await api.publishedEvents() == before + 1)
             try await mj.waitFor("the event") { $0.contains { $0.data["name"] as? String == "Hors bande" } }
             try await mj.close()

@@ -115,10 +115,12 @@ import Testing
             let mjSocket = try await LiveClient.connect(api, session: t.session.id, token: t.table.mj.token)
             // Another partie's number closes nothing.
             await PostgresListener.handle(
-                "m:\(t.table.partie.id + 1)/\(t.table.player.id)", hub: api.app.live, tokens: api.app.tokenCache)
+                "m:\(t.table.partie.id + 1)/\(t.table.player.id)", hub: api.app.live, tokens: api.app.tokenCache,
+                parties: api.app.partieChanges)
             #expect(try await socket.waitForClose(seconds: 0.3) == nil)
             await PostgresListener.handle(
-                "m:\(t.table.partie.id)/\(t.table.player.id)", hub: api.app.live, tokens: api.app.tokenCache)
+                "m:\(t.table.partie.id)/\(t.table.player.id)", hub: api.app.live, tokens: api.app.tokenCache,
+                parties: api.app.partieChanges)
             #expect(try await socket.waitForClose() != nil)
             #expect(try await mjSocket.waitForClose(seconds: 0.3) == nil)
         }

@@ -108,3 +108,35 @@ def test_player_answers_a_session_and_a_poll(table):
     wait_text(browser, "[data-testid=sessions-scheduled]", "La crypte")
     assert closed["session_id"]
     shoot(browser, "3x-scheduling-closed")
+
+
+def test_the_grid_moves_as_the_others_answer(table):
+    """The page waits on the partie's changes: another member's answer shows within a couple of
+    seconds, well before the page's periodic refresh (8 s). Three answers in a row, so that the
+    periodic refresh falling in the window by chance cannot pass the test alone."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser = table["browser"]
+    partie_id = table["partie"]["id"]
+    poll = ok(api("POST", f"/api/parties/{partie_id}/polls", table["mj"]["token"], {
+        "name": "Le cloître", "slots": [iso(24 * 10), iso(24 * 11)]}))
+    browser.get(f"{BASE_URL}/#/parties/{partie_id}")
+    wait_page(browser, "Les Soirées de Quimper")
+    wait_text(browser, "[data-testid=polls]", "Le cloître")
+    counts = "[data-testid=poll-count]"
+
+    def shown() -> list[str]:
+        return browser.execute_script(
+            "const poll = [...document.querySelectorAll('[data-testid=poll]')]"
+            ".find((p) => p.textContent.includes('Le cloître'));"
+            "return poll ? [...poll.querySelectorAll(arguments[0])].map((e) => e.textContent.trim()) : [];",
+            counts)
+
+    for answers, expected in (
+        ([("yes", 0)], ["1 / 0", "0 / 0"]),
+        ([("maybe", 0), ("yes", 1)], ["0 / 1", "1 / 0"]),
+        ([("no", 0), ("maybe", 1)], ["0 / 0", "0 / 1"]),
+    ):
+        ok(api("PUT", f"/api/polls/{poll['id']}/answers", table["mj"]["token"], {
+            "answers": [{"slot_id": poll["slots"][index]["id"], "answer": value} for value, index in answers]}))
+        WebDriverWait(browser, 2.5, poll_frequency=0.1).until(lambda _: shown()[:2] == expected)

@@ -142,7 +142,7 @@ start_server b "${ports[1]}" || { status=2; exit 2; }
 
 cd "$here/../.."
 ETRANGE_A="http://127.0.0.1:${ports[0]}" ETRANGE_B="http://127.0.0.1:${ports[1]}" \
-  PYTHONDONTWRITEBYTECODE=1 python3 -m pytest -p no:cacheprovider -s -v "$here/test_two_instances.py" "$here/test_handouts.py" "$@" \
+  PYTHONDONTWRITEBYTECODE=1 python3 -m pytest -p no:cacheprovider -s -v "$here/test_two_instances.py" "$here/test_handouts.py" "$here/test_partie_changes.py" "$@" \
   || status=$?
 for index in 0 1; do
   if ! kill -0 "${pids[$index]}" 2>/dev/null; then

@@ -1408,6 +1408,11 @@ export interface ExportedDeletedCharacter {
   deleted_at: string;
 }
 
+export interface PartieRevision {
+  /** Counts the changes of what the partie page shows. */
+  revision: number;
+}
+
 export interface ListScenariosQuery {
   /** Page number, 1 to 100000 (anything else, or a non-integer, is a 400 on `page`). */
   page?: number;

@@ -115,8 +115,9 @@ export async function renderPartie(ctx, partieId) {
       h('div', { class: 'layout__main' }, mainPanels),
       h('div', { class: 'layout__side' }, side)));
 
-  // Keep sessions and members fresh while the page is open (a running session appears by itself).
-  const stop = every(REFRESH_MS, async () => {
+  // Keep sessions and members fresh while the page is open (a running session appears by itself),
+  // and at once when someone answers a poll or a session (`/changes`, below).
+  const refresh = async () => {
     try {
       const [freshSessions, freshMembers] = await Promise.all([
         allPages(`/api/sessions?partie_id=${partieId}`, { signal: ctx.signal }),
@@ -144,8 +145,30 @@ export async function renderPartie(ctx, partieId) {
         ? 'Connexion perdue : la liste sera mise à jour dès que possible.'
         : reasonOf(error);
     }
-  });
+  };
+  const stop = every(REFRESH_MS, refresh);
   ctx.onCleanup(stop);
+  watchChanges(partieId, refresh, ctx);
+}
+
+/**
+ * Waits on the partie's next change (the server holds the request until then, 25 s at most) and
+ * refreshes when it comes: the poll grid moves as the others answer. After an error it waits a
+ * little, the periodic refresh standing in meanwhile.
+ */
+async function watchChanges(partieId, refresh, ctx) {
+  let seen = null;
+  while (!ctx.signal.aborted) {
+    try {
+      const query = seen === null ? '' : `?after=${seen}`;
+      const { revision } = await api(`/api/parties/${partieId}/changes${query}`, { signal: ctx.signal });
+      if (seen !== null && revision !== seen) await refresh();
+      seen = revision;
+    } catch (error) {
+      if (error.name === 'AbortError' || ctx.signal.aborted) return;
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+    }
+  }
 }
 
 function byDate(field, direction = 1) {

@@ -52,5 +52,6 @@ enum Migrations {
         AddAppImportMarks(),
         CreateSessionSeries(),
         AddSeatOffers(),
+        AddPartieRevision(),
     ]
 }

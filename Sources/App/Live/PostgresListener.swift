@@ -5,7 +5,7 @@ import Vapor
 
 /// On PostgreSQL, listens for other instances' events (`NOTIFY etrange_live`) on a connection of
 /// its own, and pokes this instance's hub. The payload is only a reference (`e:<session>/<instance>`,
-/// `d:<deleted session>`, `t:<token>` or `m:<partie>/<removed member>`), well under NOTIFY's
+/// `d:<deleted session>`, `t:<token>`, `m:<partie>/<removed member>` or `p:<partie changed>`), well under NOTIFY's
 /// 8000-byte limit; the events themselves are read from the journal. After a lost connection it reconnects and re-reads every followed session, so a
 /// notification missed meanwhile delays an event but never loses it.
 final class PostgresListener: LifecycleHandler, Sendable {
@@ -21,6 +21,7 @@ final class PostgresListener: LifecycleHandler, Sendable {
         let logger = application.logger
         let eventLoop = application.eventLoopGroup.any()
         let tokens = application.tokenCache
+        let parties = application.partieChanges
         loop.start { [weak application] in
             var attempt = 0
             while !Task.isCancelled {
@@ -35,7 +36,7 @@ final class PostgresListener: LifecycleHandler, Sendable {
                         tokens.removeAll()
                         await hub.pokeAll()
                         for try await notification in notifications {
-                            await Self.handle(notification.payload, hub: hub, tokens: tokens)
+                            await Self.handle(notification.payload, hub: hub, tokens: tokens, parties: parties)
                         }
                     }
                 } catch {
@@ -49,7 +50,7 @@ final class PostgresListener: LifecycleHandler, Sendable {
         }
     }
 
-    static func handle(_ payload: String, hub: LiveHub, tokens: TokenCache) async {
+    static func handle(_ payload: String, hub: LiveHub, tokens: TokenCache, parties: PartieChanges) async {
         let reference = payload.dropFirst(2)
         if payload.hasPrefix("e:") {
             let parts = reference.split(separator: "/", maxSplits: 1)
@@ -66,6 +67,8 @@ final class PostgresListener: LifecycleHandler, Sendable {
             let parts = reference.split(separator: "/")
             guard parts.count == 2, let partieID = Int(parts[0]), let userID = Int(parts[1]) else { return }
             await hub.memberRemoved(userID, from: partieID)
+        } else if payload.hasPrefix("p:"), let partieID = Int(reference) {
+            await parties.changed(partieID)
         }
     }
 

@@ -48,7 +48,9 @@ struct DatePollsController: RouteCollection {
             try await poll.create(on: db)
             let id = try poll.requireID()
             for date in slots.sorted() { try await DatePollSlot(pollID: id, startsAt: date).create(on: db) }
+            try await PartieChanges.record(partie.id, on: db)
         }
+        await req.partieChanged(partie.id)
         let response = try await Self.responses([poll], partie: partie, on: req.db)[0]
         return try await response.encodeResponse(status: .created, for: req)
     }
@@ -85,7 +87,9 @@ struct DatePollsController: RouteCollection {
                 try await DatePoll.upsertAnswer(
                     pollID: id, slotID: item.slotId, userID: caller.userID, answer: item.answer, at: now, on: db)
             }
+            try await PartieChanges.record(partie.id, on: db)
         }
+        await req.partieChanged(partie.id)
         return try await Self.reload(id, partie: partie, on: req.db)
     }
 
@@ -130,7 +134,9 @@ struct DatePollsController: RouteCollection {
                 .where("id", .equal, id)
                 .run()
             try await Webhooks.enqueue(.sessionScheduled, session: session, partie: partie.partie, at: now, on: db)
+            try await PartieChanges.record(partie.id, on: db)
         }
+        await req.partieChanged(partie.id)
         req.application.webhooks.poke()
         return try await Self.reload(id, partie: partie, on: req.db)
     }
@@ -140,17 +146,21 @@ struct DatePollsController: RouteCollection {
         let id = try req.uuidParameter()
         let (_, partie) = try await Self.managed(id, by: caller, on: req.db)
         let now = req.now
-        let cancelled = try await req.db.sql.update(DatePoll.schema)
-            .set("status", to: PollStatus.cancelled.rawValue)
-            .set("closed_at", to: now)
-            .set("updated_at", to: now)
-            .where("id", .equal, id)
-            .where("status", .equal, PollStatus.open.rawValue)
-            .returning("id")
-            .all()
-        guard !cancelled.isEmpty else {
-            throw Self.notOpen(try await DatePoll.find(id, on: req.db)?.status ?? .cancelled)
+        try await req.db.transaction { db in
+            let cancelled = try await db.sql.update(DatePoll.schema)
+                .set("status", to: PollStatus.cancelled.rawValue)
+                .set("closed_at", to: now)
+                .set("updated_at", to: now)
+                .where("id", .equal, id)
+                .where("status", .equal, PollStatus.open.rawValue)
+                .returning("id")
+                .all()
+            guard !cancelled.isEmpty else {
+                throw Self.notOpen(try await DatePoll.find(id, on: db)?.status ?? .cancelled)
+            }
+            try await PartieChanges.record(partie.id, on: db)
         }
+        await req.partieChanged(partie.id)
         return try await Self.reload(id, partie: partie, on: req.db)
     }
 

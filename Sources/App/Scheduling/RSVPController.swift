@@ -23,7 +23,7 @@ struct RSVPController: RouteCollection {
         let id = try req.uuidParameter()
         let body = try req.json(RSVPRequest.self)
         let comment = try Check.optionalText(body.comment, field: "comment", maxLength: RSVPWindow.commentLength)
-        _ = try await Session.access(id, of: caller, on: req.readDB)
+        let access = try await Session.access(id, of: caller, on: req.readDB)
         let now = req.now
         try await req.db.transaction { db in
             guard let session = try await Participation.lockSession(id, on: db) else {
@@ -42,8 +42,10 @@ struct RSVPController: RouteCollection {
                     userId: caller.userID, username: caller.user.username, displayName: caller.user.displayName,
                     answer: body.answer, comment: comment, yes: counts.yes, maybe: counts.maybe, no: counts.no),
                 at: now, on: db)
+            try await PartieChanges.record(access.partieID, on: db)
         }
         await req.announce(id)
+        await req.partieChanged(access.partieID)
         let visible = try await Session.visible(id, to: caller, on: req.db)
         return try await Self.report(visible, callerID: caller.userID, on: req.db, now: now)
     }

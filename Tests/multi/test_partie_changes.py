@@ -1,0 +1,68 @@
+"""Two instances on one PostgreSQL database: a member waiting on the partie's changes through one
+instance is woken by an answer given through the other (NOTIFY), long before the wait's end.
+Run by Tests/multi/run.sh."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lib"))
+from jsonapi import checked, json_request  # noqa: E402
+
+A = (os.environ.get("ETRANGE_A") or "").rstrip("/")
+B = (os.environ.get("ETRANGE_B") or "").rstrip("/")
+if not (A and B):
+    pytest.skip("ETRANGE_A et ETRANGE_B : lancez Tests/multi/run.sh.", allow_module_level=True)
+
+requests = pytest.importorskip("requests")
+
+
+def call(base, method, path, token=None, body=None, expect=(200, 201, 204), timeout=15):
+    headers, data = json_request(token, body)
+    response = requests.request(method, base + path, headers=headers, data=data, timeout=timeout)
+    return checked(response, expect, f"{method} {path} sur {base}")
+
+
+def register(base, name):
+    name = f"{name}{secrets.token_hex(3)}"
+    auth = call(base, "POST", "/api/auth/register", body={"username": name, "password": "mot-de-passe-solide"})
+    return auth["token"], auth["user"]["id"]
+
+
+def test_an_answer_on_b_wakes_the_page_waiting_on_a():
+    mj, _ = register(A, "mj")
+    player, _ = register(B, "joueuse")
+    partie = call(A, "POST", "/api/parties", mj, {"name": "Deux instances, un sondage"})
+    call(B, "POST", "/api/parties/join", player, {"invite_code": partie["invite_code"]})
+    day = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=7)
+    poll = call(A, "POST", f"/api/parties/{partie['id']}/polls", mj, {
+        "name": "La suite", "slots": [(day + timedelta(days=i)).strftime("%Y-%m-%dT%H:%M:%SZ") for i in (0, 1)]})
+    seen = call(A, "GET", f"/api/parties/{partie['id']}/changes", mj)["revision"]
+
+    woken: dict = {}
+
+    def wait_on_a():
+        began = time.monotonic()
+        woken["revision"] = call(A, "GET", f"/api/parties/{partie['id']}/changes?after={seen}", mj,
+                                 timeout=40)["revision"]
+        woken["after"] = time.monotonic() - began
+
+    waiter = threading.Thread(target=wait_on_a)
+    waiter.start()
+    time.sleep(0.5)  # the request parked on A
+    answered = time.monotonic()
+    call(B, "PUT", f"/api/polls/{poll['id']}/answers", player,
+         {"answers": [{"slot_id": poll["slots"][0]["id"], "answer": "yes"}]})
+    waiter.join(40)
+    assert woken.get("revision", seen) > seen, woken
+    # The wait lasts 25 s when nothing wakes it.
+    assert woken["after"] < 10, f"woken after {woken['after']:.1f} s: by the timeout, not by B's answer"
+    print(f"\nA's page woken {time.monotonic() - answered:.2f} s after B's answer")
