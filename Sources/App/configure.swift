@@ -56,6 +56,7 @@ public func configure(_ app: Application, config: AppConfig? = nil, migrate: Boo
     try app.installHandouts()
     try routes(app)
     app.lifecycle.use(PresenceSweeper())
+    app.lifecycle.use(SeriesHorizonLoop())
     app.lifecycle.use(GracefulStop())
 }
 

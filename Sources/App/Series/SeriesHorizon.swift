@@ -4,20 +4,39 @@ import Foundation
 import SQLKit
 import Vapor
 
-/// Keeps each series' next occurrences made into sessions. The webhook dispatcher runs the pass
-/// every turn on every instance, beside the reminders: a series says in `refill_at` when its
-/// horizon next shrinks (its next occurrence starts), so most turns read one indexed column and
-/// write nothing. The top-up itself runs under the series' row lock and the unique (series,
-/// index) key, so two instances at once make each occurrence once.
-enum SeriesTopUp {
-    /// One turn of the pass.
-    static func topUpDue(_ app: Application) async {
-        do {
-            try await topUpDue(on: app.db, at: app.clock.now())
-        } catch {
-            app.logger.warning("series: top-up failed: \(String(reflecting: error))")
+/// Runs the top-up pass on every instance, from boot to shutdown, whatever the webhooks' setting.
+/// Tests call `SeriesTopUp.topUpDue` on the pinned clock instead of waiting for it.
+final class SeriesHorizonLoop: LifecycleHandler, Sendable {
+    /// The horizon shrinks from 4 to 3 as an occurrence starts; making the next one half a minute
+    /// later changes nothing for anyone, and a turn that finds nothing due is one indexed read.
+    static let interval: Duration = .seconds(30)
+
+    private let loop = BackgroundTask()
+
+    func didBootAsync(_ application: Application) async throws {
+        loop.start { [weak application] in
+            while !Task.isCancelled {
+                guard let application else { return }
+                do {
+                    try await SeriesTopUp.topUpDue(on: application.db, at: application.clock.now())
+                } catch {
+                    application.logger.warning("series: top-up failed: \(String(reflecting: error))")
+                }
+                try? await Task.sleep(for: Self.interval)
+            }
         }
     }
+
+    func shutdownAsync(_ application: Application) async {
+        await loop.stop()
+    }
+}
+
+/// Keeps each series' next occurrences made into sessions. A series says in `refill_at` when
+/// its horizon next shrinks (its next occurrence starts), so most passes read one indexed column
+/// and write nothing. The top-up itself runs under the series' row lock and the unique (series,
+/// index) key, so two instances at once make each occurrence once.
+enum SeriesTopUp {
 
     private struct Due: Decodable { let id: UUID }
 

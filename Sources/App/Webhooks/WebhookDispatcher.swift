@@ -74,10 +74,9 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
         for task in running { await task.value }
     }
 
-    /// Sends every delivery due now, at once, and records each outcome; the series' horizons are
-    /// topped up and the reminders that came due queued first, so that they go out in the same turn.
+    /// Sends every delivery due now, at once, and records each outcome; the reminders that came
+    /// due are queued first, so that they go out in the same turn.
     static func deliverDue(_ app: Application) async {
-        await SeriesTopUp.topUpDue(app)
         await SessionReminders.queueDue(app)
         do {
             let now = app.clock.now()
