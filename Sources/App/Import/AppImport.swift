@@ -118,120 +118,109 @@ enum AppImport {
 
         let scenarios =
             plan.scenarios.isEmpty
-            ? [] : try await Scenario.query(on: db).filter(\.$id ~~ plan.scenarios.map(\.id)).all()
-        let scenarioByID = Dictionary(uniqueKeysWithValues: scenarios.compactMap { s in s.id.map { ($0, s) } })
+            ? [] : try await Scenario.query(on: db).filter(\.$id ~~ plan.scenarios.compactMap(\.row.id)).all()
         var newScenarios: [Scenario] = []
-        for row in plan.scenarios {
-            if let scenario = scenarioByID[row.id] {
+        for planned in plan.scenarios {
+            let row = planned.row
+            if let scenario = scenarios.first(where: { $0.id == row.id }) {
                 if scenario.title != row.title {
-                    problems.append("\(row.label) : l'id \(row.id) est déjà le scénario « \(scenario.title) »")
+                    problems.append("\(planned.label) : l'id est déjà le scénario « \(scenario.title) »")
                 }
                 count("scenarios", added: false)
-                continue
+            } else {
+                newScenarios.append(row)
+                count("scenarios", added: true)
             }
-            let scenario = Scenario(title: row.title, description: row.description, creatorID: nil, now: row.createdAt)
-            scenario.id = row.id
-            newScenarios.append(scenario)
-            count("scenarios", added: true)
         }
 
-        let invites = plan.parties.compactMap(\.legacyInvite)
+        let invites = plan.parties.compactMap(\.row.legacyInvite)
         let parties =
             plan.parties.isEmpty
             ? []
             : try await Partie.query(on: db).group(.or) {
-                $0.filter(\.$id ~~ plan.parties.map(\.id))
+                $0.filter(\.$id ~~ plan.parties.compactMap(\.row.id))
                 if !invites.isEmpty { $0.filter(\.$legacyInvite ~~ invites) }
             }.all()
         var newParties: [Partie] = []
-        for row in plan.parties {
+        for planned in plan.parties {
+            let row = planned.row
             if let partie = parties.first(where: { $0.id == row.id }) {
-                if partie.$scenario.id != row.scenarioID || partie.legacyInvite != row.legacyInvite {
-                    problems.append("\(row.label) : l'id \(row.id) est déjà la partie « \(partie.name) »")
+                if partie.$scenario.id != row.$scenario.id || partie.legacyInvite != row.legacyInvite {
+                    problems.append("\(planned.label) : l'id est déjà la partie « \(partie.name) »")
                 }
                 count("parties", added: false)
-                continue
+            } else if let other = parties.first(where: {
+                row.legacyInvite != nil && $0.legacyInvite == row.legacyInvite
+            }) {
+                problems.append("\(planned.label) : son qr_code est déjà celui de la partie \(other.id ?? 0)")
+            } else {
+                newParties.append(row)
+                count("parties", added: true)
             }
-            if let other = parties.first(where: { row.legacyInvite != nil && $0.legacyInvite == row.legacyInvite }) {
-                problems.append("\(row.label) : son qr_code est déjà celui de la partie \(other.id ?? 0)")
-                continue
-            }
-            let partie = Partie(
-                name: row.name, scenarioID: row.scenarioID, mjID: row.mjID, inviteCode: InviteCode.generate(),
-                now: row.createdAt)
-            partie.id = row.id
-            partie.legacyInvite = row.legacyInvite
-            partie.updatedAt = row.updatedAt
-            newParties.append(partie)
-            count("parties", added: true)
         }
 
         let members =
             plan.members.isEmpty
             ? []
             : try await PartieMember.query(on: db).group(.or) {
-                $0.filter(\.$id ~~ plan.members.map(\.id)).filter(\.$partie.$id ~~ plan.parties.map(\.id))
+                $0.filter(\.$id ~~ plan.members.compactMap(\.row.id))
+                    .filter(\.$partie.$id ~~ plan.parties.compactMap(\.row.id))
             }.all()
         var newMembers: [PartieMember] = []
-        for row in plan.members {
-            let pair = members.first { $0.$partie.id == row.partieID && $0.$user.id == row.userID }
+        for planned in plan.members {
+            let row = planned.row
+            let pair = members.first { $0.$partie.id == row.$partie.id && $0.$user.id == row.$user.id }
             if let taken = members.first(where: { $0.id == row.id }), taken !== pair {
-                problems.append("\(row.label) : l'id de cette participation est déjà celui d'une autre")
+                problems.append("\(planned.label) : l'id de cette participation est déjà celui d'une autre")
             } else if pair != nil {
                 count("participants", added: false)
             } else {
-                let member = PartieMember(partieID: row.partieID, userID: row.userID, now: row.joinedAt)
-                member.id = row.id
-                newMembers.append(member)
+                newMembers.append(row)
                 count("participants", added: true)
             }
         }
 
         let characters =
             plan.characters.isEmpty
-            ? [] : try await Character.query(on: db).filter(\.$id ~~ plan.characters.map(\.id)).all()
+            ? [] : try await Character.query(on: db).filter(\.$id ~~ plan.characters.compactMap(\.row.id)).all()
         var newCharacters: [Character] = []
-        for row in plan.characters {
+        for planned in plan.characters {
+            let row = planned.row
             if let character = characters.first(where: { $0.id == row.id }) {
-                if character.$user.id != row.userID {
-                    problems.append("\(row.label) : l'id est déjà celui d'un personnage d'un autre compte")
+                if character.$user.id != row.$user.id {
+                    problems.append("\(planned.label) : l'id est déjà celui d'un personnage d'un autre compte")
                 }
                 count("characters", added: false)
-                continue
+            } else {
+                newCharacters.append(row)
+                count("characters", added: true)
             }
-            let character = Character(
-                name: row.name, userID: row.userID, partieID: row.partieID, figure: row.suit, now: row.createdAt)
-            character.id = row.id
-            character.sheetJSON = Character.encode(row.sheet)
-            if !row.deckRows.isEmpty { character.deckRowsJSON = Character.encode(row.deckRows) }
-            newCharacters.append(character)
-            count("characters", added: true)
         }
 
         let sessions =
-            plan.sessions.isEmpty ? [] : try await Session.query(on: db).filter(\.$id ~~ plan.sessions.map(\.id)).all()
-        var newSessions: [Session] = []
-        for row in plan.sessions {
-            if let session = sessions.first(where: { $0.id == row.id }) {
-                if session.$partie.id != row.partieID {
-                    problems.append("\(row.label) : l'id est déjà celui d'une session d'une autre partie")
+            plan.sessions.isEmpty
+            ? [] : try await Session.query(on: db).filter(\.$id ~~ plan.sessions.compactMap(\.row.id)).all()
+        var newSessions: [AppImportPlan.Planned<Session>] = []
+        for planned in plan.sessions {
+            if let session = sessions.first(where: { $0.id == planned.row.id }) {
+                if session.$partie.id != planned.row.$partie.id {
+                    problems.append("\(planned.label) : l'id est déjà celui d'une session d'une autre partie")
                 }
                 count("sessions", added: false)
-                continue
+            } else {
+                newSessions.append(planned)
+                count("sessions", added: true)
             }
-            newSessions.append(session(row))
-            count("sessions", added: true)
         }
         // One running session per partie: one already running here makes an imported one wait.
         let running =
             newSessions.isEmpty
             ? []
-            : try await Session.query(on: db).filter(\.$partie.$id ~~ newSessions.map(\.$partie.id))
+            : try await Session.query(on: db).filter(\.$partie.$id ~~ newSessions.map(\.row.$partie.id))
                 .filter(\.$status ~~ [.active, .paused]).all()
-        for session in newSessions where session.status.isRunning {
-            if let other = running.first(where: { $0.$partie.id == session.$partie.id }) {
-                let label = plan.sessions.first { $0.id == session.id }?.label ?? "sessions"
-                problems.append("\(label) : la partie a déjà une session en cours ici (« \(other.name) »)")
+        for planned in newSessions where planned.row.status.isRunning {
+            if let other = running.first(where: { $0.$partie.id == planned.row.$partie.id }) {
+                problems.append("\(planned.label) : la partie a déjà une session en cours ici (« \(other.name) »)")
             }
         }
 
@@ -239,17 +228,19 @@ enum AppImport {
             plan.seats.isEmpty
             ? []
             : try await SessionParticipant.query(on: db).group(.or) {
-                $0.filter(\.$id ~~ plan.seats.map(\.id)).filter(\.$session.$id ~~ plan.sessions.map(\.id))
+                $0.filter(\.$id ~~ plan.seats.compactMap(\.row.id))
+                    .filter(\.$session.$id ~~ plan.sessions.compactMap(\.row.id))
             }.all()
         var newSeats: [SessionParticipant] = []
-        for row in plan.seats {
-            let pair = seats.first { $0.$session.id == row.sessionID && $0.$user.id == row.userID }
+        for planned in plan.seats {
+            let row = planned.row
+            let pair = seats.first { $0.$session.id == row.$session.id && $0.$user.id == row.$user.id }
             if let taken = seats.first(where: { $0.id == row.id }), taken !== pair {
-                problems.append("\(row.label) : l'id est déjà celui d'une autre participation")
+                problems.append("\(planned.label) : l'id est déjà celui d'une autre participation")
             } else if pair != nil {
                 count("session_participants", added: false)
             } else {
-                newSeats.append(seat(row))
+                newSeats.append(row)
                 count("session_participants", added: true)
             }
         }
@@ -260,7 +251,7 @@ enum AppImport {
         for partie in newParties { try await partie.create(on: db) }
         for member in newMembers { try await member.create(on: db) }
         for character in newCharacters { try await character.create(on: db) }
-        for session in newSessions { try await session.create(on: db) }
+        for session in newSessions { try await session.row.create(on: db) }
         for seat in newSeats { try await seat.create(on: db) }
         if db is any PostgresDatabase {
             // Ids given explicitly do not move PostgreSQL's sequences: the next account, scenario
@@ -275,41 +266,6 @@ enum AppImport {
             }
         }
         return counts
-    }
-
-    private static func session(_ row: AppImportPlan.SessionRow) -> Session {
-        let session = Session(
-            partieID: row.partieID, name: row.name, description: row.description, scheduledDate: row.scheduledDate,
-            maxPlayers: row.maxPlayers, allowLateJoin: row.allowLateJoin, now: row.createdAt)
-        session.id = row.id
-        session.status = row.status
-        session.startedAt = row.startedAt
-        session.endedAt = row.endedAt
-        session.durationMinutes = row.durationMinutes
-        // The time played the app measured; none is running, no one being at the table.
-        session.activeSeconds = Double(row.durationMinutes ?? 0) * 60
-        session.summary = row.summary
-        session.notes = row.notes
-        session.updatedAt = row.updatedAt
-        return session
-    }
-
-    private static func seat(_ row: AppImportPlan.SeatRow) -> SessionParticipant {
-        let seat = SessionParticipant()
-        seat.id = row.id
-        seat.$session.id = row.sessionID
-        seat.$user.id = row.userID
-        seat.$character.id = row.characterID
-        seat.role = row.role
-        seat.joinedAt = row.joinedAt
-        seat.leftAt = row.leftAt
-        seat.totalTimeMinutes = row.totalTimeMinutes
-        seat.playedSeconds = Double(row.totalTimeMinutes ?? 0) * 60
-        seat.createdAt = row.joinedAt
-        seat.updatedAt = row.leftAt ?? row.joinedAt
-        // Nobody is at an imported table: each comes back by joining, as after leaving.
-        seat.isActive = false
-        return seat
     }
 
     private static func users(_ ids: [Int], on db: any Database) async throws -> [Int: User] {

@@ -1,4 +1,5 @@
 import EtrangeDomain
+import Fluent
 import Foundation
 
 /// The rows `etrange import-app` writes, read from the app's dump and checked against this
@@ -18,83 +19,19 @@ struct AppImportPlan: Sendable {
         let label: String
     }
 
-    struct ScenarioRow: Sendable {
-        let id: Int
-        let title: String
-        let description: String?
-        let createdAt: Date
-        let label: String
-    }
-
-    struct PartieRow: Sendable {
-        let id: Int
-        let mjID: Int
-        let scenarioID: Int?
-        let name: String
-        let legacyInvite: UUID?
-        let createdAt: Date
-        let updatedAt: Date
-        let label: String
-    }
-
-    struct MemberRow: Sendable {
-        let id: UUID
-        let partieID: Int
-        let userID: Int
-        let joinedAt: Date
-        let label: String
-    }
-
-    struct CharacterRow: Sendable {
-        let id: UUID
-        let userID: Int
-        var partieID: Int?
-        let name: String
-        let suit: Suit?
-        let sheet: CharacterSheet
-        let deckRows: [DeckRow]
-        let createdAt: Date
-        let label: String
-    }
-
-    struct SessionRow: Sendable {
-        let id: UUID
-        let partieID: Int
-        let name: String
-        let description: String?
-        let status: SessionStatus
-        let scheduledDate: Date?
-        let startedAt: Date?
-        let endedAt: Date?
-        let durationMinutes: Int?
-        let summary: String?
-        let notes: String?
-        let maxPlayers: Int
-        let allowLateJoin: Bool
-        let createdAt: Date
-        let updatedAt: Date
-        let label: String
-    }
-
-    struct SeatRow: Sendable {
-        let id: UUID
-        let sessionID: UUID
-        let userID: Int
-        let characterID: UUID?
-        let role: SeatRole
-        var joinedAt: Date
-        var leftAt: Date?
-        var totalTimeMinutes: Int?
+    /// One of this server's rows, made from the app's row `label` names.
+    struct Planned<Row: Model>: Sendable {
+        let row: Row
         let label: String
     }
 
     var users: [UserRow] = []
-    var scenarios: [ScenarioRow] = []
-    var parties: [PartieRow] = []
-    var members: [MemberRow] = []
-    var characters: [CharacterRow] = []
-    var sessions: [SessionRow] = []
-    var seats: [SeatRow] = []
+    var scenarios: [Planned<Scenario>] = []
+    var parties: [Planned<Partie>] = []
+    var members: [Planned<PartieMember>] = []
+    var characters: [Planned<Character>] = []
+    var sessions: [Planned<Session>] = []
+    var seats: [Planned<SessionParticipant>] = []
     /// What the dump holds that this server has no place for, counted, for the summary.
     var notCarried: [String] = []
 
@@ -188,10 +125,11 @@ struct AppImportPlan: Sendable {
             guard scenarioTitles[id] == nil else { throw refuse(record, "id en double dans le fichier") }
             let title = try Self.bounded(record, "titre", record.string("titre"), 200)
             scenarioTitles[id] = title
-            scenarios.append(
-                ScenarioRow(
-                    id: id, title: title, description: try record.optionalString("pitch"),
-                    createdAt: try record.date("created_at") ?? now, label: record.label))
+            let scenario = Scenario(
+                title: title, description: try record.optionalString("pitch"), creatorID: nil,
+                now: try record.date("created_at") ?? now)
+            scenario.id = id
+            scenarios.append(Planned(row: scenario, label: record.label))
         }
         if dump.rows("scenarios").contains(where: { $0.isPresent("secrets") }) {
             notCarried.append("les secrets des scénarios (la description d'un scénario est lue par les joueurs)")
@@ -220,16 +158,25 @@ struct AppImportPlan: Sendable {
             let named = try record.optionalString("nom") ?? scenarioID.flatMap { scenarioTitles[$0] } ?? "Partie \(id)"
             partieMJ[id] = mjID
             let createdAt = try record.date("created_at") ?? now
-            parties.append(
-                PartieRow(
-                    id: id, mjID: mjID, scenarioID: scenarioID, name: String(named.prefix(100)), legacyInvite: invite,
-                    createdAt: createdAt, updatedAt: try record.date("updated_at") ?? createdAt, label: record.label))
+            // Its own invitation code beside the app's QR code, as any partie here has one.
+            let partie = Partie(
+                name: String(named.prefix(100)), scenarioID: scenarioID, mjID: mjID, inviteCode: InviteCode.generate(),
+                now: createdAt)
+            partie.id = id
+            partie.legacyInvite = invite
+            partie.updatedAt = try record.date("updated_at") ?? createdAt
+            parties.append(Planned(row: partie, label: record.label))
         }
 
         // Memberships: the app's participants, and the MJ of each partie, who is a member here.
         var memberPairs = Set<[Int]>()
         var memberIDs = Set<Int>()
         var repeated = 0
+        func member(_ id: UUID, _ partieID: Int, _ userID: Int, _ joinedAt: Date, _ label: String) {
+            let member = PartieMember(partieID: partieID, userID: userID, now: joinedAt)
+            member.id = id
+            members.append(Planned(row: member, label: label))
+        }
         each("participants") { record throws(ImportRefused) in
             let id = try record.int("id")
             try unique(id, in: &memberIDs, record)
@@ -246,17 +193,15 @@ struct AppImportPlan: Sendable {
                 repeated += 1
                 return
             }
-            members.append(
-                MemberRow(
-                    id: AppIDs.uuid("participants", id), partieID: partieID, userID: userID,
-                    joinedAt: try Self.firstDate(record, "joined_at", "created_at") ?? now, label: record.label))
+            member(
+                AppIDs.uuid("participants", id), partieID, userID,
+                try Self.firstDate(record, "joined_at", "created_at") ?? now, record.label)
         }
         if repeated > 0 { notCarried.append("\(repeated) participation(s) répétée(s) à une même partie (fusionnées)") }
-        for partie in parties where memberPairs.insert([partie.id, partie.mjID]).inserted {
-            members.append(
-                MemberRow(
-                    id: AppIDs.uuid("parties-mj", partie.id), partieID: partie.id, userID: partie.mjID,
-                    joinedAt: partie.createdAt, label: partie.label))
+        for partie in parties {
+            let mjID = partie.row.$mj.id
+            guard let id = partie.row.id, memberPairs.insert([id, mjID]).inserted else { continue }
+            member(AppIDs.uuid("parties-mj", id), id, mjID, partie.row.createdAt, partie.label)
         }
 
         // Characters: their sheet gathers the app's columns, skills and capacities; their deck
@@ -368,10 +313,14 @@ struct AppImportPlan: Sendable {
                 }
                 let rows = decks[id] ?? []
                 characterOwner[id] = draft.userID
-                characters.append(
-                    CharacterRow(
-                        id: id, userID: draft.userID, partieID: nil, name: draft.name, suit: rows.first?.suit,
-                        sheet: draft.sheet, deckRows: rows, createdAt: draft.createdAt, label: draft.record.label))
+                // The app deals the first row's suit as the character's, its pot's figures.
+                let character = Character(
+                    name: draft.name, userID: draft.userID, partieID: nil, figure: rows.first?.suit,
+                    now: draft.createdAt)
+                character.id = id
+                character.sheetJSON = Character.encode(draft.sheet)
+                if !rows.isEmpty { character.deckRowsJSON = Character.encode(rows) }
+                characters.append(Planned(row: character, label: draft.record.label))
             } catch {
                 problems += error.lines
             }
@@ -409,15 +358,22 @@ struct AppImportPlan: Sendable {
             if let duration, duration < 0 { throw refuse(record, "duration_minutes est négative") }
             let createdAt = try record.date("created_at") ?? now
             sessionPartie[id] = partieID
-            sessions.append(
-                SessionRow(
-                    id: id, partieID: partieID, name: try Self.bounded(record, "name", record.string("name"), 100),
-                    description: try record.optionalString("description"), status: status,
-                    scheduledDate: try record.date("scheduled_date"), startedAt: try record.date("started_at"),
-                    endedAt: try record.date("ended_at"), durationMinutes: duration,
-                    summary: try record.optionalString("summary"), notes: try record.optionalString("notes"),
-                    maxPlayers: maxPlayers, allowLateJoin: try record.bool("allow_late_join", default: true),
-                    createdAt: createdAt, updatedAt: try record.date("updated_at") ?? createdAt, label: record.label))
+            let session = Session(
+                partieID: partieID, name: try Self.bounded(record, "name", record.string("name"), 100),
+                description: try record.optionalString("description"), scheduledDate: try record.date("scheduled_date"),
+                maxPlayers: maxPlayers, allowLateJoin: try record.bool("allow_late_join", default: true), now: createdAt
+            )
+            session.id = id
+            session.status = status
+            session.startedAt = try record.date("started_at")
+            session.endedAt = try record.date("ended_at")
+            session.durationMinutes = duration
+            // The time played the app measured; none is running, no one being at the table.
+            session.activeSeconds = Double(duration ?? 0) * 60
+            session.summary = try record.optionalString("summary")
+            session.notes = try record.optionalString("notes")
+            session.updatedAt = try record.date("updated_at") ?? createdAt
+            sessions.append(Planned(row: session, label: record.label))
         }
         if dump.rows("sessions").contains(where: { ($0.fields["status"] ?? .null) == .string("active") }) {
             notCarried.append(
@@ -463,23 +419,38 @@ struct AppImportPlan: Sendable {
             let pair = [sessionID.uuidString, String(userID)]
             if let index = seatIndex[pair] {
                 merged += 1
-                seats[index].joinedAt = min(seats[index].joinedAt, joinedAt)
-                seats[index].leftAt = [seats[index].leftAt, leftAt].compactMap { $0 }.max()
-                if let minutes { seats[index].totalTimeMinutes = (seats[index].totalTimeMinutes ?? 0) + minutes }
+                let seat = seats[index].row
+                seat.joinedAt = min(seat.joinedAt, joinedAt)
+                seat.leftAt = [seat.leftAt, leftAt].compactMap { $0 }.max()
+                if let minutes { seat.totalTimeMinutes = (seat.totalTimeMinutes ?? 0) + minutes }
                 return
             }
             seatIndex[pair] = seats.count
-            seats.append(
-                SeatRow(
-                    id: id, sessionID: sessionID, userID: userID, characterID: characterID, role: role,
-                    joinedAt: joinedAt, leftAt: leftAt, totalTimeMinutes: minutes, label: record.label))
+            let seat = SessionParticipant()
+            seat.id = id
+            seat.$session.id = sessionID
+            seat.$user.id = userID
+            seat.$character.id = characterID
+            seat.role = role
+            seat.joinedAt = joinedAt
+            seat.leftAt = leftAt
+            seat.totalTimeMinutes = minutes
+            // Nobody is at an imported table: each comes back by joining, as after leaving.
+            seat.isActive = false
+            seats.append(Planned(row: seat, label: record.label))
         }
         if merged > 0 { notCarried.append("\(merged) participation(s) répétée(s) à une même session (fusionnées)") }
         // A character played in one partie's sessions is that partie's: its MJ sees it there.
-        for index in characters.indices {
-            if let played = characterParties[characters[index].id], played.count == 1 {
-                characters[index].partieID = played.first
+        for character in characters {
+            if let id = character.row.id, let played = characterParties[id], played.count == 1 {
+                character.row.$partie.id = played.first
             }
+        }
+        // What the places' merged rows settle: the time played, the last change.
+        for seat in seats.map(\.row) {
+            seat.playedSeconds = Double(seat.totalTimeMinutes ?? 0) * 60
+            seat.createdAt = seat.joinedAt
+            seat.updatedAt = seat.leftAt ?? seat.joinedAt
         }
         guard problems.isEmpty else { throw ImportRefused(lines: problems) }
     }
