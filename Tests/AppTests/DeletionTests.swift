@@ -127,6 +127,47 @@ import Vapor
         }
     }
 
+    /// The table plays on while the partie is deleted: every chat line and draw is either in
+    /// before the deletion (and goes with it) or refused as for a session that does not exist;
+    /// never a server error, never a row left behind.
+    @Test(arguments: TestDatabase.enabled)
+    func aPartieDeletedInTheMiddleOfPlayRefusesWhatComesAfter(db: TestDatabase) async throws {
+        try await withCardTable(db) { api, t in
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponseStatus.self) { group in
+                for index in 0..<12 {
+                    group.addTask {
+                        if index % 3 == 0 {
+                            return try await api.drawCard(
+                                t.session, t.table.player,
+                                [
+                                    "character_id": t.armand.id.uuidString, "mode": "classic", "difficulty": 9,
+                                    "characteristic": ["name": "Agilité", "value": 3], "visibility": "public",
+                                ]
+                            ).status
+                        }
+                        return try await api.send(
+                            .POST, "/api/sessions/\(t.session.id)/messages", token: t.table.player.token,
+                            json: ["body": "encore \(index)"]
+                        ).status
+                    }
+                }
+                group.addTask {
+                    try await api.send(
+                        .DELETE, "/api/parties/\(t.table.partie.id)", token: t.table.mj.token,
+                        json: ["confirm_name": t.table.partie.name]
+                    ).status
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .noContent }.count == 1, "\(statuses)")
+            #expect(statuses.allSatisfy { [.created, .noContent, .notFound, .forbidden, .conflict].contains($0) }, "\(statuses)")
+            for table in ["session_draws", "session_messages", "session_events"] {
+                let rows = try await api.db.sql.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table)").first()
+                #expect(try rows?.decode(column: "n", as: Int.self) == 0, "\(table)")
+            }
+        }
+    }
+
     // MARK: - A character
 
     @Test(arguments: TestDatabase.enabled)
