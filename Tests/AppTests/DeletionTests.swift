@@ -160,7 +160,9 @@ import Vapor
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(statuses.filter { $0 == .noContent }.count == 1, "\(statuses)")
-            #expect(statuses.allSatisfy { [.created, .noContent, .notFound, .forbidden, .conflict].contains($0) }, "\(statuses)")
+            #expect(
+                statuses.allSatisfy { [.created, .noContent, .notFound, .forbidden, .conflict].contains($0) },
+                "\(statuses)")
             for table in ["session_draws", "session_messages", "session_events"] {
                 let rows = try await api.db.sql.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table)").first()
                 #expect(try rows?.decode(column: "n", as: Int.self) == 0, "\(table)")
