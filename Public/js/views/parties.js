@@ -100,9 +100,10 @@ function createPartiePanel(ctx, scenarios) {
 
 function joinPanel(ctx) {
   const form = h('form', { class: 'form', 'data-testid': 'join-partie-form' },
-    field({ label: 'Code d’invitation', name: 'invite_code', required: true, maxlength: 16,
+    // 36: the mobile app's QR codes carry a bare UUID, which joins an imported partie too.
+    field({ label: 'Code d’invitation', name: 'invite_code', required: true, maxlength: 36,
       autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false',
-      hint: 'Le code que donne le MJ (ou scannez son QR code).' }),
+      hint: 'Le code que donne le MJ (ou scannez son QR code, ou celui de l’application).' }),
     formError(),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn' }, 'Rejoindre la partie')));
   onSubmit(form, async () => {
