@@ -23,3 +23,22 @@ def checked(response, expect: tuple[int, ...], where: str):
     if response.status_code == 204 or not response.content:
         return None
     return response.json()
+
+
+def call(base: str, method: str, path: str, token: str | None = None, body=None,
+         expect: tuple[int, ...] = (200, 201, 204), timeout: float = 15):
+    """One call through `requests`, checked (`checked`); `base` names the server in the message."""
+    import requests
+
+    headers, data = json_request(token, body)
+    response = requests.request(method, base + path, headers=headers, data=data, timeout=timeout)
+    return checked(response, expect, f"{method} {path} sur {base}")
+
+
+def register(base: str, name: str) -> tuple[str, int]:
+    """A new account named `name` and a random suffix: its token and its id."""
+    import secrets
+
+    auth = call(base, "POST", "/api/auth/register",
+                body={"username": f"{name}{secrets.token_hex(3)}", "password": "mot-de-passe-solide"})
+    return auth["token"], auth["user"]["id"]

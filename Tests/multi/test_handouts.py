@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import base64
 import os
-import secrets
 import sys
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lib"))
-from jsonapi import checked, json_request  # noqa: E402
+from jsonapi import call, checked, register  # noqa: E402
 
 A = (os.environ.get("ETRANGE_A") or "").rstrip("/")
 B = (os.environ.get("ETRANGE_B") or "").rstrip("/")
@@ -25,17 +24,6 @@ requests = pytest.importorskip("requests")
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAABAAAAAICAIAAAB/FOjAAAAACXBIWXMAAAPoAAAD6AG1e1JrAAAADklEQVQYlWNgGAWDAQAAAYgAAfkpKZAAAAAASUVORK5CYII=")
 
-
-def call(base, method, path, token=None, body=None, expect=(200, 201, 204)):
-    headers, data = json_request(token, body)
-    response = requests.request(method, base + path, headers=headers, data=data, timeout=15)
-    return checked(response, expect, f"{method} {path} sur {base}")
-
-
-def register(base, name):
-    name = f"{name}{secrets.token_hex(3)}"
-    auth = call(base, "POST", "/api/auth/register", body={"username": name, "password": "mot-de-passe-solide"})
-    return auth["token"], auth["user"]["id"]
 
 
 def test_a_handout_uploaded_on_one_instance_is_served_by_the_other():

@@ -5,7 +5,6 @@ Run by Tests/multi/run.sh."""
 from __future__ import annotations
 
 import os
-import secrets
 import sys
 import threading
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lib"))
-from jsonapi import checked, json_request  # noqa: E402
+from jsonapi import call, register  # noqa: E402
 
 A = (os.environ.get("ETRANGE_A") or "").rstrip("/")
 B = (os.environ.get("ETRANGE_B") or "").rstrip("/")
@@ -24,17 +23,6 @@ if not (A and B):
 
 requests = pytest.importorskip("requests")
 
-
-def call(base, method, path, token=None, body=None, expect=(200, 201, 204), timeout=15):
-    headers, data = json_request(token, body)
-    response = requests.request(method, base + path, headers=headers, data=data, timeout=timeout)
-    return checked(response, expect, f"{method} {path} sur {base}")
-
-
-def register(base, name):
-    name = f"{name}{secrets.token_hex(3)}"
-    auth = call(base, "POST", "/api/auth/register", body={"username": name, "password": "mot-de-passe-solide"})
-    return auth["token"], auth["user"]["id"]
 
 
 def test_an_answer_on_b_wakes_the_page_waiting_on_a():
