@@ -81,13 +81,6 @@ import Vapor
                 Row(method: .GET, path: "/api/parties/\(p)/changes", expected: [U, N, N, O, O]),
                 Row(method: .GET, path: "/api/parties/\(p)/invite.svg", expected: [U, N, N, F, O]),
                 Row(method: .POST, path: "/api/parties/\(p)/invite/rotate", expected: [U, N, N, F, O]),
-                Row(method: .GET, path: "/api/characters/\(c)", expected: [U, N, N, O, O]),
-                Row(method: .GET, path: "/api/sessions?partie_id=\(p)", expected: [U, N, N, O, O]),
-                Row(method: .GET, path: "/api/sessions/\(s)", expected: [U, N, N, O, O]),
-                Row(method: .GET, path: "/api/sessions/\(scheduled)/rsvps", expected: [U, N, N, O, O]),
-                Row(
-                    method: .PUT, path: "/api/sessions/\(scheduled)/rsvp", body: ["answer": "yes"],
-                    expected: [U, N, N, O, O]),
                 // The MJ is refused for the running session, and for a name not typed right.
                 Row(
                     method: .POST, path: "/api/parties/\(p)/transfer", body: ["user_id": berthe.id],
@@ -95,6 +88,13 @@ import Vapor
                 Row(
                     method: .DELETE, path: "/api/parties/\(p)", body: ["confirm_name": "Une autre"],
                     expected: [U, N, N, F, .badRequest]),
+                Row(method: .GET, path: "/api/characters/\(c)", expected: [U, N, N, O, O]),
+                Row(method: .GET, path: "/api/sessions?partie_id=\(p)", expected: [U, N, N, O, O]),
+                Row(method: .GET, path: "/api/sessions/\(s)", expected: [U, N, N, O, O]),
+                Row(method: .GET, path: "/api/sessions/\(scheduled)/rsvps", expected: [U, N, N, O, O]),
+                Row(
+                    method: .PUT, path: "/api/sessions/\(scheduled)/rsvp", body: ["answer": "yes"],
+                    expected: [U, N, N, O, O]),
                 Row(method: .GET, path: "/api/parties/\(p)/series", expected: [U, N, N, O, O]),
                 Row(method: .POST, path: "/api/parties/\(p)/series", body: newSeries, expected: [U, N, N, F, Cr]),
                 Row(method: .GET, path: "/api/series/\(series)", expected: [U, N, N, O, O]),
@@ -156,6 +156,8 @@ import Vapor
                     method: .PUT, path: "/api/characters/\(c)/sheet", body: TestAPI.armandSheet,
                     expected: [U, N, N, O, O]),
                 Row(method: .POST, path: "/api/characters/\(c)/pot/reset", expected: [U, N, N, O, O]),
+                // Armand is seated in the running session: its player is refused for that, the MJ for not owning it.
+                Row(method: .DELETE, path: "/api/characters/\(c)", expected: [U, N, N, .conflict, F]),
                 Row(method: .GET, path: "/api/reference", expected: [U, O, O, O, O]),
                 Row(method: .GET, path: "/api/parties/\(p)/handouts", expected: [U, N, N, O, O]),
                 // The MJ gets past the checks to the missing form.
@@ -170,8 +172,6 @@ import Vapor
                     method: .GET, path: "/api/sessions/\(s)/live",
                     expected: [U, N, N, .upgradeRequired, .upgradeRequired]),
                 Row(method: .POST, path: "/api/sessions/\(s)/live-ticket", expected: [U, N, N, Cr, Cr]),
-                // Armand is seated in the running session: its player is refused for that, the MJ for not owning it.
-                Row(method: .DELETE, path: "/api/characters/\(c)", expected: [U, N, N, .conflict, F]),
                 Row(method: .DELETE, path: "/api/sessions/\(s)/presence", expected: [U, N, N, NC, NC]),
                 Row(method: .POST, path: "/api/sessions/\(s)/pause", expected: [U, N, N, F, O]),
                 Row(method: .POST, path: "/api/sessions/\(s)/resume", expected: [U, N, N, F, O]),
@@ -243,6 +243,7 @@ import Vapor
         "GET /api/calendar/:secret": "public: the secret in the path is the credential (CalendarTests)",
         "POST /api/auth/password": "the caller's own account, nothing of a partie (HardeningTests)",
         "PUT /api/me": "the caller's own account, nothing of a partie (WalkThroughTests)",
+        "DELETE /api/me": "the caller's own account; a partie only as the 409 of its MJ (DeletionTests)",
         "POST /api/parties": "creates the caller's own partie (PartiesTests)",
         "POST /api/parties/join": "the invitation code is the credential (PartiesTests, AccountLimitsTests)",
         "GET /api/invitations/:code": "public: the invitation code is the credential (WalkThroughTests)",
@@ -257,7 +258,6 @@ import Vapor
     ]
 
     /// A route as registered: its method and path components, parameters as `:name`.
-        "DELETE /api/me": "the caller's own account; a partie only as the 409 of its MJ (DeletionTests)",
     struct RouteKey: Hashable, CustomStringConvertible {
         let method: String
         let components: [String]
