@@ -88,6 +88,24 @@ private let expandFeed = #"""
         }
     }
 
+    /// The loop every instance runs tops the horizon up by itself once an occurrence starts.
+    @Test(arguments: TestDatabase.enabled)
+    func theLoopTopsUpWithoutAnyRequest(db: TestDatabase) async throws {
+        try await withTable(db, configure: longTokens) { api, table in
+            let series = try await create(api, table)
+            try advance(api, to: "2025-03-14T19:31:00Z")
+            let loop = SeriesHorizonLoop(every: .milliseconds(20))
+            try await loop.didBootAsync(api.app)
+            var count = 0
+            for _ in 0..<250 where count < 5 {
+                try await Task.sleep(for: .milliseconds(20))
+                count = made(try await show(api, table, series.id)).count
+            }
+            await loop.shutdownAsync(api.app)
+            #expect(count == 5, "the fifth made as the first began")
+        }
+    }
+
     @Test(arguments: TestDatabase.enabled)
     func monthlyOnTheSecondFridayUntilADate(db: TestDatabase) async throws {
         try await withTable(db, configure: longTokens) { api, table in

@@ -12,8 +12,15 @@ final class SeriesHorizonLoop: LifecycleHandler, Sendable {
     static let interval: Duration = .seconds(30)
 
     private let loop = BackgroundTask()
+    private let every: Duration
+
+    /// `every` shorter than `interval` only for a test that watches the loop turn.
+    init(every: Duration = SeriesHorizonLoop.interval) {
+        self.every = every
+    }
 
     func didBootAsync(_ application: Application) async throws {
+        let every = every
         loop.start { [weak application] in
             while !Task.isCancelled {
                 guard let application else { return }
@@ -22,7 +29,7 @@ final class SeriesHorizonLoop: LifecycleHandler, Sendable {
                 } catch {
                     application.logger.warning("series: top-up failed: \(String(reflecting: error))")
                 }
-                try? await Task.sleep(for: Self.interval)
+                try? await Task.sleep(for: every)
             }
         }
     }
