@@ -83,7 +83,9 @@ function seriesView(series, { isMJ, changed }) {
     },
     h('span', {}, occurrence.exception === 'cancelled' ? h('s', {}, inZone(when, series.time_zone)) : inZone(when, series.time_zone)),
     ' ', h('span', { class: `badge badge--${occurrence.exception || 'scheduled'}` }, label),
-    occurrence.session_id ? [' ', h('a', { href: `#/sessions/${occurrence.session_id}` }, 'la session')] : null,
+    occurrence.session_id ? [' ', h('a', {
+      href: `#/sessions/${occurrence.session_id}`, 'aria-label': `La session du ${inZone(when, series.time_zone)}`,
+    }, 'la session')] : null,
     isMJ && upcoming ? h('div', { class: 'actions' },
       h('button', { type: 'button', class: 'btn btn--small', 'data-testid': 'series-cancel-one', onClick: cancelOne }, 'Annuler cette séance'),
       h('button', { type: 'button', class: 'btn btn--small btn--danger-outline', 'data-testid': 'series-stop', onClick: stopHere }, 'Arrêter la série ici'),
