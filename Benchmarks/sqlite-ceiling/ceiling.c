@@ -15,7 +15,11 @@
  *     "prepared_each_time": prepared and finalized at every line (what SQLiteNIO does today on
  *     the writing connection);
  *     "reused_max_seq": prepared once, but the seq read with the server's
- *     INSERT … SELECT COALESCE(MAX(seq), 0) + 1 instead of a counter held in memory.
+ *     INSERT … SELECT COALESCE(MAX(seq), 0) + 1 instead of a counter held in memory;
+ *     "server_statements": the whole transaction of a chat line as the server's writer runs it
+ *     today, each statement prepared at every line: the session's row lock with the seat and
+ *     idleness (WriterStatement), the presence touch, the line, the event with MAX(seq). What
+ *     SQLite itself costs of the server's write path, without Swift, threads or HTTP.
  * It prints one JSON object: lines per second and CPU microseconds per line of each configuration.
  *
  * Build: cc -O2 -o ceiling ceiling.c -lsqlite3 (the system's SQLite), or against the server's own
@@ -42,7 +46,8 @@
 
 static const char *schema =
     "CREATE TABLE users (id INTEGER PRIMARY KEY, username TEXT NOT NULL);"
-    "CREATE TABLE sessions (id UUID PRIMARY KEY, name TEXT NOT NULL);"
+    "CREATE TABLE sessions (id UUID PRIMARY KEY, name TEXT NOT NULL, status VARCHAR(20) NOT NULL DEFAULT 'active', "
+    "card_values VARCHAR(20) NOT NULL DEFAULT 'current', updated_at REAL NOT NULL DEFAULT 0);"
     "CREATE TABLE session_draws (id UUID PRIMARY KEY);"
     /* From `.schema session_messages session_events` of a database migrated by `etrange migrate`. */
     "CREATE TABLE IF NOT EXISTS \"session_messages\" (\"id\" INTEGER PRIMARY KEY, \"session_id\" UUID NOT NULL "
@@ -62,7 +67,29 @@ static const char *schema =
     "(\"id\") ON DELETE SET NULL ON UPDATE NO ACTION, \"message_id\" INTEGER, CONSTRAINT \"uq_session_events_seq\" "
     "UNIQUE (\"session_id\", \"seq\"));"
     "CREATE INDEX \"idx_session_events_at\" ON \"session_events\" (\"at\");"
-    "CREATE INDEX \"idx_session_events_message\" ON \"session_events\" (\"message_id\");";
+    "CREATE INDEX \"idx_session_events_message\" ON \"session_events\" (\"message_id\");"
+    /* The server's seats and presence, which its writer reads and touches at every line (without
+       the character's foreign key: no characters here). */
+    "CREATE TABLE IF NOT EXISTS \"session_participants\" (\"id\" UUID PRIMARY KEY, \"session_id\" UUID NOT NULL "
+    "REFERENCES \"sessions\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION, \"user_id\" INTEGER NOT NULL "
+    "REFERENCES \"users\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION, \"character_id\" UUID, \"role\" "
+    "VARCHAR(20) NOT NULL DEFAULT 'player' CHECK (role IN ('master', 'player', 'observer')), \"joined_at\" REAL NOT "
+    "NULL DEFAULT CURRENT_TIMESTAMP, \"left_at\" REAL, \"total_time_minutes\" INTEGER CHECK (total_time_minutes "
+    ">= 0), \"played_seconds\" DOUBLE NOT NULL DEFAULT 0 CHECK (played_seconds >= 0), \"playing_since\" REAL, "
+    "\"created_at\" REAL NOT NULL DEFAULT CURRENT_TIMESTAMP, \"updated_at\" REAL NOT NULL DEFAULT "
+    "CURRENT_TIMESTAMP, \"is_active\" INTEGER NOT NULL DEFAULT true, CONSTRAINT \"uq_session_participants_pair\" "
+    "UNIQUE (\"session_id\", \"user_id\"));"
+    "CREATE INDEX \"idx_session_participants_user\" ON \"session_participants\" (\"user_id\");"
+    "CREATE INDEX \"idx_session_participants_character\" ON \"session_participants\" (\"character_id\");"
+    "CREATE TABLE IF NOT EXISTS \"session_presence\" (\"id\" UUID PRIMARY KEY, \"session_id\" UUID NOT NULL "
+    "REFERENCES \"sessions\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION, \"user_id\" INTEGER NOT NULL "
+    "REFERENCES \"users\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION, \"character_id\" UUID, \"is_online\" "
+    "INTEGER NOT NULL DEFAULT true, \"last_seen\" REAL NOT NULL DEFAULT CURRENT_TIMESTAMP, \"joined_at\" REAL NOT "
+    "NULL DEFAULT CURRENT_TIMESTAMP, \"left_at\" REAL, \"last_active_at\" REAL, \"idle_since\" REAL, CONSTRAINT "
+    "\"uq_session_presence_pair\" UNIQUE (\"session_id\", \"user_id\"));"
+    "CREATE INDEX \"idx_session_presence_user\" ON \"session_presence\" (\"user_id\");"
+    "CREATE INDEX \"idx_session_presence_character\" ON \"session_presence\" (\"character_id\");"
+    "CREATE INDEX \"idx_session_presence_online\" ON \"session_presence\" (\"session_id\", \"is_online\");";
 
 /* Chat.post's line (ChatLineStatement). */
 static const char *insert_line =
@@ -78,8 +105,19 @@ static const char *insert_event_max_seq =
     "SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, CAST($7 AS BIGINT), CAST($8 AS BIGINT) "
     "FROM session_events WHERE session_id = $2 RETURNING seq";
 
-enum mode { REUSED, PREPARED_EACH_TIME, REUSED_MAX_SEQ };
-static const char *mode_names[] = {"reused", "prepared_each_time", "reused_max_seq"};
+/* Participation.lockForWriter's WriterStatement and Participation.active's touch, as the server runs them. */
+static const char *lock_session =
+    "UPDATE sessions SET updated_at = updated_at WHERE id = $1\n"
+    "RETURNING status, card_values,\n"
+    "  (SELECT p.role FROM session_participants p WHERE p.session_id = $1 AND p.user_id = $2\n"
+    "    AND p.is_active = TRUE) AS seat_role,\n"
+    "  EXISTS (SELECT 1 FROM session_presence o WHERE o.session_id = $1 AND o.user_id = $2\n"
+    "    AND o.idle_since IS NOT NULL) AS idle";
+static const char *touch_presence = "UPDATE \"session_presence\" SET \"last_active_at\" = ?1, \"idle_since\" = NULL "
+                                    "WHERE \"session_id\" = ?2 AND \"user_id\" = ?3";
+
+enum mode { REUSED, PREPARED_EACH_TIME, REUSED_MAX_SEQ, SERVER_STATEMENTS };
+static const char *mode_names[] = {"reused", "prepared_each_time", "reused_max_seq", "server_statements"};
 
 static void die(sqlite3 * db, const char *what) {
     fprintf(stderr, "ceiling: %s: %s\n", what, db ? S(sqlite3_errmsg)(db) : "?");
@@ -163,22 +201,40 @@ static struct result measure(const char *dir, int batch, enum mode mode, int lin
     exec(db, "BEGIN");
     sqlite3_stmt *parent = prepare(db, "INSERT INTO sessions (id, name) VALUES ($1, 'bench')");
     sqlite3_stmt *user = prepare(db, "INSERT INTO users (id, username) VALUES ($1, 'bench')");
+    /* The writer of each session is seated and present, as the MJ of a bench session is. */
+    sqlite3_stmt *seat = prepare(
+        db, "INSERT INTO session_participants (id, session_id, user_id, role) VALUES ($1, $2, $3, 'master')");
+    sqlite3_stmt *present =
+        prepare(db, "INSERT INTO session_presence (id, session_id, user_id) VALUES ($1, $2, $3)");
     for (int s = 0; s < sessions; s++) {
         uuid(session_ids[s]);
         S(sqlite3_bind_blob)(parent, 1, session_ids[s], 16, SQLITE_STATIC);
         run(db, parent);
         S(sqlite3_bind_int64)(user, 1, s + 1);
         run(db, user);
+        sqlite3_stmt *rows[] = {seat, present};
+        for (int r = 0; r < 2; r++) {
+            unsigned char id[16];
+            uuid(id);
+            S(sqlite3_bind_blob)(rows[r], 1, id, 16, SQLITE_TRANSIENT);
+            S(sqlite3_bind_blob)(rows[r], 2, session_ids[s], 16, SQLITE_STATIC);
+            S(sqlite3_bind_int64)(rows[r], 3, s + 1);
+            run(db, rows[r]);
+        }
     }
     S(sqlite3_finalize)(parent);
     S(sqlite3_finalize)(user);
+    S(sqlite3_finalize)(seat);
+    S(sqlite3_finalize)(present);
     exec(db, "COMMIT");
     /* Every configuration starts from a checkpointed file, as a server does after its migrations. */
     exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
 
-    const char *event_sql = mode == REUSED_MAX_SEQ ? insert_event_max_seq : insert_event_counter;
-    sqlite3_stmt *line = mode == PREPARED_EACH_TIME ? NULL : prepare(db, insert_line);
-    sqlite3_stmt *event = mode == PREPARED_EACH_TIME ? NULL : prepare(db, event_sql);
+    int each_time = mode == PREPARED_EACH_TIME || mode == SERVER_STATEMENTS;
+    int max_seq = mode == REUSED_MAX_SEQ || mode == SERVER_STATEMENTS;
+    const char *event_sql = max_seq ? insert_event_max_seq : insert_event_counter;
+    sqlite3_stmt *line = each_time ? NULL : prepare(db, insert_line);
+    sqlite3_stmt *event = each_time ? NULL : prepare(db, event_sql);
     char body[160], data[1024];
     double wall = now_seconds(CLOCK_MONOTONIC), cpu = cpu_seconds();
     for (int i = 0; i < lines; i++) {
@@ -188,7 +244,20 @@ static struct result measure(const char *dir, int batch, enum mode mode, int lin
         /* The load tool's chat body (`bm|c|<ns>|` and a phrase), about 60 bytes. */
         int body_length = snprintf(body, sizeof body, "bm|c|%lld|Le vent tourne sur la lande, on entend les cloches.",
                                    (long long)(at * 1e9));
-        if (mode == PREPARED_EACH_TIME) line = prepare(db, insert_line);
+        if (mode == SERVER_STATEMENTS) {
+            sqlite3_stmt *lock = prepare(db, lock_session);
+            S(sqlite3_bind_blob)(lock, 1, session_ids[s], 16, SQLITE_STATIC);
+            S(sqlite3_bind_int64)(lock, 2, s + 1);
+            run(db, lock);
+            S(sqlite3_finalize)(lock);
+            sqlite3_stmt *touch = prepare(db, touch_presence);
+            S(sqlite3_bind_double)(touch, 1, at);
+            S(sqlite3_bind_blob)(touch, 2, session_ids[s], 16, SQLITE_STATIC);
+            S(sqlite3_bind_int64)(touch, 3, s + 1);
+            run(db, touch);
+            S(sqlite3_finalize)(touch);
+        }
+        if (each_time) line = prepare(db, insert_line);
         S(sqlite3_bind_blob)(line, 1, session_ids[s], 16, SQLITE_STATIC);
         S(sqlite3_bind_int64)(line, 2, s + 1);
         S(sqlite3_bind_text)(line, 3, "text", 4, SQLITE_STATIC);
@@ -197,7 +266,7 @@ static struct result measure(const char *dir, int batch, enum mode mode, int lin
         S(sqlite3_bind_double)(line, 6, at);
         S(sqlite3_bind_text)(line, 7, "public", 6, SQLITE_STATIC);
         int64_t message_id = run(db, line);
-        if (mode == PREPARED_EACH_TIME) S(sqlite3_finalize)(line);
+        if (each_time) S(sqlite3_finalize)(line);
 
         /* The event's data: the line as MessageResponse encodes it, about 330 bytes. */
         int data_length = snprintf(
@@ -209,11 +278,11 @@ static struct result measure(const char *dir, int batch, enum mode mode, int lin
             s + 1, s + 1, body, (long long)message_id, s, s + 1);
         unsigned char event_id[16];
         uuid(event_id);
-        if (mode == PREPARED_EACH_TIME) event = prepare(db, event_sql);
+        if (each_time) event = prepare(db, event_sql);
         int n = 1;
         S(sqlite3_bind_blob)(event, n++, event_id, 16, SQLITE_STATIC);
         S(sqlite3_bind_blob)(event, n++, session_ids[s], 16, SQLITE_STATIC);
-        if (mode != REUSED_MAX_SEQ) S(sqlite3_bind_int64)(event, n++, ++next_seq[s]);
+        if (!max_seq) S(sqlite3_bind_int64)(event, n++, ++next_seq[s]);
         S(sqlite3_bind_text)(event, n++, "chat.message", 12, SQLITE_STATIC);
         S(sqlite3_bind_double)(event, n++, at);
         S(sqlite3_bind_text)(event, n++, data, data_length, SQLITE_STATIC);
@@ -221,7 +290,7 @@ static struct result measure(const char *dir, int batch, enum mode mode, int lin
         S(sqlite3_bind_null)(event, n++);
         S(sqlite3_bind_int64)(event, n++, message_id);
         run(db, event);
-        if (mode == PREPARED_EACH_TIME) S(sqlite3_finalize)(event);
+        if (each_time) S(sqlite3_finalize)(event);
 
         if (i % batch == batch - 1 || i == lines - 1) exec(db, "COMMIT");
     }
@@ -236,8 +305,10 @@ static struct result measure(const char *dir, int batch, enum mode mode, int lin
         S(sqlite3_column_int64)(check, 1) != lines || S(sqlite3_column_int64)(check, 2) != 0)
         die(db, "check: lines, events or seq gaps");
     S(sqlite3_finalize)(check);
-    if (line && mode != PREPARED_EACH_TIME) S(sqlite3_finalize)(line);
-    if (event && mode != PREPARED_EACH_TIME) S(sqlite3_finalize)(event);
+    if (!each_time) {
+        S(sqlite3_finalize)(line);
+        S(sqlite3_finalize)(event);
+    }
     S(sqlite3_close)(db);
     remove_database(path);
     free(session_ids);
@@ -270,7 +341,7 @@ int main(int argc, char **argv) {
     int first = 1;
     for (int b = 0; b < batch_count; b++) {
         if (batches[b] < 1) return 2;
-        for (int m = REUSED; m <= REUSED_MAX_SEQ; m++) {
+        for (int m = REUSED; m <= SERVER_STATEMENTS; m++) {
             struct result r = measure(dir, batches[b], (enum mode)m, lines, sessions);
             printf("%s\n  {\"batch\": %d, \"statements\": \"%s\", \"seconds\": %.4f, \"lines_per_second\": %.0f, "
                    "\"cpu_us_per_line\": %.2f}",
