@@ -36,6 +36,61 @@ func withApp<T>(
     boot: Bool = false,
     _ body: (TestAPI) async throws -> T
 ) async throws -> T {
+    guard database == .postgres, !PostgresApps.held else {
+        return try await makeApp(database, configure: adjust, routes: extra, boot: boot, body)
+    }
+    await PostgresApps.shared.acquire()
+    do {
+        let result = try await PostgresApps.$held.withValue(true) {
+            try await makeApp(database, configure: adjust, routes: extra, boot: boot, body)
+        }
+        await PostgresApps.shared.release()
+        return result
+    } catch {
+        await PostgresApps.shared.release()
+        throw error
+    }
+}
+
+/// How many applications on PostgreSQL the suite runs at once. Each holds a pool of a few
+/// connections, and the whole suite starting together went past the server's 400
+/// (`sorry, too many clients already`): the others wait for a place. A test that opens a second
+/// application inside the first (two instances) does not wait for one: it could wait forever.
+actor PostgresApps {
+    static let shared = PostgresApps(places: 48)
+    @TaskLocal static var held = false
+
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(places: Int) {
+        free = places
+    }
+
+    func acquire() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty {
+            free += 1
+        } else {
+            waiting.removeFirst().resume()
+        }
+    }
+}
+
+private func makeApp<T>(
+    _ database: TestDatabase,
+    configure adjust: (inout AppConfig) -> Void,
+    routes extra: (any RoutesBuilder) -> Void,
+    boot: Bool,
+    _ body: (TestAPI) async throws -> T
+) async throws -> T {
     let app = try await Application.make(.testing)
     let clock = ManualClock(pinnedStart)
     app.clock = clock
