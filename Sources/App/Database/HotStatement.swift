@@ -8,7 +8,7 @@ import SQLKit
 ///
 /// On PostgreSQL it runs as a named prepared statement: each connection parses and plans it once,
 /// where an unnamed statement is planned at every call, which was two thirds of the list's and the
-/// heartbeat's time in the database (BENCHMARKS.md). SQLite reads `$1…$n` as named parameters,
+/// heartbeat's time in the database (docs/benchmarks-history.md). SQLite reads `$1…$n` as named parameters,
 /// numbered in the order they first appear, so a statement must name them in that order the first
 /// time (`isWellFormed`, asserted in debug builds).
 ///
@@ -17,7 +17,7 @@ import SQLKit
 ///
 /// `LIMIT` and `OFFSET` take a cast, never a bare `$n`: SQLite (3.54) reads a bare one's value while
 /// compiling, and compiles the statement a second time at the first step after it is bound: 7 % of
-/// the server's time on the session list (BENCHMARKS.md). Through a cast it reads nothing, and
+/// the server's time on the session list (docs/benchmarks-history.md). Through a cast it reads nothing, and
 /// compiles once.
 protocol HotStatement: PostgresPreparedStatement where Row == PostgresRow {
     /// The values of `$1…$n`, in order.

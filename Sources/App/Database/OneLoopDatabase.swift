@@ -3,7 +3,7 @@ import NIOCore
 
 /// Sends every database call of the application to the connection pool of one event loop.
 /// SQLite has a single writer: with a pool per event loop, two writers from two loops spin on its
-/// lock (39 % of the server's CPU during a heartbeat run, BENCHMARKS.md), where one pool queues
+/// lock (39 % of the server's CPU during a heartbeat run, docs/benchmarks-history.md), where one pool queues
 /// them for nothing. The hottest reads skip that queue (`Request.readDB`).
 struct OneLoopDatabaseConfiguration: DatabaseLayer {
     var base: any DatabaseConfiguration

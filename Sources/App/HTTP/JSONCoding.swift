@@ -34,7 +34,7 @@ enum JSONCoding {
     }()
 
     /// Foundation's format style, seconds truncated. A formatter written by hand was tried for the
-    /// hot paths and made no difference the benchmark could see (BENCHMARKS.md, fourth run).
+    /// hot paths and made no difference the benchmark could see (docs/benchmarks-history.md, fourth run).
     private static let dateStyle = Date.ISO8601FormatStyle.iso8601.year().month().day().dateSeparator(.dash)
         .time(includingFractionalSeconds: false).timeSeparator(.colon).timeZone(separator: .omitted)
 

@@ -3,7 +3,7 @@ import NIOCore
 
 /// JSON written straight into a response's buffer, for the hot paths whose encoding with
 /// `JSONEncoder` was a sixth of their time (its intermediate tree and the snake_case conversion of
-/// every key; BENCHMARKS.md). The output is byte for byte what `JSONCoding.encoder` writes for the
+/// every key; docs/benchmarks-history.md). The output is byte for byte what `JSONCoding.encoder` writes for the
 /// same value: keys are given already in snake_case and sorted, and strings are escaped as
 /// Foundation escapes them. `JSONWriterTests` holds each writer to its `Encodable` twin.
 struct JSONWriter {

@@ -3,7 +3,7 @@ import Vapor
 extension Request {
     /// One value of the query string, `%XX` and `+` decoded; the last one when the name repeats,
     /// and nil for a name without `=`, as Vapor's decoder reads them. Vapor's `query[_:at:]` parses
-    /// the whole query into a tree at every read: 5 % of the session list's time (BENCHMARKS.md).
+    /// the whole query into a tree at every read: 5 % of the session list's time (docs/benchmarks-history.md).
     /// A value whose escapes do not decode is given as sent, so the field's own check names it.
     func queryValue(_ name: String) -> String? {
         guard let query = url.query, !query.isEmpty else { return nil }

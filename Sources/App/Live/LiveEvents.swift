@@ -79,7 +79,7 @@ enum LiveEvents {
     /// line and draw, each round trip and each Fluent model costs. The other instances are told
     /// after the commit (`LiveHub.publish`), not by this transaction: PostgreSQL commits the
     /// transactions that notify one at a time, each holding a database-wide lock through its WAL
-    /// flush (BENCHMARKS.md, the tail at 19,600 connections).
+    /// flush (docs/benchmarks-history.md, the tail at 19,600 connections).
     @discardableResult
     static func record<Data: Encodable>(
         _ type: LiveEventType, in sessionID: UUID, data: Data, at now: Date,

@@ -298,7 +298,7 @@ enum Participation {
     /// instant) or, without it, their own; seats are kept.
     /// In plain SQL, three statements a person and one for them all:
     /// when a server restarts or a network drops, every socket closes at once, and through Fluent
-    /// settling 19,600 people kept the server busy for over a minute (BENCHMARKS.md).
+    /// settling 19,600 people kept the server busy for over a minute (docs/benchmarks-history.md).
     static func disconnect(
         _ leaving: [(userID: Int, until: Date)], from sessionID: UUID, at now: Date? = nil, on db: any Database
     ) async throws {

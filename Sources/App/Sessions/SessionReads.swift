@@ -86,7 +86,7 @@ extension SessionResponse {
     /// statement: the list pages through it and single-session answers filter it by id, so the
     /// two never disagree. A session outside the caller's parties gives no row. SQLiteNIO keeps no
     /// prepared statements, so this text is compiled at every call there: each subquery and window
-    /// costs (BENCHMARKS.md), hence one subquery for the caller's seat, and no total. A completed
+    /// costs (docs/benchmarks-history.md), hence one subquery for the caller's seat, and no total. A completed
     /// session's seats count those who played in it: the end frees every seat, and « 0 / 4 » read as
     /// though nobody came. The answers (RSVP) are a second, grouped statement
     /// (`SessionRSVP.summaries`), for the whole page at once.

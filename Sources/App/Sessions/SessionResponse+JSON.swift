@@ -2,7 +2,7 @@ import Fluent
 import Vapor
 
 /// Sessions leave the server through `JSONWriter`: the list is what phones refresh most, and
-/// `JSONEncoder` was 13 % of its time on SQLite (BENCHMARKS.md). `encode(to:)` stays the reference
+/// `JSONEncoder` was 13 % of its time on SQLite (docs/benchmarks-history.md). `encode(to:)` stays the reference
 /// the writer is tested against, and what the few other encoders of a session use.
 extension SessionResponse {
     func write(to json: inout JSONWriter) {
