@@ -112,19 +112,7 @@ struct DatePollsController: RouteCollection {
             throw AppError.invalid(field: "slot_id", reason: "ce créneau est déjà passé : choisissez-en un autre.")
         }
         try await req.db.transaction { db in
-            let claimed = try await db.sql.update(DatePoll.schema)
-                .set("status", to: PollStatus.closed.rawValue)
-                .set("chosen_slot_id", to: body.slotId)
-                .set("closed_at", to: now)
-                .set("updated_at", to: now)
-                .where("id", .equal, id)
-                .where("status", .equal, PollStatus.open.rawValue)
-                .returning("id")
-                .all()
-            guard !claimed.isEmpty else {
-                let status = try await DatePoll.find(id, on: db)?.status ?? .cancelled
-                throw Self.notOpen(status)
-            }
+            try await Self.end(id, as: .closed, chosenSlot: body.slotId, at: now, on: db)
             let session = Session(
                 partieID: partie.id, name: poll.name, description: poll.description, scheduledDate: slot.startsAt,
                 maxPlayers: poll.maxPlayers, allowLateJoin: poll.allowLateJoin, now: now)
@@ -147,21 +135,32 @@ struct DatePollsController: RouteCollection {
         let (_, partie) = try await Self.managed(id, by: caller, on: req.db)
         let now = req.now
         try await req.db.transaction { db in
-            let cancelled = try await db.sql.update(DatePoll.schema)
-                .set("status", to: PollStatus.cancelled.rawValue)
-                .set("closed_at", to: now)
-                .set("updated_at", to: now)
-                .where("id", .equal, id)
-                .where("status", .equal, PollStatus.open.rawValue)
-                .returning("id")
-                .all()
-            guard !cancelled.isEmpty else {
-                throw Self.notOpen(try await DatePoll.find(id, on: db)?.status ?? .cancelled)
-            }
+            try await Self.end(id, as: .cancelled, at: now, on: db)
             try await PartieChanges.record(partie.id, on: db)
         }
         await req.partieChanged(partie.id)
         return try await Self.reload(id, partie: partie, on: req.db)
+    }
+
+    /// Closes or cancels the poll if it is still open: a write conditional on its state, so of two
+    /// racing ends one wins and the other gets the 409 of the state it finds.
+    private static func end(
+        _ id: UUID, as status: PollStatus, chosenSlot: UUID? = nil, at now: Date, on db: any Database
+    ) async throws {
+        var update = db.sql.update(DatePoll.schema)
+            .set("status", to: status.rawValue)
+            .set("closed_at", to: now)
+            .set("updated_at", to: now)
+        if let chosenSlot { update = update.set("chosen_slot_id", to: chosenSlot) }
+        let ended =
+            try await update
+            .where("id", .equal, id)
+            .where("status", .equal, PollStatus.open.rawValue)
+            .returning("id")
+            .all()
+        guard !ended.isEmpty else {
+            throw notOpen(try await DatePoll.find(id, on: db)?.status ?? .cancelled)
+        }
     }
 
     static let onlyTheMJ = AppError.forbidden("Seul le MJ de la partie peut gérer ses sondages de dates.")
