@@ -129,6 +129,31 @@ import Testing
         }
     }
 
+    /// The one a seat is held for may also take it by joining as anyone would: they leave the list
+    /// with their offer, which then holds no second seat.
+    @Test(arguments: TestDatabase.enabled)
+    func theOneOfferedMayJoinDirectly(db: TestDatabase) async throws {
+        try await withApp(db) { api in
+            let f = try await full(api, seats: 2, waiting: 2)
+            #expect(try await wait(api, f, 0).status == .created)
+            api.clock.advance(by: 120)
+            #expect(
+                try await api.send(.POST, "/api/sessions/\(f.session.id)/leave", token: f.seated[0].token).status == .ok
+            )
+            let (first, character) = f.waiting[0]
+            let joined = try await api.joinSession(f.session, first, character: character)
+            #expect(joined.status == .ok, "\(joined.reason)")
+            let list = try await api.send(.GET, path(f.session), token: f.table.mj.token).decode(WaitlistResponse.self)
+            #expect(list.entries.isEmpty)
+            // The second seat freed goes to the next in line at once: no offer holds it any more.
+            #expect(try await wait(api, f, 1).status == .created)
+            #expect(
+                try await api.send(.POST, "/api/sessions/\(f.session.id)/leave", token: f.seated[1].token).status == .ok
+            )
+            #expect(try await seatedIDs(api, f) == [first.id, f.waiting[1].0.id].sorted())
+        }
+    }
+
     /// An offer left unanswered is declined: the waiter leaves the list and the seat goes on to
     /// the next in line, here online.
     @Test(arguments: TestDatabase.enabled)

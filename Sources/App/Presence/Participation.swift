@@ -134,8 +134,13 @@ enum Participation {
         if session.status.isRunning {
             try await connect(participant, session: session, at: now, on: db)
         }
-        // A player who becomes an observer leaves a seat for the list.
+        // A player who becomes an observer leaves a seat for the list; one who takes a seat leaves
+        // the list, with the seat it may have held for them.
         if gaveUpASeat { try await Waitlist.fillFreeSeats(in: session, at: now, on: db) }
+        if role.takesASeat {
+            try await SessionWaiter.query(on: db).filter(\.$session.$id == sessionID).filter(\.$user.$id == userID)
+                .delete()
+        }
         return participant
     }
 

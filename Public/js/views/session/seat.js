@@ -172,24 +172,8 @@ export function seatPanel({ sessionId, state, me, isMJ, channel, liveMode, seatC
           await readWaitlist();
         }),
       }, 'Quitter la liste d’attente');
-      const offer = list.entries.find((e) => e.user_id === me.id && e.offered_until);
-      if (offer) {
-        const take = h('button', {
-          type: 'button', class: 'btn btn--primary', 'data-testid': 'waitlist-take',
-          onClick: () => runAction(take, error, async () => {
-            const answer = await api(`/api/sessions/${sessionId}/waitlist/seat`, { method: 'POST' });
-            toast('Vous êtes à la table.');
-            seated(answer);
-            channel.refresh();
-          }),
-        }, 'Prendre la place');
-        const until = new Date(offer.offered_until).toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit' });
-        replace(waitBox, notice(`Une place vous est réservée jusqu’à ${until} : prenez-la avant qu’elle passe au suivant.`, 'success'),
-          order, h('div', { class: 'actions' }, take, leave), error);
-        return;
-      }
       const place = list.my_position === 1 ? '1ʳᵉ' : `${list.my_position}ᵉ`;
-      replace(waitBox, notice(`Vous êtes ${place} sur la liste d’attente : une place libérée vous revient si cette page est ouverte, sinon elle vous est réservée cinq minutes.`, 'info'),
+      replace(waitBox, notice(`Vous êtes ${place} sur la liste d’attente : une place libérée vous revient si cette page est ouverte, sinon elle vous est réservée cinq minutes : « Rejoindre » la prend.`, 'info'),
         order, h('div', { class: 'actions' }, leave), error);
       return;
     }
