@@ -115,6 +115,14 @@ import Testing
                 messages.contains { $0.type == "waitlist.updated" && $0.text.contains("\"offers\":[{") }
             }
             try await socket.close()
+            // The session says so: full for everyone but the one it is held for.
+            func canJoin(_ user: TestUser) async throws -> Bool {
+                try await api.send(.GET, "/api/sessions/\(f.session.id)", token: user.token)
+                    .decode(SessionResponse.self).canJoin
+            }
+            #expect(try await canJoin(f.waiting[0].0))
+            #expect(try await !canJoin(f.waiting[1].0))
+            #expect(try await !canJoin(f.table.player))
             // The seat is held: neither the next in line nor a member who was not waiting takes it.
             let jumped = try await api.send(.POST, "\(path(f.session))/seat", token: f.waiting[1].0.token)
             #expect(jumped.status == .conflict, "\(jumped.reason)")

@@ -97,7 +97,9 @@ extension SessionResponse {
           (SELECT COUNT(*) FROM \(SessionParticipant.schema) p WHERE p.session_id = s.id
              AND p.role IN \(SessionParticipant.seatTakingRoles)
              AND (p.is_active = TRUE OR s.status = '\(SessionStatus.completed.rawValue)')) AS seated_count,
-          (SELECT COUNT(*) FROM \(SessionPresence.schema) o WHERE o.session_id = s.id AND o.is_online = TRUE) AS online_count
+          (SELECT COUNT(*) FROM \(SessionPresence.schema) o WHERE o.session_id = s.id AND o.is_online = TRUE) AS online_count,
+          (SELECT COUNT(*) FROM \(SessionWaiter.schema) w WHERE w.session_id = s.id
+             AND w.offered_until IS NOT NULL AND w.user_id <> $1) AS held_count
         FROM \(Session.schema) s
         JOIN \(Partie.schema) pt ON pt.id = s.partie_id
         \(PartieMember.membership(of: "$1", inPartie: "pt.id"))
@@ -120,16 +122,22 @@ extension SessionResponse {
         self.init(
             record: try SessionRecord(row: row), isMJ: try row.decode(column: "mj_id", as: Int.self) == callerID,
             seatedPlayers: try row.decode(column: "seated_count", as: Int.self),
+            heldForOthers: try row.decode(column: "held_count", as: Int.self),
             onlineCount: try row.decode(column: "online_count", as: Int.self),
             callerSeat: callerSeat.map { $0 == 2 },
             now: now)
     }
 
     /// `callerSeat`: nil when the caller never held a place in the session, else whether they still do.
-    init(record: SessionRecord, isMJ: Bool, seatedPlayers: Int, onlineCount: Int, callerSeat: Bool?, now: Date) {
+    /// `heldForOthers`: seats the waiting list holds for someone else (`Waitlist`), which the caller
+    /// may not take; an offer run out counts until the sweeper drops it, seconds later.
+    init(
+        record: SessionRecord, isMJ: Bool, seatedPlayers: Int, heldForOthers: Int, onlineCount: Int,
+        callerSeat: Bool?, now: Date
+    ) {
         let request = SeatRequest(
             status: record.status, allowLateJoin: record.allowLateJoin, maxPlayers: record.maxPlayers,
-            seatedPlayers: seatedPlayers, heldASeat: callerSeat != nil, stillSeated: callerSeat == true,
+            seatedPlayers: seatedPlayers + heldForOthers, heldASeat: callerSeat != nil, stillSeated: callerSeat == true,
             role: isMJ ? .master : .player)
         self.init(
             record: record, isMJ: isMJ, seatedPlayers: seatedPlayers, onlineCount: onlineCount,
