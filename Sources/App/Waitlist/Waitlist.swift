@@ -83,7 +83,7 @@ enum Waitlist {
         guard !allocation.seated.isEmpty || !allocation.offered.isEmpty || !expired.isEmpty else { return false }
         for userID in allocation.seated {
             guard let waiter = waiters.first(where: { $0.$user.id == userID }) else { continue }
-            try await waiter.delete(on: db)
+            // Taking the seat takes them off the list (`Participation.seat`).
             _ = try await Participation.seat(
                 userID: userID, role: .player, characterID: waiter.$character.id, in: sessionID,
                 lateJoinExempt: true, at: now, on: db)
