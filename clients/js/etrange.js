@@ -1,6 +1,8 @@
 // Client of the Étrange France session server, for the mobile app (React Native) and browsers.
 // One ES module, no dependency, no build step. Its types are clients/js/etrange.d.ts, generated
 // from the server's OpenAPI document by scripts/gen-client-types.py: edit ROUTES, then run it.
+// What this file declares beyond the operations (EtrangeClient, its options, EtrangeError, the live
+// channel) is typed by hand in clients/js/etrange.client.d.ts: change it with the code here.
 
 /** The one error every call rejects with: the server's status, its French reason and its body. */
 export class EtrangeError extends Error {
