@@ -26,9 +26,6 @@ if ! node --experimental-websocket --no-warnings=ExperimentalWarning -e 'new URL
 fi
 
 work="$(mktemp -d /tmp/etrange-client.XXXXXX)"
-suffix="$(python3 -c 'import secrets; print(secrets.token_hex(6))')"
-database=""
-schema=""
 status=0
 pidfile="$work/server.pid"
 
@@ -40,14 +37,7 @@ cleanup() {
   local code=$?
   set +e
   stop_current
-  if [ -n "$database" ]; then
-    psql_admin -c "DROP DATABASE IF EXISTS \"$database\" WITH (FORCE)" >/dev/null \
-      || echo "run.sh: la base $database n'a pas pu être supprimée." >&2
-  fi
-  if [ -n "$schema" ]; then
-    psql_admin -c "DROP SCHEMA IF EXISTS \"$schema\" CASCADE" >/dev/null \
-      || echo "run.sh: le schéma $schema n'a pas pu être supprimé." >&2
-  fi
+  drop_postgres
   if [ "$status" -eq 0 ] && [ "$code" -eq 0 ]; then
     rm -rf "$work"
   else
@@ -102,21 +92,7 @@ if [ -z "$admin_url" ]; then
 fi
 command -v psql >/dev/null || { echo "run.sh: psql est introuvable." >&2; exit 2; }
 
-candidate="etrange_client_$suffix"
-if psql_admin -c "CREATE DATABASE \"$candidate\"" 2>"$work/createdb.err"; then
-  database="$candidate"
-  database_url="$(python3 - "$admin_url" "$database" <<'EOF'
-import sys
-from urllib.parse import urlsplit, urlunsplit
-parts = urlsplit(sys.argv[1])
-print(urlunsplit((parts.scheme, parts.netloc, "/" + sys.argv[2], parts.query, parts.fragment)))
-EOF
-)"
-else
-  echo "run.sh: CREATE DATABASE refusé ($(tr '\n' ' ' <"$work/createdb.err")) : un schéma neuf à la place." >&2
-  schema="client_$suffix"
-  database_url="$admin_url"
-fi
+fresh_postgres client
 echo "run.sh: PostgreSQL"
 (export DATABASE_URL="$database_url" ETRANGE_DB_SCHEMA="$schema"; run_suite postgres "$@") || status=$?
 exit "$status"

@@ -50,6 +50,45 @@ admin_url="${ETRANGE_TEST_POSTGRES_URL:-}"
 # psql_admin ARGUMENTS…: psql on it, stopping at the first error.
 psql_admin() { psql "$admin_url" -X -q -v ON_ERROR_STOP=1 -At "$@"; }
 
+# What fresh_postgres made there for the stage, for drop_postgres: a database or a schema.
+database=""
+schema=""
+
+# fresh_postgres STAGE: a database of the stage's own beside the one admin_url names
+# (etrange_STAGE_<random>) or, when the role may not create databases, a fresh schema in it
+# (STAGE_<random>, for ETRANGE_DB_SCHEMA). Sets database or schema, and database_url, the URL
+# the servers are to use. The stage's cleanup calls drop_postgres, whatever happened.
+fresh_postgres() {
+    local stage="$1" suffix
+    suffix="$(python3 -c 'import secrets; print(secrets.token_hex(6))')"
+    if psql_admin -c "CREATE DATABASE \"etrange_${stage}_$suffix\"" 2>"$work/createdb.err"; then
+        database="etrange_${stage}_$suffix"
+        database_url="$(python3 -c 'import sys, urllib.parse as u; print(u.urlsplit(sys.argv[1])._replace(path="/" + sys.argv[2]).geturl())' \
+            "$admin_url" "$database")"
+        echo "run.sh: base de test $database"
+    else
+        echo "run.sh: CREATE DATABASE refusé ($(tr '\n' ' ' <"$work/createdb.err")) : un schéma neuf dans la base donnée à la place." >&2
+        schema="${stage}_$suffix"
+        database_url="$admin_url"
+        echo "run.sh: schéma de test $schema"
+    fi
+}
+
+# drop_postgres: drops what fresh_postgres made (FORCE needs PostgreSQL 13; before it, the
+# sessions still open are ended first).
+drop_postgres() {
+    if [ -n "$database" ]; then
+        psql_admin -c "DROP DATABASE IF EXISTS \"$database\" WITH (FORCE)" 2>/dev/null \
+            || psql_admin -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '$database'" \
+                -c "DROP DATABASE IF EXISTS \"$database\"" >/dev/null \
+            || echo "run.sh: la base $database n'a pas pu être supprimée." >&2
+    fi
+    if [ -n "$schema" ]; then
+        psql_admin -c "DROP SCHEMA IF EXISTS \"$schema\" CASCADE" >/dev/null \
+            || echo "run.sh: le schéma $schema n'a pas pu être supprimé." >&2
+    fi
+}
+
 # stop_server PID: SIGTERM, then SIGKILL after 10 s, to a server the stage started from its copy
 # ($work/etrange), and only while PID still is one: a pid may have been reused since.
 stop_server() {

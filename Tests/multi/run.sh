@@ -31,26 +31,14 @@ if ! python3 -c 'import websockets.sync.client, pytest, requests' 2>/dev/null; t
 fi
 
 work="$(mktemp -d /tmp/etrange-multi.XXXXXX)"
-suffix="$(python3 -c 'import secrets; print(secrets.token_hex(6))')"
 pids=()
-database=""
-schema=""
 status=0
 
 cleanup() {
   local code=$?
   set +e
   for pid in "${pids[@]}"; do stop_server "$pid"; done
-  if [ -n "$database" ]; then
-    psql_admin -c "DROP DATABASE IF EXISTS \"$database\" WITH (FORCE)" 2>/dev/null \
-      || psql_admin -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '$database'" \
-                    -c "DROP DATABASE IF EXISTS \"$database\"" \
-      || echo "run.sh: la base $database n'a pas pu être supprimée." >&2
-  fi
-  if [ -n "$schema" ]; then
-    psql_admin -c "DROP SCHEMA IF EXISTS \"$schema\" CASCADE" \
-      || echo "run.sh: le schéma $schema n'a pas pu être supprimé." >&2
-  fi
+  drop_postgres
   if [ "$status" -eq 0 ] && [ "$code" -eq 0 ]; then
     rm -rf "$work"
   else
@@ -75,25 +63,7 @@ show_logs() {
 cp "$binary" "$work/etrange"
 
 # The database both instances share.
-database_url=""
-candidate="etrange_multi_$suffix"
-if psql_admin -c "CREATE DATABASE \"$candidate\"" 2>"$work/createdb.err"; then
-  database="$candidate"
-  database_url="$(python3 - "$admin_url" "$database" <<'EOF'
-import sys
-from urllib.parse import urlsplit, urlunsplit
-url, name = sys.argv[1], sys.argv[2]
-parts = urlsplit(url)
-print(urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment)))
-EOF
-)"
-  echo "run.sh: base de test $database"
-else
-  echo "run.sh: CREATE DATABASE refusé ($(tr '\n' ' ' <"$work/createdb.err")) : un schéma neuf dans la base donnée à la place." >&2
-  schema="multi_$suffix"
-  database_url="$admin_url"
-  echo "run.sh: schéma de test $schema"
-fi
+fresh_postgres multi
 
 ports=($(python3 - <<'EOF'
 import socket
