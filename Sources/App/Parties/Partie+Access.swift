@@ -24,12 +24,13 @@ extension Partie {
         return VisiblePartie(partie: partie, id: id, isMJ: partie.$mj.id == caller.userID)
     }
 
-    /// Like `visible`, but only for the MJ; members who are not get a 403.
-    static func managed(_ id: Int, by caller: Caller, on db: any Database) async throws -> VisiblePartie {
+    /// Like `visible`, but only for the MJ; members who are not get `refusal`, a 403.
+    static func managed(
+        _ id: Int, by caller: Caller, on db: any Database,
+        refusal: AppError = .forbidden("Seul le MJ de la partie peut faire cela.")
+    ) async throws -> VisiblePartie {
         let visible = try await visible(id, to: caller, on: db)
-        guard visible.isMJ else {
-            throw AppError.forbidden("Seul le MJ de la partie peut faire cela.")
-        }
+        guard visible.isMJ else { throw refusal }
         return visible
     }
 

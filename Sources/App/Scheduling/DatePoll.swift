@@ -24,6 +24,12 @@ final class DatePoll: Model, @unchecked Sendable {
     init() {}
 }
 
+extension DatePoll: PartieOwned {
+    var partieID: Int { $partie.id }
+    static let notFound = AppError.notFound("Sondage introuvable.")
+    static let onlyTheMJ = AppError.forbidden("Seul le MJ de la partie peut gérer ses sondages de dates.")
+}
+
 final class DatePollSlot: Model, @unchecked Sendable {
     static let schema = "date_poll_slots"
 

@@ -30,8 +30,7 @@ struct DatePollsController: RouteCollection {
     func create(req: Request) async throws -> Response {
         let caller = try req.caller
         let body = try req.json(CreatePollRequest.self)
-        let partie = try await Partie.visible(req.intParameter(), to: caller, on: req.db)
-        guard partie.isMJ else { throw Self.onlyTheMJ }
+        let partie = try await Partie.managed(req.intParameter(), by: caller, on: req.db, refusal: DatePoll.onlyTheMJ)
         let now = req.now
         let poll = DatePoll()
         poll.$partie.id = partie.id
@@ -56,7 +55,7 @@ struct DatePollsController: RouteCollection {
     }
 
     func show(req: Request) async throws -> PollResponse {
-        let (poll, partie) = try await Self.visible(req.uuidParameter(), to: req.caller, on: req.readDB)
+        let (poll, partie) = try await DatePoll.visible(req.uuidParameter(), to: req.caller, on: req.readDB)
         return try await Self.responses([poll], partie: partie, on: req.readDB)[0]
     }
 
@@ -65,7 +64,7 @@ struct DatePollsController: RouteCollection {
         let caller = try req.caller
         let id = try req.uuidParameter()
         let body = try req.json(PollAnswersRequest.self)
-        let (_, partie) = try await Self.visible(id, to: caller, on: req.db)
+        let (_, partie) = try await DatePoll.visible(id, to: caller, on: req.db)
         let slotIDs = Set(
             try await DatePollSlot.query(on: req.db).filter(\.$poll.$id == id).all().map { try $0.requireID() })
         guard (1...PollSlots.count.upperBound).contains(body.answers.count) else {
@@ -79,9 +78,7 @@ struct DatePollsController: RouteCollection {
         }
         let now = req.now
         try await req.db.transaction { db in
-            guard let status = try await DatePoll.lock(id, on: db) else {
-                throw AppError.notFound("Sondage introuvable.")
-            }
+            guard let status = try await DatePoll.lock(id, on: db) else { throw DatePoll.notFound }
             guard status == .open else { throw Self.notOpen(status) }
             for item in body.answers {
                 try await DatePoll.upsertAnswer(
@@ -100,7 +97,7 @@ struct DatePollsController: RouteCollection {
         let caller = try req.caller
         let id = try req.uuidParameter()
         let body = try req.json(ClosePollRequest.self)
-        let (poll, partie) = try await Self.managed(id, by: caller, on: req.db)
+        let (poll, partie) = try await DatePoll.managed(id, by: caller, on: req.db)
         guard
             let slot = try await DatePollSlot.query(on: req.db).filter(\.$id == body.slotId)
                 .filter(\.$poll.$id == id).first()
@@ -132,7 +129,7 @@ struct DatePollsController: RouteCollection {
     func cancel(req: Request) async throws -> PollResponse {
         let caller = try req.caller
         let id = try req.uuidParameter()
-        let (_, partie) = try await Self.managed(id, by: caller, on: req.db)
+        let (_, partie) = try await DatePoll.managed(id, by: caller, on: req.db)
         let now = req.now
         try await req.db.transaction { db in
             try await Self.end(id, as: .cancelled, at: now, on: db)
@@ -163,32 +160,13 @@ struct DatePollsController: RouteCollection {
         }
     }
 
-    static let onlyTheMJ = AppError.forbidden("Seul le MJ de la partie peut gérer ses sondages de dates.")
-
     static func notOpen(_ status: PollStatus) -> AppError {
         AppError.conflict(
             "Le sondage est « \(status.rawValue) » (\(status.label)) : il ne prend plus de réponses ni de décision.")
     }
 
-    /// The poll if the caller belongs to its partie; the same 404 as for a poll that does not
-    /// exist for anyone else.
-    static func visible(_ id: UUID, to caller: Caller, on db: any Database) async throws -> (DatePoll, VisiblePartie) {
-        guard let poll = try await DatePoll.find(id, on: db),
-            let partie = try? await Partie.visible(poll.$partie.id, to: caller, on: db)
-        else {
-            throw AppError.notFound("Sondage introuvable.")
-        }
-        return (poll, partie)
-    }
-
-    static func managed(_ id: UUID, by caller: Caller, on db: any Database) async throws -> (DatePoll, VisiblePartie) {
-        let (poll, partie) = try await visible(id, to: caller, on: db)
-        guard partie.isMJ else { throw onlyTheMJ }
-        return (poll, partie)
-    }
-
     static func reload(_ id: UUID, partie: VisiblePartie, on db: any Database) async throws -> PollResponse {
-        guard let poll = try await DatePoll.find(id, on: db) else { throw AppError.notFound("Sondage introuvable.") }
+        guard let poll = try await DatePoll.find(id, on: db) else { throw DatePoll.notFound }
         return try await responses([poll], partie: partie, on: db)[0]
     }
 

@@ -16,9 +16,6 @@ struct SeriesController: RouteCollection {
         series.post("occurrences", ":index", use: makeOccurrence)
     }
 
-    static let onlyTheMJ = AppError.forbidden("Seul le MJ de la partie peut créer ou modifier ses séries de sessions.")
-    static let notFound = AppError.notFound("Série introuvable.")
-
     func list(req: Request) async throws -> [SeriesResponse] {
         let partie = try await Partie.visible(req.intParameter(), to: req.caller, on: req.readDB)
         let series = try await SessionSeries.query(on: req.readDB).filter(\.$partie.$id == partie.id)
@@ -27,15 +24,15 @@ struct SeriesController: RouteCollection {
     }
 
     func show(req: Request) async throws -> SeriesResponse {
-        let (series, _) = try await Self.visible(req.uuidParameter(), to: req.caller, on: req.readDB)
+        let (series, _) = try await SessionSeries.visible(req.uuidParameter(), to: req.caller, on: req.readDB)
         return try await Self.responses([series], now: req.now, on: req.readDB)[0]
     }
 
     func create(req: Request) async throws -> Response {
         let caller = try req.caller
         let body = try req.json(CreateSeriesRequest.self)
-        let partie = try await Partie.visible(req.intParameter(), to: caller, on: req.db)
-        guard partie.isMJ else { throw Self.onlyTheMJ }
+        let partie = try await Partie.managed(
+            req.intParameter(), by: caller, on: req.db, refusal: SessionSeries.onlyTheMJ)
         let now = req.now
         let rule = try Self.rule(
             RecurrenceRule.make(
@@ -69,8 +66,7 @@ struct SeriesController: RouteCollection {
         let caller = try req.caller
         let id = try req.uuidParameter()
         let body = try req.json(UpdateSeriesRequest.self)
-        let (found, _) = try await Self.visible(id, to: caller, on: req.db)
-        guard try await Partie.visible(found.$partie.id, to: caller, on: req.db).isMJ else { throw Self.onlyTheMJ }
+        let (found, _) = try await SessionSeries.managed(id, by: caller, on: req.db)
         switch body.scope {
         case "following": break
         case "one":
@@ -115,7 +111,7 @@ struct SeriesController: RouteCollection {
         let (takenOver, moved, deleted): (UUID?, [UUID], [UUID]) = try await req.db.transaction { db in
             var moved: [UUID] = []
             var deleted: [UUID] = []
-            guard let series = try await SessionSeries.lock(id, on: db) else { throw Self.notFound }
+            guard let series = try await SessionSeries.lock(id, on: db) else { throw SessionSeries.notFound }
             // Read again under the lock: another edit may have ended the series meanwhile.
             guard try series.rule.contains(k) else {
                 throw AppError.conflict("La série vient de changer : rechargez-la avant de réessayer.")
@@ -201,11 +197,10 @@ struct SeriesController: RouteCollection {
         let caller = try req.caller
         let id = try req.uuidParameter()
         let index = try req.intParameter("index")
-        let (found, _) = try await Self.visible(id, to: caller, on: req.db)
-        guard try await Partie.visible(found.$partie.id, to: caller, on: req.db).isMJ else { throw Self.onlyTheMJ }
+        _ = try await SessionSeries.managed(id, by: caller, on: req.db)
         let now = req.now
         let (sessionID, created): (UUID, Bool) = try await req.db.transaction { db in
-            guard let series = try await SessionSeries.lock(id, on: db) else { throw Self.notFound }
+            guard let series = try await SessionSeries.lock(id, on: db) else { throw SessionSeries.notFound }
             if let link = try await SeriesOccurrence.query(on: db).filter(\.$series.$id == id)
                 .filter(\.$index == index).first()
             {
@@ -246,18 +241,8 @@ struct SeriesController: RouteCollection {
         }
     }
 
-    /// The series if the caller belongs to its partie; the same 404 as for one that does not exist.
-    static func visible(_ id: UUID, to caller: Caller, on db: any Database) async throws -> (
-        SessionSeries, VisiblePartie
-    ) {
-        guard let series = try await SessionSeries.find(id, on: db),
-            let partie = try? await Partie.visible(series.$partie.id, to: caller, on: db)
-        else { throw notFound }
-        return (series, partie)
-    }
-
     static func reload(_ id: UUID, now: Date, on db: any Database) async throws -> SeriesResponse {
-        guard let series = try await SessionSeries.find(id, on: db) else { throw notFound }
+        guard let series = try await SessionSeries.find(id, on: db) else { throw SessionSeries.notFound }
         return try await responses([series], now: now, on: db)[0]
     }
 

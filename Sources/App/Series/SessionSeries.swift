@@ -70,6 +70,12 @@ final class SessionSeries: Model, @unchecked Sendable {
     }
 }
 
+extension SessionSeries: PartieOwned {
+    var partieID: Int { $partie.id }
+    static let notFound = AppError.notFound("Série introuvable.")
+    static let onlyTheMJ = AppError.forbidden("Seul le MJ de la partie peut créer ou modifier ses séries de sessions.")
+}
+
 /// One occurrence of a series made into a session. `original_start` is where the rule put it:
 /// a session moved since is an exception (RECURRENCE-ID), a cancelled or deleted one an EXDATE.
 final class SeriesOccurrence: Model, @unchecked Sendable {
