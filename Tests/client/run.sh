@@ -38,16 +38,9 @@ cleanup() {
   set +e
   stop_current
   drop_postgres
-  if [ "$status" -eq 0 ] && [ "$code" -eq 0 ]; then
-    rm -rf "$work"
-  else
-    rm -f "$work/etrange"
-    echo "run.sh: journaux du serveur gardés dans $work" >&2
-  fi
+  clear_work "$status" "$code" "journaux du serveur"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit cleanup
 
 # A copy, so that a rebuild cannot swap the binary under the running server.
 copy_server "$binary" "$work"

@@ -64,17 +64,10 @@ cleanup() {
     psql_admin -c "SET client_min_messages = warning" -c "DROP SCHEMA IF EXISTS \"$schema\" CASCADE" \
       || echo "run.sh: le schéma $schema n'a pas pu être supprimé." >&2
   fi
-  if [ "$status" -eq 0 ] && [ "$code" -eq 0 ]; then
-    rm -rf "$work"
-  else
-    show_logs
-    rm -f "$work/etrange"
-    echo "run.sh: journaux et bases gardés dans $work" >&2
-  fi
+  if [ "$status" -ne 0 ] || [ "$code" -ne 0 ]; then show_logs; fi
+  clear_work "$status" "$code" "journaux et bases"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit cleanup
 
 # A copy, so that a rebuild cannot swap the binary under the running servers.
 cp "$binary" "$work/etrange"

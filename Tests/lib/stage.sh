@@ -89,6 +89,25 @@ drop_postgres() {
     fi
 }
 
+# on_exit FUNCTION: runs FUNCTION when the stage exits, Ctrl-C (130) and SIGTERM (143) included.
+on_exit() {
+    trap "$1" EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
+# clear_work STATUS CODE WHAT: from the stage's exit function, with the stage's status and the
+# exit code: removes $work when both are 0; else keeps it for WHAT it holds (said on stderr),
+# without the server's copy.
+clear_work() {
+    if [ "$1" -eq 0 ] && [ "$2" -eq 0 ]; then
+        rm -rf "$work"
+    else
+        rm -f "$work/etrange"
+        echo "run.sh: $3 gardés dans $work" >&2
+    fi
+}
+
 # stop_server PID: SIGTERM, then SIGKILL after 10 s, to a server the stage started from its copy
 # ($work/etrange), and only while PID still is one: a pid may have been reused since.
 stop_server() {

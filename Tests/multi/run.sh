@@ -39,16 +39,9 @@ cleanup() {
   set +e
   for pid in "${pids[@]}"; do stop_server "$pid"; done
   drop_postgres
-  if [ "$status" -eq 0 ] && [ "$code" -eq 0 ]; then
-    rm -rf "$work"
-  else
-    rm -f "$work/etrange"
-    echo "run.sh: journaux des serveurs gardés dans $work" >&2
-  fi
+  clear_work "$status" "$code" "journaux des serveurs"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit cleanup
 
 show_logs() {
   for name in a b; do
