@@ -122,21 +122,6 @@ struct RSVPSummary: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey { case yes, maybe, no, mine }
 
-    init(yes: Int, maybe: Int, no: Int, mine: MyRSVP?) {
-        self.yes = yes
-        self.maybe = maybe
-        self.no = no
-        self.mine = mine
-    }
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        yes = try c.decode(Int.self, forKey: .yes)
-        maybe = try c.decode(Int.self, forKey: .maybe)
-        no = try c.decode(Int.self, forKey: .no)
-        mine = try c.decodeIfPresent(MyRSVP.self, forKey: .mine)
-    }
-
     /// `mine` is written as null rather than left out.
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -172,17 +157,6 @@ struct MyRSVP: Codable, Equatable, Sendable {
     let comment: String?
 
     enum CodingKeys: String, CodingKey { case answer, comment }
-
-    init(answer: Availability, comment: String?) {
-        self.answer = answer
-        self.comment = comment
-    }
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        answer = try c.decode(Availability.self, forKey: .answer)
-        comment = try c.decodeIfPresent(String.self, forKey: .comment)
-    }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
