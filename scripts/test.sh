@@ -72,29 +72,26 @@ set -e
 log "building the etrange executable"
 swift build --product etrange 2>&1 | tail -n 1
 
-log "a newcomer's first minutes: migrate, seed-demo, serve, demo login"
-bash Tests/smoke/run.sh .build/debug/etrange || failed+=("smoke")
-
-log "the command line: typos refused, one-line failures, an install serving from elsewhere, backup under writes, restore"
-bash Tests/cli/run.sh .build/debug/etrange || failed+=("cli")
-
-log "two instances on one PostgreSQL cluster (live events across instances)"
-bash Tests/multi/run.sh .build/debug/etrange || failed+=("two instances")
-
-log "the JavaScript client (clients/js) against the server, node --test (SQLite and PostgreSQL)"
-bash Tests/client/run.sh .build/debug/etrange || failed+=("client")
-
-log "behind a real nginx with deploy/nginx.conf over TLS (redirect, slow heads, connection caps, client addresses and scheme, wss://, invitation links)"
-bash Tests/proxy/run.sh .build/debug/etrange || failed+=("proxy")
-
-log "fuzzing the API from its OpenAPI document (schemathesis, anonymous and as the MJ)"
-bash Tests/fuzz/run.sh .build/debug/etrange || failed+=("fuzz")
-
-log "crash safety: SIGKILL under load, restart, nothing acknowledged lost (SQLite and PostgreSQL)"
-bash Tests/crash/run.sh .build/debug/etrange || failed+=("crash")
-
-log "browser story (headless Chromium, an MJ and a player)"
-ETRANGE_BINARY=.build/debug/etrange bash Tests/browser/run.sh || failed+=("browser")
+# stage NAME WHAT COMMAND…: one stage run against the executable; NAME is listed at the end if it fails.
+stage() {
+    local name="$1" what="$2"
+    shift 2
+    log "$what"
+    "$@" || failed+=("$name")
+}
+binary=.build/debug/etrange
+stage smoke "a newcomer's first minutes: migrate, seed-demo, serve, demo login" bash Tests/smoke/run.sh "$binary"
+stage cli "the command line: typos refused, one-line failures, an install serving from elsewhere, backup under writes, restore" \
+    bash Tests/cli/run.sh "$binary"
+stage "two instances" "two instances on one PostgreSQL cluster (live events across instances)" bash Tests/multi/run.sh "$binary"
+stage client "the JavaScript client (clients/js) against the server, node --test (SQLite and PostgreSQL)" \
+    bash Tests/client/run.sh "$binary"
+stage proxy "behind a real nginx with deploy/nginx.conf over TLS (redirect, slow heads, connection caps, client addresses and scheme, wss://, invitation links)" \
+    bash Tests/proxy/run.sh "$binary"
+stage fuzz "fuzzing the API from its OpenAPI document (schemathesis, anonymous and as the MJ)" bash Tests/fuzz/run.sh "$binary"
+stage crash "crash safety: SIGKILL under load, restart, nothing acknowledged lost (SQLite and PostgreSQL)" \
+    bash Tests/crash/run.sh "$binary"
+stage browser "browser story (headless Chromium, an MJ and a player)" env ETRANGE_BINARY="$binary" bash Tests/browser/run.sh
 
 log "summary"
 grep -E "Test run with [0-9]+ tests" "$swift_log" | tail -n 1 || true
