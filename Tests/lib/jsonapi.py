@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+# The password of the accounts `register` makes.
+PASSWORD = "mot-de-passe-solide"
+
 
 def json_request(token: str | None = None, body=None) -> tuple[dict, str | None]:
     """The headers and the body of a call: JSON both ways, the token as a bearer."""
@@ -40,5 +43,5 @@ def register(base: str, name: str) -> tuple[str, int]:
     import secrets
 
     auth = call(base, "POST", "/api/auth/register",
-                body={"username": f"{name}{secrets.token_hex(3)}", "password": "mot-de-passe-solide"})
+                body={"username": f"{name}{secrets.token_hex(3)}", "password": PASSWORD})
     return auth["token"], auth["user"]["id"]

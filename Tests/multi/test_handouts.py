@@ -4,19 +4,11 @@ database, not on the disk of the instance that received the upload. Run by Tests
 from __future__ import annotations
 
 import base64
-import os
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lib"))
-from jsonapi import call, checked, register  # noqa: E402
-
-A = (os.environ.get("ETRANGE_A") or "").rstrip("/")
-B = (os.environ.get("ETRANGE_B") or "").rstrip("/")
-if not (A and B):
-    pytest.skip("ETRANGE_A et ETRANGE_B : lancez Tests/multi/run.sh.", allow_module_level=True)
+from instances import A, B  # first: it puts Tests/lib, jsonapi's folder, on the path
+from jsonapi import call, checked, register
 
 requests = pytest.importorskip("requests")
 

@@ -4,22 +4,14 @@ Run by Tests/multi/run.sh."""
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lib"))
-from jsonapi import call, register  # noqa: E402
-
-A = (os.environ.get("ETRANGE_A") or "").rstrip("/")
-B = (os.environ.get("ETRANGE_B") or "").rstrip("/")
-if not (A and B):
-    pytest.skip("ETRANGE_A et ETRANGE_B : lancez Tests/multi/run.sh.", allow_module_level=True)
+from instances import A, B  # first: it puts Tests/lib, jsonapi's folder, on the path
+from jsonapi import call, register
 
 requests = pytest.importorskip("requests")
 

@@ -16,32 +16,22 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import secrets
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lib"))
-from jsonapi import checked, json_request  # noqa: E402
-
-A = (os.environ.get("ETRANGE_A") or "").rstrip("/")
-B = (os.environ.get("ETRANGE_B") or "").rstrip("/")
-if not (A and B):
-    pytest.skip("ETRANGE_A et ETRANGE_B doivent donner les adresses de deux instances "
-                "sur la même base PostgreSQL : lancez Tests/multi/run.sh.", allow_module_level=True)
+from instances import A, B  # first: it puts Tests/lib, jsonapi's folder, on the path
+from jsonapi import PASSWORD, checked, json_request, register
 
 requests = pytest.importorskip("requests")
 ws_client = pytest.importorskip("websockets.sync.client")
 
 LIMIT = 1.0            # the acceptance criterion, in seconds
 PATIENCE = 10.0        # how long to wait for what is not being timed
-PASSWORD = "mot-de-passe-solide"
 
 
 def log(message: str) -> None:
@@ -206,12 +196,6 @@ class Story:
     sockets: dict[str, LiveSocket] = field(default_factory=dict)
     latencies: dict[str, tuple[float, float]] = field(default_factory=dict)
     failed: str | None = None
-
-
-def register(base: str, prefix: str) -> tuple[str, int]:
-    username = f"{prefix}-{secrets.token_hex(4)}"
-    answer = call(base, "POST", "/api/auth/register", body={"username": username, "password": PASSWORD})
-    return answer["token"], answer["user"]["id"]
 
 
 @pytest.fixture(scope="module")
