@@ -85,6 +85,10 @@ private func configureDatabase(_ app: Application, config: AppConfig) async thro
         let sql = app.db.sql
         try await sql.raw("PRAGMA journal_mode=WAL").run()
         try await sql.raw(config.sqliteFullSync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL").run()
+        let (databases, logger) = (app.databases, app.logger)
+        app.groupCommit = GroupCommit(
+            path: url.path, fullSync: config.sqliteFullSync, threadPool: app.threadPool,
+            writer: { databases.database(logger: logger, on: loop)! })
     case .postgres(let url):
         var postgres = try SQLPostgresConfiguration(url: url)
         if let schema = config.databaseSchema {

@@ -92,7 +92,16 @@ import Vapor
             PersonStatement(userID: 1, characterID: nil),
             RecordEventStatement(
                 .chatMessage, in: UUID(), text: "{}", at: pinnedStart, visibility: .all, recipientID: nil),
-            ChatLineStatement(.text, body: "Bonsoir", by: nil, drawID: nil, in: UUID(), at: pinnedStart),
+            ChatLineStatement(
+                .text, body: "Bonsoir", by: nil, scope: .public, drawID: nil, pinned: false, in: UUID(), at: pinnedStart
+            ),
+            JournalEntryStatement(
+                .chatMessage, id: UUID(), in: UUID(), seq: 1, text: "{}", at: pinnedStart, visibility: .all,
+                messageID: nil),
+            LastSeqStatement(in: UUID()),
+            ActiveStatement(1, in: UUID(), at: pinnedStart),
+            RecipientStatement(message: 1, user: 2),
+            AudienceStatement(event: UUID(), user: 2),
         ]
         for statement in statements {
             #expect(statement.isWellFormed, "\(type(of: statement))")
@@ -328,7 +337,8 @@ import Vapor
             try await mj.waitFor("the start") { $0.contains { $0.data["status"] as? String == "active" } }
             try await api.db.transaction { db in
                 _ = try await Participation.lockSession(session.id, on: db)
-                try await Chat.post(.text, body: "Déjà écrit", by: nil, in: session.id, at: Date(), on: db)
+                try await Chat.post(
+                    .init(kind: .text, body: "Déjà écrit", author: nil, sessionID: session.id, at: Date()), on: db)
             }
             try await api.db.transaction { db in
                 try await (db as! any SQLDatabase).update(Session.schema)

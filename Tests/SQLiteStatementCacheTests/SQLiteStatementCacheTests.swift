@@ -128,4 +128,29 @@ import Testing
         }
         try await fixture.tearDown()
     }
+
+    /// The group commit's connection: it writes, checks foreign keys as SQLiteKit's connections do,
+    /// commits with the durability it is given, and keeps each statement compiled once.
+    @Test func aWritingConnectionWritesWithTheWritersSettings() async throws {
+        let fixture = try await Fixture(threads: 1)
+        let writer = SQLiteCompiledConnection(path: fixture.path, role: .writer(fullSync: true))
+        try writer.execute("CREATE TABLE scores (person_id INTEGER NOT NULL REFERENCES people (id), points INTEGER)")
+        let insert = "INSERT INTO scores (person_id, points) VALUES ($1, $2) RETURNING points"
+        try writer.execute("BEGIN IMMEDIATE")
+        for points in 1...3 {
+            #expect(try writer.all(insert, [1, points]).first?.decode(column: "points", as: Int.self) == points)
+        }
+        #expect(throws: SQLiteStatementError.self, "a person who does not exist") { try writer.all(insert, [99, 0]) }
+        try writer.execute("COMMIT")
+        #expect(writer.compilations == 1)
+        #expect(try writer.all("PRAGMA synchronous", []).first?.decode(column: "synchronous", as: Int.self) == 2)
+        let cache = SQLiteStatementCache(path: fixture.path, threadPool: fixture.pool)
+        #expect(
+            try await cache.all(sql: "SELECT COUNT(*) AS n FROM scores", binds: [], on: loop).first?.decode(
+                column: "n", as: Int.self) == 3)
+        writer.close()
+        cache.close()
+        #expect(try fixture.openFiles().isEmpty)
+        try await fixture.tearDown()
+    }
 }

@@ -187,7 +187,10 @@ struct CardsController: RouteCollection {
             case .public:
                 try await LiveEvents.record(.cardsDrawn, in: id, data: response, at: now, on: db)
                 try await Chat.post(
-                    .draw, body: result.chatLine, by: caller.user, drawID: draw.id, in: id, at: now, on: db)
+                    .init(
+                        kind: .draw, body: result.chatLine, author: caller.user, drawID: draw.id, sessionID: id, at: now
+                    ),
+                    on: db)
             case .mj:
                 try await LiveEvents.record(
                     .cardsDrawn, in: id, data: response, at: now,

@@ -28,21 +28,32 @@ struct ChatController: RouteCollection {
         try req.limit(
             "chat:\(caller.userID)", req.application.config.limits.chat, reason: "Trop de messages d'affilée.")
         let now = req.now
-        let message = try await req.db.transaction { db -> MessageResponse in
-            guard let writer = try await Participation.lockForWriter(caller.userID, in: id, on: db) else {
-                throw AppError.notFound("Session introuvable.")
+        let line = Chat.NewLine(
+            kind: .text, body: text, author: caller.user, scope: scope, recipients: recipients,
+            pinned: body.pinned == true, sessionID: id, at: now)
+        let message: MessageResponse
+        do {
+            guard let group = req.application.groupCommit else { throw GroupCommit.NeedsTransaction() }
+            message = try await group.submit { batch in
+                guard let writer = try Participation.lockForWriter(caller.userID, in: id, in: batch) else {
+                    throw AppError.notFound("Session introuvable.")
+                }
+                try writer.mayWriteInChat(isMJ: access.isMJ)
+                guard !writer.idle else { throw GroupCommit.NeedsTransaction() }
+                if batch.firstActivity(of: caller.userID, in: id) {
+                    try batch.run(ActiveStatement(caller.userID, in: id, at: now))
+                }
+                return try Chat.post(line, in: batch)
             }
-            guard !writer.status.isFinal else {
-                throw AppError.conflict(
-                    "La session est « \(writer.status.rawValue) » (\(writer.status.label)) : sa discussion est fermée.")
+        } catch is GroupCommit.NeedsTransaction {
+            message = try await req.db.transaction { db -> MessageResponse in
+                guard let writer = try await Participation.lockForWriter(caller.userID, in: id, on: db) else {
+                    throw AppError.notFound("Session introuvable.")
+                }
+                try writer.mayWriteInChat(isMJ: access.isMJ)
+                try await Participation.active(userID: caller.userID, in: id, idle: writer.idle, at: now, on: db)
+                return try await Chat.post(line, on: db)
             }
-            guard access.isMJ || writer.seated else {
-                throw AppError.forbidden("Rejoignez la session pour écrire dans son chat.")
-            }
-            try await Participation.active(userID: caller.userID, in: id, idle: writer.idle, at: now, on: db)
-            return try await Chat.post(
-                .text, body: text, by: caller.user, scope: scope, recipients: recipients,
-                pinned: body.pinned == true, in: id, at: now, on: db)
         }
         await req.announce(id)
         return try await message.encodeResponse(status: .created, for: req)
@@ -138,36 +149,55 @@ struct ChatController: RouteCollection {
 }
 
 enum Chat {
-    /// Adds a message inside the caller's transaction (which holds the session's lock) and
-    /// announces it on the live channel: a private line only to the MJ, its author and its
-    /// recipients.
+    /// A line to add, as the chat, a draw's result or a change of the session's state writes it.
+    struct NewLine: Sendable {
+        let kind: MessageKind
+        let body: String
+        let author: User?
+        var scope: MessageScope = .public
+        var recipients: [UserSummary] = []
+        var pinned = false
+        var drawID: UUID? = nil
+        let sessionID: UUID
+        let at: Date
+
+        fileprivate var statement: ChatLineStatement {
+            ChatLineStatement(
+                kind, body: body, by: author?.id, scope: scope, drawID: drawID, pinned: pinned, in: sessionID, at: at)
+        }
+
+        fileprivate func response(id: Int) -> MessageResponse {
+            MessageResponse(
+                id: id, sessionId: sessionID, kind: kind, scope: scope, author: author, body: body, drawId: drawID,
+                recipients: recipients, createdAt: at, pinnedAt: pinned ? at : nil)
+        }
+    }
+
+    /// Adds a line inside the caller's transaction (which holds the session's lock) and journals
+    /// it for the live channel: a private line only for the MJ, its author and its recipients.
     @discardableResult
-    static func post(
-        _ kind: MessageKind, body: String, by author: User?, scope: MessageScope = .public,
-        recipients: [UserSummary] = [], pinned: Bool = false, drawID: UUID? = nil, in sessionID: UUID, at now: Date,
-        on db: any Database
-    ) async throws -> MessageResponse {
+    static func post(_ line: NewLine, on db: any Database) async throws -> MessageResponse {
         // Written without the model: chat lines are the live channel's busiest write.
-        guard
-            let row = try await db.first(
-                ChatLineStatement(
-                    kind, body: body, by: author?.id, scope: scope, drawID: drawID, in: sessionID, at: now))
-        else {
-            throw AppError.notFound("Session introuvable.")
+        guard let row = try await db.first(line.statement) else { throw AppError.notFound("Session introuvable.") }
+        let message = line.response(id: try row.decode(column: "id", as: Int.self))
+        for recipient in line.recipients {
+            _ = try await db.all(RecipientStatement(message: message.id, user: recipient.id))
         }
-        let id = try row.decode(column: "id", as: Int.self)
-        if pinned {
-            try await db.sql.update(SessionMessage.schema).set("pinned_at", to: now).where("id", .equal, id).run()
+        try await record(.chatMessage, message, in: line.sessionID, at: line.at, on: db)
+        return message
+    }
+
+    /// `post` in SQLite's group commit, with the same statements.
+    static func post(_ line: NewLine, in batch: GroupCommit.Batch) throws -> MessageResponse {
+        guard let row = try batch.first(line.statement) else { throw AppError.notFound("Session introuvable.") }
+        let message = line.response(id: try row.decode(column: "id", as: Int.self))
+        for recipient in line.recipients {
+            try batch.run(RecipientStatement(message: message.id, user: recipient.id))
         }
-        if !recipients.isEmpty {
-            var insert = db.sql.insert(into: Recipients.schema).columns("message_id", "user_id")
-            for recipient in recipients { insert = insert.values(SQLBind(id), SQLBind(recipient.id)) }
-            try await insert.run()
-        }
-        let message = MessageResponse(
-            id: id, sessionId: sessionID, kind: kind, scope: scope, author: author, body: body, drawId: drawID,
-            recipients: recipients, createdAt: now, pinnedAt: pinned ? now : nil)
-        try await record(.chatMessage, message, in: sessionID, at: now, on: db)
+        let (visibility, audience) = readers(of: message)
+        try LiveEvents.record(
+            .chatMessage, in: line.sessionID, data: message, at: line.at, visibility: visibility, audience: audience,
+            messageID: message.id, in: batch)
         return message
     }
 
@@ -175,14 +205,17 @@ enum Chat {
     static func record(
         _ type: LiveEventType, _ message: MessageResponse, in sessionID: UUID, at now: Date, on db: any Database
     ) async throws {
-        guard message.scope == .private else {
-            try await LiveEvents.record(type, in: sessionID, data: message, at: now, messageID: message.id, on: db)
-            return
-        }
-        let audience = Set(message.recipients.map(\.id) + [message.userId].compactMap { $0 })
+        let (visibility, audience) = readers(of: message)
         try await LiveEvents.record(
-            type, in: sessionID, data: message, at: now, visibility: .mj, audience: audience, messageID: message.id,
-            on: db)
+            type, in: sessionID, data: message, at: now, visibility: visibility, audience: audience,
+            messageID: message.id, on: db)
+    }
+
+    /// Who may see a line's events: everyone, or for a private line the MJ, its author and its
+    /// recipients.
+    private static func readers(of message: MessageResponse) -> (EventVisibility, Set<Int>) {
+        guard message.scope == .private else { return (.all, []) }
+        return (.mj, Set(message.recipients.map(\.id) + [message.userId].compactMap { $0 }))
     }
 
     /// The events already journaled about a line now carry what it has become: a deleted line's
@@ -261,19 +294,29 @@ enum Chat {
 /// `Chat.post`'s line; PostgreSQL types a null author or draw by its column.
 struct ChatLineStatement: HotStatement {
     static let sql = """
-        INSERT INTO \(SessionMessage.schema) (session_id, user_id, kind, body, draw_id, created_at, scope)
-        VALUES ($1, $2, $3, $4, $5, $6, $7)
+        INSERT INTO \(SessionMessage.schema) (session_id, user_id, kind, body, draw_id, created_at, scope, pinned_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $8 THEN $6 END)
         RETURNING id
         """
     let binds: [HotBind]
 
     init(
-        _ kind: MessageKind, body: String, by authorID: Int?, scope: MessageScope = .public, drawID: UUID?,
+        _ kind: MessageKind, body: String, by authorID: Int?, scope: MessageScope, drawID: UUID?, pinned: Bool,
         in sessionID: UUID, at now: Date
     ) {
         binds = [
             .uuid(sessionID), .int(authorID), .text(kind.rawValue), .text(body), .uuid(drawID), .date(now),
-            .text(scope.rawValue),
+            .text(scope.rawValue), .bool(pinned),
         ]
+    }
+}
+
+/// One recipient of a private line of the MJ.
+struct RecipientStatement: HotStatement {
+    static let sql = "INSERT INTO \(Chat.Recipients.schema) (message_id, user_id) VALUES ($1, $2)"
+    let binds: [HotBind]
+
+    init(message: Int, user: Int) {
+        binds = [.int(message), .int(user)]
     }
 }

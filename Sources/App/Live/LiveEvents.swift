@@ -93,12 +93,26 @@ enum LiveEvents {
                 type, id: eventID, in: sessionID, text: text, at: now, visibility: visibility,
                 recipientID: recipientID, messageID: messageID))
         guard let row else { throw AppError.notFound("Session introuvable.") }
-        if !audience.isEmpty {
-            var insert = db.sql.insert(into: EventAudience.schema).columns("event_id", "user_id")
-            for userID in audience.sorted() { insert = insert.values(SQLBind(eventID), SQLBind(userID)) }
-            try await insert.run()
+        for userID in audience.sorted() {
+            _ = try await db.all(AudienceStatement(event: eventID, user: userID))
         }
         return try row.decode(column: "seq", as: Int.self)
+    }
+
+    /// `record` in SQLite's group commit, which hands out the number itself.
+    static func record<Data: Encodable>(
+        _ type: LiveEventType, in sessionID: UUID, data: Data, at now: Date, visibility: EventVisibility,
+        audience: Set<Int>, messageID: Int?, in batch: GroupCommit.Batch
+    ) throws {
+        let text = String(decoding: try JSONCoding.encoder.encode(data), as: UTF8.self)
+        let eventID = UUID()
+        try batch.run(
+            JournalEntryStatement(
+                type, id: eventID, in: sessionID, seq: try batch.nextSeq(in: sessionID), text: text, at: now,
+                visibility: visibility, messageID: messageID))
+        for userID in audience.sorted() {
+            try batch.run(AudienceStatement(event: eventID, user: userID))
+        }
     }
 
     static func person(userID: Int, characterID: UUID?, role: SeatRole?, on db: any Database) async throws
@@ -142,6 +156,35 @@ struct RecordEventStatement: HotStatement {
             .uuid(id), .uuid(sessionID), .text(type.rawValue), .date(now), .text(text),
             .text(visibility.rawValue), .int(recipientID), .int(messageID),
         ]
+    }
+}
+
+/// `LiveEvents.record` in SQLite's group commit: the row, with the number the batch gives it.
+struct JournalEntryStatement: HotStatement {
+    static let sql = """
+        INSERT INTO \(SessionEvent.schema) (id, session_id, seq, type, at, data, visibility, message_id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        """
+    let binds: [HotBind]
+
+    init(
+        _ type: LiveEventType, id: UUID, in sessionID: UUID, seq: Int, text: String, at now: Date,
+        visibility: EventVisibility, messageID: Int?
+    ) {
+        binds = [
+            .uuid(id), .uuid(sessionID), .int(seq), .text(type.rawValue), .date(now), .text(text),
+            .text(visibility.rawValue), .int(messageID),
+        ]
+    }
+}
+
+/// One person, besides the MJ, who receives an event of visibility `mj`.
+struct AudienceStatement: HotStatement {
+    static let sql = "INSERT INTO \(EventAudience.schema) (event_id, user_id) VALUES ($1, $2)"
+    let binds: [HotBind]
+
+    init(event: UUID, user: Int) {
+        binds = [.uuid(event), .int(user)]
     }
 }
 

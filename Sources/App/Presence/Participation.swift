@@ -48,16 +48,33 @@ enum Participation {
         let idle: Bool
 
         var seated: Bool { role != nil }
+
+        /// A line in the chat needs a session still open and a writer who holds a place or runs it.
+        func mayWriteInChat(isMJ: Bool) throws {
+            guard !status.isFinal else {
+                throw AppError.conflict(
+                    "La session est « \(status.rawValue) » (\(status.label)) : sa discussion est fermée.")
+            }
+            guard isMJ || seated else { throw AppError.forbidden("Rejoignez la session pour écrire dans son chat.") }
+        }
+
+        fileprivate init?(_ row: (any SQLRow)?) throws {
+            guard let row, let status = SessionStatus(rawValue: try row.decode(column: "status", as: String.self))
+            else { return nil }
+            self.status = status
+            cardValues = try row.decode(column: "card_values", as: String.self)
+            role = try row.decode(column: "seat_role", as: String?.self).flatMap(SeatRole.init(rawValue:))
+            idle = try row.decode(column: "idle", as: Bool.self)
+        }
     }
 
     static func lockForWriter(_ userID: Int, in id: UUID, on db: any Database) async throws -> Writer? {
-        guard let row = try await db.first(WriterStatement(userID, in: id)) else { return nil }
-        let rawStatus = try row.decode(column: "status", as: String.self)
-        guard let status = SessionStatus(rawValue: rawStatus) else { return nil }
-        return Writer(
-            status: status, cardValues: try row.decode(column: "card_values", as: String.self),
-            role: try row.decode(column: "seat_role", as: String?.self).flatMap(SeatRole.init(rawValue:)),
-            idle: try row.decode(column: "idle", as: Bool.self))
+        try Writer(try await db.first(WriterStatement(userID, in: id)))
+    }
+
+    /// `lockForWriter` in SQLite's group commit, whose transaction holds the only write lock.
+    static func lockForWriter(_ userID: Int, in id: UUID, in batch: GroupCommit.Batch) throws -> Writer? {
+        try Writer(try batch.first(WriterStatement(userID, in: id)))
     }
 
     /// The participant's place if it is still held.
@@ -244,10 +261,7 @@ enum Participation {
     /// A sign of the person themselves (a message, a draw), inside a transaction holding the
     /// session's lock: they are active again if they were `idle`, as read under that lock.
     static func active(userID: Int, in sessionID: UUID, idle: Bool, at now: Date, on db: any Database) async throws {
-        try await db.sql.update(SessionPresence.schema)
-            .set("last_active_at", to: now).set("idle_since", to: SQLLiteral.null)
-            .where("session_id", .equal, sessionID).where("user_id", .equal, userID)
-            .run()
+        _ = try await db.all(ActiveStatement(userID, in: sessionID, at: now))
         if idle { try await announce(.presenceActive, of: userID, in: sessionID, at: now, on: db) }
     }
 
@@ -463,6 +477,19 @@ struct TouchStatement: HotStatement {
 
     init(_ userID: Int, in sessionID: UUID, active: Bool, at now: Date) {
         binds = [.date(now), .bool(active), .uuid(sessionID), .int(userID)]
+    }
+}
+
+/// `Participation.active`: the person did something in the session, so they are not idle.
+struct ActiveStatement: HotStatement {
+    static let sql = """
+        UPDATE \(SessionPresence.schema) SET last_active_at = $1, idle_since = NULL
+        WHERE session_id = $2 AND user_id = $3
+        """
+    let binds: [HotBind]
+
+    init(_ userID: Int, in sessionID: UUID, at now: Date) {
+        binds = [.date(now), .uuid(sessionID), .int(userID)]
     }
 }
 

@@ -259,7 +259,8 @@ struct SessionsController: RouteCollection {
                 guard let moved = try await Session.find(id, on: db) else { return nil }
                 try await LiveEvents.record(
                     .sessionStatus, in: id, data: LiveEvents.status(of: moved, at: now), at: now, on: db)
-                try await Chat.post(.system, body: Chat.systemLine(for: next), by: nil, in: id, at: now, on: db)
+                try await Chat.post(
+                    .init(kind: .system, body: Chat.systemLine(for: next), author: nil, sessionID: id, at: now), on: db)
                 if let event = WebhookEvent(movingTo: next, by: action) {
                     try await Webhooks.enqueue(event, session: moved, partie: visible.partie.partie, at: now, on: db)
                 }

@@ -1,0 +1,235 @@
+import FluentKit
+import NIOConcurrencyHelpers
+import NIOPosix
+import SQLKit
+import SQLiteStatementCache
+import Vapor
+
+/// SQLite's group commit: the writes that arrive while a transaction runs wait for the next one,
+/// and one transaction takes them all, each in its own savepoint, in one trip to a blocking
+/// thread, on a connection that keeps its statements compiled. Through Fluent a chat line was six
+/// statements, each compiled anew and each a hop to the thread pool and back, one line after the
+/// other: about a millisecond of the single writer a line, of which SQLite's own work was under a
+/// tenth (BENCHMARKS.md, the profile of a chat line).
+///
+/// While a batch runs it holds the writer's only connection (`OneLoopDatabaseConfiguration`), so
+/// every other write waits as it waits for any transaction, and SQLite never sees two writers.
+/// A change that throws rolls back to its savepoint alone; the others commit. No one is answered
+/// before the transaction that holds their change has committed, so an acknowledged write is as
+/// durable as any other (`synchronous` is the writer's).
+///
+/// The batch is bounded by size (`maxChanges`) and by time in the simplest way: it never waits for
+/// more changes than arrived while the one before it ran. The running transaction is the window:
+/// at a few lines a second each goes alone at once, and under load batches grow by themselves,
+/// where a timer would add its wait to every line of a quiet table.
+final class GroupCommit: Sendable {
+    /// A change that cannot be made here and needs a transaction of its own through Fluent (an
+    /// idle writer wakes, which journals more than the line): thrown before it writes anything.
+    struct NeedsTransaction: Error {}
+
+    /// How many changes one transaction takes at most: enough to share a commit among a busy
+    /// instance's lines (the ceiling's gain flattens past fifty, BENCHMARKS.md), few enough that a
+    /// transaction stays well under a millisecond's work.
+    static let maxChanges = 64
+
+    private let connection: SQLiteCompiledConnection
+    private let writer: @Sendable () -> any Database
+    private let threadPool: NIOThreadPool
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        var queue: [Pending] = []
+        var draining = false
+        var batches = 0
+    }
+
+    fileprivate struct Pending: Sendable {
+        /// Makes the change in its savepoint and returns how to answer once the commit is known.
+        let apply: @Sendable (Batch) -> @Sendable (Result<Void, any Error>) -> Void
+        /// Answers a change that never reached a transaction.
+        let fail: @Sendable (any Error) -> Void
+    }
+
+    /// `writer` gives the database whose connection a batch holds: the application's writer.
+    init(path: String, fullSync: Bool, threadPool: NIOThreadPool, writer: @escaping @Sendable () -> any Database) {
+        connection = SQLiteCompiledConnection(path: path, role: .writer(fullSync: fullSync))
+        self.threadPool = threadPool
+        self.writer = writer
+    }
+
+    /// How many transactions have ended so far, and how many changes wait for one, for tests.
+    var batches: Int { state.withLockedValue { $0.batches } }
+    var queued: Int { state.withLockedValue { $0.queue.count } }
+
+    /// Makes `change` in the next transaction and returns what it returned once that transaction
+    /// has committed; what it threw if it threw (its savepoint rolled back); the commit's error if
+    /// the commit failed. `change` runs on a blocking thread and must not wait for anything.
+    func submit<T: Sendable>(_ change: @escaping @Sendable (Batch) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let pending = Pending(
+                apply: { batch in
+                    let result = Result { try batch.inSavepoint { try change(batch) } }
+                    return { commit in
+                        switch commit {
+                        case .success: continuation.resume(with: result)
+                        case .failure(let error): continuation.resume(throwing: error)
+                        }
+                    }
+                },
+                fail: { continuation.resume(throwing: $0) })
+            let start = state.withLockedValue { state in
+                state.queue.append(pending)
+                defer { state.draining = true }
+                return !state.draining
+            }
+            if start { Task { await drain() } }
+        }
+    }
+
+    /// Runs batches until no change waits. One drain at a time: `draining` is set by the submit
+    /// that finds none and cleared here, under the same lock as the queue, so no change is left
+    /// waiting for a drain that has ended.
+    private func drain() async {
+        while true {
+            do {
+                let more = try await writer().withConnection { [self] _ in
+                    // Taken once the writer is ours: whatever arrived while we waited for it joins.
+                    let changes = state.withLockedValue { state -> [Pending] in
+                        let taken = Array(state.queue.prefix(Self.maxChanges))
+                        state.queue.removeFirst(taken.count)
+                        if taken.isEmpty { state.draining = false }
+                        return taken
+                    }
+                    guard !changes.isEmpty else { return false }
+                    let answers = try await threadPool.runIfActive { [connection] in
+                        Batch(connection).run(changes)
+                    }
+                    state.withLockedValue { $0.batches += 1 }
+                    for answer in answers { answer() }
+                    return true
+                }
+                guard more else { return }
+            } catch {
+                // The writer could not be had (the pool timed out, the server is stopping): the
+                // changes still queued are answered with that error rather than left waiting.
+                let stranded = state.withLockedValue { state in
+                    defer {
+                        state.queue = []
+                        state.draining = false
+                    }
+                    return state.queue
+                }
+                for pending in stranded { pending.fail(error) }
+                return
+            }
+        }
+    }
+
+    /// Closes the connection; later changes fail.
+    func close() {
+        connection.close()
+    }
+
+    /// One transaction's worth of changes, on the writer's connection, on one thread.
+    final class Batch: @unchecked Sendable {
+        private let connection: SQLiteCompiledConnection
+        /// The next `seq` of each session's journal this transaction has written to.
+        private var journal: [UUID: Int] = [:]
+        /// Who this transaction has already marked active, in which session.
+        private var active: Set<Presence> = []
+
+        private struct Presence: Hashable {
+            let session: UUID
+            let user: Int
+        }
+
+        fileprivate init(_ connection: SQLiteCompiledConnection) {
+            self.connection = connection
+        }
+
+        /// Every row of `statement`.
+        func all<Statement: HotStatement>(_ statement: Statement) throws -> [any SQLRow] {
+            assert(
+                statement.isWellFormed,
+                "\(Statement.self) must name $1…$\(statement.binds.count) in order, no *, and cast LIMIT and OFFSET")
+            return try connection.all(Statement.sql, statement.binds.map(\.sqlValue))
+        }
+
+        func first<Statement: HotStatement>(_ statement: Statement) throws -> (any SQLRow)? {
+            try all(statement).first
+        }
+
+        func run<Statement: HotStatement>(_ statement: Statement) throws {
+            _ = try all(statement)
+        }
+
+        /// The next number of the session's journal. Read from the table once per session and
+        /// transaction, then counted here: the batch holds SQLite's only write lock, so no one
+        /// else numbers an event until it commits, and a rolled-back change gives its numbers back.
+        func nextSeq(in sessionID: UUID) throws -> Int {
+            if journal[sessionID] == nil {
+                let last = try first(LastSeqStatement(in: sessionID))?.decode(column: "seq", as: Int.self)
+                journal[sessionID] = last ?? 0
+            }
+            journal[sessionID]! += 1
+            return journal[sessionID]!
+        }
+
+        /// Whether `userID` has yet to be marked active in the session by this transaction: a
+        /// person's last activity needs writing once per commit, not once per line.
+        func firstActivity(of userID: Int, in sessionID: UUID) -> Bool {
+            active.insert(Presence(session: sessionID, user: userID)).inserted
+        }
+
+        fileprivate func inSavepoint<T>(_ change: () throws -> T) throws -> T {
+            let (journal, active) = (self.journal, self.active)
+            try connection.execute("SAVEPOINT change")
+            do {
+                let result = try change()
+                try connection.execute("RELEASE change")
+                return result
+            } catch {
+                self.journal = journal
+                self.active = active
+                try connection.execute("ROLLBACK TO change")
+                try connection.execute("RELEASE change")
+                throw error
+            }
+        }
+
+        /// Makes every change and commits, then gives each its answer to send.
+        fileprivate func run(_ changes: [Pending]) -> [@Sendable () -> Void] {
+            do {
+                try connection.execute("BEGIN IMMEDIATE")
+            } catch {
+                return changes.map { change in { change.fail(error) } }
+            }
+            let answers = changes.map { $0.apply(self) }
+            let commit = Result { try connection.execute("COMMIT") }
+            if case .failure = commit { try? connection.execute("ROLLBACK") }
+            return answers.map { answer in { answer(commit) } }
+        }
+    }
+}
+
+/// The last number of a session's journal, by the index on `(session_id, seq)`.
+struct LastSeqStatement: HotStatement {
+    static let sql = "SELECT MAX(seq) AS seq FROM \(SessionEvent.schema) WHERE session_id = $1"
+    let binds: [HotBind]
+
+    init(in sessionID: UUID) {
+        binds = [.uuid(sessionID)]
+    }
+}
+
+extension Application {
+    /// SQLite's group commit; nil on PostgreSQL, where each write keeps its own transaction.
+    var groupCommit: GroupCommit? {
+        get { storage[GroupCommitKey.self] }
+        set { storage.set(GroupCommitKey.self, to: newValue, onShutdown: { $0.close() }) }
+    }
+
+    private struct GroupCommitKey: StorageKey {
+        typealias Value = GroupCommit
+    }
+}
