@@ -10,8 +10,7 @@ import Vapor
 @Suite struct LifecycleTests {
     @Test(arguments: TestDatabase.enabled)
     func theBootedHandlersSweepDeliverListenAndStop(db: TestDatabase) async throws {
-        let receiver = try await Receiver.start()
-        do {
+        try await withReceiver { receiver in
             let (watcher, dispatcher) = try await withApp(
                 db,
                 configure: {
@@ -72,11 +71,7 @@ import Vapor
                 }
             }
             #expect(!dispatcher.isRunning)
-        } catch {
-            try await receiver.stop()
-            throw error
         }
-        try await receiver.stop()
     }
 
     /// Polls `condition` until it holds, up to ten seconds of real time: the handlers run on

@@ -29,8 +29,7 @@ private let parseAlarms = #"""
     private func withHook(
         _ db: TestDatabase, format: String = "json", _ body: (TestAPI, Table, Receiver) async throws -> Void
     ) async throws {
-        let receiver = try await Receiver.start()
-        do {
+        try await withReceiver { receiver in
             try await withTable(db, configure: { $0.webhooksMayReachPrivateAddresses = true }) { api, table in
                 let response = try await api.send(
                     .PUT, "/api/parties/\(table.partie.id)/webhook", token: table.mj.token,
@@ -38,11 +37,7 @@ private let parseAlarms = #"""
                 try #require(response.status == .ok, "\(response.text)")
                 try await body(api, table, receiver)
             }
-        } catch {
-            try await receiver.stop()
-            throw error
         }
-        try await receiver.stop()
     }
 
     private func scheduled(_ api: TestAPI, _ table: Table, _ name: String, in interval: TimeInterval) async throws
