@@ -200,8 +200,7 @@ struct CardTable {
 
     @Test(arguments: TestDatabase.enabled)
     func theClassicRuleIsData(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let session = try await api.createSession(table)
             #expect(
                 try await api.send(

@@ -180,8 +180,7 @@ extension TestAPI {
     /// Without a suit chosen, a character plays pique, as its deck always did: A–10 of pique.
     @Test(arguments: TestDatabase.enabled)
     func aCharacterWithoutASuitGetsPiqueAceToTen(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let plain = try await api.createCharacter(table.player, name: "Sans figure", partieID: table.partie.id)
             #expect(plain.figure == nil && plain.deck.rows == [DeckRow.newCharacter(.spades)])
             #expect(plain.sheet == CharacterSheet.appDefaults)

@@ -8,8 +8,7 @@ import Vapor
 @Suite struct CharactersTests {
     @Test(arguments: TestDatabase.enabled)
     func createListAndRead(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let mine = try await api.createCharacter(
                 table.player, name: "Armand de Montfort", partieID: table.partie.id)
             #expect(mine.userId == table.player.id)
@@ -43,8 +42,7 @@ import Vapor
 
     @Test(arguments: TestDatabase.enabled)
     func charactersOnlyJoinOwnParties(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let foreign = try await api.send(
                 .POST, "/api/characters", token: table.outsider.token,
                 json: ["name": "Intrus", "partie_id": table.partie.id])

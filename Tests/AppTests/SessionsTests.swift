@@ -46,8 +46,7 @@ extension TestAPI {
 @Suite struct SessionsTests {
     @Test(arguments: TestDatabase.enabled)
     func createWithDefaults(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let created = try await api.send(
                 .POST, "/api/sessions", token: table.mj.token,
                 json: [
@@ -77,8 +76,7 @@ extension TestAPI {
 
     @Test(arguments: TestDatabase.enabled)
     func creationRules(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let base: [String: Any] = ["partie_id": table.partie.id, "name": "Ok"]
             let cases: [([String: Any], String)] = [
                 (["name": "  "], "name"),
@@ -140,8 +138,7 @@ extension TestAPI {
 
     @Test(arguments: TestDatabase.enabled)
     func durationExcludesPauses(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let session = try await api.createSession(table)
             try await api.move(session, .start, table)
             api.clock.advance(by: 30 * 60)
@@ -166,8 +163,7 @@ extension TestAPI {
 
     @Test(arguments: TestDatabase.enabled)
     func cancellingARunningSessionKeepsItsTime(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let session = try await api.createSession(table)
             try await api.move(session, .start, table)
             api.clock.advance(by: 20 * 60)
@@ -184,8 +180,7 @@ extension TestAPI {
 
     @Test(arguments: TestDatabase.enabled)
     func endWritesTheAccount(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let character = try await api.createCharacter(table.player, name: "Armand", partieID: table.partie.id)
             let session = try await api.session(in: .active, table)
             let invalid = try await api.move(
@@ -226,8 +221,7 @@ extension TestAPI {
 
     @Test(arguments: TestDatabase.enabled)
     func notesNeverReachPlayers(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let session = try await api.createSession(table)
             let updated = try await api.send(
                 .PUT, "/api/sessions/\(session.id)", token: table.mj.token, json: ["notes": "Secret du MJ"])
@@ -245,8 +239,7 @@ extension TestAPI {
 
     @Test(arguments: TestDatabase.enabled)
     func editingChangesOnlyWhatIsSent(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let session = try await api.createSession(
                 table, extra: ["description": "À effacer", "scheduled_date": "2025-01-20T20:00:00Z"])
             api.clock.advance(by: 60)
@@ -274,8 +267,7 @@ extension TestAPI {
 
     @Test(arguments: TestDatabase.enabled)
     func editingRules(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let session = try await api.createSession(table)
             let stranger = try await api.register("etranger")
             let strangerPartie = try await api.createPartie(stranger, name: "Ailleurs")
@@ -317,8 +309,7 @@ extension TestAPI {
 
     @Test(arguments: TestDatabase.enabled)
     func maxPlayersNeverBelowTheSeatsTaken(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let session = try await api.createSession(table)
             for user in [table.player, try await api.register("second", password: "motdepasse")] {
                 let participant = SessionParticipant()
@@ -343,8 +334,7 @@ extension TestAPI {
 
     @Test(arguments: TestDatabase.enabled)
     func listingIsNewestFirstFilteredAndPaged(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             var ids: [UUID] = []
             for index in 1...5 {
                 ids.append(try await api.createSession(table, name: "Session \(index)").id)
@@ -385,8 +375,7 @@ extension TestAPI {
 
     @Test(arguments: TestDatabase.enabled)
     func deletingOnlyScheduledOrCancelled(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             for status in SessionStatus.allCases {
                 let session = try await api.session(in: status, table)
                 let byPlayer = try await api.send(.DELETE, "/api/sessions/\(session.id)", token: table.player.token)
@@ -408,8 +397,7 @@ extension TestAPI {
 
     @Test(arguments: TestDatabase.enabled)
     func oneGameAtATime(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let first = try await api.createSession(table, name: "Première")
             let second = try await api.createSession(table, name: "Seconde")
             try await api.move(first, .start, table)
@@ -428,8 +416,7 @@ extension TestAPI {
 
     @Test(arguments: TestDatabase.enabled)
     func whoMayDoWhat(db: TestDatabase) async throws {
-        try await withApp(db) { api in
-            let table = try await Table.make(api)
+        try await withTable(db) { api, table in
             let session = try await api.createSession(table)
             let id = session.id
             let reads: [(HTTPMethod, String)] = [

@@ -50,8 +50,7 @@ import Vapor
 
     @Test(arguments: TestDatabase.enabled)
     func guessingSharesTheJoiningAllowance(db: TestDatabase) async throws {
-        try await withApp(db, configure: { $0.limits.joinPerAddress.burst = 3 }) { api in
-            let table = try await Table.make(api)
+        try await withTable(db, configure: { $0.limits.joinPerAddress.burst = 3 }) { api, table in
             let code = try #require(table.partie.inviteCode)
             // A code that exists costs nothing.
             for _ in 0..<5 { #expect(try await api.send(.GET, "/api/invitations/\(code)").status == .ok) }

@@ -171,8 +171,7 @@ import Vapor
     @Test(arguments: TestDatabase.enabled)
     func discordMessagesPingNobody(db: TestDatabase) async throws {
         try await withReceiver { receiver in
-            try await withApp(db, configure: { $0.webhooksMayReachPrivateAddresses = true }) { api in
-                let table = try await Table.make(api)
+            try await withTable(db, configure: { $0.webhooksMayReachPrivateAddresses = true }) { api, table in
                 _ = try await configure(api, table, receiver, format: "discord")
                 _ = try await api.createSession(
                     table, name: "@everyone ce soir", extra: ["scheduled_date": "2025-02-07T19:30:00Z"])
