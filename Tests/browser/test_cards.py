@@ -17,7 +17,8 @@ import secrets
 import pytest
 from selenium.webdriver.support.ui import Select
 
-from test_story import BASE_URL, PASSWORD, api, ok, sign_in, click, css, make_browser, shoot, wait, wait_page, wait_text
+from test_story import (BASE_URL, api, click, css, make_browser, ok, partie_table, shoot, sign_in, wait, wait_page,
+                        wait_text)
 
 SHEET = {
     "characteristics": [
@@ -36,12 +37,10 @@ SHEET = {
 @pytest.fixture(scope="module")
 def table():
     suffix = secrets.token_hex(3)
-    mj = ok(api("POST", "/api/auth/register", body={
-        "username": f"mjc_{suffix}", "display_name": "Madame Irma", "password": PASSWORD}))
-    player = ok(api("POST", "/api/auth/register", body={
-        "username": f"arc_{suffix}", "display_name": "Armand", "password": PASSWORD}))
-    partie = ok(api("POST", "/api/parties", mj["token"], {"name": f"Les Cartes de Nantes {suffix}"}))
-    ok(api("POST", "/api/parties/join", player["token"], {"invite_code": partie["invite_code"]}))
+    people, partie = partie_table(
+        [("mj", f"mjc_{suffix}", "Madame Irma"), ("player", f"arc_{suffix}", "Armand")],
+        f"Les Cartes de Nantes {suffix}")
+    mj, player = people["mj"], people["player"]
     character = ok(api("POST", "/api/characters", player["token"],
                        {"name": "Armand le boxeur", "partie_id": partie["id"], "figure": "hearts"}))
     ok(api("PUT", f"/api/characters/{character['id']}/sheet", player["token"], SHEET))

@@ -17,7 +17,8 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from test_story import BASE_URL, PASSWORD, api, ok, sign_in, click, css, make_browser, shoot, wait, wait_page, wait_text
+from test_story import (BASE_URL, api, click, css, make_browser, ok, partie_table, shoot, sign_in, wait, wait_page,
+                        wait_text)
 
 
 def iso(hours: float) -> str:
@@ -28,12 +29,10 @@ def iso(hours: float) -> str:
 @pytest.fixture(scope="module")
 def table():
     suffix = secrets.token_hex(3)
-    mj = ok(api("POST", "/api/auth/register", body={
-        "username": f"mjs_{suffix}", "display_name": "Madame Irma", "password": PASSWORD}))
-    player = ok(api("POST", "/api/auth/register", body={
-        "username": f"js_{suffix}", "display_name": "Jeanne la Rousse", "password": PASSWORD}))
-    partie = ok(api("POST", "/api/parties", mj["token"], {"name": f"Les Soirées de Quimper {suffix}"}))
-    ok(api("POST", "/api/parties/join", player["token"], {"invite_code": partie["invite_code"]}))
+    people, partie = partie_table(
+        [("mj", f"mjs_{suffix}", "Madame Irma"), ("player", f"js_{suffix}", "Jeanne la Rousse")],
+        f"Les Soirées de Quimper {suffix}")
+    mj, player = people["mj"], people["player"]
     session = ok(api("POST", "/api/sessions", mj["token"], {
         "partie_id": partie["id"], "name": "Le phare", "scheduled_date": iso(48), "max_players": 4}))
     poll = ok(api("POST", f"/api/parties/{partie['id']}/polls", mj["token"], {

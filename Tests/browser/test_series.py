@@ -21,7 +21,8 @@ import recurring_ical_events
 from icalendar import Calendar
 from selenium.webdriver.common.by import By
 
-from test_story import BASE_URL, PASSWORD, api, ok, sign_in, click, css, make_browser, shoot, wait, wait_page, wait_text
+from test_story import (BASE_URL, api, click, css, make_browser, ok, partie_table, shoot, sign_in, wait, wait_page,
+                        wait_text)
 
 SPRING_NAME = "Les vendredis du phare"
 
@@ -29,14 +30,11 @@ SPRING_NAME = "Les vendredis du phare"
 @pytest.fixture(scope="module")
 def table():
     suffix = secrets.token_hex(3)
-    mj = ok(api("POST", "/api/auth/register", body={
-        "username": f"mjr_{suffix}", "display_name": "Madame Irma", "password": PASSWORD}))
-    player = ok(api("POST", "/api/auth/register", body={
-        "username": f"jr_{suffix}", "display_name": "Jeanne la Rousse", "password": PASSWORD}))
-    partie = ok(api("POST", "/api/parties", mj["token"], {"name": f"Les Soirées de Brest {suffix}"}))
-    ok(api("POST", "/api/parties/join", player["token"], {"invite_code": partie["invite_code"]}))
+    people, partie = partie_table(
+        [("mj", f"mjr_{suffix}", "Madame Irma"), ("player", f"jr_{suffix}", "Jeanne la Rousse")],
+        f"Les Soirées de Brest {suffix}")
     browser = make_browser()
-    yield {"mj": mj, "player": player, "partie": partie, "browser": browser}
+    yield {**people, "partie": partie, "browser": browser}
     browser.quit()
 
 

@@ -195,18 +195,25 @@ def ok(status_body, *expected):
     return body
 
 
-def seated_table(people: list[tuple[str, str, str]], partie_name: str, session_name: str):
+def partie_table(people: list[tuple[str, str, str]], partie_name: str):
     """Made through the API: `people` as (role, username, display name), the first the MJ of a
-    partie the others joined, and a running session of it where the second sits with a
-    character named after them. Returns (people by role, partie, session)."""
+    partie the others joined. Returns (people by role, partie)."""
     made = {role: ok(api("POST", "/api/auth/register", body={
         "username": username, "display_name": display, "password": PASSWORD}))
         for role, username, display in people}
     roles = [role for role, _, _ in people]
-    mj = made[roles[0]]["token"]
-    partie = ok(api("POST", "/api/parties", mj, {"name": partie_name}))
+    partie = ok(api("POST", "/api/parties", made[roles[0]]["token"], {"name": partie_name}))
     for role in roles[1:]:
         ok(api("POST", "/api/parties/join", made[role]["token"], {"invite_code": partie["invite_code"]}))
+    return made, partie
+
+
+def seated_table(people: list[tuple[str, str, str]], partie_name: str, session_name: str):
+    """`partie_table`, and a running session of the partie where the second of `people` sits with
+    a character named after them. Returns (people by role, partie, session)."""
+    made, partie = partie_table(people, partie_name)
+    roles = [role for role, _, _ in people]
+    mj = made[roles[0]]["token"]
     session = ok(api("POST", "/api/sessions", mj, {"partie_id": partie["id"], "name": session_name, "max_players": 4}))
     ok(api("POST", f"/api/sessions/{session['id']}/start", mj))
     seated = made[roles[1]]
