@@ -219,14 +219,13 @@ import Vapor
 
     @Test(arguments: TestDatabase.enabled)
     func invitationCodesCannotBeGuessed(db: TestDatabase) async throws {
-        try await withApp(
+        try await withTable(
             db,
             configure: {
                 $0.limits.joinPerUser.burst = 3
                 $0.limits.joinPerAddress.burst = 5
             }
-        ) { api in
-            let table = try await Table.make(api)
+        ) { api, table in
             let code = try #require(table.partie.inviteCode)
             // Codes that exist cost nothing.
             for _ in 0..<6 { try await api.join(table.player, table.partie) }

@@ -37,14 +37,13 @@ import Vapor
     /// reloaded page is never locked out.
     @Test(arguments: TestDatabase.enabled)
     func theOldestSocketGivesWayBeyondTheCaps(db: TestDatabase) async throws {
-        try await withApp(
+        try await withTable(
             db,
             configure: {
                 $0.liveSocketsPerSession = 2
                 $0.liveSocketsPerUser = 3
             }
-        ) { api in
-            let table = try await Table.make(api)
+        ) { api, table in
             let first = try await api.createSession(table, name: "Première")
             let second = try await api.createSession(table, name: "Seconde")
             let mj = table.mj
