@@ -177,10 +177,8 @@ struct SessionResponse: Content {
             status: session.status, recorded: session.durationMinutes,
             activeTime: session.activeTime, at: now)
         summary = session.summary
-        keyEvents = session.keyEvents?.map { KeyEventPayload(event: $0.event, timestamp: $0.timestamp) }
-        characterDevelopments = session.characterDevelopments?.map {
-            CharacterDevelopmentPayload(characterId: $0.characterId, description: $0.description)
-        }
+        keyEvents = session.keyEvents?.map(\.payload)
+        characterDevelopments = session.characterDevelopments?.map(\.payload)
         notes = isMJ ? .some(session.notes) : .none
         maxPlayers = session.maxPlayers
         allowLateJoin = session.allowLateJoin
@@ -196,15 +194,21 @@ struct SessionResponse: Content {
     }
 }
 
+extension KeyEvent {
+    /// The stored event in the wire format.
+    var payload: KeyEventPayload { KeyEventPayload(event: event, timestamp: timestamp) }
+}
+
+extension CharacterDevelopment {
+    /// The stored development in the wire format.
+    var payload: CharacterDevelopmentPayload {
+        CharacterDevelopmentPayload(characterId: characterId, description: description)
+    }
+}
+
 extension Session {
     /// The stored account in the wire format, for responses and live events alike.
-    var keyEventPayloads: [KeyEventPayload]? {
-        keyEvents?.items.map { KeyEventPayload(event: $0.event, timestamp: $0.timestamp) }
-    }
+    var keyEventPayloads: [KeyEventPayload]? { keyEvents?.items.map(\.payload) }
 
-    var characterDevelopmentPayloads: [CharacterDevelopmentPayload]? {
-        characterDevelopments?.items.map {
-            CharacterDevelopmentPayload(characterId: $0.characterId, description: $0.description)
-        }
-    }
+    var characterDevelopmentPayloads: [CharacterDevelopmentPayload]? { characterDevelopments?.items.map(\.payload) }
 }
