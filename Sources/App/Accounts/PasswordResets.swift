@@ -72,12 +72,7 @@ struct PasswordResetController: RouteCollection {
         let now = req.now
         let revoked = try await req.db.transaction { db -> [UUID] in
             let userID = try await PasswordResets.claim(body.secret, at: now, on: db)
-            try await db.sql.update(User.schema)
-                .set("password_hash", to: SQLBind(hash))
-                .set("legacy_sha256", to: SQLBind(false))
-                .set("updated_at", to: SQLBind(now))
-                .where("id", .equal, userID)
-                .run()
+            try await User.newPasswordHash(hash, for: userID, at: now, on: db).run()
             let tokens = try await UserToken.query(on: db).filter(\.$user.$id == userID).all()
             try await UserToken.query(on: db).filter(\.$user.$id == userID).delete()
             return tokens.compactMap(\.id)

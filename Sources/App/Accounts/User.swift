@@ -1,6 +1,7 @@
 import EtrangeDomain
 import Fluent
 import Foundation
+import SQLKit
 
 final class User: Model, @unchecked Sendable {
     static let schema = "users"
@@ -34,6 +35,16 @@ final class User: Model, @unchecked Sendable {
 
     static func key(for username: String) -> String {
         username.folding(options: [.caseInsensitive, .widthInsensitive], locale: nil).lowercased()
+    }
+
+    /// What a new password writes on account `id`: its hash, bcrypt of the password itself and no
+    /// longer of the app's digest (`legacySHA256`). The caller may add conditions, then runs it.
+    static func newPasswordHash(_ hash: String, for id: Int, at now: Date, on db: any Database) -> SQLUpdateBuilder {
+        db.sql.update(schema)
+            .set("password_hash", to: SQLBind(hash))
+            .set("legacy_sha256", to: SQLBind(false))
+            .set("updated_at", to: SQLBind(now))
+            .where("id", .equal, id)
     }
 
     /// The name other people see: the display name when there is one.

@@ -31,11 +31,8 @@ enum LegacyPassword {
     ) async throws {
         guard user.legacySHA256, password.utf8.count <= 72, let id = user.id else { return }
         let hash = try await hashing.hash(password, .interactive)
-        try await db.sql.update(User.schema)
-            .set("password_hash", to: SQLBind(hash))
-            .set("legacy_sha256", to: SQLBind(false))
-            .set("updated_at", to: SQLBind(now))
-            .where("id", .equal, id)
+        // Only if no other login upgraded it meanwhile.
+        try await User.newPasswordHash(hash, for: id, at: now, on: db)
             .where("legacy_sha256", .equal, SQLBind(true))
             .where("password_hash", .equal, SQLBind(user.passwordHash))
             .run()
