@@ -20,6 +20,11 @@ import Vapor
             #expect(try await api.send(.GET, "/nulle/part").status == .notFound)
             let live = try await LiveClient.connect(api, session: session.id, token: table.mj.token)
             try await live.waitFor("online") { $0.contains { $0.type == "presence.online" } }
+            for line in ["Bonsoir", "On commence"] {
+                let posted = try await api.send(
+                    .POST, "/api/sessions/\(session.id)/messages", token: table.mj.token, json: ["body": line])
+                #expect(posted.status == .created)
+            }
 
             let scrape = try await api.send(.GET, "/metrics")
             #expect(scrape.status == .ok)
@@ -44,6 +49,12 @@ import Vapor
             #expect(text.contains(#"etrange_sessions{status="scheduled"} 1"#))
             #expect(text.contains(#"etrange_sessions{status="completed"} 0"#))
             #expect(!text.contains(table.mj.token))
+            if db == .sqlite {
+                #expect(text.contains("etrange_group_commit_transactions 2"), "two lines one after the other")
+                #expect(text.contains("etrange_group_commit_changes 2"))
+            } else {
+                #expect(!text.contains("group_commit"), "PostgreSQL commits each line alone")
+            }
             try await live.close()
         }
     }

@@ -19,6 +19,8 @@ struct APIBench {
         let name: String
         /// (method, path, token) per request; wrk cycles through them.
         let requests: [(String, String, String?)]
+        /// A JSON body every request carries.
+        var body: String? = nil
     }
 
     func endpoints() -> [Endpoint] {
@@ -37,14 +39,24 @@ struct APIBench {
                 requests: sessions.flatMap { session in
                     session.members.map { ("POST", "/api/sessions/\(session.id)/presence", $0.token) }
                 }),
+            // A chat line by every member of the first sessions, in turn: each request is a
+            // committed line, so its rate is the write path's (#29), closed loop.
+            Endpoint(
+                name: "chat_line",
+                requests: sessions.flatMap { session in
+                    session.members.map { ("POST", "/api/sessions/\(session.id)/messages", $0.token) }
+                },
+                body: #"{"body":"Une ligne du banc d'essai"}"#),
         ]
     }
 
     func script(for endpoint: Endpoint) throws -> URL {
         var lua = "local requests = {}\ninit = function(args)\n"
+        let body = endpoint.body.map { "[[\($0)]]" } ?? "nil"
+        let contentType = endpoint.body == nil ? "" : #", ["Content-Type"] = "application/json""#
         for (method, path, token) in endpoint.requests {
-            let headers = token.map { #"{["Authorization"] = "Bearer \#($0)"}"# } ?? "{}"
-            lua += #"  table.insert(requests, wrk.format("\#(method)", "\#(path)", \#(headers), nil))"# + "\n"
+            let headers = token.map { #"{["Authorization"] = "Bearer \#($0)""# + contentType + "}" } ?? "{}"
+            lua += #"  table.insert(requests, wrk.format("\#(method)", "\#(path)", \#(headers), \#(body)))"# + "\n"
         }
         lua += """
               counter = math.random(#requests)

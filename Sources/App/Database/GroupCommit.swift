@@ -41,6 +41,7 @@ final class GroupCommit: Sendable {
         var queue: [Pending] = []
         var draining = false
         var batches = 0
+        var changes = 0
     }
 
     fileprivate struct Pending: Sendable {
@@ -57,8 +58,11 @@ final class GroupCommit: Sendable {
         self.writer = writer
     }
 
-    /// How many transactions have ended so far, and how many changes wait for one, for tests.
+    /// How many transactions have ended so far and how many changes they took: their ratio, the
+    /// mean batch, is what a host reads in `/metrics` to see the commits shared. And how many
+    /// changes wait for the next one, for tests.
     var batches: Int { state.withLockedValue { $0.batches } }
+    var changes: Int { state.withLockedValue { $0.changes } }
     var queued: Int { state.withLockedValue { $0.queue.count } }
 
     /// Makes `change` in the next transaction and returns what it returned once that transaction
@@ -104,7 +108,10 @@ final class GroupCommit: Sendable {
                     let answers = try await threadPool.runIfActive { [connection] in
                         Batch(connection).run(changes)
                     }
-                    state.withLockedValue { $0.batches += 1 }
+                    state.withLockedValue {
+                        $0.batches += 1
+                        $0.changes += changes.count
+                    }
                     for answer in answers { answer() }
                     return true
                 }

@@ -57,6 +57,16 @@ final class Metrics: Sendable {
                 helpText: "Live WebSocket connections open on this instance."),
             labels: []
         ).set(Double(await app.live.connectionCount))
+        if let group = app.groupCommit {
+            for (name, value, help) in [
+                ("group_commit_transactions", group.batches, "Transactions of SQLite's group commit since the start."),
+                ("group_commit_changes", group.changes, "Changes (chat lines) those transactions took."),
+            ] {
+                registry.makeGauge(
+                    descriptor: .init(namespace: "etrange", metricName: name, unitName: "", helpText: help), labels: []
+                ).set(Double(value))
+            }
+        }
         struct Row: Decodable {
             let status: String
             let count: Int
