@@ -41,7 +41,6 @@ fi
 work="$(mktemp -d /tmp/etrange-crash.XXXXXX)"
 pidfile="$work/servers.pids"
 : >"$pidfile"
-schema=""
 status=0
 
 show_logs() {
@@ -60,10 +59,7 @@ cleanup() {
   while read -r pid; do
     [ -n "$pid" ] && stop_server "$pid"
   done <"$pidfile"
-  if [ -n "$schema" ]; then
-    psql_admin -c "SET client_min_messages = warning" -c "DROP SCHEMA IF EXISTS \"$schema\" CASCADE" \
-      || echo "run.sh: le schéma $schema n'a pas pu être supprimé." >&2
-  fi
+  drop_postgres
   if [ "$status" -ne 0 ] || [ "$code" -ne 0 ]; then show_logs; fi
   clear_work "$status" "$code" "journaux et bases"
 }

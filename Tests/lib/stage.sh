@@ -50,7 +50,8 @@ admin_url="${ETRANGE_TEST_POSTGRES_URL:-}"
 # psql_admin ARGUMENTS…: psql on it, stopping at the first error.
 psql_admin() { psql "$admin_url" -X -q -v ON_ERROR_STOP=1 -At "$@"; }
 
-# What fresh_postgres made there for the stage, for drop_postgres: a database or a schema.
+# What the stage made there (fresh_postgres, or a stage of its own), for drop_postgres: a database
+# or a schema.
 database=""
 schema=""
 
@@ -74,8 +75,8 @@ fresh_postgres() {
     fi
 }
 
-# drop_postgres: drops what fresh_postgres made (FORCE needs PostgreSQL 13; before it, the
-# sessions still open are ended first).
+# drop_postgres: drops the stage's database or schema (FORCE needs PostgreSQL 13; before it, the
+# sessions still open are ended first). A schema's objects go with it, without a notice each.
 drop_postgres() {
     if [ -n "$database" ]; then
         psql_admin -c "DROP DATABASE IF EXISTS \"$database\" WITH (FORCE)" 2>/dev/null \
@@ -84,7 +85,7 @@ drop_postgres() {
             || echo "run.sh: la base $database n'a pas pu être supprimée." >&2
     fi
     if [ -n "$schema" ]; then
-        psql_admin -c "DROP SCHEMA IF EXISTS \"$schema\" CASCADE" >/dev/null \
+        psql_admin -c "SET client_min_messages = warning" -c "DROP SCHEMA IF EXISTS \"$schema\" CASCADE" >/dev/null \
             || echo "run.sh: le schéma $schema n'a pas pu être supprimé." >&2
     fi
 }
