@@ -88,6 +88,7 @@ import Vapor
             OnlineStatement(callerID: 1, sessionID: UUID()),
             TouchStatement(1, in: UUID(), active: true, at: pinnedStart),
             WriterStatement(1, in: UUID()),
+            BatchWriterStatement(1, in: UUID()),
             JournalStatement(UUID(), after: 0, limit: 100),
             PersonStatement(userID: 1, characterID: nil),
             RecordEventStatement(

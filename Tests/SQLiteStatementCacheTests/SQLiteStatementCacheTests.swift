@@ -136,13 +136,13 @@ import Testing
         let writer = SQLiteCompiledConnection(path: fixture.path, role: .writer(fullSync: true))
         try writer.execute("CREATE TABLE scores (person_id INTEGER NOT NULL REFERENCES people (id), points INTEGER)")
         let insert = "INSERT INTO scores (person_id, points) VALUES ($1, $2) RETURNING points"
-        try writer.execute("BEGIN IMMEDIATE")
         for points in 1...3 {
+            try writer.execute("BEGIN IMMEDIATE")
             #expect(try writer.all(insert, [1, points]).first?.decode(column: "points", as: Int.self) == points)
+            try writer.execute("COMMIT")
         }
         #expect(throws: SQLiteStatementError.self, "a person who does not exist") { try writer.all(insert, [99, 0]) }
-        try writer.execute("COMMIT")
-        #expect(writer.compilations == 1)
+        #expect(writer.compilations == 4, "CREATE, BEGIN, the insert and COMMIT, once each")
         #expect(try writer.all("PRAGMA synchronous", []).first?.decode(column: "synchronous", as: Int.self) == 2)
         let cache = SQLiteStatementCache(path: fixture.path, threadPool: fixture.pool)
         #expect(

@@ -74,7 +74,7 @@ enum Participation {
 
     /// `lockForWriter` in SQLite's group commit, whose transaction holds the only write lock.
     static func lockForWriter(_ userID: Int, in id: UUID, in batch: GroupCommit.Batch) throws -> Writer? {
-        try Writer(try batch.first(WriterStatement(userID, in: id)))
+        try Writer(try batch.first(BatchWriterStatement(userID, in: id)))
     }
 
     /// The participant's place if it is still held.
@@ -496,14 +496,26 @@ struct ActiveStatement: HotStatement {
 /// `Participation.lockForWriter`: the session's row lock, taken by a write that changes nothing,
 /// and what a writer needs to know under it.
 struct WriterStatement: HotStatement {
-    static let sql = """
-        UPDATE \(Session.schema) SET updated_at = updated_at WHERE id = $1
-        RETURNING status, card_values,
+    /// What a writer needs to know, from the session's row (`$1`) and about the person (`$2`).
+    static let columns = """
+        status, card_values,
           (SELECT p.role FROM \(SessionParticipant.schema) p WHERE p.session_id = $1 AND p.user_id = $2
             AND p.is_active = TRUE) AS seat_role,
           EXISTS (SELECT 1 FROM \(SessionPresence.schema) o WHERE o.session_id = $1 AND o.user_id = $2
             AND o.idle_since IS NOT NULL) AS idle
         """
+    static let sql = "UPDATE \(Session.schema) SET updated_at = updated_at WHERE id = $1 RETURNING \(columns)"
+    let binds: [HotBind]
+
+    init(_ userID: Int, in sessionID: UUID) {
+        binds = [.uuid(sessionID), .int(userID)]
+    }
+}
+
+/// `WriterStatement` in SQLite's group commit, whose transaction already holds the only write
+/// lock: the same reading without rewriting the session's row at every line.
+struct BatchWriterStatement: HotStatement {
+    static let sql = "SELECT \(WriterStatement.columns) FROM \(Session.schema) WHERE id = $1"
     let binds: [HotBind]
 
     init(_ userID: Int, in sessionID: UUID) {
