@@ -63,15 +63,32 @@ if apis:
     print(f"| `GET /health` (mean of the runs around each endpoint) | {health} | ceiling |")
     for key, name, target in (("sessions_list", "`GET /api/sessions?partie_id=…`", "≥ 0.5"),
                               ("presence_get", "`GET /api/sessions/{id}/presence`", "–"),
-                              ("heartbeat", "`POST /api/sessions/{id}/presence` (heartbeat)", "≥ 0.3")):
+                              ("heartbeat", "`POST /api/sessions/{id}/presence` (heartbeat)", "≥ 0.3"),
+                              ("chat_line", "`POST /api/sessions/{id}/messages` (a chat line, committed)", "SQLite ≥ 4,000 req/s")):
         cells = []
         for _, api in apis:
-            e = api[key]
+            e = api.get(key)
+            if e is None:
+                cells.append("not measured")
+                continue
             errors = e["errors"] + e.get("cold_errors", 0)
             errors = f", {errors} errors" if errors else ""
             cold = f"; cold tokens {e['cold_requests_per_second']:.0f} ({e['cold_ratio']:.2f})" if "cold_ratio" in e else ""
             cells.append(f"{e['requests_per_second']:.0f} (**{e['ratio']:.2f}**, p99 {e['p99']}{errors}{cold})")
         print(f"| {name} | " + " | ".join(cells) + f" | {target} |")
+
+writes = sorted(out.glob("write-*.json"), key=lambda p: (p.stem.split("-")[1], int(p.stem.split("-")[2])))
+if writes:
+    print()
+    print("| Chat lines alone (no one else online) | requested lines/s | carried lines/s | POST p50 / p99 / max (ms) | lost / gaps | server CPU (cores) | machine busy |")
+    print("|---|---|---|---|---|---|---|")
+    for path in writes:
+        w = json.loads(path.read_text())
+        backend, rate = path.stem.split("-")[1], path.stem.split("-")[2]
+        p = w["post_latency"]
+        print(f"| {'SQLite' if backend == 'sqlite' else 'PostgreSQL'} | {rate} | {w['messages_per_second']:.0f} | "
+              f"{p['p50_ms']:.1f} / **{p['p99_ms']:.1f}** / {p['max_ms']:.1f} | {w['lost']} / {w['seq_gaps']} | "
+              f"{w['fanout_cpu_cores']:.2f} | {100 * w['fanout_machine_busy']:.0f} % |")
 
 sweeps = sorted(out.glob("sweep-*.json"), key=lambda p: (p.stem.split("-")[1], int(p.stem.split("-")[2])))
 if sweeps:

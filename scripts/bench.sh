@@ -15,6 +15,7 @@
 # 20,000 file descriptors of one server process), BENCH_HOLD (60 s), BENCH_RATE (100 msg/s: half of what
 # this 2-core box carries with the server, the database and the load tool on it; see BENCHMARKS.md),
 # BENCH_DURATION (60 s), BENCH_DRAW_EVERY (10: one message in ten is a draw), BENCH_WORKERS (3),
+# BENCH_WRITE_RATES ("1000 2000": chat lines a second with no one else online, #29),
 # BENCH_BACKENDS ("sqlite postgres"), BENCH_API_SECONDS (10), BENCH_PG_PORT (54500), BENCH_SWEEP
 # (empty: more total rates for the one-instance fan-out, each on a fresh server, e.g. "250 1000").
 set -euo pipefail
@@ -27,6 +28,7 @@ HOLD=${BENCH_HOLD:-60}
 RATE=${BENCH_RATE:-100}
 DURATION=${BENCH_DURATION:-60}
 DRAW_EVERY=${BENCH_DRAW_EVERY:-10}
+WRITE_RATES=${BENCH_WRITE_RATES:-1000 2000}
 WORKERS=${BENCH_WORKERS:-3}
 BACKENDS=${BENCH_BACKENDS:-sqlite postgres}
 API_SECONDS=${BENCH_API_SECONDS:-10}
@@ -116,6 +118,16 @@ for backend in $BACKENDS; do
     note_load "$backend api"
     "$LOAD" api --seed "$OUT/seed-$backend.json" --target 127.0.0.1:8080 --seconds "$API_SECONDS" \
         --label "$backend" --out "$OUT/api-$backend.json" >/dev/null
+
+    # The write path alone (#29): chat lines at a fixed rate from one member of each of the first
+    # sessions, no one else online, so no fan-out; POST latency at the rate asked.
+    for rate in $WRITE_RATES; do
+        say "$backend: chat lines alone at $rate a second"
+        note_load "$backend write path at $rate/s"
+        "$LOAD" run --seed "$OUT/seed-$backend.json" --targets 127.0.0.1:8080 --server-pids "${SERVER_PIDS[0]}" \
+            --workers 1 --connections 100 --online 1 --hold 2 --rate "$rate" --duration 20 --draw-every 0 \
+            --label "$backend-write-$rate" --out "$OUT/write-$backend-$rate.json" >/dev/null
+    done
 
     # A fresh process, so the baseline memory is that of a server that has served the API only.
     stop_servers

@@ -47,6 +47,7 @@ struct Coordinator {
     let serverPIDs: [Int32]
     let workers: Int
     let connections: Int
+    let online: Int
     let hold: Double
     let rate: Double
     let duration: Double
@@ -65,18 +66,21 @@ struct Coordinator {
     }
 
     func run() async throws -> [String: Any] {
-        let sessionCount = connections / 7
+        guard (1...7).contains(online) else { throw LoadError("--online takes 1 to 7 members a session") }
+        let sessionCount = connections / online
         guard sessionCount <= seed.sessions.count else {
             throw LoadError(
                 "\(connections) connections need \(sessionCount) sessions; the seed has \(seed.sessions.count)")
         }
         var result: [String: Any] = [
-            "connections_requested": sessionCount * 7, "sessions": sessionCount, "workers": workers,
+            "connections_requested": sessionCount * online, "sessions": sessionCount, "online_per_session": online,
+            "workers": workers,
             "targets": targets,
         ]
         let processes = try (0..<workers).map { shard in
             try WorkerProcess(arguments: [
-                "worker", "--seed", seedPath, "--sessions", String(sessionCount), "--shard", "\(shard)/\(workers)",
+                "worker", "--seed", seedPath, "--sessions", String(sessionCount), "--online", String(online), "--shard",
+                "\(shard)/\(workers)",
                 "--targets", targets, "--first-source", String(2 + shard * sourcesPerWorker), "--sources",
                 String(sourcesPerWorker),
             ])
@@ -94,7 +98,7 @@ struct Coordinator {
         // Density: the server's memory before and after the sockets, and its CPU while they idle.
         let baseline = try sample()
         result["rss_baseline_kib"] = baseline.rssKiB
-        log("baseline RSS \(baseline.rssKiB) KiB; opening \(sessionCount * 7) live connections")
+        log("baseline RSS \(baseline.rssKiB) KiB; opening \(sessionCount * online) live connections")
         let opened = try all("open")
         let openedCount = opened.reduce(0) { $0 + ($1["opened"] as? Int ?? 0) }
         result["connections_opened"] = openedCount

@@ -53,7 +53,10 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Comma-separated host:port; members alternate between them.") var targets = "127.0.0.1:8080"
     @Option(help: "Comma-separated server PIDs whose memory and CPU are sampled.") var serverPids: String
     @Option(help: "Worker processes (each stays under the file-descriptor limit).") var workers = 3
-    @Option(help: "Live connections (7 per session).") var connections = 700
+    @Option(help: "Live connections (--online per session).") var connections = 700
+    @Option(
+        help: "Members of each session online, the sender first (1 to 7): 1 measures the write path without fan-out.")
+    var online = 7
     @Option(help: "Seconds to hold the connections idle.") var hold = 60.0
     @Option(help: "Messages per second in total during the fan-out (0 skips it).") var rate = 1000.0
     @Option(help: "Seconds of fan-out.") var duration = 60.0
@@ -66,8 +69,8 @@ struct Run: AsyncParsableCommand {
         let pids = serverPids.split(separator: ",").compactMap { Int32($0) }
         let coordinator = Coordinator(
             seedPath: seed, seed: try SeedFile.load(seed), targets: targets, serverPIDs: pids, workers: workers,
-            connections: connections, hold: hold, rate: rate, duration: duration, drawEvery: drawEvery,
-            sourcesPerWorker: sourcesPerWorker)
+            connections: connections, online: online, hold: hold, rate: rate, duration: duration,
+            drawEvery: drawEvery, sourcesPerWorker: sourcesPerWorker)
         var result = try await coordinator.run()
         result["label"] = label
         try writeResult(result, to: out)
@@ -105,6 +108,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @Option var seed: String
     @Option var sessions: Int
+    @Option var online: Int
     @Option(help: "i/n") var shard: String
     @Option var targets: String
     @Option var firstSource: Int
@@ -114,7 +118,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let parts = shard.split(separator: "/").compactMap { Int($0) }
         guard parts.count == 2 else { throw LoadError("--shard i/n") }
         let worker = Worker(
-            seed: try SeedFile.load(seed), sessionCount: sessions, shard: parts[0], shards: parts[1],
+            seed: try SeedFile.load(seed), sessionCount: sessions, online: online, shard: parts[0], shards: parts[1],
             targets: try parseTargets(targets), sources: try loopbackSources(first: firstSource, count: sources),
             httpConnections: 64)
         for await line in stdinLines() {

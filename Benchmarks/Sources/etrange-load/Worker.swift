@@ -10,6 +10,8 @@ import NIOPosix
 /// Driven by the coordinator through stdin, one command a line; answers one JSON line each.
 final class Worker: Sendable {
     let sessions: [(global: Int, session: SeededSession)]
+    /// Members of each session with a live socket, the sender first.
+    let online: Int
     let targets: [(host: String, port: Int)]
     let sources: [SocketAddress]
     let group: MultiThreadedEventLoopGroup
@@ -31,11 +33,12 @@ final class Worker: Sendable {
     let sends: NIOLockedValueBox<SendState>
 
     init(
-        seed: SeedFile, sessionCount: Int, shard: Int, shards: Int, targets: [(host: String, port: Int)],
+        seed: SeedFile, sessionCount: Int, online: Int, shard: Int, shards: Int, targets: [(host: String, port: Int)],
         sources: [SocketAddress], httpConnections: Int
     ) {
         let chosen = Array(seed.sessions.prefix(sessionCount).enumerated().filter { $0.offset % shards == shard })
         sessions = chosen.map { (global: $0.offset, session: $0.element) }
+        self.online = online
         self.targets = targets
         self.sources = sources
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -45,7 +48,7 @@ final class Worker: Sendable {
         }
         var sockets: [Recorder.Socket] = []
         for slot in sessions.indices {
-            for member in 0..<7 { sockets.append(.init(session: slot, isSender: member == 0)) }
+            for member in 0..<online { sockets.append(.init(session: slot, isSender: member == 0)) }
         }
         recorder = Recorder(sockets: sockets)
         sends = NIOLockedValueBox(
@@ -58,14 +61,14 @@ final class Worker: Sendable {
     func open(concurrency: Int) async -> [String: Any] {
         let started = monotonicNanos()
         let outcome = NIOLockedValueBox((opened: 0, refused: 0, errors: 0, firstError: ""))
-        let total = sessions.count * 7
+        let total = sessions.count * online
         await withTaskGroup(of: Void.self) { group in
             var next = 0
             func launch() {
                 let index = next
                 next += 1
                 group.addTask {
-                    let (slot, member) = index.quotientAndRemainder(dividingBy: 7)
+                    let (slot, member) = index.quotientAndRemainder(dividingBy: self.online)
                     let session = self.sessions[slot].session
                     let target = self.targets[member % self.targets.count]
                     let path = "/api/sessions/\(session.id)/live?token=\(session.members[member].token)"

@@ -32,6 +32,10 @@ final class GroupCommit: Sendable {
     /// transaction stays well under a millisecond's work.
     static let maxChanges = 64
 
+    /// How long the batches may hold the writer's Fluent connection in a row before the other
+    /// writes waiting for it (a heartbeat, a draw) get their turn: a few batches' time.
+    static let holdLimit = Duration.milliseconds(5)
+
     private let connection: SQLiteCompiledConnection
     private let writer: @Sendable () -> any Database
     private let threadPool: NIOThreadPool
@@ -94,41 +98,46 @@ final class GroupCommit: Sendable {
     /// that finds none and cleared here, under the same lock as the queue, so no change is left
     /// waiting for a drain that has ended.
     private func drain() async {
-        while true {
-            do {
-                let more = try await writer().withConnection { [self] _ in
-                    // Taken once the writer is ours: whatever arrived while we waited for it joins.
-                    let changes = state.withLockedValue { state -> [Pending] in
-                        let taken = Array(state.queue.prefix(Self.maxChanges))
-                        state.queue.removeFirst(taken.count)
-                        if taken.isEmpty { state.draining = false }
-                        return taken
-                    }
-                    guard !changes.isEmpty else { return false }
-                    let answers = try await threadPool.runIfActive { [connection] in
-                        Batch(connection).run(changes)
-                    }
-                    state.withLockedValue {
-                        $0.batches += 1
-                        $0.changes += changes.count
-                    }
-                    for answer in answers { answer() }
-                    return true
+        do {
+            while try await writer().withConnection({ [self] _ in
+                try await threadPool.runIfActive { [self] in writeWhileQueued() }
+            }) {}
+        } catch {
+            // The writer could not be had (the pool timed out, the server is stopping): the
+            // changes still queued are answered with that error rather than left waiting.
+            let stranded = state.withLockedValue { state in
+                defer {
+                    state.queue = []
+                    state.draining = false
                 }
-                guard more else { return }
-            } catch {
-                // The writer could not be had (the pool timed out, the server is stopping): the
-                // changes still queued are answered with that error rather than left waiting.
-                let stranded = state.withLockedValue { state in
-                    defer {
-                        state.queue = []
-                        state.draining = false
-                    }
-                    return state.queue
-                }
-                for pending in stranded { pending.fail(error) }
-                return
+                return state.queue
             }
+            for pending in stranded { pending.fail(error) }
+        }
+    }
+
+    /// Runs batches back to back on this blocking thread while changes wait, answering each batch
+    /// as soon as it has committed; true if some still wait when `holdLimit` has passed. Each
+    /// batch takes what arrived while the one before it ran, without a trip back to the event loop
+    /// and the pool between them: those two trips, behind the requests queued on a busy event loop,
+    /// were most of a batch's time (BENCHMARKS.md).
+    private func writeWhileQueued() -> Bool {
+        let start = ContinuousClock.now
+        while true {
+            let changes = state.withLockedValue { state -> [Pending] in
+                let taken = Array(state.queue.prefix(Self.maxChanges))
+                state.queue.removeFirst(taken.count)
+                if taken.isEmpty { state.draining = false }
+                return taken
+            }
+            guard !changes.isEmpty else { return false }
+            let answers = Batch(connection).run(changes)
+            state.withLockedValue {
+                $0.batches += 1
+                $0.changes += changes.count
+            }
+            for answer in answers { answer() }
+            if ContinuousClock.now - start >= Self.holdLimit { return true }
         }
     }
 
