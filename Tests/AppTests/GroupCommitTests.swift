@@ -11,7 +11,7 @@ import Testing
 @Suite struct GroupCommitTests {
     /// Holds the writer's only connection while `queue` submits changes, so that they all wait for
     /// the same transaction, then lets them go once `count` of them wait.
-    private static func together<T: Sendable>(
+    static func together<T: Sendable>(
         _ api: TestAPI, count: Int, _ queue: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         let group = try #require(api.app.groupCommit)
@@ -27,8 +27,12 @@ import Testing
             }
         }
         let submitted = Task { try await queue() }
-        while group.queued < count { try await Task.sleep(for: .milliseconds(5)) }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while group.queued < count, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        let gathered = group.queued >= count
+        // The writer is let go whatever happens, or the application could not stop.
         release.signal()
+        try #require(gathered, "\(count) changes never waited together")
         try await holding.value
         return try await submitted.value
     }
@@ -156,6 +160,54 @@ import Testing
                 "SELECT seq FROM \(ident: SessionEvent.schema) WHERE session_id = \(bind: t.session.id) ORDER BY seq"
             ).all().map { try $0.decode(column: "seq", as: Int.self) }
             #expect(seqs == Array(1...seqs.count))
+        }
+    }
+}
+
+extension GroupCommitTests {
+    /// Draws go the same way as lines: a public draw, a line and a refused draw share one
+    /// transaction; the draw's row, its chat line and its event are there, numbered without a gap.
+    @Test func aDrawSharesItsBatchWithLines() async throws {
+        try await withCardTable(.sqlite) { api, t in
+            let group = try #require(api.app.groupCommit)
+            let before = group.batches
+            let outsider = try await api.register("passant")
+            try await api.join(outsider, t.table.partie)
+            let unseated = try await api.createCharacter(outsider, name: "Odile", partieID: t.table.partie.id)
+            let session = t.session
+            let statuses = try await GroupCommitTests.together(api, count: 3) {
+                try await withThrowingTaskGroup(of: (String, Int).self) { tasks in
+                    tasks.addTask {
+                        let drawn = try await api.drawCard(
+                            session, t.table.mj, ["visibility": "public", "reason": "Un coup de chance"])
+                        return ("draw", Int(drawn.status.code))
+                    }
+                    tasks.addTask {
+                        let refused = try await api.drawCard(
+                            session, outsider, ["visibility": "public", "character_id": unseated.id.uuidString])
+                        return ("refused", Int(refused.status.code))
+                    }
+                    tasks.addTask {
+                        let line = try await api.send(
+                            .POST, "/api/sessions/\(session.id)/messages", token: t.table.player.token,
+                            json: ["body": "À moi"])
+                        return ("line", Int(line.status.code))
+                    }
+                    return try await tasks.reduce(into: [String: Int]()) { $0[$1.0] = $1.1 }
+                }
+            }
+            #expect(statuses == ["draw": 201, "refused": 403, "line": 201])
+            #expect(group.batches == before + 1, "the three shared one transaction")
+            let events = try await api.app.db.sql.raw(
+                """
+                SELECT seq, type FROM \(ident: SessionEvent.schema)
+                WHERE session_id = \(bind: session.id) ORDER BY seq
+                """
+            ).all().map { (try $0.decode(column: "seq", as: Int.self), try $0.decode(column: "type", as: String.self)) }
+            #expect(events.map(\.0) == Array(1...events.count))
+            #expect(events.suffix(3).map(\.1).sorted() == ["cards.drawn", "chat.message", "chat.message"])
+            let draws = try await api.send(.GET, "/api/sessions/\(session.id)/draws", token: t.table.mj.token)
+            #expect(draws.text.contains("Un coup de chance"))
         }
     }
 }

@@ -98,7 +98,8 @@ import Vapor
             ),
             JournalEntryStatement(
                 .chatMessage, id: UUID(), in: UUID(), seq: 1, text: "{}", at: pinnedStart, visibility: .all,
-                messageID: nil),
+                recipientID: nil, messageID: nil),
+            SpendFiguresStatement([.jack, .king], of: UUID()),
             LastSeqStatement(in: UUID()),
             ActiveStatement(1, in: UUID(), at: pinnedStart),
             RecipientStatement(message: 1, user: 2),

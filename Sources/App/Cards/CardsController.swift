@@ -15,7 +15,7 @@ struct CardsController: RouteCollection {
     }
 
     /// Whose deck: a character's, or the MJ's own (`mj`), the 52 cards.
-    struct DeckOwner {
+    struct DeckOwner: Sendable {
         let ownerID: Int
         let character: Character?
 
@@ -81,7 +81,7 @@ struct CardsController: RouteCollection {
             "draw:\(caller.userID)", req.application.config.limits.draws, reason: "Trop de tirages d'affilée.")
         let reason = try Check.optionalText(body.reason, field: "reason", maxLength: 200)
         if let characterID = body.characterId {
-            let playable = try await Character.live(characterID, on: req.db).map {
+            let playable = try await Character.live(characterID, on: req.readDB).map {
                 $0.$user.id == caller.userID && ($0.$partie.id == nil || $0.$partie.id == access.partieID)
             }
             guard playable == true else {
@@ -99,8 +99,10 @@ struct CardsController: RouteCollection {
         }
 
         for _ in 1...Self.potAttempts {
-            // Read afresh at each attempt: a retry draws from the deck as the other draw left it.
-            let character = try await body.characterId.asyncMap { try await Character.live($0, on: req.db) } ?? nil
+            // Read afresh at each attempt: a retry draws from the deck as the other draw left it,
+            // committed before this one heard of the race. Read from a reader: the writer may be
+            // busy with a batch of other tables' lines.
+            let character = try await body.characterId.asyncMap { try await Character.live($0, on: req.readDB) } ?? nil
             if body.characterId != nil, character == nil { throw AppError.notFound("Personnage introuvable.") }
             let owner = DeckOwner(ownerID: caller.userID, character: character)
             let sheet = try character?.sheet()
@@ -128,10 +130,13 @@ struct CardsController: RouteCollection {
         let caller = try req.caller
         let now = req.now
         let deckBefore = try owner.deck
-        let drawn = try await req.db.transaction { db -> SessionDraw in
-            guard let writer = try await Participation.lockForWriter(caller.userID, in: id, on: db) else {
-                throw AppError.notFound("Session introuvable.")
-            }
+        let named = {
+            var named = request
+            named.characterName = owner.character?.name ?? caller.user.shownName
+            return named
+        }()
+        // Draws at random once the session and the seat allow it: once per attempt.
+        let decide: @Sendable (Participation.Writer) throws -> DrawWrite = { writer in
             guard writer.status == .active else {
                 throw AppError.conflict(
                     "On ne tire des cartes que pendant une session en cours ; celle-ci est « \(writer.status.rawValue) » (\(writer.status.label))."
@@ -145,8 +150,6 @@ struct CardsController: RouteCollection {
             }
             var deck = deckBefore
             var random = SystemRandomNumberGenerator()
-            var named = request
-            named.characterName = owner.character?.name ?? caller.user.shownName
             let result: TestResult
             do {
                 result = try deck.test(
@@ -157,19 +160,10 @@ struct CardsController: RouteCollection {
                 let field = if case .jokerValue = refusal { "joker_value" } else { "bonuses" }
                 throw AppError.invalid(field: field, reason: refusal.reason)
             }
-            if let characterID = owner.character?.id {
-                for figure in Rank.figures
-                where deck.pot.place(of: figure) == .spent && deckBefore.pot.place(of: figure) == .deck {
-                    let column = SQLIdentifier(Character.column(of: figure))
-                    let spent = try await db.sql.update(Character.schema)
-                        .set(column, to: PotPlace.spent.rawValue)
-                        .where("id", .equal, characterID).where(column, .equal, PotPlace.deck.rawValue)
-                        .returning("id").all()
-                    if spent.isEmpty { throw PotRace() }
-                }
-            }
-
+            let spent = Set(
+                Rank.figures.filter { deck.pot.place(of: $0) == .spent && deckBefore.pot.place(of: $0) == .deck })
             let draw = SessionDraw()
+            draw.id = UUID()
             draw.$session.id = id
             draw.$user.id = caller.userID
             draw.$character.id = owner.character?.id
@@ -179,28 +173,68 @@ struct CardsController: RouteCollection {
             draw.result = String(decoding: try JSONEncoder().encode(result), as: UTF8.self)
             draw.total = result.total
             draw.createdAt = now
-            try await draw.create(on: db)
-            try await Participation.active(userID: caller.userID, in: id, idle: writer.idle, at: now, on: db)
-
-            let response = try DrawResponse(draw, user: caller.user, characterName: owner.character?.name)
-            switch body.visibility {
-            case .public:
-                try await LiveEvents.record(.cardsDrawn, in: id, data: response, at: now, on: db)
-                try await Chat.post(
-                    .init(
+            return DrawWrite(
+                draw: draw,
+                response: try DrawResponse(draw, user: caller.user, characterName: owner.character?.name),
+                spend: owner.character?.id.flatMap { spent.isEmpty ? nil : SpendFiguresStatement(spent, of: $0) },
+                chatLine: body.visibility == .public
+                    ? .init(
                         kind: .draw, body: result.chatLine, author: caller.user, drawID: draw.id, sessionID: id, at: now
-                    ),
-                    on: db)
-            case .mj:
-                try await LiveEvents.record(
-                    .cardsDrawn, in: id, data: response, at: now,
-                    visibility: .mj, recipientID: caller.userID, on: db)
+                    )
+                    : nil,
+                event: body.visibility == .public ? (.all, nil) : (.mj, caller.userID))
+        }
+        let drawn: DrawWrite
+        do {
+            guard let group = req.application.groupCommit else { throw GroupCommit.NeedsTransaction() }
+            drawn = try await group.submit { batch in
+                guard let writer = try Participation.lockForWriter(caller.userID, in: id, in: batch) else {
+                    throw AppError.notFound("Session introuvable.")
+                }
+                guard !writer.idle else { throw GroupCommit.NeedsTransaction() }
+                let write = try decide(writer)
+                if let spend = write.spend, try batch.first(spend) == nil { throw PotRace() }
+                try batch.run(DrawStatement(write.draw))
+                if batch.firstActivity(of: caller.userID, in: id) {
+                    try batch.run(ActiveStatement(caller.userID, in: id, at: now))
+                }
+                let event = write.event
+                try LiveEvents.record(
+                    .cardsDrawn, in: id, data: write.response, at: now, visibility: event.visibility,
+                    recipientID: event.recipientID, audience: [], messageID: nil, in: batch)
+                if let line = write.chatLine { try Chat.post(line, in: batch) }
+                return write
             }
-            return draw
+        } catch is GroupCommit.NeedsTransaction {
+            drawn = try await req.db.transaction { db in
+                guard let writer = try await Participation.lockForWriter(caller.userID, in: id, on: db) else {
+                    throw AppError.notFound("Session introuvable.")
+                }
+                let write = try decide(writer)
+                if let spend = write.spend, try await db.first(spend) == nil { throw PotRace() }
+                _ = try await db.all(DrawStatement(write.draw))
+                try await Participation.active(userID: caller.userID, in: id, idle: writer.idle, at: now, on: db)
+                let event = write.event
+                try await LiveEvents.record(
+                    .cardsDrawn, in: id, data: write.response, at: now, visibility: event.visibility,
+                    recipientID: event.recipientID, on: db)
+                if let line = write.chatLine { try await Chat.post(line, on: db) }
+                return write
+            }
         }
         await req.announce(id)
-        return try await DrawResponse(drawn, user: caller.user, characterName: owner.character?.name)
-            .encodeResponse(status: .created, for: req)
+        return try await drawn.response.encodeResponse(status: .created, for: req)
+    }
+
+    /// What a draw writes, decided under the session's lock from what the writer's statement read,
+    /// the same in SQLite's group commit and in a transaction of its own: its row, its answer, the
+    /// pot figures it spends (written only if they are still in the deck), a public draw's line.
+    private struct DrawWrite: Sendable {
+        let draw: SessionDraw
+        let response: DrawResponse
+        let spend: SpendFiguresStatement?
+        let chatLine: Chat.NewLine?
+        let event: (visibility: EventVisibility, recipientID: Int?)
     }
 
     /// Checks the request's fields, each failure naming its field; the domain checks the rest.
@@ -262,5 +296,46 @@ struct CardsController: RouteCollection {
         return try await query.sort(\.$createdAt, .descending).sort(\.$id, .descending)
             .with(\.$user).with(\.$character).paginate(pageRequest)
             .map { try DrawResponse($0, user: $0.user, characterName: $0.character?.name) }
+    }
+}
+
+/// A draw's row, as `SessionDraw` stores it.
+struct DrawStatement: HotStatement {
+    static let sql = """
+        INSERT INTO \(SessionDraw.schema)
+          (id, session_id, user_id, character_id, mode, visibility, reason, result, total, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        """
+    let binds: [HotBind]
+
+    init(_ draw: SessionDraw) {
+        binds = [
+            .uuid(draw.id), .uuid(draw.$session.id), .int(draw.$user.id), .uuid(draw.$character.id),
+            .text(draw.mode.rawValue), .text(draw.visibility.rawValue), .text(draw.reason), .text(draw.result),
+            .int(draw.total), .date(draw.createdAt),
+        ]
+    }
+}
+
+/// The pot figures a draw spends, all or none: a row comes back only if every one of them was
+/// still in the deck, so two draws at once never spend one figure twice (the later one draws again).
+struct SpendFiguresStatement: HotStatement {
+    static let sql = """
+        UPDATE \(Character.schema) SET
+          pot_jack = CASE WHEN $1 THEN '\(PotPlace.spent.rawValue)' ELSE pot_jack END,
+          pot_queen = CASE WHEN $2 THEN '\(PotPlace.spent.rawValue)' ELSE pot_queen END,
+          pot_king = CASE WHEN $3 THEN '\(PotPlace.spent.rawValue)' ELSE pot_king END
+        WHERE id = $4
+          AND (NOT $1 OR pot_jack = '\(PotPlace.deck.rawValue)') AND (NOT $2 OR pot_queen = '\(PotPlace.deck.rawValue)')
+          AND (NOT $3 OR pot_king = '\(PotPlace.deck.rawValue)')
+        RETURNING id
+        """
+    let binds: [HotBind]
+
+    init(_ figures: Set<Rank>, of characterID: UUID) {
+        binds = [
+            .bool(figures.contains(.jack)), .bool(figures.contains(.queen)), .bool(figures.contains(.king)),
+            .uuid(characterID),
+        ]
     }
 }

@@ -37,6 +37,8 @@ final class GroupCommit: Sendable {
     static let holdLimit = Duration.milliseconds(5)
 
     private let connection: SQLiteCompiledConnection
+    /// Keeps the server's shutdown from closing the connection under a running batch.
+    private let closing = NIOLock()
     private let writer: @Sendable () -> any Database
     private let threadPool: NIOThreadPool
     private let state = NIOLockedValueBox(State())
@@ -131,7 +133,7 @@ final class GroupCommit: Sendable {
                 return taken
             }
             guard !changes.isEmpty else { return false }
-            let answers = Batch(connection).run(changes)
+            let answers = closing.withLock { Batch(connection).run(changes) }
             state.withLockedValue {
                 $0.batches += 1
                 $0.changes += changes.count
@@ -141,9 +143,9 @@ final class GroupCommit: Sendable {
         }
     }
 
-    /// Closes the connection; later changes fail.
+    /// Closes the connection once the batch running, if any, has ended; later changes fail.
     func close() {
-        connection.close()
+        closing.withLock { connection.close() }
     }
 
     /// One transaction's worth of changes, on the writer's connection, on one thread.

@@ -102,14 +102,14 @@ enum LiveEvents {
     /// `record` in SQLite's group commit, which hands out the number itself.
     static func record<Data: Encodable>(
         _ type: LiveEventType, in sessionID: UUID, data: Data, at now: Date, visibility: EventVisibility,
-        audience: Set<Int>, messageID: Int?, in batch: GroupCommit.Batch
+        recipientID: Int? = nil, audience: Set<Int>, messageID: Int?, in batch: GroupCommit.Batch
     ) throws {
         let text = String(decoding: try JSONCoding.encoder.encode(data), as: UTF8.self)
         let eventID = UUID()
         try batch.run(
             JournalEntryStatement(
                 type, id: eventID, in: sessionID, seq: try batch.nextSeq(in: sessionID), text: text, at: now,
-                visibility: visibility, messageID: messageID))
+                visibility: visibility, recipientID: recipientID, messageID: messageID))
         for userID in audience.sorted() {
             try batch.run(AudienceStatement(event: eventID, user: userID))
         }
@@ -162,18 +162,18 @@ struct RecordEventStatement: HotStatement {
 /// `LiveEvents.record` in SQLite's group commit: the row, with the number the batch gives it.
 struct JournalEntryStatement: HotStatement {
     static let sql = """
-        INSERT INTO \(SessionEvent.schema) (id, session_id, seq, type, at, data, visibility, message_id)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        INSERT INTO \(SessionEvent.schema) (id, session_id, seq, type, at, data, visibility, recipient_id, message_id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
         """
     let binds: [HotBind]
 
     init(
         _ type: LiveEventType, id: UUID, in sessionID: UUID, seq: Int, text: String, at now: Date,
-        visibility: EventVisibility, messageID: Int?
+        visibility: EventVisibility, recipientID: Int?, messageID: Int?
     ) {
         binds = [
             .uuid(id), .uuid(sessionID), .int(seq), .text(type.rawValue), .date(now), .text(text),
-            .text(visibility.rawValue), .int(messageID),
+            .text(visibility.rawValue), .int(recipientID), .int(messageID),
         ]
     }
 }

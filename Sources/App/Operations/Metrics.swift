@@ -60,7 +60,7 @@ final class Metrics: Sendable {
         if let group = app.groupCommit {
             for (name, value, help) in [
                 ("group_commit_transactions", group.batches, "Transactions of SQLite's group commit since the start."),
-                ("group_commit_changes", group.changes, "Changes (chat lines) those transactions took."),
+                ("group_commit_changes", group.changes, "Changes (chat lines, card draws) those transactions took."),
             ] {
                 registry.makeGauge(
                     descriptor: .init(namespace: "etrange", metricName: name, unitName: "", helpText: help), labels: []
