@@ -33,7 +33,7 @@ final class GroupCommit: Sendable {
     static let maxChanges = 64
 
     /// How long the batches may hold the writer's Fluent connection in a row before the other
-    /// writes waiting for it (a heartbeat, a draw) get their turn: a few batches' time.
+    /// writes waiting for it (a heartbeat, a change of seat) get their turn: a few batches' time.
     static let holdLimit = Duration.milliseconds(5)
 
     private let connection: SQLiteCompiledConnection
