@@ -188,16 +188,9 @@ struct CardsController: RouteCollection {
         do {
             guard let group = req.application.groupCommit else { throw GroupCommit.NeedsTransaction() }
             drawn = try await group.submit { batch in
-                guard let writer = try Participation.lockForWriter(caller.userID, in: id, in: batch) else {
-                    throw AppError.notFound("Session introuvable.")
-                }
-                guard !writer.idle else { throw GroupCommit.NeedsTransaction() }
-                let write = try decide(writer)
+                let write = try decide(try Participation.writer(caller.userID, in: id, at: now, in: batch))
                 if let spend = write.spend, try batch.first(spend) == nil { throw PotRace() }
                 try batch.run(DrawStatement(write.draw))
-                if batch.firstActivity(of: caller.userID, in: id) {
-                    try batch.run(ActiveStatement(caller.userID, in: id, at: now))
-                }
                 let event = write.event
                 try LiveEvents.record(
                     .cardsDrawn, in: id, data: write.response, at: now, visibility: event.visibility,

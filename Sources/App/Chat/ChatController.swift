@@ -35,14 +35,7 @@ struct ChatController: RouteCollection {
         do {
             guard let group = req.application.groupCommit else { throw GroupCommit.NeedsTransaction() }
             message = try await group.submit { batch in
-                guard let writer = try Participation.lockForWriter(caller.userID, in: id, in: batch) else {
-                    throw AppError.notFound("Session introuvable.")
-                }
-                try writer.mayWriteInChat(isMJ: access.isMJ)
-                guard !writer.idle else { throw GroupCommit.NeedsTransaction() }
-                if batch.firstActivity(of: caller.userID, in: id) {
-                    try batch.run(ActiveStatement(caller.userID, in: id, at: now))
-                }
+                try Participation.writer(caller.userID, in: id, at: now, in: batch).mayWriteInChat(isMJ: access.isMJ)
                 return try Chat.post(line, in: batch)
             }
         } catch is GroupCommit.NeedsTransaction {

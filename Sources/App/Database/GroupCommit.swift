@@ -194,7 +194,8 @@ final class GroupCommit: Sendable {
         }
 
         /// Whether `userID` has yet to be marked active in the session by this transaction: a
-        /// person's last activity needs writing once per commit, not once per line.
+        /// person's last activity needs writing once per commit, not once per line
+        /// (`Participation.writer`).
         func firstActivity(of userID: Int, in sessionID: UUID) -> Bool {
             active.insert(Presence(session: sessionID, user: userID)).inserted
         }

@@ -72,9 +72,16 @@ enum Participation {
         try Writer(try await db.first(WriterStatement(userID, in: id)))
     }
 
-    /// `lockForWriter` in SQLite's group commit, whose transaction holds the only write lock.
-    static func lockForWriter(_ userID: Int, in id: UUID, in batch: GroupCommit.Batch) throws -> Writer? {
-        try Writer(try batch.first(BatchWriterStatement(userID, in: id)))
+    /// `lockForWriter` then `active` in SQLite's group commit, whose transaction holds the only
+    /// write lock: the writer's state, once they are marked active (once per batch). An idle
+    /// writer's waking journals more than the batch says, so it takes a transaction.
+    static func writer(_ userID: Int, in id: UUID, at now: Date, in batch: GroupCommit.Batch) throws -> Writer {
+        guard let writer = try Writer(try batch.first(BatchWriterStatement(userID, in: id))) else {
+            throw AppError.notFound("Session introuvable.")
+        }
+        guard !writer.idle else { throw GroupCommit.NeedsTransaction() }
+        if batch.firstActivity(of: userID, in: id) { try batch.run(ActiveStatement(userID, in: id, at: now)) }
+        return writer
     }
 
     /// The participant's place if it is still held.
