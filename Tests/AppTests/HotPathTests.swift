@@ -88,11 +88,10 @@ import Vapor
             OnlineStatement(callerID: 1, sessionID: UUID()),
             TouchStatement(1, in: UUID(), active: true, at: pinnedStart),
             WriterStatement(1, in: UUID()),
-            BatchWriterStatement(1, in: UUID()),
+            WriterStateStatement(1, in: UUID()),
             JournalStatement(UUID(), after: 0, limit: 100),
             PersonStatement(userID: 1, characterID: nil),
-            RecordEventStatement(
-                .chatMessage, in: UUID(), text: "{}", at: pinnedStart, visibility: .all, recipientID: nil),
+            NextSeqStatement(in: UUID()),
             ChatLineStatement(
                 .text, body: "Bonsoir", by: nil, scope: .public, drawID: nil, pinned: false, in: UUID(), at: pinnedStart
             ),
@@ -100,7 +99,8 @@ import Vapor
                 .chatMessage, id: UUID(), in: UUID(), seq: 1, text: "{}", at: pinnedStart, visibility: .all,
                 recipientID: nil, messageID: nil),
             SpendFiguresStatement([.jack, .king], of: UUID()),
-            LastSeqStatement(in: UUID()),
+            JournalCounterStatement(in: UUID()),
+            SetJournalCounterStatement(3, in: UUID()),
             ActiveStatement(1, in: UUID(), at: pinnedStart),
             RecipientStatement(message: 1, user: 2),
             AudienceStatement(event: UUID(), user: 2),

@@ -51,8 +51,10 @@ import Vapor
                     let person = PersonEventData(
                         userId: table.player.id, username: table.player.username, displayName: nil,
                         characterId: nil, characterName: nil, role: nil)
-                    _ = try await LiveEvents.record(
-                        .presenceIdle, in: session.id, data: person, at: api.clock.now(), on: api.app.db)
+                    try await api.app.db.transaction { db in
+                        _ = try await LiveEvents.record(
+                            .presenceIdle, in: session.id, data: person, at: api.clock.now(), on: db)
+                    }
                     let elsewhere = "e:\(session.id.uuidString)/\(UUID().uuidString)"
                     try await waitUntil("the listener's poke") {
                         try await api.app.db.sql.raw(

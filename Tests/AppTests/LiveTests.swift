@@ -270,8 +270,10 @@ import Vapor
             try await mj.waitFor("online") { $0.contains { $0.type == "presence.online" } }
             let hub = api.app.live
             // Journaled without `publish`, as another instance's change would be.
-            try await LiveEvents.record(
-                .sessionUpdated, in: session.id, data: ["name": "Hors bande"], at: Date(), on: api.app.db)
+            try await api.app.db.transaction { db in
+                try await LiveEvents.record(
+                    .sessionUpdated, in: session.id, data: ["name": "Hors bande"], at: Date(), on: db)
+            }
             let before = try await api.publishedEvents()
             await PostgresListener.handle(
                 "e:\(session.id.uuidString)/\(hub.instanceID.uuidString)", hub: hub, tokens: api.app.tokenCache,

@@ -186,7 +186,7 @@ struct CardsController: RouteCollection {
         }
         let drawn: DrawWrite
         do {
-            guard let group = req.application.groupCommit else { throw GroupCommit.NeedsTransaction() }
+            guard let group = req.application.groupCommit else { throw NeedsTransaction() }
             drawn = try await group.submit { batch in
                 let write = try decide(try Participation.writer(caller.userID, in: id, at: now, in: batch))
                 if let spend = write.spend, try batch.first(spend) == nil { throw PotRace() }
@@ -198,7 +198,7 @@ struct CardsController: RouteCollection {
                 if let line = write.chatLine { try Chat.post(line, in: batch) }
                 return write
             }
-        } catch is GroupCommit.NeedsTransaction {
+        } catch is NeedsTransaction {
             drawn = try await req.db.transaction { db in
                 guard let writer = try await Participation.lockForWriter(caller.userID, in: id, on: db) else {
                     throw AppError.notFound("Session introuvable.")

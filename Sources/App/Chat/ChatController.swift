@@ -1,5 +1,6 @@
 import EtrangeDomain
 import Fluent
+import FluentPostgresDriver
 import SQLKit
 import Vapor
 
@@ -33,12 +34,16 @@ struct ChatController: RouteCollection {
             pinned: body.pinned == true, sessionID: id, at: now)
         let message: MessageResponse
         do {
-            guard let group = req.application.groupCommit else { throw GroupCommit.NeedsTransaction() }
-            message = try await group.submit { batch in
-                try Participation.writer(caller.userID, in: id, at: now, in: batch).mayWriteInChat(isMJ: access.isMJ)
-                return try Chat.post(line, in: batch)
+            if let group = req.application.groupCommit {
+                message = try await group.submit { batch in
+                    try Participation.writer(caller.userID, in: id, at: now, in: batch).mayWriteInChat(
+                        isMJ: access.isMJ)
+                    return try Chat.post(line, in: batch)
+                }
+            } else {
+                message = try await Chat.postAtOnce(line, by: caller.userID, isMJ: access.isMJ, on: req.db)
             }
-        } catch is GroupCommit.NeedsTransaction {
+        } catch is NeedsTransaction {
             message = try await req.db.transaction { db -> MessageResponse in
                 guard let writer = try await Participation.lockForWriter(caller.userID, in: id, on: db) else {
                     throw AppError.notFound("Session introuvable.")
@@ -194,6 +199,33 @@ enum Chat {
         return message
     }
 
+    /// `post` on PostgreSQL without a transaction: the writer's state is read and judged here, then
+    /// one statement (`PostgresLineStatement`) takes the session's next number, marks the writer
+    /// active and writes the line, its recipients, its event and the event's audience, only if that
+    /// state still holds once it has the session's row lock. The six round trips of the transaction
+    /// (`BEGIN`, the lock, the presence, the line, the event, `COMMIT`) become two, and the lock is
+    /// held for one statement and its commit. Throws `NeedsTransaction` when the state changed
+    /// meanwhile or the writer is idle, before writing anything.
+    static func postAtOnce(_ line: NewLine, by writerID: Int, isMJ: Bool, on db: any Database) async throws
+        -> MessageResponse
+    {
+        guard db is any PostgresDatabase else { throw NeedsTransaction() }
+        guard let writer = try await Participation.writerState(writerID, in: line.sessionID, on: db) else {
+            throw AppError.notFound("Session introuvable.")
+        }
+        guard !writer.idle else { throw NeedsTransaction() }
+        try writer.mayWriteInChat(isMJ: isMJ)
+        // The line's number is the statement's: the event's copy of the line gets it there.
+        let draft = line.response(id: 0)
+        let (visibility, audience) = readers(of: draft)
+        let statement = PostgresLineStatement(
+            line, by: writerID, expecting: writer, event: UUID(),
+            data: String(decoding: try JSONCoding.encoder.encode(draft), as: UTF8.self), visibility: visibility,
+            audience: audience)
+        guard let row = try await db.first(statement) else { throw NeedsTransaction() }
+        return line.response(id: try row.decode(column: "id", as: Int.self))
+    }
+
     /// Journals an event about a line for exactly those who may see the line.
     static func record(
         _ type: LiveEventType, _ message: MessageResponse, in sessionID: UUID, at now: Date, on db: any Database
@@ -300,6 +332,58 @@ struct ChatLineStatement: HotStatement {
         binds = [
             .uuid(sessionID), .int(authorID), .text(kind.rawValue), .text(body), .uuid(drawID), .date(now),
             .text(scope.rawValue), .bool(pinned),
+        ]
+    }
+}
+
+/// `Chat.postAtOnce`, PostgreSQL's whole chat line in one statement, outside a transaction. Each
+/// part writes only if the session's row was taken (`taken`), and that only if the writer's state
+/// read before (`$2`, `$4`, not idle) still holds under its lock: a state that changed writes
+/// nothing, and the line takes a transaction. The number comes from the session's counter, which
+/// the lock keeps right whatever this statement's snapshot saw; the line's id is drawn after the
+/// lock, so ids and numbers keep the same order. SQLite has no data-modifying `WITH`.
+struct PostgresLineStatement: HotStatement {
+    static let sql = """
+        WITH taken AS (
+          UPDATE \(Session.schema) SET journal_seq = journal_seq + 1
+          WHERE id = $1 AND status = $2
+            AND (SELECT p.role FROM \(SessionParticipant.schema) p WHERE p.session_id = $1 AND p.user_id = $3
+              AND p.is_active = TRUE) IS NOT DISTINCT FROM CAST($4 AS VARCHAR)
+            AND NOT EXISTS (SELECT 1 FROM \(SessionPresence.schema) o WHERE o.session_id = $1 AND o.user_id = $3
+              AND o.idle_since IS NOT NULL)
+          RETURNING journal_seq
+        ), active AS (
+          UPDATE \(SessionPresence.schema) SET last_active_at = $5, idle_since = NULL
+          WHERE session_id = $1 AND user_id = $3 AND EXISTS (SELECT 1 FROM taken)
+        ), line AS (
+          INSERT INTO \(SessionMessage.schema) (session_id, user_id, kind, body, created_at, scope, pinned_at)
+          SELECT $1, $3, $6, $7, $5, $8, CASE WHEN $9 THEN CAST($5 AS TIMESTAMPTZ) END FROM taken
+          RETURNING id
+        ), recipients AS (
+          INSERT INTO \(Chat.Recipients.schema) (message_id, user_id)
+          SELECT line.id, r FROM line, UNNEST(CAST($10 AS BIGINT[])) AS r
+        ), event AS (
+          INSERT INTO \(SessionEvent.schema) (id, session_id, seq, type, at, data, visibility, message_id)
+          SELECT $11, $1, taken.journal_seq, $12, $5, CAST(jsonb_set(CAST($13 AS JSONB), '{id}', to_jsonb(line.id)) AS TEXT),
+            $14, line.id
+          FROM taken, line
+        ), audience AS (
+          INSERT INTO \(EventAudience.schema) (event_id, user_id)
+          SELECT $11, a FROM taken, UNNEST(CAST($15 AS BIGINT[])) AS a
+        )
+        SELECT id FROM line
+        """
+    let binds: [HotBind]
+
+    init(
+        _ line: Chat.NewLine, by writerID: Int, expecting writer: Participation.Writer, event eventID: UUID,
+        data: String, visibility: EventVisibility, audience: Set<Int>
+    ) {
+        binds = [
+            .uuid(line.sessionID), .text(writer.status.rawValue), .int(writerID), .text(writer.role?.rawValue),
+            .date(line.at), .text(line.kind.rawValue), .text(line.body), .text(line.scope.rawValue), .bool(line.pinned),
+            .ints(line.recipients.map(\.id)), .uuid(eventID), .text(LiveEventType.chatMessage.rawValue), .text(data),
+            .text(visibility.rawValue), .ints(audience.sorted()),
         ]
     }
 }

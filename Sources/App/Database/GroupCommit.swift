@@ -23,10 +23,6 @@ import Vapor
 /// at a few lines a second each goes alone at once, and under load batches grow by themselves,
 /// where a timer would add its wait to every line of a quiet table.
 final class GroupCommit: Sendable {
-    /// A change that cannot be made here and needs a transaction of its own through Fluent (an
-    /// idle writer wakes, which journals more than the line): thrown before it writes anything.
-    struct NeedsTransaction: Error {}
-
     /// How many changes one transaction takes at most: enough to share a commit among a busy
     /// instance's lines (the ceiling's gain flattens past fifty, BENCHMARKS.md), few enough that a
     /// transaction stays well under a millisecond's work.
@@ -181,13 +177,16 @@ final class GroupCommit: Sendable {
             _ = try all(statement)
         }
 
-        /// The next number of the session's journal. Read from the table once per session and
-        /// transaction, then counted here: the batch holds SQLite's only write lock, so no one
-        /// else numbers an event until it commits, and a rolled-back change gives its numbers back.
+        /// The next number of the session's journal. Read from the session's counter once per
+        /// session and transaction, counted here, and written back before the commit: the batch
+        /// holds SQLite's only write lock, so no one else numbers an event until it commits, and a
+        /// rolled-back change gives its numbers back.
         func nextSeq(in sessionID: UUID) throws -> Int {
             if journal[sessionID] == nil {
-                let last = try first(LastSeqStatement(in: sessionID))?.decode(column: "seq", as: Int.self)
-                journal[sessionID] = last ?? 0
+                guard let row = try first(JournalCounterStatement(in: sessionID)) else {
+                    throw AppError.notFound("Session introuvable.")
+                }
+                journal[sessionID] = try row.decode(column: "journal_seq", as: Int.self)
             }
             journal[sessionID]! += 1
             return journal[sessionID]!
@@ -224,20 +223,33 @@ final class GroupCommit: Sendable {
                 return changes.map { change in { change.fail(error) } }
             }
             let answers = changes.map { $0.apply(self) }
-            let commit = Result { try connection.execute("COMMIT") }
+            let commit = Result {
+                for (sessionID, last) in journal { try run(SetJournalCounterStatement(last, in: sessionID)) }
+                try connection.execute("COMMIT")
+            }
             if case .failure = commit { try? connection.execute("ROLLBACK") }
             return answers.map { answer in { answer(commit) } }
         }
     }
 }
 
-/// The last number of a session's journal, by the index on `(session_id, seq)`.
-struct LastSeqStatement: HotStatement {
-    static let sql = "SELECT MAX(seq) AS seq FROM \(SessionEvent.schema) WHERE session_id = $1"
+/// The last number a session's journal has handed out (`AddJournalCounter`).
+struct JournalCounterStatement: HotStatement {
+    static let sql = "SELECT journal_seq FROM \(Session.schema) WHERE id = $1"
     let binds: [HotBind]
 
     init(in sessionID: UUID) {
         binds = [.uuid(sessionID)]
+    }
+}
+
+/// A batch's numbers, written back to the session's counter before its commit.
+struct SetJournalCounterStatement: HotStatement {
+    static let sql = "UPDATE \(Session.schema) SET journal_seq = $1 WHERE id = $2"
+    let binds: [HotBind]
+
+    init(_ last: Int, in sessionID: UUID) {
+        binds = [.int(last), .uuid(sessionID)]
     }
 }
 

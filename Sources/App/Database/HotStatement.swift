@@ -32,6 +32,8 @@ enum HotBind: Sendable {
     case uuid(UUID?)
     case bool(Bool)
     case date(Date)
+    /// A list, for PostgreSQL's `UNNEST`: one statement writes every row of it.
+    case ints([Int])
 
     /// The same value for SQLKit's encoders, which SQLite's driver binds.
     var sqlValue: any Encodable & Sendable {
@@ -41,6 +43,7 @@ enum HotBind: Sendable {
         case .uuid(let value): value
         case .bool(let value): value
         case .date(let value): value
+        case .ints(let value): value
         }
     }
 }
@@ -57,6 +60,7 @@ extension HotStatement {
             case .uuid(let value): bindings.append(value)
             case .bool(let value): bindings.append(value)
             case .date(let value): bindings.append(value)
+            case .ints(let value): bindings.append(value)
             }
         }
         return bindings

@@ -53,5 +53,6 @@ enum Migrations {
         CreateSessionSeries(),
         AddSeatOffers(),
         AddPartieRevision(),
+        AddJournalCounter(),
     ]
 }

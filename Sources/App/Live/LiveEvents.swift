@@ -74,29 +74,32 @@ enum LiveEvents {
     static let channel = "etrange_live"
 
     /// Appends an event to the session's journal, inside the transaction that made the change.
-    /// The caller holds the session's row lock, so numbers are handed out one at a time and commit
-    /// in order. One statement gives the number and writes the row: on the path of every chat
-    /// line and draw, each round trip and each Fluent model costs. The other instances are told
-    /// after the commit (`LiveHub.publish`), not by this transaction: PostgreSQL commits the
-    /// transactions that notify one at a time, each holding a database-wide lock through its WAL
-    /// flush (docs/benchmarks-history.md, the tail at 19,600 connections).
+    /// Taking the session's next number locks its row (`NextSeqStatement`) until the transaction
+    /// ends, so numbers are handed out one at a time and commit in order, on every instance. The
+    /// other instances are told after the commit (`LiveHub.publish`), not by this transaction:
+    /// PostgreSQL commits the transactions that notify one at a time, each holding a database-wide
+    /// lock through its WAL flush (docs/benchmarks-history.md, the tail at 19,600 connections).
     @discardableResult
     static func record<Data: Encodable>(
         _ type: LiveEventType, in sessionID: UUID, data: Data, at now: Date,
         visibility: EventVisibility = .all, recipientID: Int? = nil, audience: Set<Int> = [], messageID: Int? = nil,
         on db: any Database
     ) async throws -> Int {
+        assert(db.inTransaction, "an event is journaled in the transaction of its change, or its number could be lost")
         let text = String(decoding: try JSONCoding.encoder.encode(data), as: UTF8.self)
+        guard let row = try await db.first(NextSeqStatement(in: sessionID)) else {
+            throw AppError.notFound("Session introuvable.")
+        }
+        let seq = try row.decode(column: "journal_seq", as: Int.self)
         let eventID = UUID()
-        let row = try await db.first(
-            RecordEventStatement(
-                type, id: eventID, in: sessionID, text: text, at: now, visibility: visibility,
+        _ = try await db.all(
+            JournalEntryStatement(
+                type, id: eventID, in: sessionID, seq: seq, text: text, at: now, visibility: visibility,
                 recipientID: recipientID, messageID: messageID))
-        guard let row else { throw AppError.notFound("Session introuvable.") }
         for userID in audience.sorted() {
             _ = try await db.all(AudienceStatement(event: eventID, user: userID))
         }
-        return try row.decode(column: "seq", as: Int.self)
+        return seq
     }
 
     /// `record` in SQLite's group commit, which hands out the number itself.
@@ -137,29 +140,18 @@ enum LiveEvents {
     }
 }
 
-/// `LiveEvents.record`: the next number of the session's journal and its row, in one statement
-/// (the casts type a null recipient or line for PostgreSQL, which a `SELECT` does not take from the column).
-struct RecordEventStatement: HotStatement {
-    static let sql = """
-        INSERT INTO \(SessionEvent.schema) (id, session_id, seq, type, at, data, visibility, recipient_id, message_id)
-        SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, CAST($7 AS BIGINT), CAST($8 AS BIGINT)
-        FROM \(SessionEvent.schema) WHERE session_id = $2
-        RETURNING seq
-        """
+/// `LiveEvents.record`: the session's next journal number, counted in its row, which stays locked
+/// until the transaction ends.
+struct NextSeqStatement: HotStatement {
+    static let sql = "UPDATE \(Session.schema) SET journal_seq = journal_seq + 1 WHERE id = $1 RETURNING journal_seq"
     let binds: [HotBind]
 
-    init(
-        _ type: LiveEventType, id: UUID = UUID(), in sessionID: UUID, text: String, at now: Date,
-        visibility: EventVisibility, recipientID: Int?, messageID: Int? = nil
-    ) {
-        binds = [
-            .uuid(id), .uuid(sessionID), .text(type.rawValue), .date(now), .text(text),
-            .text(visibility.rawValue), .int(recipientID), .int(messageID),
-        ]
+    init(in sessionID: UUID) {
+        binds = [.uuid(sessionID)]
     }
 }
 
-/// `LiveEvents.record` in SQLite's group commit: the row, with the number the batch gives it.
+/// A row of the journal with its number: `LiveEvents.record`'s, or the one SQLite's group commit gives it.
 struct JournalEntryStatement: HotStatement {
     static let sql = """
         INSERT INTO \(SessionEvent.schema) (id, session_id, seq, type, at, data, visibility, recipient_id, message_id)

@@ -72,14 +72,19 @@ enum Participation {
         try Writer(try await db.first(WriterStatement(userID, in: id)))
     }
 
+    /// What `lockForWriter` reads, read without the lock, for a write that checks it still holds.
+    static func writerState(_ userID: Int, in id: UUID, on db: any Database) async throws -> Writer? {
+        try Writer(try await db.first(WriterStateStatement(userID, in: id)))
+    }
+
     /// `lockForWriter` then `active` in SQLite's group commit, whose transaction holds the only
     /// write lock: the writer's state, once they are marked active (once per batch). An idle
     /// writer's waking journals more than the batch says, so it takes a transaction.
     static func writer(_ userID: Int, in id: UUID, at now: Date, in batch: GroupCommit.Batch) throws -> Writer {
-        guard let writer = try Writer(try batch.first(BatchWriterStatement(userID, in: id))) else {
+        guard let writer = try Writer(try batch.first(WriterStateStatement(userID, in: id))) else {
             throw AppError.notFound("Session introuvable.")
         }
-        guard !writer.idle else { throw GroupCommit.NeedsTransaction() }
+        guard !writer.idle else { throw NeedsTransaction() }
         if batch.firstActivity(of: userID, in: id) { try batch.run(ActiveStatement(userID, in: id, at: now)) }
         return writer
     }
@@ -519,9 +524,10 @@ struct WriterStatement: HotStatement {
     }
 }
 
-/// `WriterStatement` in SQLite's group commit, whose transaction already holds the only write
-/// lock: the same reading without rewriting the session's row at every line.
-struct BatchWriterStatement: HotStatement {
+/// What `WriterStatement` reads, without taking the lock: in SQLite's group commit, whose
+/// transaction already holds the only write lock; on PostgreSQL, before a chat line's one
+/// statement, which writes only if it still holds once it has the lock (`PostgresLineStatement`).
+struct WriterStateStatement: HotStatement {
     static let sql = "SELECT \(WriterStatement.columns) FROM \(Session.schema) WHERE id = $1"
     let binds: [HotBind]
 
