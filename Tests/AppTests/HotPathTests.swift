@@ -104,6 +104,8 @@ import Vapor
             ActiveStatement(1, in: UUID(), at: pinnedStart),
             RecipientStatement(message: 1, user: 2),
             AudienceStatement(event: UUID(), user: 2),
+            NotifyStatement("p:1"),
+            PublishStatement("e:1"),
         ]
         for statement in statements {
             #expect(statement.isWellFormed, "\(type(of: statement))")

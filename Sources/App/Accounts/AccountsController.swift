@@ -1,6 +1,5 @@
 import EtrangeDomain
 import Fluent
-import FluentPostgresDriver
 import SQLKit
 import Vapor
 
@@ -165,11 +164,7 @@ struct AccountsController: RouteCollection {
 
     /// Live connections opened with a revoked token close, on every instance.
     static func revokeLive(_ tokenID: UUID, on req: Request) async throws {
-        if req.db is any PostgresDatabase {
-            try await req.db.sql.raw(
-                "SELECT pg_notify(\(bind: LiveEvents.channel), \(bind: "t:" + tokenID.uuidString))"
-            ).run()
-        }
+        try await LiveEvents.notify("t:" + tokenID.uuidString, on: req.db)
         req.application.tokenCache.revoke(tokenID: tokenID)
         await req.application.live.revoke(tokenID: tokenID)
     }

@@ -1,5 +1,6 @@
 import EtrangeDomain
 import Fluent
+import FluentPostgresDriver
 import SQLKit
 import Vapor
 
@@ -118,6 +119,13 @@ enum LiveEvents {
         }
     }
 
+    /// Tells the other instances on PostgreSQL's channel (on SQLite there is one instance): inside
+    /// a transaction, at its commit.
+    static func notify(_ message: String, on db: any Database) async throws {
+        guard db is any PostgresDatabase else { return }
+        _ = try await db.all(NotifyStatement(message))
+    }
+
     static func person(userID: Int, characterID: UUID?, role: SeatRole?, on db: any Database) async throws
         -> PersonEventData
     {
@@ -167,6 +175,29 @@ struct JournalEntryStatement: HotStatement {
             .uuid(id), .uuid(sessionID), .int(seq), .text(type.rawValue), .date(now), .text(text),
             .text(visibility.rawValue), .int(recipientID), .int(messageID),
         ]
+    }
+}
+
+/// `LiveEvents.notify`: one message on the instances' channel, prepared once per connection as
+/// every message of a chat line sends one.
+struct NotifyStatement: HotStatement {
+    static let sql = "SELECT pg_notify('\(LiveEvents.channel)', $1)"
+    let binds: [HotBind]
+
+    init(_ message: String) {
+        binds = [.text(message)]
+    }
+}
+
+/// `LiveHub.publish`'s notice, sent on its own once the change has committed: it need not wait for
+/// its own flush, and a transaction that notifies holds a database-wide lock through its flush
+/// (docs/benchmarks-history.md, the tail at 19,600 connections).
+struct PublishStatement: HotStatement {
+    static let sql = "SELECT set_config('synchronous_commit', 'off', true), pg_notify('\(LiveEvents.channel)', $1)"
+    let binds: [HotBind]
+
+    init(_ message: String) {
+        binds = [.text(message)]
     }
 }
 

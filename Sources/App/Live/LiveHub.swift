@@ -203,16 +203,10 @@ actor LiveHub {
     /// deleted with the session.
     nonisolated func announceDeletion(of sessionID: UUID) async {
         let db = database()
-        if db is any PostgresDatabase {
-            do {
-                try await db.sql.raw(
-                    """
-                    SELECT pg_notify(\(bind: LiveEvents.channel), \(bind: "d:\(sessionID.uuidString)"))
-                    """
-                ).run()
-            } catch {
-                logger.warning("live deletion notice not sent: \(String(reflecting: error))")
-            }
+        do {
+            try await LiveEvents.notify("d:\(sessionID.uuidString)", on: db)
+        } catch {
+            logger.warning("live deletion notice not sent: \(String(reflecting: error))")
         }
         await sessionDeleted(sessionID)
     }
@@ -322,14 +316,10 @@ actor LiveHub {
     /// removal was under way.
     nonisolated func announceRemoval(of userID: Int, from partieID: Int) async {
         let db = database()
-        if db is any PostgresDatabase {
-            do {
-                try await db.sql.raw(
-                    "SELECT pg_notify(\(bind: LiveEvents.channel), \(bind: "m:\(partieID)/\(userID)"))"
-                ).run()
-            } catch {
-                logger.warning("live removal notice not sent: \(String(reflecting: error))")
-            }
+        do {
+            try await LiveEvents.notify("m:\(partieID)/\(userID)", on: db)
+        } catch {
+            logger.warning("live removal notice not sent: \(String(reflecting: error))")
         }
         await memberRemoved(userID, from: partieID)
     }
@@ -355,12 +345,7 @@ actor LiveHub {
         let db = database()
         if db is any PostgresDatabase {
             do {
-                try await db.sql.raw(
-                    """
-                    SELECT set_config('synchronous_commit', 'off', true),
-                           pg_notify(\(bind: LiveEvents.channel), \(bind: "e:\(sessionID.uuidString)/\(instanceID.uuidString)"))
-                    """
-                ).run()
+                _ = try await db.all(PublishStatement("e:\(sessionID.uuidString)/\(instanceID.uuidString)"))
             } catch {
                 logger.warning("live notification not sent: \(String(reflecting: error))")
             }

@@ -1,5 +1,4 @@
 import Fluent
-import FluentPostgresDriver
 import SQLKit
 import Vapor
 
@@ -25,9 +24,7 @@ actor PartieChanges {
             .set(SQLIdentifier("revision"), to: SQLRaw("revision + 1"))
             .where("id", .equal, partieID)
             .run()
-        if db is any PostgresDatabase {
-            try await db.sql.raw("SELECT pg_notify(\(bind: LiveEvents.channel), \(bind: "p:\(partieID)"))").run()
-        }
+        try await LiveEvents.notify("p:\(partieID)", on: db)
     }
 
     static func revision(of partieID: Int, on db: any Database) async throws -> Int {
