@@ -40,10 +40,11 @@ struct PostgresLineTests {
                     """
                 ).first())
             #expect(try event.decode(column: "seq", as: Int.self) == counter + 1)
-            #expect(try event.decode(column: "message_id", as: Int?.self) == posted.id)
-            let copy = try JSONCoding.decoder.decode(
-                MessageResponse.self, from: Data(try event.decode(column: "data", as: String.self).utf8))
-            #expect(copy.id == posted.id && copy.body == "À temps")
+            #expect(try event.decode(column: "message_id", as: Int?.self) == posted.message.id)
+            let text = try event.decode(column: "data", as: String.self)
+            #expect(text == posted.json, "the answer is the event's copy")
+            let copy = try JSONCoding.decoder.decode(MessageResponse.self, from: Data(text.utf8))
+            #expect(copy.id == posted.message.id && copy.body == "À temps")
             let presence = try #require(
                 try await SessionPresence.query(on: api.db).filter(\.$session.$id == session.id)
                     .filter(\.$user.$id == t.table.player.id).first())

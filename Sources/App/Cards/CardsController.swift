@@ -184,19 +184,20 @@ struct CardsController: RouteCollection {
                     : nil,
                 event: body.visibility == .public ? (.all, nil) : (.mj, caller.userID))
         }
-        let drawn: DrawWrite
+        // The answer is the text of the draw's event: encoded once.
+        let drawn: String
         do {
             guard let group = req.application.groupCommit else { throw NeedsTransaction() }
             drawn = try await group.submit { batch in
                 let write = try decide(try Participation.writer(caller.userID, in: id, at: now, in: batch))
                 if let spend = write.spend, try batch.first(spend) == nil { throw PotRace() }
                 try batch.run(DrawStatement(write.draw))
-                let event = write.event
+                let (event, json) = (write.event, try LiveEvents.encoded(write.response))
                 try LiveEvents.record(
-                    .cardsDrawn, in: id, data: write.response, at: now, visibility: event.visibility,
+                    .cardsDrawn, in: id, text: json, at: now, visibility: event.visibility,
                     recipientID: event.recipientID, audience: [], messageID: nil, in: batch)
                 if let line = write.chatLine { try Chat.post(line, in: batch) }
-                return write
+                return json
             }
         } catch is NeedsTransaction {
             drawn = try await req.db.transaction { db in
@@ -207,16 +208,16 @@ struct CardsController: RouteCollection {
                 if let spend = write.spend, try await db.first(spend) == nil { throw PotRace() }
                 _ = try await db.all(DrawStatement(write.draw))
                 try await Participation.active(userID: caller.userID, in: id, idle: writer.idle, at: now, on: db)
-                let event = write.event
+                let (event, json) = (write.event, try LiveEvents.encoded(write.response))
                 try await LiveEvents.record(
-                    .cardsDrawn, in: id, data: write.response, at: now, visibility: event.visibility,
-                    recipientID: event.recipientID, on: db)
+                    .cardsDrawn, in: id, text: json, at: now, visibility: event.visibility,
+                    recipientID: event.recipientID, audience: [], messageID: nil, on: db)
                 if let line = write.chatLine { try await Chat.post(line, on: db) }
-                return write
+                return json
             }
         }
         await req.announce(id)
-        return try await drawn.response.encodeResponse(status: .created, for: req)
+        return .json(drawn, status: .created)
     }
 
     /// What a draw writes, decided under the session's lock from what the writer's statement read,

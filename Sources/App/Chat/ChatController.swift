@@ -32,19 +32,19 @@ struct ChatController: RouteCollection {
         let line = Chat.NewLine(
             kind: .text, body: text, author: caller.user, scope: scope, recipients: recipients,
             pinned: body.pinned == true, sessionID: id, at: now)
-        let message: MessageResponse
+        let posted: Chat.Posted
         do {
             if let group = req.application.groupCommit {
-                message = try await group.submit { batch in
+                posted = try await group.submit { batch in
                     try Participation.writer(caller.userID, in: id, at: now, in: batch).mayWriteInChat(
                         isMJ: access.isMJ)
                     return try Chat.post(line, in: batch)
                 }
             } else {
-                message = try await Chat.postAtOnce(line, by: caller.userID, isMJ: access.isMJ, on: req.db)
+                posted = try await Chat.postAtOnce(line, by: caller.userID, isMJ: access.isMJ, on: req.db)
             }
         } catch is NeedsTransaction {
-            message = try await req.db.transaction { db -> MessageResponse in
+            posted = try await req.db.transaction { db -> Chat.Posted in
                 guard let writer = try await Participation.lockForWriter(caller.userID, in: id, on: db) else {
                     throw AppError.notFound("Session introuvable.")
                 }
@@ -54,7 +54,7 @@ struct ChatController: RouteCollection {
             }
         }
         await req.announce(id)
-        return try await message.encodeResponse(status: .created, for: req)
+        return .json(posted.json, status: .created)
     }
 
     /// Checks who a line may be for: the MJ chooses players of the partie for a private line and
@@ -171,32 +171,52 @@ enum Chat {
         }
     }
 
+    /// A line written and its JSON, as its event carries it: the POST answers with that very text.
+    struct Posted: Sendable {
+        let message: MessageResponse
+        let json: String
+
+        fileprivate init(_ message: MessageResponse) throws {
+            self.message = message
+            json = try LiveEvents.encoded(message)
+        }
+
+        fileprivate init(_ message: MessageResponse, json: String) {
+            self.message = message
+            self.json = json
+        }
+    }
+
     /// Adds a line inside the caller's transaction (which holds the session's lock) and journals
     /// it for the live channel: a private line only for the MJ, its author and its recipients.
     @discardableResult
-    static func post(_ line: NewLine, on db: any Database) async throws -> MessageResponse {
+    static func post(_ line: NewLine, on db: any Database) async throws -> Posted {
         // Written without the model: chat lines are the live channel's busiest write.
         guard let row = try await db.first(line.statement) else { throw AppError.notFound("Session introuvable.") }
-        let message = line.response(id: try row.decode(column: "id", as: Int.self))
+        let posted = try Posted(line.response(id: try row.decode(column: "id", as: Int.self)))
         for recipient in line.recipients {
-            _ = try await db.all(RecipientStatement(message: message.id, user: recipient.id))
+            _ = try await db.all(RecipientStatement(message: posted.message.id, user: recipient.id))
         }
-        try await record(.chatMessage, message, in: line.sessionID, at: line.at, on: db)
-        return message
+        let (visibility, audience) = readers(of: posted.message)
+        try await LiveEvents.record(
+            .chatMessage, in: line.sessionID, text: posted.json, at: line.at, visibility: visibility,
+            audience: audience, messageID: posted.message.id, on: db)
+        return posted
     }
 
     /// `post` in SQLite's group commit, with the same statements.
-    static func post(_ line: NewLine, in batch: GroupCommit.Batch) throws -> MessageResponse {
+    @discardableResult
+    static func post(_ line: NewLine, in batch: GroupCommit.Batch) throws -> Posted {
         guard let row = try batch.first(line.statement) else { throw AppError.notFound("Session introuvable.") }
-        let message = line.response(id: try row.decode(column: "id", as: Int.self))
+        let posted = try Posted(line.response(id: try row.decode(column: "id", as: Int.self)))
         for recipient in line.recipients {
-            try batch.run(RecipientStatement(message: message.id, user: recipient.id))
+            try batch.run(RecipientStatement(message: posted.message.id, user: recipient.id))
         }
-        let (visibility, audience) = readers(of: message)
+        let (visibility, audience) = readers(of: posted.message)
         try LiveEvents.record(
-            .chatMessage, in: line.sessionID, data: message, at: line.at, visibility: visibility, audience: audience,
-            messageID: message.id, in: batch)
-        return message
+            .chatMessage, in: line.sessionID, text: posted.json, at: line.at, visibility: visibility,
+            audience: audience, messageID: posted.message.id, in: batch)
+        return posted
     }
 
     /// `post` on PostgreSQL without a transaction: the writer's state is read and judged here, then
@@ -204,10 +224,11 @@ enum Chat {
     /// active and writes the line, its recipients, its event and the event's audience, only if that
     /// state still holds once it has the session's row lock. The six round trips of the transaction
     /// (`BEGIN`, the lock, the presence, the line, the event, `COMMIT`) become two, and the lock is
-    /// held for one statement and its commit. Throws `NeedsTransaction` when the state changed
-    /// meanwhile or the writer is idle, before writing anything.
+    /// held for one statement and its commit. The answer is the event's copy of the line, as
+    /// PostgreSQL wrote it. Throws `NeedsTransaction` when the state changed meanwhile or the
+    /// writer is idle, before writing anything.
     static func postAtOnce(_ line: NewLine, by writerID: Int, isMJ: Bool, on db: any Database) async throws
-        -> MessageResponse
+        -> Posted
     {
         guard db is any PostgresDatabase else { throw NeedsTransaction() }
         guard let writer = try await Participation.writerState(writerID, in: line.sessionID, on: db) else {
@@ -223,7 +244,9 @@ enum Chat {
             data: String(decoding: try JSONCoding.encoder.encode(draft), as: UTF8.self), visibility: visibility,
             audience: audience)
         guard let row = try await db.first(statement) else { throw NeedsTransaction() }
-        return line.response(id: try row.decode(column: "id", as: Int.self))
+        return Posted(
+            line.response(id: try row.decode(column: "id", as: Int.self)),
+            json: try row.decode(column: "data", as: String.self))
     }
 
     /// Journals an event about a line for exactly those who may see the line.
@@ -367,11 +390,12 @@ struct PostgresLineStatement: HotStatement {
           SELECT $11, $1, taken.journal_seq, $12, $5, CAST(jsonb_set(CAST($13 AS JSONB), '{id}', to_jsonb(line.id)) AS TEXT),
             $14, line.id
           FROM taken, line
+          RETURNING data
         ), audience AS (
           INSERT INTO \(EventAudience.schema) (event_id, user_id)
           SELECT $11, a FROM taken, UNNEST(CAST($15 AS BIGINT[])) AS a
         )
-        SELECT id FROM line
+        SELECT line.id, event.data FROM line, event
         """
     let binds: [HotBind]
 

@@ -86,8 +86,18 @@ enum LiveEvents {
         visibility: EventVisibility = .all, recipientID: Int? = nil, audience: Set<Int> = [], messageID: Int? = nil,
         on db: any Database
     ) async throws -> Int {
+        try await record(
+            type, in: sessionID, text: try encoded(data), at: now, visibility: visibility, recipientID: recipientID,
+            audience: audience, messageID: messageID, on: db)
+    }
+
+    /// `record` with the event's data already encoded, by a caller that answers with the same text.
+    @discardableResult
+    static func record(
+        _ type: LiveEventType, in sessionID: UUID, text: String, at now: Date, visibility: EventVisibility,
+        recipientID: Int? = nil, audience: Set<Int>, messageID: Int?, on db: any Database
+    ) async throws -> Int {
         assert(db.inTransaction, "an event is journaled in the transaction of its change, or its number could be lost")
-        let text = String(decoding: try JSONCoding.encoder.encode(data), as: UTF8.self)
         guard let row = try await db.first(NextSeqStatement(in: sessionID)) else {
             throw AppError.notFound("Session introuvable.")
         }
@@ -104,11 +114,10 @@ enum LiveEvents {
     }
 
     /// `record` in SQLite's group commit, which hands out the number itself.
-    static func record<Data: Encodable>(
-        _ type: LiveEventType, in sessionID: UUID, data: Data, at now: Date, visibility: EventVisibility,
+    static func record(
+        _ type: LiveEventType, in sessionID: UUID, text: String, at now: Date, visibility: EventVisibility,
         recipientID: Int? = nil, audience: Set<Int>, messageID: Int?, in batch: GroupCommit.Batch
     ) throws {
-        let text = String(decoding: try JSONCoding.encoder.encode(data), as: UTF8.self)
         let eventID = UUID()
         try batch.run(
             JournalEntryStatement(
@@ -117,6 +126,11 @@ enum LiveEvents {
         for userID in audience.sorted() {
             try batch.run(AudienceStatement(event: eventID, user: userID))
         }
+    }
+
+    /// An event's data as the journal keeps it and the live channel sends it.
+    static func encoded(_ data: some Encodable) throws -> String {
+        String(decoding: try JSONCoding.encoder.encode(data), as: UTF8.self)
     }
 
     /// Tells the other instances on PostgreSQL's channel (on SQLite there is one instance): inside

@@ -113,11 +113,3 @@ struct SessionPage: AsyncResponseEncodable {
         return .json(json)
     }
 }
-
-extension Response {
-    static func json(_ json: JSONWriter) -> Response {
-        let response = Response(status: .ok, body: .init(buffer: json.buffer))
-        response.headers.contentType = .json
-        return response
-    }
-}
