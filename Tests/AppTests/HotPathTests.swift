@@ -79,9 +79,9 @@ import Vapor
     /// both agree only if every statement names them 1, 2, 3… the first time, and binds as many.
     @Test func hotStatementsNameTheirParametersInOrder() throws {
         let statements: [any HotStatement] = [
-            FirstSessionPage(callerID: 1, partieID: 1, status: nil, per: 20),
-            LaterSessionPage(callerID: 1, partieID: 1, status: nil, per: 20, offset: 20),
-            SessionByID(callerID: 1, sessionID: UUID()),
+            FirstSessionPage(callerID: 1, partieID: 1, status: nil, per: 20, at: pinnedStart),
+            LaterSessionPage(callerID: 1, partieID: 1, status: nil, per: 20, offset: 20, at: pinnedStart),
+            SessionByID(callerID: 1, sessionID: UUID(), at: pinnedStart),
             RSVPCountsOfPartie(callerID: 1, partieID: 1),
             RSVPCountsOfSession(callerID: 1, sessionID: UUID()),
             AccessStatement(callerID: 1, sessionID: UUID()),
@@ -149,9 +149,10 @@ import Vapor
             let player = table.player.id
             let (read, online) = try await api.db.transaction { db in
                 for _ in 1...7 {
-                    _ = try await db.all(SessionByID(callerID: player, sessionID: session.id))
+                    _ = try await db.all(SessionByID(callerID: player, sessionID: session.id, at: pinnedStart))
                     _ = try await db.all(
-                        FirstSessionPage(callerID: player, partieID: table.partie.id, status: nil, per: 20))
+                        FirstSessionPage(
+                            callerID: player, partieID: table.partie.id, status: nil, per: 20, at: pinnedStart))
                     _ = try await db.all(AccessStatement(callerID: player, sessionID: session.id))
                     _ = try await db.all(OnlineStatement(callerID: player, sessionID: session.id))
                     _ = try await db.all(TouchStatement(player, in: session.id, active: false, at: pinnedStart))
@@ -179,7 +180,7 @@ import Vapor
                     #expect((plans[name] ?? 0) > 0, "\(name): \(plans)")
                 }
                 return (
-                    try await db.first(SessionByID(callerID: player, sessionID: session.id)).map {
+                    try await db.first(SessionByID(callerID: player, sessionID: session.id, at: pinnedStart)).map {
                         try SessionResponse(row: $0, callerID: player, now: pinnedStart)
                     }, try await db.all(OnlineStatement(callerID: player, sessionID: session.id)).count
                 )
@@ -188,7 +189,9 @@ import Vapor
                 SessionResponse.self)
             #expect(read?.id == served.id && read?.seatedPlayers == 1 && read?.isMj == false && read?.notes == nil)
             #expect(online == 1)
-            #expect(try await api.db.first(SessionByID(callerID: table.outsider.id, sessionID: session.id)) == nil)
+            #expect(
+                try await api.db.first(SessionByID(callerID: table.outsider.id, sessionID: session.id, at: pinnedStart))
+                    == nil)
             #expect(try await api.db.all(OnlineStatement(callerID: table.outsider.id, sessionID: session.id)).isEmpty)
         }
     }
@@ -480,10 +483,14 @@ import Vapor
                 #expect(try cached.map(Self.cells) == compiled.map(Self.cells), "\(Statement.self)")
             }
             for _ in 1...3 {
-                try await same(SessionByID(callerID: player, sessionID: session.id))
-                try await same(FirstSessionPage(callerID: player, partieID: table.partie.id, status: nil, per: 20))
+                try await same(SessionByID(callerID: player, sessionID: session.id, at: pinnedStart))
                 try await same(
-                    LaterSessionPage(callerID: player, partieID: table.partie.id, status: .active, per: 1, offset: 0))
+                    FirstSessionPage(callerID: player, partieID: table.partie.id, status: nil, per: 20, at: pinnedStart)
+                )
+                try await same(
+                    LaterSessionPage(
+                        callerID: player, partieID: table.partie.id, status: .active, per: 1, offset: 0, at: pinnedStart
+                    ))
                 try await same(AccessStatement(callerID: player, sessionID: session.id))
                 try await same(OnlineStatement(callerID: player, sessionID: session.id))
                 try await same(JournalStatement(session.id, after: 0, limit: 100))
@@ -519,7 +526,7 @@ import Vapor
         try await withApp(.sqlite) { api in
             let table = try await Table.make(api)
             let session = try await api.createSession(table, name: "Avant")
-            let read = SessionByID(callerID: table.player.id, sessionID: session.id)
+            let read = SessionByID(callerID: table.player.id, sessionID: session.id, at: pinnedStart)
             let rolledBack = await #expect(throws: RollBack.self) {
                 try await api.app.readDB.transaction { db in
                     try await db.sql.update(Session.schema).set("name", to: "Pendant").where("id", .equal, session.id)

@@ -176,6 +176,10 @@ import Testing
             )
             #expect(try await Waitlist.expireOffers(at: api.clock.now(), on: api.db).isEmpty)
             api.clock.advance(by: WaitingList.offerWindow)
+            // Run out, the offer holds the seat no longer, before the sweeper drops it: the session
+            // says what a join would find.
+            let shown = try await api.send(.GET, "/api/sessions/\(f.session.id)", token: f.table.player.token)
+            #expect(try shown.decode(SessionResponse.self).canJoin)
             _ = try await api.send(.GET, path(f.session), token: f.waiting[1].0.token)
             #expect(try await Waitlist.expireOffers(at: api.clock.now(), on: api.db) == [f.session.id])
             #expect(try await seatedIDs(api, f) == [f.waiting[1].0.id])

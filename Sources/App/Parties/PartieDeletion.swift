@@ -36,7 +36,13 @@ extension PartiesController {
                 .where("id", .equal, partieID).where("mj_id", .equal, mjID)
                 .returning("id").all()
             guard !held.isEmpty else { throw AppError.forbidden("Seul le MJ de la partie peut la supprimer.") }
-            let sessions = try await Session.query(on: db).filter(\.$partie.$id == partieID).all(\.$id)
+            // Its sessions' rows next, before the foreign keys reach the characters: a draw holds
+            // its session's row and then spends from its character, so taking the characters
+            // first (the cascade sets their partie to null) and the sessions after deadlocked.
+            let sessions = try await db.sql.update(Session.schema)
+                .set("updated_at", to: SQLIdentifier("updated_at"))
+                .where("partie_id", .equal, partieID)
+                .returning("id").all(decodingColumn: "id", as: UUID.self)
             let handouts = try await Handout.query(on: db).filter(\.$partie.$id == partieID).all(\.$id)
             try await db.sql.delete(from: Partie.schema).where("id", .equal, partieID).run()
             return (sessions, handouts)

@@ -99,7 +99,7 @@ extension SessionResponse {
              AND (p.is_active = TRUE OR s.status = '\(SessionStatus.completed.rawValue)')) AS seated_count,
           (SELECT COUNT(*) FROM \(SessionPresence.schema) o WHERE o.session_id = s.id AND o.is_online = TRUE) AS online_count,
           (SELECT COUNT(*) FROM \(SessionWaiter.schema) w WHERE w.session_id = s.id
-             AND w.offered_until IS NOT NULL AND w.user_id <> $1) AS held_count
+             AND w.offered_until > $2 AND w.user_id <> $1) AS held_count
         FROM \(Session.schema) s
         JOIN \(Partie.schema) pt ON pt.id = s.partie_id
         \(PartieMember.membership(of: "$1", inPartie: "pt.id"))
@@ -107,7 +107,7 @@ extension SessionResponse {
 
     /// The session as `caller` sees it now: on `GET` and after each change.
     static func load(_ id: UUID, caller: Caller, on db: any Database, now: Date) async throws -> SessionResponse {
-        guard let row = try await db.first(SessionByID(callerID: caller.userID, sessionID: id)) else {
+        guard let row = try await db.first(SessionByID(callerID: caller.userID, sessionID: id, at: now)) else {
             throw AppError.notFound("Session introuvable.")
         }
         var response = try SessionResponse(row: row, callerID: caller.userID, now: now)
@@ -130,7 +130,8 @@ extension SessionResponse {
 
     /// `callerSeat`: nil when the caller never held a place in the session, else whether they still do.
     /// `heldForOthers`: seats the waiting list holds for someone else (`Waitlist`), which the caller
-    /// may not take; an offer run out counts until the sweeper drops it, seconds later.
+    /// may not take: offers still running now (`select` binds the time as `$2`), the rule
+    /// `Waitlist.heldSeats` joins by.
     init(
         record: SessionRecord, isMJ: Bool, seatedPlayers: Int, heldForOthers: Int, onlineCount: Int,
         callerSeat: Bool?, now: Date
@@ -147,11 +148,11 @@ extension SessionResponse {
 
 /// One session as `SessionResponse.select` reads it.
 struct SessionByID: HotStatement {
-    static let sql = SessionResponse.select + "\nWHERE s.id = $2"
+    static let sql = SessionResponse.select + "\nWHERE s.id = $3"
     let binds: [HotBind]
 
-    init(callerID: Int, sessionID: UUID) {
-        binds = [.int(callerID), .uuid(sessionID)]
+    init(callerID: Int, sessionID: UUID, at now: Date) {
+        binds = [.int(callerID), .date(now), .uuid(sessionID)]
     }
 }
 
@@ -163,23 +164,24 @@ struct FirstSessionPage: HotStatement {
     static let sql =
         SessionResponse.select + """
 
-            WHERE s.partie_id = $2 AND (CAST($3 AS TEXT) IS NULL OR s.status = $3)
-            ORDER BY s.created_at DESC, s.id DESC LIMIT CAST($4 AS BIGINT)
+            WHERE s.partie_id = $3 AND (CAST($4 AS TEXT) IS NULL OR s.status = $4)
+            ORDER BY s.created_at DESC, s.id DESC LIMIT CAST($5 AS BIGINT)
             """
     let binds: [HotBind]
 
-    init(callerID: Int, partieID: Int, status: SessionStatus?, per: Int) {
-        binds = [.int(callerID), .int(partieID), .text(status?.rawValue), .int(per)]
+    init(callerID: Int, partieID: Int, status: SessionStatus?, per: Int, at now: Date) {
+        binds = [.int(callerID), .date(now), .int(partieID), .text(status?.rawValue), .int(per)]
     }
 }
 
 /// The pages after the first, rarer, planned at each call.
 struct LaterSessionPage: HotStatement {
-    static let sql = FirstSessionPage.sql + " OFFSET CAST($5 AS BIGINT)"
+    static let sql = FirstSessionPage.sql + " OFFSET CAST($6 AS BIGINT)"
     let binds: [HotBind]
 
-    init(callerID: Int, partieID: Int, status: SessionStatus?, per: Int, offset: Int) {
+    init(callerID: Int, partieID: Int, status: SessionStatus?, per: Int, offset: Int, at now: Date) {
         binds =
-            FirstSessionPage(callerID: callerID, partieID: partieID, status: status, per: per).binds + [.int(offset)]
+            FirstSessionPage(callerID: callerID, partieID: partieID, status: status, per: per, at: now).binds
+            + [.int(offset)]
     }
 }

@@ -43,10 +43,12 @@ struct SessionsController: RouteCollection {
         let rows =
             page.offset == 0
             ? try await req.readDB.all(
-                FirstSessionPage(callerID: caller.userID, partieID: partieID, status: status, per: page.per))
+                FirstSessionPage(
+                    callerID: caller.userID, partieID: partieID, status: status, per: page.per, at: req.now))
             : try await req.readDB.all(
                 LaterSessionPage(
-                    callerID: caller.userID, partieID: partieID, status: status, per: page.per, offset: page.offset))
+                    callerID: caller.userID, partieID: partieID, status: status, per: page.per, offset: page.offset,
+                    at: req.now))
         if rows.isEmpty, try await !Partie.isMember(partieID, userID: caller.userID, on: req.readDB) {
             throw AppError.notFound("Partie introuvable.")
         }
