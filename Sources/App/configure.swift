@@ -94,7 +94,7 @@ private func configureDatabase(_ app: Application, config: AppConfig) async thro
         if let schema = config.databaseSchema {
             postgres.searchPath = [schema]
         }
-        app.lifecycle.use(PostgresListener(configuration: postgres.coreConfiguration))
+        app.lifecycle.use(PostgresListener(configuration: postgres.coreConfiguration, schema: config.databaseSchema))
         app.databases.use(
             .postgres(
                 configuration: postgres, maxConnectionsPerEventLoop: config.effectivePoolSize,

@@ -48,20 +48,8 @@ import Vapor
                     // The listener: an event written and announced by another instance reaches
                     // this one's sockets only through it. Announced again until it arrives: the
                     // listener may not be listening yet.
-                    let person = PersonEventData(
-                        userId: table.player.id, username: table.player.username, displayName: nil,
-                        characterId: nil, characterName: nil, role: nil)
-                    try await api.app.db.transaction { db in
-                        _ = try await LiveEvents.record(
-                            .presenceIdle, in: session.id, data: person, at: api.clock.now(), on: db)
-                    }
-                    let elsewhere = "e:\(session.id.uuidString)/\(UUID().uuidString)"
-                    try await waitUntil("the listener's poke") {
-                        try await api.app.db.sql.raw(
-                            "SELECT pg_notify(\(bind: LiveEvents.channel), \(bind: elsewhere))"
-                        ).run()
-                        return watcher.events.contains { $0.type == "presence.idle" }
-                    }
+                    try await api.recordElsewhere(.presenceIdle, in: session.id, about: table.player)
+                    try await api.pokeUntil(session.id) { watcher.events.contains { $0.type == "presence.idle" } }
                 }
                 return (watcher, api.app.webhooks)
             }

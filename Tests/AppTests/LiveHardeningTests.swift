@@ -267,9 +267,64 @@ struct LiveTwoInstancesTests {
             }
         }
     }
+
+    /// Two servers on one database, each in its own schema, count their parties and people from
+    /// the same numbers. A notification reaches the whole database: on one channel, a member
+    /// removed from partie 1 over there closed the sockets of this partie 1's member (CI, stop 34).
+    @Test func aServerInAnotherSchemaIsNotHeard() async throws {
+        try await withApp(.postgres, boot: true) { here in
+            try await withApp(.postgres) { there in
+                #expect(here.app.config.databaseSchema != there.app.config.databaseSchema)
+                let table = try await Table.make(here)
+                let twin = try await Table.make(there)
+                try #require(table.partie.id == twin.partie.id && table.player.id == twin.player.id)
+                let session = try await here.armandPlaying(table).session
+                let player = try await here.openCounted(session.id, table.player, expecting: 1)
+
+                // Two events written as another instance of this server would, each announced until
+                // this one's listener hands it over: the first shows that it listens, the second
+                // that what came between was heard, if it was.
+                for count in 1...2 {
+                    try await here.recordElsewhere(.presenceIdle, in: session.id, about: table.player)
+                    try await here.pokeUntil(session.id) {
+                        player.events.filter { $0.type == "presence.idle" }.count == count
+                    }
+                    if count == 1 {
+                        let left = try await there.send(
+                            .DELETE, "/api/parties/\(twin.partie.id)/members/me", token: twin.player.token)
+                        #expect(left.status == .noContent)
+                    }
+                }
+                #expect(!player.received.contains { $0.type == "stream.closed" })
+                #expect(await here.app.live.connections(of: table.player.id, in: session.id) == 1)
+            }
+        }
+    }
 }
 
 extension TestAPI {
+    /// Journals an event as another instance would, without telling this one's hub.
+    func recordElsewhere(_ type: LiveEventType, in session: UUID, about user: TestUser) async throws {
+        let person = PersonEventData(
+            userId: user.id, username: user.username, displayName: nil, characterId: nil, characterName: nil,
+            role: nil)
+        try await app.db.transaction { db in
+            _ = try await LiveEvents.record(type, in: session, data: person, at: clock.now(), on: db)
+        }
+    }
+
+    /// Announces the session's news on this schema's channel, as another instance does, until
+    /// `arrived` holds: the listener may not be listening yet. Fails the test after ten seconds.
+    func pokeUntil(_ session: UUID, _ arrived: () -> Bool) async throws {
+        let elsewhere = "e:\(session.uuidString)/\(UUID().uuidString)"
+        for _ in 0..<500 {
+            try await app.db.sql.raw("SELECT pg_notify(\(unsafeRaw: LiveEvents.channel), \(bind: elsewhere))").run()
+            if arrived() { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("timed out waiting for the listener")
+    }
+
     /// Another instance of the server on this one's database (and clock), booted so that its
     /// PostgreSQL listener runs; stopped afterwards.
     func withSecondInstance<T>(_ body: (TestAPI) async throws -> T) async throws -> T {

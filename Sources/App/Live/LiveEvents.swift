@@ -71,8 +71,14 @@ struct SessionUpdatedEventData: Content {
 }
 
 enum LiveEvents {
-    /// The PostgreSQL channel on which instances tell each other that a session has new events.
-    static let channel = "etrange_live"
+    /// The PostgreSQL channel on which instances tell each other that a session has new events,
+    /// as an SQL expression. A notification reaches the whole database, and two servers may share
+    /// one, each in its own schema (`ETRANGE_DB_SCHEMA`): there, a member removed from partie 3 of
+    /// one would close the sockets of partie 3 of the other. So each schema has its channel, named
+    /// from the schema the connection writes in; `md5` keeps any schema's under the 63 bytes of a
+    /// name, and the public schema keeps the name it always had.
+    static let channel =
+        "CASE current_schema() WHEN 'public' THEN 'etrange_live' ELSE 'etrange_live_' || md5(current_schema()) END"
 
     /// Appends an event to the session's journal, inside the transaction that made the change.
     /// Taking the session's next number locks its row (`NextSeqStatement`) until the transaction
@@ -195,7 +201,7 @@ struct JournalEntryStatement: HotStatement {
 /// `LiveEvents.notify`: one message on the instances' channel, prepared once per connection as
 /// every message of a chat line sends one.
 struct NotifyStatement: HotStatement {
-    static let sql = "SELECT pg_notify('\(LiveEvents.channel)', $1)"
+    static let sql = "SELECT pg_notify(\(LiveEvents.channel), $1)"
     let binds: [HotBind]
 
     init(_ message: String) {
@@ -207,7 +213,7 @@ struct NotifyStatement: HotStatement {
 /// its own flush, and a transaction that notifies holds a database-wide lock through its flush
 /// (docs/benchmarks-history.md, the tail at 19,600 connections).
 struct PublishStatement: HotStatement {
-    static let sql = "SELECT set_config('synchronous_commit', 'off', true), pg_notify('\(LiveEvents.channel)', $1)"
+    static let sql = "SELECT set_config('synchronous_commit', 'off', true), pg_notify(\(LiveEvents.channel), $1)"
     let binds: [HotBind]
 
     init(_ message: String) {

@@ -3,21 +3,23 @@ import Logging
 import PostgresNIO
 import Vapor
 
-/// On PostgreSQL, listens for other instances' events (`NOTIFY etrange_live`) on a connection of
+/// On PostgreSQL, listens for other instances' events (`NOTIFY`, on `LiveEvents.channel`) on a connection of
 /// its own, and pokes this instance's hub. The payload is only a reference (`e:<session>/<instance>`,
 /// `d:<deleted session>`, `t:<token>`, `m:<partie>/<removed member>` or `p:<partie changed>`), well under NOTIFY's
 /// 8000-byte limit; the events themselves are read from the journal. After a lost connection it reconnects and re-reads every followed session, so a
 /// notification missed meanwhile delays an event but never loses it.
 final class PostgresListener: LifecycleHandler, Sendable {
     private let configuration: PostgresConnection.Configuration
+    private let schema: String?
     private let loop = BackgroundTask()
 
-    init(configuration: PostgresConnection.Configuration) {
+    init(configuration: PostgresConnection.Configuration, schema: String?) {
         self.configuration = configuration
+        self.schema = schema
     }
 
     func didBootAsync(_ application: Application) async throws {
-        let configuration = configuration
+        let (configuration, schema) = (configuration, schema)
         let logger = application.logger
         let eventLoop = application.eventLoopGroup.any()
         let tokens = application.tokenCache
@@ -30,7 +32,8 @@ final class PostgresListener: LifecycleHandler, Sendable {
                     let connection = try await PostgresConnection.connect(
                         on: eventLoop, configuration: configuration, id: 0, logger: logger)
                     defer { Task { try? await connection.close() } }
-                    try await connection.listen(on: LiveEvents.channel) { notifications in
+                    let channel = try await Self.channel(on: connection, schema: schema, logger: logger)
+                    try await connection.listen(on: channel) { notifications in
                         attempt = 0
                         // Revocations may have been missed while the connection was down.
                         tokens.removeAll()
@@ -48,6 +51,24 @@ final class PostgresListener: LifecycleHandler, Sendable {
                 try? await Task.sleep(for: .milliseconds(min(5000, 200 * attempt)))
             }
         }
+    }
+
+    /// The channel the application's own connections notify on: named by the database from the
+    /// same search path.
+    private static func channel(on connection: PostgresConnection, schema: String?, logger: Logger) async throws
+        -> String
+    {
+        if let schema {
+            try await connection.query(PostgresQuery(unsafeSQL: #"SET search_path TO "\#(schema)""#), logger: logger)
+        }
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT \(LiveEvents.channel)"), logger: logger)
+        for try await name in rows.decode(String.self) { return name }
+        throw NoSchema()
+    }
+
+    /// The search path names no schema that exists: the application's tables are nowhere either.
+    private struct NoSchema: Error, CustomStringConvertible {
+        var description: String { "no schema of the search path exists" }
     }
 
     static func handle(_ payload: String, hub: LiveHub, tokens: TokenCache, parties: PartieChanges) async {

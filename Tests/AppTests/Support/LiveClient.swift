@@ -93,7 +93,11 @@ final class LiveClient: Sendable {
             if condition(current) { return current }
             try await Task.sleep(for: .milliseconds(20))
         }
-        Issue.record("timed out waiting for \(what); got \(received.map(\.type))")
+        // A control message's reason tells a closing's cause.
+        let got = received.map { message in
+            (message.data["reason"] as? String).map { "\(message.type) (\($0))" } ?? message.type
+        }
+        Issue.record("timed out waiting for \(what); got \(got)")
         return received
     }
 
