@@ -108,7 +108,10 @@ actor LiveHub {
     /// Adds a connection. With `since`, it first receives every event after that number, then the
     /// live stream; without, only what happens from now on.
     func subscribe(_ subscriber: LiveSubscriber, since: Int?) async {
-        guard !stopped else { return }
+        // Counted as work in progress: the shutdown that comes while this reads the journal
+        // waits for it, rather than closing the database under its connection.
+        guard enter() else { return }
+        defer { leave() }
         let sessionID = subscriber.sessionID
         if channels[sessionID] == nil {
             var channel = Channel()
@@ -213,7 +216,8 @@ actor LiveHub {
 
     /// New events may be in the journal of `sessionID`: read them once and hand them out.
     func poke(_ sessionID: UUID) async {
-        guard !stopped, channels[sessionID] != nil else { return }
+        guard channels[sessionID] != nil, enter() else { return }
+        defer { leave() }
         if channels[sessionID]!.fetching {
             channels[sessionID]!.again = true
             return
