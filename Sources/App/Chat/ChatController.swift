@@ -241,7 +241,7 @@ enum Chat {
         let (visibility, audience) = readers(of: draft)
         let statement = PostgresLineStatement(
             line, by: writerID, expecting: writer, event: UUID(),
-            data: String(decoding: try JSONCoding.encoder.encode(draft), as: UTF8.self), visibility: visibility,
+            data: try LiveEvents.encoded(draft), visibility: visibility,
             audience: audience)
         guard let row = try await db.first(statement) else { throw NeedsTransaction() }
         return Posted(
@@ -269,8 +269,7 @@ enum Chat {
     /// The events already journaled about a line now carry what it has become: a deleted line's
     /// text, or a corrected one's first version, stays nowhere a replay could find it.
     static func rewriteJournal(of message: MessageResponse, in sessionID: UUID, on db: any Database) async throws {
-        let text = String(decoding: try JSONCoding.encoder.encode(message), as: UTF8.self)
-        try await db.sql.update(SessionEvent.schema).set("data", to: text)
+        try await db.sql.update(SessionEvent.schema).set("data", to: try LiveEvents.encoded(message))
             .where("session_id", .equal, sessionID).where("message_id", .equal, message.id)
             .run()
     }
@@ -370,10 +369,8 @@ struct PostgresLineStatement: HotStatement {
         WITH taken AS (
           UPDATE \(Session.schema) SET journal_seq = journal_seq + 1
           WHERE id = $1 AND status = $2
-            AND (SELECT p.role FROM \(SessionParticipant.schema) p WHERE p.session_id = $1 AND p.user_id = $3
-              AND p.is_active = TRUE) IS NOT DISTINCT FROM CAST($4 AS VARCHAR)
-            AND NOT EXISTS (SELECT 1 FROM \(SessionPresence.schema) o WHERE o.session_id = $1 AND o.user_id = $3
-              AND o.idle_since IS NOT NULL)
+            AND \(WriterStatement.seatRole(session: "$1", user: "$3")) IS NOT DISTINCT FROM CAST($4 AS VARCHAR)
+            AND NOT \(WriterStatement.idle(session: "$1", user: "$3"))
           RETURNING journal_seq
         ), active AS (
           UPDATE \(SessionPresence.schema) SET last_active_at = $5, idle_since = NULL

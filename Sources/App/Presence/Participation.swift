@@ -510,12 +510,25 @@ struct ActiveStatement: HotStatement {
 struct WriterStatement: HotStatement {
     /// What a writer needs to know, from the session's row (`$1`) and about the person (`$2`).
     static let columns = """
-        status, card_values,
-          (SELECT p.role FROM \(SessionParticipant.schema) p WHERE p.session_id = $1 AND p.user_id = $2
-            AND p.is_active = TRUE) AS seat_role,
-          EXISTS (SELECT 1 FROM \(SessionPresence.schema) o WHERE o.session_id = $1 AND o.user_id = $2
-            AND o.idle_since IS NOT NULL) AS idle
+        status, card_values, \(seatRole(session: "$1", user: "$2")) AS seat_role,
+          \(idle(session: "$1", user: "$2")) AS idle
         """
+
+    /// The role of the person's seat, NULL without one; the parameters are placeholders, so that
+    /// `PostgresLineStatement` checks what was read by the same expressions.
+    static func seatRole(session: String, user: String) -> String {
+        """
+        (SELECT p.role FROM \(SessionParticipant.schema) p WHERE p.session_id = \(session) AND p.user_id = \(user)
+            AND p.is_active = TRUE)
+        """
+    }
+
+    static func idle(session: String, user: String) -> String {
+        """
+        EXISTS (SELECT 1 FROM \(SessionPresence.schema) o WHERE o.session_id = \(session) AND o.user_id = \(user)
+            AND o.idle_since IS NOT NULL)
+        """
+    }
     static let sql = "UPDATE \(Session.schema) SET updated_at = updated_at WHERE id = $1 RETURNING \(columns)"
     let binds: [HotBind]
 
