@@ -1,5 +1,6 @@
 import EtrangeDomain
 import Foundation
+import NIOCore
 import SQLKit
 
 /// An event as it leaves the server: its JSON encoded once, shared by every socket.
@@ -8,7 +9,9 @@ struct EncodedEvent: Sendable {
     let type: String
     let visibility: EventVisibility
     let recipientID: Int?
-    let text: String
+    /// The frame's bytes, copied once: every socket writes this same buffer, where a text would be
+    /// copied into a buffer of its own for each.
+    let frame: ByteBuffer
     /// What the hub acts on, read from the data of the few events it acts on: a `session.status`
     /// event's status, a `participant.left` event's person.
     let status: SessionStatus?
@@ -34,7 +37,8 @@ struct EncodedEvent: Sendable {
         recipientID = try row.decode(column: "recipient_id", as: Int?.self)
         let at = try row.decode(column: "at", as: Date.self)
         let data = try row.decode(column: "data", as: String.self)
-        text = #"{"at":"\#(JSONCoding.format(at))","data":\#(data),"seq":\#(seq),"type":"\#(type)"}"#
+        frame = ByteBuffer(
+            string: #"{"at":"\#(JSONCoding.format(at))","data":\#(data),"seq":\#(seq),"type":"\#(type)"}"#)
         switch LiveEventType(rawValue: type) {
         case .sessionStatus:
             // Unreadable, it changes nothing: a throw here would stall the session's delivery.

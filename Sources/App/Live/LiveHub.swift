@@ -238,6 +238,7 @@ actor LiveHub {
             guard var channel = channels[sessionID] else { return }
             if let last = events.last { channel.lastFetched = max(channel.lastFetched, last.seq) }
             if events.count == Self.batchSize { channel.again = true }
+            var deliveries = Deliveries()
             for (id, var subscription) in channel.subscribers {
                 guard subscription.live else {
                     subscription.missedWhileCatchingUp = true
@@ -245,12 +246,13 @@ actor LiveHub {
                     continue
                 }
                 for event in events where event.seq > subscription.lastSeq {
-                    if subscription.subscriber.sees(event) { subscription.subscriber.send(event) }
+                    if subscription.subscriber.sees(event) { deliveries.add(event, to: subscription.subscriber) }
                     subscription.lastSeq = event.seq
                 }
                 channel.subscribers[id] = subscription.subscriber.isClosing ? nil : subscription
             }
             channels[sessionID] = channel
+            deliveries.send()
             for event in events {
                 if let leaverID = event.leaverID { closeParticipant(leaverID, in: sessionID) }
                 for userID in event.reconnecting {
@@ -382,6 +384,29 @@ actor LiveHub {
 
     private func oldestSeq(of sessionID: UUID) async throws -> Int? {
         try await SessionEvent.query(on: journal()).filter(\.$session.$id == sessionID).min(\.$seq)
+    }
+}
+
+/// The frames of one fetch, written to each socket on its own event loop: one task per loop, where
+/// each frame written from the hub would be a task of its own, and often a wake-up of its loop.
+/// Each is taken (`LiveSubscriber.take`) as it is added, so what the hub does next (closing the
+/// sockets of a session that ended) comes after it. A socket's frames keep their order: a loop
+/// runs its tasks in the order they came.
+private struct Deliveries {
+    private var byLoop: [ObjectIdentifier: (loop: any EventLoop, frames: [(LiveSubscriber, EncodedEvent)])] = [:]
+
+    mutating func add(_ event: EncodedEvent, to subscriber: LiveSubscriber) {
+        guard subscriber.take(event) else { return }
+        let loop = subscriber.socket.eventLoop
+        byLoop[ObjectIdentifier(loop), default: (loop, [])].frames.append((subscriber, event))
+    }
+
+    func send() {
+        for (loop, frames) in byLoop.values {
+            loop.execute {
+                for (subscriber, event) in frames { subscriber.write(event) }
+            }
+        }
     }
 }
 

@@ -50,18 +50,29 @@ final class LiveSubscriber: Sendable {
     /// never holds up the others; one that falls `maxPending` frames behind is closed with a
     /// reason it can act on.
     func send(_ event: EncodedEvent) {
-        guard !closing.withLockedValue({ $0 }) else { return }
+        if take(event) { write(event) }
+    }
+
+    /// Whether a frame may go to this socket, decided when it is handed over: a frame handed over
+    /// before the socket closes is written before the closing message. It then counts as pending.
+    func take(_ event: EncodedEvent) -> Bool {
+        guard !closing.withLockedValue({ $0 }) else { return false }
         let backlog = pending.withLockedValue { value -> Int in
             value += 1
             return value
         }
         guard backlog <= maxPending else {
             close(code: .policyViolation, reason: "retard", message: LiveMessages.lagging(lastDelivered: event.seq - 1))
-            return
+            return false
         }
+        return true
+    }
+
+    /// Writes a frame `take` let through; on the socket's event loop, without a hop.
+    func write(_ event: EncodedEvent) {
         let promise = socket.eventLoop.makePromise(of: Void.self)
         promise.futureResult.whenComplete { [pending] _ in pending.withLockedValue { $0 -= 1 } }
-        socket.send(event.text, promise: promise)
+        socket.send(event.frame, opcode: .text, promise: promise)
     }
 
     /// Closed or being closed: the hub stops serving it at once, without waiting for a stalled
