@@ -151,10 +151,12 @@ actor LiveHub {
                 return
             }
             guard var current = channels[sessionID]?.subscribers[subscriber.id] else { return }
+            var deliveries = Deliveries()
             for event in events where event.seq > current.lastSeq {
-                if subscriber.sees(event) { subscriber.send(event) }
+                if subscriber.sees(event) { deliveries.add(event, to: subscriber) }
                 current.lastSeq = event.seq
             }
+            deliveries.send()
             if events.isEmpty && !current.missedWhileCatchingUp {
                 current.live = true
                 channels[sessionID]?.subscribers[subscriber.id] = current
@@ -387,7 +389,7 @@ actor LiveHub {
     }
 }
 
-/// The frames of one fetch, written to each socket on its own event loop: one task per loop, where
+/// The frames of one fetch (or of a catch-up's batch), written to each socket on its own event loop: one task per loop, where
 /// each frame written from the hub would be a task of its own, and often a wake-up of its loop.
 /// Each is taken (`LiveSubscriber.take`) as it is added, so what the hub does next (closing the
 /// sockets of a session that ended) comes after it. A socket's frames keep their order: a loop

@@ -46,15 +46,10 @@ final class LiveSubscriber: Sendable {
         event.visibility == .all || isMJ || event.recipientID == userID || event.audience.contains(userID)
     }
 
-    /// Hands a frame to the socket without waiting for it to be written, so a stalled reader
-    /// never holds up the others; one that falls `maxPending` frames behind is closed with a
-    /// reason it can act on.
-    func send(_ event: EncodedEvent) {
-        if take(event) { write(event) }
-    }
-
-    /// Whether a frame may go to this socket, decided when it is handed over: a frame handed over
-    /// before the socket closes is written before the closing message. It then counts as pending.
+    /// Whether a frame may go to this socket, decided when the hub hands it over: a frame handed
+    /// over before the socket closes is written before the closing message. It then counts as
+    /// pending until written, never waited for, so a stalled reader never holds up the others;
+    /// one that falls `maxPending` frames behind is closed with a reason it can act on.
     func take(_ event: EncodedEvent) -> Bool {
         guard !closing.withLockedValue({ $0 }) else { return false }
         let backlog = pending.withLockedValue { value -> Int in
