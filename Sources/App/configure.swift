@@ -86,9 +86,12 @@ private func configureDatabase(_ app: Application, config: AppConfig) async thro
         try await sql.raw("PRAGMA journal_mode=WAL").run()
         try await sql.raw(config.sqliteFullSync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL").run()
         let (databases, logger) = (app.databases, app.logger)
-        app.groupCommit = GroupCommit(
+        let groupCommit = GroupCommit(
             path: url.path, fullSync: config.sqliteFullSync, threadPool: app.threadPool,
             writer: { databases.database(logger: logger, on: loop)! })
+        app.groupCommit = groupCommit
+        // After Fluent's own handler (registered with the first database): it stops before them.
+        app.lifecycle.use(groupCommit)
     case .postgres(let url):
         var postgres = try SQLPostgresConfiguration(url: url)
         if let schema = config.databaseSchema {

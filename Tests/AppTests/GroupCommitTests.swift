@@ -87,6 +87,28 @@ import Testing
         }
     }
 
+    /// The server's shutdown waits for the drain under way to hand the writer's connection back
+    /// before the databases close, and refuses what comes after. Without the wait, a connection
+    /// handed back to a closed pool stayed open, and a debug build crashed on it (the suite, now
+    /// and then: "SQLiteConnection was not closed before deinitializing").
+    @Test func theShutdownWaitsForTheDrainThatHoldsTheWriter() async throws {
+        try await withApp(.sqlite) { api in
+            let group = try #require(api.app.groupCommit)
+            let gate = DispatchSemaphore(value: 0)
+            let slow = Task { try await group.submit { _ in _ = gate.wait(timeout: .now() + 30) } }
+            while !(group.drains == 1 && group.queued == 0) { try await Task.sleep(for: .milliseconds(5)) }
+            let stopping = Task {
+                await group.shutdownAsync(api.app)
+                return group.drains
+            }
+            while !group.isStopped { try await Task.sleep(for: .milliseconds(5)) }
+            gate.signal()
+            #expect(await stopping.value == 0, "the drain had ended when the shutdown went on")
+            try await slow.value
+            await #expect(throws: AppError.self) { try await group.submit { _ in } }
+        }
+    }
+
     /// Lines from several people at once in two sessions: every line answered is in its session's
     /// journal once, numbered without a gap, on both databases.
     @Test(arguments: TestDatabase.enabled)

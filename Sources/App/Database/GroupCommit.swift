@@ -22,7 +22,7 @@ import Vapor
 /// more changes than arrived while the one before it ran. The running transaction is the window:
 /// at a few lines a second each goes alone at once, and under load batches grow by themselves,
 /// where a timer would add its wait to every line of a quiet table.
-final class GroupCommit: Sendable {
+final class GroupCommit: LifecycleHandler, Sendable {
     /// How many changes one transaction takes at most: enough to share a commit among a busy
     /// instance's lines (the ceiling's gain flattens past fifty, BENCHMARKS.md), few enough that a
     /// transaction stays well under a millisecond's work.
@@ -42,6 +42,11 @@ final class GroupCommit: Sendable {
     private struct State {
         var queue: [Pending] = []
         var draining = false
+        /// Drains not yet ended: one that has answered its last batch still holds the writer's
+        /// connection until it hands it back.
+        var drains = 0
+        var stopped = false
+        var stopping: [CheckedContinuation<Void, Never>] = []
         var batches = 0
         var changes = 0
     }
@@ -66,6 +71,8 @@ final class GroupCommit: Sendable {
     var batches: Int { state.withLockedValue { $0.batches } }
     var changes: Int { state.withLockedValue { $0.changes } }
     var queued: Int { state.withLockedValue { $0.queue.count } }
+    var drains: Int { state.withLockedValue { $0.drains } }
+    var isStopped: Bool { state.withLockedValue { $0.stopped } }
 
     /// Makes `change` in the next transaction and returns what it returned once that transaction
     /// has committed; what it threw if it threw (its savepoint rolled back); the commit's error if
@@ -83,19 +90,53 @@ final class GroupCommit: Sendable {
                     }
                 },
                 fail: { continuation.resume(throwing: $0) })
-            let start = state.withLockedValue { state in
+            let start = state.withLockedValue { state -> Bool? in
+                guard !state.stopped else { return nil }
                 state.queue.append(pending)
-                defer { state.draining = true }
-                return !state.draining
+                guard !state.draining else { return false }
+                state.draining = true
+                state.drains += 1
+                return true
             }
-            if start { Task { await drain() } }
+            switch start {
+            case nil:
+                pending.fail(AppError.unavailable("Le serveur redémarre : réessayez dans un instant.", retryAfter: 5))
+            case true?: Task { await drain() }
+            case false?: break
+            }
         }
+    }
+
+    /// At the server's shutdown, before the databases close (a lifecycle handler registered after
+    /// Fluent's stops before it): later changes are refused, the drain under way ends and hands
+    /// the writer's connection back, then the compiled connection closes. A connection handed
+    /// back to a pool already closed is closed on the blocking threads, which by then were
+    /// stopped too: it stayed open (a debug build's `SQLiteConnection` asserts on it).
+    func shutdownAsync(_ application: Application) async {
+        await withCheckedContinuation { continuation in
+            let idle = state.withLockedValue { state -> Bool in
+                state.stopped = true
+                if state.drains > 0 { state.stopping.append(continuation) }
+                return state.drains == 0
+            }
+            if idle { continuation.resume() }
+        }
+        close()
     }
 
     /// Runs batches until no change waits. One drain at a time: `draining` is set by the submit
     /// that finds none and cleared here, under the same lock as the queue, so no change is left
     /// waiting for a drain that has ended.
     private func drain() async {
+        defer {
+            let stopping = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
+                state.drains -= 1
+                guard state.drains == 0 else { return [] }
+                defer { state.stopping = [] }
+                return state.stopping
+            }
+            for continuation in stopping { continuation.resume() }
+        }
         do {
             while try await writer().withConnection({ [self] _ in
                 try await threadPool.runIfActive { [self] in writeWhileQueued() }
@@ -140,7 +181,7 @@ final class GroupCommit: Sendable {
     }
 
     /// Closes the connection once the batch running, if any, has ended; later changes fail.
-    func close() {
+    private func close() {
         closing.withLock { connection.close() }
     }
 
@@ -257,7 +298,7 @@ extension Application {
     /// SQLite's group commit; nil on PostgreSQL, where each write keeps its own transaction.
     var groupCommit: GroupCommit? {
         get { storage[GroupCommitKey.self] }
-        set { storage.set(GroupCommitKey.self, to: newValue, onShutdown: { $0.close() }) }
+        set { storage[GroupCommitKey.self] = newValue }
     }
 
     private struct GroupCommitKey: StorageKey {
