@@ -104,6 +104,9 @@ import Vapor
             ActiveStatement(1, in: UUID(), at: pinnedStart),
             RecipientStatement(message: 1, user: 2),
             AudienceStatement(event: UUID(), user: 2),
+            PostgresEventStatement(
+                .chatMessage, id: UUID(), in: UUID(), text: "{}", at: pinnedStart, visibility: .mj, recipientID: nil,
+                messageID: nil, audience: [2, 3]),
             NotifyStatement("p:1"),
             PublishStatement("e:1"),
         ]

@@ -104,11 +104,20 @@ enum LiveEvents {
         recipientID: Int? = nil, audience: Set<Int>, messageID: Int?, on db: any Database
     ) async throws -> Int {
         assert(db.inTransaction, "an event is journaled in the transaction of its change, or its number could be lost")
+        let eventID = UUID()
+        if db is any PostgresDatabase {
+            guard
+                let row = try await db.first(
+                    PostgresEventStatement(
+                        type, id: eventID, in: sessionID, text: text, at: now, visibility: visibility,
+                        recipientID: recipientID, messageID: messageID, audience: audience))
+            else { throw AppError.notFound("Session introuvable.") }
+            return try row.decode(column: "seq", as: Int.self)
+        }
         guard let row = try await db.first(NextSeqStatement(in: sessionID)) else {
             throw AppError.notFound("Session introuvable.")
         }
         let seq = try row.decode(column: "journal_seq", as: Int.self)
-        let eventID = UUID()
         _ = try await db.all(
             JournalEntryStatement(
                 type, id: eventID, in: sessionID, seq: seq, text: text, at: now, visibility: visibility,
@@ -218,6 +227,37 @@ struct PublishStatement: HotStatement {
 
     init(_ message: String) {
         binds = [.text(message)]
+    }
+}
+
+/// `LiveEvents.record` on PostgreSQL in one round trip, where SQLite takes the number, writes the
+/// row and each of its audience in turn: the same writes as `NextSeqStatement`,
+/// `JournalEntryStatement` and `AudienceStatement`, the audience by `UNNEST` whatever its number.
+/// No session, no number: nothing is written and no row comes back.
+struct PostgresEventStatement: HotStatement {
+    static let sql = """
+        WITH taken AS (
+          UPDATE \(Session.schema) SET journal_seq = journal_seq + 1 WHERE id = $1 RETURNING journal_seq
+        ), event AS (
+          INSERT INTO \(SessionEvent.schema) (id, session_id, seq, type, at, data, visibility, recipient_id, message_id)
+          SELECT $2, $1, journal_seq, $3, $4, $5, $6, $7, $8 FROM taken
+          RETURNING seq
+        ), audience AS (
+          INSERT INTO \(EventAudience.schema) (event_id, user_id)
+          SELECT $2, a FROM taken, UNNEST(CAST($9 AS BIGINT[])) AS a
+        )
+        SELECT seq FROM event
+        """
+    let binds: [HotBind]
+
+    init(
+        _ type: LiveEventType, id: UUID, in sessionID: UUID, text: String, at now: Date, visibility: EventVisibility,
+        recipientID: Int?, messageID: Int?, audience: Set<Int>
+    ) {
+        binds = [
+            .uuid(sessionID), .uuid(id), .text(type.rawValue), .date(now), .text(text), .text(visibility.rawValue),
+            .int(recipientID), .int(messageID), .ints(audience.sorted()),
+        ]
     }
 }
 
