@@ -1,6 +1,8 @@
 import Fluent
 import Foundation
 import NIOCore
+import NIOPosix
+import PostgresKit
 import SQLKit
 import Testing
 import Vapor
@@ -137,10 +139,12 @@ private func makeApp<T>(
         await app.live.shutdown()
         await app.server.shutdown()
     }
-    if database == .postgres, let schema = config.databaseSchema {
-        try? await (app.db as? any SQLDatabase)?.raw("DROP SCHEMA IF EXISTS \(ident: schema) CASCADE").run()
-    }
     try await app.asyncShutdown()
+    // Once the application has stopped: a booted one's sweeper and listener, still running until
+    // then, would otherwise fill the log with tables that no longer exist.
+    if database == .postgres, let schema = config.databaseSchema {
+        try? await dropSchema(schema)
+    }
     if database == .sqlite {
         for suffix in ["", "-wal", "-shm"] {
             try? FileManager.default.removeItem(atPath: sqlitePath + suffix)
@@ -148,6 +152,18 @@ private func makeApp<T>(
         try? FileManager.default.removeItem(at: Application.handoutFolder(forDatabaseAt: sqlitePath))
     }
     return try result.get()
+}
+
+/// Drops a test's schema on a connection of its own.
+private func dropSchema(_ schema: String) async throws {
+    let url = try #require(TestDatabase.postgresURL)
+    let connection = try await PostgresConnection.connect(
+        on: MultiThreadedEventLoopGroup.singleton.any(),
+        configuration: try SQLPostgresConfiguration(url: url).coreConfiguration, id: 0,
+        logger: Logger(label: "tests"))
+    defer { Task { try? await connection.close() } }
+    try await connection.query(
+        PostgresQuery(unsafeSQL: #"DROP SCHEMA IF EXISTS "\#(schema)" CASCADE"#), logger: connection.logger)
 }
 
 /// A response as a client sees it.
