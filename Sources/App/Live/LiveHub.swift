@@ -393,8 +393,8 @@ actor LiveHub {
 /// each frame written from the hub would be a task of its own, and often a wake-up of its loop.
 /// Each is taken (`LiveSubscriber.take`) as it is added, so what the hub does next (closing the
 /// sockets of a session that ended) comes after it. A socket's frames keep their order: a loop
-/// runs its tasks in the order they came, and what the hub writes from the socket's own loop
-/// goes at once, frames as closings.
+/// runs its tasks in the order they came, and the hub queues its closings and control messages
+/// there too (`LiveSubscriber.close`), even from the socket's own loop.
 private struct Deliveries {
     private var byLoop: [ObjectIdentifier: (loop: any EventLoop, frames: [(LiveSubscriber, EncodedEvent)])] = [:]
 
@@ -404,12 +404,11 @@ private struct Deliveries {
         byLoop[ObjectIdentifier(loop), default: (loop, [])].frames.append((subscriber, event))
     }
 
-    /// On a loop that runs the hub itself (Swift's tasks run on the event loops), at once: a
-    /// closing written at once after it must not overtake it.
     func send() {
         for (loop, frames) in byLoop.values {
-            let write = { for (subscriber, event) in frames { subscriber.write(event) } }
-            if loop.inEventLoop { write() } else { loop.execute(write) }
+            loop.execute {
+                for (subscriber, event) in frames { subscriber.write(event) }
+            }
         }
     }
 }

@@ -74,19 +74,27 @@ final class LiveSubscriber: Sendable {
     /// peer to finish the closing handshake.
     var isClosing: Bool { closing.withLockedValue { $0 } }
 
+    /// Queued on the socket's loop, as the hub's frames are (`Deliveries`): it comes after every
+    /// frame handed over before it, even when the hub runs on that loop (Swift's tasks run on the
+    /// event loops), where a write made at once would overtake them.
     func sendControl(_ text: String) {
-        socket.send(text, promise: nil)
+        let socket = socket
+        socket.eventLoop.execute { socket.send(text, promise: nil) }
     }
 
+    /// The closing is queued like `sendControl`: the last event of a session that ends, or the
+    /// `partie.transferred` that closes its MJs' sockets, is written before it.
     func close(code: WebSocketErrorCode, reason: String, message: String? = nil) {
         let first = closing.withLockedValue { value -> Bool in
             defer { value = true }
             return !value
         }
         guard first else { return }
-        if let message { socket.send(message, promise: nil) }
-        socket.close(code: code, promise: nil)
-        let channel = channel
-        channel.eventLoop.scheduleTask(in: Self.closeGrace) { channel.close(promise: nil) }
+        let (socket, channel) = (socket, channel)
+        socket.eventLoop.execute {
+            if let message { socket.send(message, promise: nil) }
+            socket.close(code: code, promise: nil)
+            channel.eventLoop.scheduleTask(in: Self.closeGrace) { channel.close(promise: nil) }
+        }
     }
 }
