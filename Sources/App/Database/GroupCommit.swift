@@ -33,8 +33,6 @@ final class GroupCommit: LifecycleHandler, Sendable {
     static let holdLimit = Duration.milliseconds(5)
 
     private let connection: SQLiteCompiledConnection
-    /// Keeps the server's shutdown from closing the connection under a running batch.
-    private let closing = NIOLock()
     private let writer: @Sendable () -> any Database
     private let threadPool: NIOThreadPool
     private let state = NIOLockedValueBox(State())
@@ -109,7 +107,8 @@ final class GroupCommit: LifecycleHandler, Sendable {
 
     /// At the server's shutdown, before the databases close (a lifecycle handler registered after
     /// Fluent's stops before it): later changes are refused, the drain under way ends and hands
-    /// the writer's connection back, then the compiled connection closes. A connection handed
+    /// the writer's connection back, then the compiled connection closes: no batch runs any more
+    /// (batches run only in a drain), so nothing else guards it. A connection handed
     /// back to a pool already closed is closed on the blocking threads, which by then were
     /// stopped too: it stayed open (a debug build's `SQLiteConnection` asserts on it).
     func shutdownAsync(_ application: Application) async {
@@ -121,7 +120,7 @@ final class GroupCommit: LifecycleHandler, Sendable {
             }
             if idle { continuation.resume() }
         }
-        close()
+        connection.close()
     }
 
     /// Runs batches until no change waits. One drain at a time: `draining` is set by the submit
@@ -170,7 +169,7 @@ final class GroupCommit: LifecycleHandler, Sendable {
                 return taken
             }
             guard !changes.isEmpty else { return false }
-            let answers = closing.withLock { Batch(connection).run(changes) }
+            let answers = Batch(connection).run(changes)
             state.withLockedValue {
                 $0.batches += 1
                 $0.changes += changes.count
@@ -178,11 +177,6 @@ final class GroupCommit: LifecycleHandler, Sendable {
             for answer in answers { answer() }
             if ContinuousClock.now - start >= Self.holdLimit { return true }
         }
-    }
-
-    /// Closes the connection once the batch running, if any, has ended; later changes fail.
-    private func close() {
-        closing.withLock { connection.close() }
     }
 
     /// One transaction's worth of changes, on the writer's connection, on one thread.

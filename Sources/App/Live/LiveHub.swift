@@ -389,8 +389,9 @@ actor LiveHub {
     }
 }
 
-/// The frames of one fetch (or of a catch-up's batch), written to each socket on its own event loop: one task per loop, where
-/// each frame written from the hub would be a task of its own, and often a wake-up of its loop.
+/// The frames of one fetch (or of a catch-up's batch), written to each socket on its own event
+/// loop: one task per loop, where each frame written from the hub would be a task of its own, and
+/// often a wake-up of its loop.
 /// Each is taken (`LiveSubscriber.take`) as it is added, so what the hub does next (closing the
 /// sockets of a session that ended) comes after it. A socket's frames keep their order: a loop
 /// runs its tasks in the order they came, and the hub queues its closings and control messages
